@@ -1,0 +1,111 @@
+# socktrace: plain GNU make.  `make` builds everything into build/,
+# `make test` (alias check) builds and runs every test, `make bench` runs the
+# benchmark, `make demo` traces an example client and server and draws them.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+B       := build
+
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wwrite-strings -Wformat=2 -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+OPT     ?= -O2 -g
+CFLAGS  ?=
+BASEFLAGS := -std=gnu11 $(OPT) $(WARN) -Icommon -MMD -MP -D_GNU_SOURCE
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+COMMON_SRC  := $(wildcard common/*.c)
+LIB_SRC     := $(filter-out preload/socktrace.c,$(wildcard preload/*.c))
+VIEW_SRC    := $(wildcard viewer/*.c)
+VIEW_LIBSRC := $(filter-out viewer/main.c,$(VIEW_SRC))
+EX_SRC      := $(wildcard examples/*.c)
+TEST_SRC    := $(wildcard tests/test_*.c)
+PROG_SRC    := $(wildcard tests/progs/*.c)
+BENCH_SRC   := $(wildcard bench/*.c)
+
+COMMON_PIC  := $(COMMON_SRC:%.c=$(B)/pic/%.o)
+LIB_OBJ     := $(LIB_SRC:%.c=$(B)/pic/%.o)
+VIEW_OBJ    := $(VIEW_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
+SAN_OBJ     := $(VIEW_LIBSRC:%.c=$(B)/asan/%.o) $(COMMON_SRC:%.c=$(B)/asan/%.o)
+EXAMPLES    := $(EX_SRC:examples/%.c=$(B)/examples/%)
+TESTS       := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+PROGS       := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%)
+BENCHES     := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+all: $(B)/libtrace.so $(B)/socktrace $(B)/sockview $(EXAMPLES)
+
+# The library: hidden visibility, and a version script exporting only the
+# wrapped names, so nothing of ours clashes with the traced program.
+$(B)/libtrace.so: $(LIB_OBJ) $(COMMON_PIC) preload/libtrace.map
+	$(CC) -shared -o $@ $(LIB_OBJ) $(COMMON_PIC) -Wl,--version-script=preload/libtrace.map \
+	    -Wl,-z,now -Wl,-z,relro -ldl -lpthread
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Iviewer $(CFLAGS) -c -o $@ $<
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Iviewer $(SAN) $(CFLAGS) -c -o $@ $<
+
+$(B)/socktrace: $(B)/obj/preload/socktrace.o $(COMMON_SRC:%.c=$(B)/obj/%.o)
+	$(CC) -o $@ $^ -Wl,-rpath,'$$ORIGIN'
+
+$(B)/sockview: $(VIEW_OBJ)
+	$(CC) -o $@ $^ -lm
+
+# The viewer again under ASan/UBSan, for the bad-input tests.
+$(B)/asan/sockview: $(B)/asan/viewer/main.o $(SAN_OBJ)
+	$(CC) $(SAN) -o $@ $^ -lm
+
+$(B)/examples/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< -lpthread
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< -lpthread
+
+# Unit and integration tests: cmocka, built with the sanitizers, linked with
+# the pure modules and the viewer's library part.
+$(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Iviewer -Itests $(SAN) $(CFLAGS) \
+	    -DST_BUILD_DIR='"$(abspath $(B))"' -DST_SRC_DIR='"$(abspath .)"' \
+	    -o $@ $< $(SAN_OBJ) -lcmocka -lpthread -lm
+
+# Helper programs the integration tests run under the library (not sanitized:
+# they are the traced programs).
+$(B)/tests/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< -lpthread
+
+test check: all $(TESTS) $(PROGS) $(B)/asan/sockview
+	@tests/run.sh $(TESTS)
+
+bench: all $(BENCHES)
+	@bench/run.sh
+
+demo: all
+	@tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socktrace $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(B)/socktrace $(B)/sockview $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(B)/libtrace.so $(DESTDIR)$(PREFIX)/lib/socktrace/
+	install -m 0644 docs/socktrace.1 docs/sockview.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all test check bench demo install clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
