@@ -1,0 +1,65 @@
+/*
+ * event.h: turning one wrapped call into one log record.
+ *
+ * A wrapper times the real call with st_call_begin()/st_call_end(), then
+ * builds the record: st_event_begin() writes the keys every record has,
+ * st_event_sock() the five-tuple, the wrapper adds what is special to its
+ * call with the st_rec_* functions on ev.rec, an optional payload is given
+ * with st_event_data(), and st_event_emit() writes it to the log.
+ */
+#ifndef ST_EVENT_H
+#define ST_EVENT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "record.h"
+#include "state.h"
+
+struct st_call {
+	const char *name;
+	int fd;
+	int err;	/* errno after the call, 0 when it succeeded */
+	int64_t t0, t1;
+};
+
+static inline void st_call_begin(struct st_call *c, const char *name, int fd)
+{
+	c->name = name;
+	c->fd = fd;
+	c->err = 0;
+	c->t0 = st_now();
+}
+
+/* Call right after the real function, before anything can touch errno. */
+static inline void st_call_end(struct st_call *c, bool failed)
+{
+	c->err = failed ? errno : 0;
+	c->t1 = st_now();
+}
+
+#define ST_MAX_SEGS 8
+
+struct st_event {
+	struct st_rec rec;
+	const struct iovec *iov;	/* payload, if any */
+	int iovcnt;
+	size_t data_len;		/* bytes of payload to encode */
+	char buf[2048];
+};
+
+/* call, pid, tid, t, dur, fd (when >= 0), ret, errno (when failed). */
+void st_event_begin(struct st_event *ev, const struct st_call *c, int64_t ret);
+/* proto, local and peer of a socket fd from the fd table; a non-NULL
+ * peer overrides the table's (a datagram's own address). */
+void st_event_sock(struct st_event *ev, int fd, const char *peer);
+/* bytes and data: the first bytes of what was transferred. */
+void st_event_data(struct st_event *ev, const void *p, int64_t transferred);
+void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
+		    int64_t transferred);
+/* Writes the record; the record is dropped quietly when it cannot be. */
+void st_event_emit(struct st_event *ev);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * fdtab.c: the table of file descriptors (see fdtab.h).
+ *
+ * st_fd_kind is a byte per fd, so the read/write wrappers learn "not a
+ * socket" with one load.  A socket's details live in a large anonymous
+ * mapping made on first use (MAP_NORESERVE: only the pages of fds in use
+ * take memory).  Each entry is guarded by a sequence counter: writers that
+ * find it odd give up rather than wait (a signal handler may have
+ * interrupted the writer), readers retry a bounded number of times.
+ */
+#include "fdtab.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "real.h"
+
+struct entry {
+	_Atomic unsigned seq;
+	int family;
+	int type;
+	const char *proto;
+	char local[ST_ADDR_MAX];
+	char peer[ST_ADDR_MAX];
+};
+
+unsigned char st_fd_kind[ST_MAX_FDS];
+static struct entry *_Atomic table;
+
+static struct entry *get_entry(int fd)
+{
+	struct entry *t = atomic_load_explicit(&table, memory_order_acquire);
+
+	if ((unsigned)fd >= ST_MAX_FDS)
+		return NULL;
+	if (!t) {
+		struct entry *none = NULL;
+		void *p = mmap(NULL, sizeof(struct entry) * ST_MAX_FDS, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			return NULL;
+		if (!atomic_compare_exchange_strong(&table, &none, p)) {
+			munmap(p, sizeof(struct entry) * ST_MAX_FDS);
+			t = none;
+		} else {
+			t = p;
+		}
+	}
+	return &t[fd];
+}
+
+static bool write_begin(struct entry *e)
+{
+	unsigned s = atomic_load(&e->seq);
+
+	if (s & 1)
+		return false;
+	return atomic_compare_exchange_strong(&e->seq, &s, s + 1);
+}
+
+static void write_end(struct entry *e)
+{
+	atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
+}
+
+static void format_end(char *out, int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (peer)
+		r = st_real.getpeername(fd, (struct sockaddr *)&ss, &len);
+	else
+		r = st_real.getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (r != 0) {
+		out[0] = '\0';
+		return;
+	}
+	if (len > sizeof(ss))
+		len = sizeof(ss);
+	st_format_sockaddr(out, ST_ADDR_MAX, (struct sockaddr *)&ss, len);
+}
+
+void st_fd_new_socket(int fd, int family, int type, int protocol)
+{
+	struct entry *e = get_entry(fd);
+
+	if (!e)
+		return;
+	if (write_begin(e)) {
+		e->family = family;
+		e->type = type & 0xf;
+		e->proto = st_proto_name(family, type, protocol);
+		e->local[0] = '\0';
+		e->peer[0] = '\0';
+		write_end(e);
+	}
+	st_fd_kind[fd] = FD_SOCKET;
+}
+
+void st_fd_refresh(int fd, bool local, bool peer)
+{
+	struct entry *e = get_entry(fd);
+	char l[ST_ADDR_MAX], p[ST_ADDR_MAX];
+	int saved = errno;
+
+	if (!e)
+		return;
+	if (local)
+		format_end(l, fd, false);
+	if (peer)
+		format_end(p, fd, true);
+	if (write_begin(e)) {
+		if (local)
+			memcpy(e->local, l, sizeof(l));
+		if (peer)
+			memcpy(e->peer, p, sizeof(p));
+		write_end(e);
+	}
+	errno = saved;
+}
+
+void st_fd_refresh_if_unbound(int fd)
+{
+	struct entry *e = get_entry(fd);
+	const char *l;
+	size_t n;
+
+	if (!e || st_fd_kind[fd] != FD_SOCKET)
+		return;
+	l = e->local;
+	n = strnlen(l, ST_ADDR_MAX);
+	/* Unbound: empty, or an inet address ending in ":0". */
+	if (n == 0 || (n >= 2 && l[n - 2] == ':' && l[n - 1] == '0'))
+		st_fd_refresh(fd, true, false);
+}
+
+void st_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct entry *e = get_entry(fd);
+	char p[ST_ADDR_MAX];
+
+	if (!e || !sa)
+		return;
+	st_format_sockaddr(p, sizeof(p), sa, len);
+	if (write_begin(e)) {
+		memcpy(e->peer, p, sizeof(p));
+		write_end(e);
+	}
+}
+
+static void copy_str(char *dst, const char *src)
+{
+	size_t n = strnlen(src, ST_ADDR_MAX - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+bool st_fd_get(int fd, struct st_sockinfo *out)
+{
+	struct entry *e;
+	int tries;
+
+	if ((unsigned)fd >= ST_MAX_FDS || st_fd_kind[fd] != FD_SOCKET)
+		return false;
+	e = get_entry(fd);
+	if (!e)
+		return false;
+	for (tries = 0; tries < 64; tries++) {
+		unsigned s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
+
+		if (s1 & 1)
+			continue;
+		out->proto = e->proto;
+		out->family = e->family;
+		out->type = e->type;
+		copy_str(out->local, e->local);
+		copy_str(out->peer, e->peer);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
+			return out->proto != NULL;
+	}
+	return false;
+}
+
+bool st_fd_is_socket(int fd)
+{
+	int type = 0, domain = 0, proto = 0;
+	socklen_t len = sizeof(int);
+	int saved = errno;
+	bool sock = false;
+
+	if (fd < 0)
+		return false;
+	if (fd < ST_MAX_FDS && st_fd_kind[fd] != FD_UNKNOWN)
+		return st_fd_kind[fd] == FD_SOCKET;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) {
+		len = sizeof(int);
+		getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+		len = sizeof(int);
+		getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+		if (fd < ST_MAX_FDS) {
+			st_fd_new_socket(fd, domain, type, proto);
+			st_fd_refresh(fd, true, true);
+		}
+		sock = true;
+	} else if (errno == ENOTSOCK && fd < ST_MAX_FDS) {
+		st_fd_kind[fd] = FD_OTHER;
+	}
+	errno = saved;
+	return sock;
+}
+
+void st_fd_copy(int oldfd, int newfd)
+{
+	struct entry *src, *dst;
+
+	if ((unsigned)newfd >= ST_MAX_FDS)
+		return;
+	if ((unsigned)oldfd >= ST_MAX_FDS || st_fd_kind[oldfd] != FD_SOCKET) {
+		st_fd_kind[newfd] = (unsigned)oldfd < ST_MAX_FDS ? st_fd_kind[oldfd] : FD_UNKNOWN;
+		return;
+	}
+	src = get_entry(oldfd);
+	dst = get_entry(newfd);
+	if (!src || !dst)
+		return;
+	if (write_begin(dst)) {
+		struct st_sockinfo si;
+
+		if (st_fd_get(oldfd, &si)) {
+			dst->family = si.family;
+			dst->type = si.type;
+			dst->proto = si.proto;
+			memcpy(dst->local, si.local, sizeof(si.local));
+			memcpy(dst->peer, si.peer, sizeof(si.peer));
+		}
+		write_end(dst);
+	}
+	st_fd_kind[newfd] = FD_SOCKET;
+}
+
+void st_fd_forget(int fd)
+{
+	if ((unsigned)fd < ST_MAX_FDS)
+		st_fd_kind[fd] = FD_UNKNOWN;
+}
+
+void st_fd_mark_other(int fd)
+{
+	if ((unsigned)fd < ST_MAX_FDS)
+		st_fd_kind[fd] = FD_OTHER;
+}

@@ -1,0 +1,57 @@
+/*
+ * fdtab.h: what the library knows about each file descriptor: whether it is
+ * a socket and, for a socket, its protocol and both ends.  Looked up on every
+ * read/write/close, so the socket test is one byte load; addresses are
+ * learnt when a socket is made, bound, connected or accepted, and found out
+ * once for an fd the library has not seen (inherited across exec).
+ */
+#ifndef ST_FDTAB_H
+#define ST_FDTAB_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "sockaddr.h"
+
+#define ST_MAX_FDS 65536
+
+enum { FD_UNKNOWN = 0, FD_OTHER = 1, FD_SOCKET = 2 };
+
+extern unsigned char st_fd_kind[ST_MAX_FDS];
+
+/* A consistent copy of a socket's identity, for one record. */
+struct st_sockinfo {
+	const char *proto;
+	int family;
+	int type;
+	char local[ST_ADDR_MAX];
+	char peer[ST_ADDR_MAX];
+};
+
+/* True when fd is a socket; probes the kernel once for an unknown fd. */
+bool st_fd_is_socket(int fd);
+/* Fast form for read/write: only the table, probing when unknown. */
+static inline bool st_fd_maybe_socket(int fd)
+{
+	if ((unsigned)fd < ST_MAX_FDS && st_fd_kind[fd] == FD_OTHER)
+		return false;
+	return st_fd_is_socket(fd);
+}
+
+/* A new socket of this family and type (flags allowed in type). */
+void st_fd_new_socket(int fd, int family, int type, int protocol);
+/* Refreshes the local end (getsockname) and, when peer is NULL, the peer
+ * end (getpeername); a given peer address is stored as it is. */
+void st_fd_refresh(int fd, bool local, bool peer);
+void st_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
+/* Refreshes local only when it is still unbound (port 0 or unnamed). */
+void st_fd_refresh_if_unbound(int fd);
+/* Copies the socket's identity; false when fd is not a known socket. */
+bool st_fd_get(int fd, struct st_sockinfo *out);
+/* newfd now refers to what oldfd refers to. */
+void st_fd_copy(int oldfd, int newfd);
+/* fd was closed (or replaced). */
+void st_fd_forget(int fd);
+void st_fd_mark_other(int fd);
+
+#endif

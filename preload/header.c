@@ -1,0 +1,83 @@
+/*
+ * header.c: the header record: format version, pid, ppid, start time, the
+ * executable and its argv (read from /proc/self, since a preloaded library
+ * is not handed argv), and how this image came to be (fork, exec).
+ */
+#include "header.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "real.h"
+#include "record.h"
+#include "state.h"
+
+void st_log_file_name(char *buf, pid_t pid, int n)
+{
+	size_t o = st_fmt_int(buf, pid);
+
+	if (n > 0) {
+		buf[o++] = '-';
+		o += st_fmt_int(buf + o, n);
+	}
+	memcpy(buf + o, ".jsonl", 7);
+}
+
+/* Reads a small /proc file into buf; returns its length (0 on failure). */
+static size_t read_proc(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (n < cap) {
+		ssize_t r = st_real.read(fd, buf + n, cap - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	st_real.close(fd);
+	return n;
+}
+
+long st_build_header(char *buf, size_t cap)
+{
+	struct st_rec r;
+	char exe[PATH_MAX];
+	char args[1536];
+	ssize_t el;
+	size_t al, i, start;
+	int count = 0;
+
+	el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (el < 0)
+		el = 0;
+	exe[el] = '\0';
+	al = read_proc("/proc/self/cmdline", args, sizeof(args));
+
+	st_rec_begin(&r, buf, cap);
+	st_rec_int(&r, "socktrace", ST_FORMAT_VERSION);
+	st_rec_str(&r, "type", "header");
+	st_rec_int(&r, "pid", st_pid);
+	st_rec_int(&r, "ppid", getppid());
+	st_rec_int(&r, "t", st_now());
+	/* Bounded so the header always fits its buffer (see open_log). */
+	st_rec_bytes(&r, "exe", exe, el > 1024 ? 1024 : (size_t)el);
+	st_rec_array_begin(&r, "argv");
+	for (i = 0, start = 0; i < al && count < 64; i++) {
+		if (args[i] == '\0') {
+			st_rec_array_str(&r, args + start, i - start);
+			start = i + 1;
+			count++;
+		}
+	}
+	st_rec_array_end(&r);
+	st_rec_bool(&r, "execd", st_cfg.execd);
+	if (st_cfg.fork_of)
+		st_rec_int(&r, "fork_of", st_cfg.fork_of);
+	st_rec_int(&r, "payload", st_cfg.payload);
+	return st_rec_end(&r);
+}

@@ -1,0 +1,207 @@
+/*
+ * init.c: start-up, settings, process identity, fork and exit.
+ *
+ * ---- How the wrappers stay out of the program's way ----
+ *
+ * Lazy binding.  The real functions are found with dlsym(RTLD_NEXT, ...) by
+ * st_init(), run by our constructor and also by any wrapper called before it
+ * (another library's constructor may make a socket).  Resolution is
+ * idempotent, so threads racing through it need no lock.
+ *
+ * Re-entrancy.  st_busy, a thread-local flag, is set while st_init() runs:
+ * dlsym may allocate, and a malloc that reads /proc would call our read().
+ * A wrapper entered while st_busy is set, or before its real function is
+ * known, goes straight to the system call or fails with ENOSYS; it never
+ * logs.  Inside a wrapper we only ever call the real functions through
+ * st_real, never our own exported names.
+ *
+ * Signals.  Everything a wrapper does is async-signal-safe: no malloc, no
+ * stdio, no lock that can be held across a signal (the sink's growth lock is
+ * a try-lock that knows its owner, see sink.c).
+ *
+ * fork.  A pthread_atfork child handler gives the child its own pid, tid
+ * and log (opened on its first record); the parent's mapping is dropped so
+ * the child never writes into the parent's file.  vfork and posix_spawn
+ * children are not touched: they share the parent's memory until they exec.
+ *
+ * exec.  The exec wrappers (wrap_proc.c) make sure the new image gets
+ * LD_PRELOAD and our settings even when the program passes a fresh
+ * environment, and mark it as the continuation of this pid.
+ *
+ * Exit.  The destructor trims the log's zero tail.  Nothing else is needed:
+ * records are in the page cache as soon as they are copied.
+ */
+#include "state.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "real.h"
+#include "sink.h"
+
+struct st_real st_real;
+struct st_config st_cfg;
+pid_t st_pid;
+__thread pid_t st_tid;
+__thread int st_busy;
+int st_ready;
+
+pid_t st_gettid(void)
+{
+	if (!st_tid)
+		st_tid = (pid_t)syscall(SYS_gettid);
+	return st_tid;
+}
+
+int64_t st_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void st_warn_once(const char *what, const char *path, int err)
+{
+	static atomic_int warned;
+	const char *msg = strerror(err);
+	int zero = 0;
+
+	if (!atomic_compare_exchange_strong(&warned, &zero, 1))
+		return;
+	if (!st_real.write)
+		return;
+	/* One write so the line is not split up by other output. */
+	{
+		char line[PATH_MAX + 256];
+		size_t o = 0;
+		const char *parts[] = { "socktrace: ", what, " ", path, ": ", msg,
+					" (tracing off, program runs on)\n" };
+		size_t i;
+
+		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			size_t k = strlen(parts[i]);
+
+			if (o + k >= sizeof(line))
+				k = sizeof(line) - 1 - o;
+			memcpy(line + o, parts[i], k);
+			o += k;
+		}
+		st_real.write(2, line, o);
+	}
+}
+
+static bool dir_writable(const char *d)
+{
+	struct stat sb;
+
+	return stat(d, &sb) == 0 && S_ISDIR(sb.st_mode) && access(d, W_OK | X_OK) == 0;
+}
+
+/* SOCKTRACE_DIR, or the current directory, or the temporary directory;
+ * made absolute so a chdir() later does not move the logs. */
+static void read_dir(void)
+{
+	const char *d = getenv("SOCKTRACE_DIR");
+	const char *tmp = getenv("TMPDIR");
+	char cwd[PATH_MAX];
+
+	if (!d || !*d) {
+		if (getcwd(cwd, sizeof(cwd)) && dir_writable(cwd))
+			d = cwd;
+		else
+			d = tmp && *tmp && dir_writable(tmp) ? tmp : "/tmp";
+	}
+	if (d[0] != '/' && getcwd(cwd, sizeof(cwd)) && strlen(cwd) + strlen(d) + 2 < PATH_MAX) {
+		size_t n = strlen(cwd);
+
+		memmove(st_cfg.dir, cwd, n);
+		st_cfg.dir[n] = '/';
+		strcpy(st_cfg.dir + n + 1, d);
+		return;
+	}
+	if (strlen(d) < sizeof(st_cfg.dir))
+		strcpy(st_cfg.dir, d);
+}
+
+/* SOCKTRACE_PAYLOAD: a byte count, 0 for none, "all" for everything;
+ * anything else keeps the default of 64. */
+static void read_payload(void)
+{
+	const char *p = getenv("SOCKTRACE_PAYLOAD");
+	char *end;
+	long v;
+
+	st_cfg.payload = 64;
+	if (!p || !*p)
+		return;
+	if (strcmp(p, "all") == 0) {
+		st_cfg.payload = -1;
+		return;
+	}
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno == 0 && *end == '\0' && v >= 0 && v <= (1L << 30))
+		st_cfg.payload = v;
+}
+
+static void find_self(void)
+{
+	Dl_info info;
+
+	if (dladdr((void *)st_init, &info) && info.dli_fname &&
+	    strlen(info.dli_fname) < sizeof(st_cfg.lib))
+		strcpy(st_cfg.lib, info.dli_fname);
+}
+
+void st_init(void)
+{
+	int saved = errno;
+	const char *ep;
+
+	if (st_ready || st_busy)
+		return;
+	st_busy = 1;
+#define CALL(name) st_real.name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);
+#include "calls.def"
+#undef CALL
+	st_pid = getpid();
+	read_dir();
+	read_payload();
+	find_self();
+	ep = getenv("SOCKTRACE_EXEC_PID");
+	st_cfg.execd = ep && atoi(ep) == st_pid;
+	st_busy = 0;
+	__atomic_store_n(&st_ready, 1, __ATOMIC_RELEASE);
+	errno = saved;
+}
+
+static void in_child(void)
+{
+	pid_t parent = st_pid;
+
+	st_pid = getpid();
+	st_tid = 0;
+	st_cfg.fork_of = parent;
+	st_cfg.execd = false;
+	st_sink_forget();
+}
+
+__attribute__((constructor)) static void st_start(void)
+{
+	st_init();
+	pthread_atfork(NULL, NULL, in_child);
+}
+
+__attribute__((destructor)) static void st_stop(void)
+{
+	st_sink_close();
+}

@@ -1,0 +1,31 @@
+/*
+ * real.h: the real libc functions behind our wrappers, one pointer per row of
+ * calls.def, found with dlsym(RTLD_NEXT, ...) by st_init().
+ */
+#ifndef ST_REAL_H
+#define ST_REAL_H
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <spawn.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* glibc declares these only under some feature macros or not at all. */
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+		       struct sockaddr *addr, socklen_t *alen);
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+int fcntl64(int fd, int cmd, ...);
+
+struct st_real {
+#define CALL(name) __typeof__(name) *name;
+#include "calls.def"
+#undef CALL
+};
+
+extern struct st_real st_real;
+
+#endif

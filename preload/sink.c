@@ -1,0 +1,286 @@
+/*
+ * sink.c: the log file of this process image, written through a shared
+ * memory mapping.
+ *
+ * The file grows in chunks of ST_CHUNK bytes, each mapped on its own.  A
+ * writer reserves room for a whole record with one atomic add on the write
+ * offset, then copies the record in: no lock and no system call per record,
+ * and what was copied is in the page cache, so it survives SIGKILL.  Growing
+ * the file (rare) is done by one thread at a time under a try-lock that holds
+ * the owner's tid: a signal handler that interrupts the owner and wants to
+ * log drops its record instead of waiting on itself.
+ *
+ * The file descriptor is only held while a chunk is added: a program that
+ * closes every fd or dup2()s over ours cannot disturb the log.  A process
+ * that exits normally trims the zero tail of the last chunk; a killed one
+ * leaves it, and readers skip NUL bytes (docs/log-format.md).
+ */
+#include "sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "header.h"
+#include "real.h"
+#include "state.h"
+
+#define ST_CHUNK_SHIFT 22
+#define ST_CHUNK ((uint64_t)1 << ST_CHUNK_SHIFT)
+#define ST_MAX_CHUNKS 16384	/* 64 GiB of log per process image */
+
+enum { SINK_CLOSED, SINK_OPENING, SINK_OPEN, SINK_BROKEN, SINK_SHUT };
+
+static struct {
+	_Atomic uint64_t off;		/* next free byte of the file */
+	_Atomic int active;		/* writers between reserve and release */
+	_Atomic int state;
+	_Atomic pid_t lock;		/* tid growing the file, 0 when none */
+	uint64_t size;			/* file size; changed under lock */
+	char path[PATH_MAX];
+	char *_Atomic chunk[ST_MAX_CHUNKS];
+} sk;
+
+static int open_file(void)
+{
+	return open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Maps chunk i, growing the file first; caller holds the lock. */
+static char *add_chunk(int fd, uint64_t i)
+{
+	uint64_t need = (i + 1) * ST_CHUNK;
+	void *p;
+
+	/* ftruncate only ever grows the file here: size is known under the lock. */
+	if (sk.size < need) {
+		if (ftruncate(fd, (off_t)need) != 0)
+			return NULL;
+		sk.size = need;
+	}
+	p = mmap(NULL, ST_CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(i * ST_CHUNK));
+	if (p == MAP_FAILED)
+		return NULL;
+	atomic_store(&sk.chunk[i], p);
+	return p;
+}
+
+/* Takes the growth lock; false when this very thread holds it already. */
+static bool take_lock(void)
+{
+	pid_t me = st_gettid();
+
+	for (;;) {
+		pid_t none = 0;
+
+		if (atomic_compare_exchange_weak(&sk.lock, &none, me))
+			return true;
+		if (none == me)
+			return false;
+		sched_yield();
+	}
+}
+
+static void drop_lock(void)
+{
+	atomic_store(&sk.lock, 0);
+}
+
+static bool map_chunk(uint64_t i)
+{
+	int fd;
+	bool ok;
+
+	if (i >= ST_MAX_CHUNKS)
+		return false;
+	if (atomic_load(&sk.chunk[i]))
+		return true;
+	if (!take_lock())
+		return false;
+	ok = atomic_load(&sk.chunk[i]) != NULL;
+	if (!ok) {
+		fd = open_file();
+		if (fd >= 0) {
+			ok = add_chunk(fd, i) != NULL;
+			st_real.close(fd);
+		}
+	}
+	drop_lock();
+	return ok;
+}
+
+/* Creates <dir>/<pid>.jsonl, or <pid>-N.jsonl when taken.  Returns the fd. */
+static int create_file(void)
+{
+	char name[64];
+	size_t dl = strlen(st_cfg.dir);
+	int n, fd;
+
+	if (dl + sizeof(name) >= sizeof(sk.path))
+		return -1;
+	for (n = 0; n < 1000; n++) {
+		st_log_file_name(name, st_pid, n);
+		memcpy(sk.path, st_cfg.dir, dl);
+		sk.path[dl] = '/';
+		strcpy(sk.path + dl + 1, name);
+		fd = open(sk.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/* Opens the log and writes its header; called by the one thread that moved
+ * the state from CLOSED to OPENING. */
+static void open_log(void)
+{
+	static char head[16384];	/* under the lock; too big for a signal stack */
+	long hl;
+	int fd;
+
+	fd = create_file();
+	if (fd < 0) {
+		st_warn_once("cannot create a log file in", st_cfg.dir, errno);
+		atomic_store(&sk.state, SINK_BROKEN);
+		return;
+	}
+	sk.size = 0;
+	if (!add_chunk(fd, 0)) {
+		st_warn_once("cannot map the log file", sk.path, errno);
+		st_real.close(fd);
+		atomic_store(&sk.state, SINK_BROKEN);
+		return;
+	}
+	st_real.close(fd);
+	hl = st_build_header(head, sizeof(head));
+	if (hl > 0) {
+		memcpy(sk.chunk[0], head, (size_t)hl);
+		atomic_store(&sk.off, (uint64_t)hl);
+	}
+	atomic_store(&sk.state, SINK_OPEN);
+}
+
+/* Brings the sink to OPEN if it can; false when records must be dropped. */
+static bool ensure_open(void)
+{
+	for (;;) {
+		int st = atomic_load(&sk.state);
+
+		if (st == SINK_OPEN)
+			return true;
+		if (st == SINK_CLOSED) {
+			if (!take_lock())
+				return false;
+			if (atomic_load(&sk.state) == SINK_CLOSED) {
+				atomic_store(&sk.state, SINK_OPENING);
+				open_log();
+			}
+			drop_lock();
+			continue;
+		}
+		if (st != SINK_OPENING)
+			return false;
+		/* Another thread is opening it (it holds the lock; if this thread
+		 * holds it, we are in a signal handler that interrupted it). */
+		if (atomic_load(&sk.lock) == st_gettid())
+			return false;
+		sched_yield();
+	}
+}
+
+bool st_sink_reserve(struct st_span *s, size_t len)
+{
+	uint64_t off, i, last;
+
+	if (!ensure_open())
+		return false;
+	atomic_fetch_add(&sk.active, 1);
+	if (atomic_load(&sk.state) != SINK_OPEN)
+		goto out_release;
+	off = atomic_fetch_add(&sk.off, len);
+	last = (off + len - 1) >> ST_CHUNK_SHIFT;
+	/* A chunk that cannot be mapped leaves a hole of zeros, which readers
+	 * skip like the tail of a killed process's log. */
+	for (i = off >> ST_CHUNK_SHIFT; i <= last; i++)
+		if (!map_chunk(i))
+			goto out_release;
+	s->off = off;
+	s->left = len;
+	return true;
+
+out_release:
+	atomic_fetch_sub(&sk.active, 1);
+	return false;
+}
+
+void st_span_put(struct st_span *s, const void *p, size_t n)
+{
+	const char *src = p;
+
+	if (n > s->left)
+		n = s->left;
+	while (n) {
+		uint64_t i = s->off >> ST_CHUNK_SHIFT;
+		uint64_t o = s->off & (ST_CHUNK - 1);
+		size_t k = (size_t)(ST_CHUNK - o) < n ? (size_t)(ST_CHUNK - o) : n;
+
+		memcpy(atomic_load_explicit(&sk.chunk[i], memory_order_relaxed) + o, src, k);
+		s->off += k;
+		s->left -= k;
+		src += k;
+		n -= k;
+	}
+}
+
+void st_sink_release(void)
+{
+	atomic_fetch_sub(&sk.active, 1);
+}
+
+bool st_sink_is_open(void)
+{
+	return atomic_load(&sk.state) == SINK_OPEN;
+}
+
+void st_sink_forget(void)
+{
+	uint64_t i;
+	int st = atomic_load(&sk.state);
+
+	for (i = 0; i < ST_MAX_CHUNKS && sk.chunk[i]; i++) {
+		munmap(sk.chunk[i], ST_CHUNK);
+		atomic_store(&sk.chunk[i], NULL);
+	}
+	atomic_store(&sk.off, 0);
+	atomic_store(&sk.active, 0);
+	atomic_store(&sk.lock, 0);
+	sk.size = 0;
+	/* A broken sink stays broken in the child: one warning is enough. */
+	atomic_store(&sk.state, st == SINK_BROKEN ? SINK_BROKEN : SINK_CLOSED);
+}
+
+void st_sink_close(void)
+{
+	int tries;
+	int fd;
+
+	if (atomic_load(&sk.state) != SINK_OPEN)
+		return;
+	atomic_store(&sk.state, SINK_SHUT);
+	/* Writers that got in before the state changed finish first; bounded,
+	 * since exit() may run in a signal handler that interrupted one. */
+	for (tries = 0; atomic_load(&sk.active) > 0 && tries < 10000; tries++)
+		sched_yield();
+	if (atomic_load(&sk.active) > 0)
+		return;
+	fd = open_file();
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, (off_t)atomic_load(&sk.off)) == 0)
+		sk.size = atomic_load(&sk.off);
+	st_real.close(fd);
+}

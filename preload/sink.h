@@ -1,0 +1,34 @@
+/*
+ * sink.h: where records go.  One log file per process image, written through
+ * a shared mapping so a record costs no system call and survives SIGKILL.
+ */
+#ifndef ST_SINK_H
+#define ST_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A reserved stretch of the log, filled front to back with st_span_put(). */
+struct st_span {
+	uint64_t off;
+	size_t left;
+};
+
+/* Reserves len bytes for one record, opening the log on first use.
+ * Returns false (record dropped, nothing disturbed) when the log cannot be
+ * written or this thread would have to wait on itself. */
+bool st_sink_reserve(struct st_span *s, size_t len);
+/* Copies n bytes into the span; the span must have room. */
+void st_span_put(struct st_span *s, const void *p, size_t n);
+/* Ends a reservation started by st_sink_reserve(). */
+void st_sink_release(void);
+
+/* Whether the log is open: execve and fork are logged only then. */
+bool st_sink_is_open(void);
+/* In a fork child: forget the parent's log; the child opens its own. */
+void st_sink_forget(void);
+/* At exit: wait for writers, then cut the file to its last record. */
+void st_sink_close(void);
+
+#endif

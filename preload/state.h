@@ -1,0 +1,37 @@
+/*
+ * state.h: what the whole library shares: settings read from the
+ * environment once, the process and thread ids, and the re-entrancy guard.
+ */
+#ifndef ST_STATE_H
+#define ST_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct st_config {
+	char dir[PATH_MAX];	/* absolute log directory */
+	long payload;		/* snippet size in bytes; -1 = all */
+	bool execd;		/* this image was exec'd by a traced image of the same pid */
+	pid_t fork_of;		/* set in a fork child: the parent's pid */
+	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */
+};
+
+extern struct st_config st_cfg;
+extern pid_t st_pid;
+extern __thread pid_t st_tid;
+extern __thread int st_busy;	/* re-entrancy guard, see init.c */
+extern int st_ready;		/* 1 once the real functions are known */
+
+/* Resolves the real functions and reads the settings; idempotent. */
+void st_init(void);
+pid_t st_gettid(void);
+int64_t st_now(void);
+
+
+/* Writes one line "socktrace: WHAT PATH: strerror" to stderr, once per
+ * process, and only when tracing cannot go on. */
+void st_warn_once(const char *what, const char *path, int err);
+
+#endif

@@ -1,0 +1,447 @@
+/*
+ * wrap_data.c: the calls that move bytes.  read, write, readv and writev
+ * are also the calls programs make most on files and pipes, so they leave
+ * at once, after one table look-up, for anything that is not a socket.
+ *
+ * For a datagram socket the record's peer is the datagram's own address:
+ * the one passed to sendto/sendmsg, or for receives the source, which we
+ * ask the kernel for even when the program does not (through our own
+ * address buffer, which changes nothing the program sees).
+ */
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "wrap.h"
+
+/* Writes the record of one data call. */
+static void log_io(const struct st_call *c, int64_t ret, int flags, const char *peer,
+		   const struct iovec *iov, int iovcnt)
+{
+	struct st_event ev;
+
+	st_event_begin(&ev, c, ret);
+	st_event_sock(&ev, c->fd, peer);
+	st_event_flags(&ev, flags);
+	if (ret >= 0)
+		st_event_datav(&ev, iov, iovcnt, ret);
+	st_event_emit(&ev);
+}
+
+static void log_buf(const struct st_call *c, int64_t ret, int flags, const char *peer,
+		    const void *buf)
+{
+	struct iovec one = { (void *)buf, ret > 0 ? (size_t)ret : 0 };
+
+	log_io(c, ret, flags, peer, &one, 1);
+}
+
+static bool is_dgram(int fd)
+{
+	struct st_sockinfo si;
+
+	return st_fd_get(fd, &si) && si.type != SOCK_STREAM;
+}
+
+/* The address of a datagram, formatted, or NULL when there is none. */
+static const char *dgram_peer(char *out, const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa || len == 0)
+		return NULL;
+	st_format_sockaddr(out, ST_ADDR_MAX, sa, len);
+	return out;
+}
+
+/* ---- sends ---- */
+
+static ssize_t do_send(const char *name, int fd, const void *buf, size_t n, int flags,
+		       const struct sockaddr *to, socklen_t tolen)
+{
+	struct st_call c;
+	char pb[ST_ADDR_MAX];
+	ssize_t ret;
+
+	st_call_begin(&c, name, fd);
+	ret = st_real.sendto(fd, buf, n, flags, to, tolen);
+	st_call_end(&c, ret < 0);
+	/* The first sendto on an unbound UDP socket binds it. */
+	if (ret >= 0 && to)
+		st_fd_refresh_if_unbound(fd);
+	log_buf(&c, ret, flags, to && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.send ? st_real.send(fd, buf, n, flags)
+				    : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+	return do_send("send", fd, buf, n, flags, NULL, 0);
+}
+
+ST_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+			 const struct sockaddr *to, socklen_t tolen)
+{
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.sendto ? st_real.sendto(fd, buf, n, flags, to, tolen)
+				      : syscall(SYS_sendto, fd, buf, n, flags, to, tolen);
+	return do_send("sendto", fd, buf, n, flags, to, tolen);
+}
+
+ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	struct st_call c;
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.write ? st_real.write(fd, buf, n) : syscall(SYS_write, fd, buf, n);
+	st_call_begin(&c, "write", fd);
+	ret = st_real.write(fd, buf, n);
+	st_call_end(&c, ret < 0);
+	log_buf(&c, ret, 0, NULL, buf);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct st_call c;
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.writev ? st_real.writev(fd, iov, iovcnt)
+				      : syscall(SYS_writev, fd, iov, iovcnt);
+	st_call_begin(&c, "writev", fd);
+	ret = st_real.writev(fd, iov, iovcnt);
+	st_call_end(&c, ret < 0);
+	log_io(&c, ret, 0, NULL, iov, iovcnt);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct st_call c;
+	char pb[ST_ADDR_MAX];
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.sendmsg ? st_real.sendmsg(fd, msg, flags)
+				       : syscall(SYS_sendmsg, fd, msg, flags);
+	st_call_begin(&c, "sendmsg", fd);
+	ret = st_real.sendmsg(fd, msg, flags);
+	st_call_end(&c, ret < 0);
+	if (ret >= 0 && msg->msg_name)
+		st_fd_refresh_if_unbound(fd);
+	log_io(&c, ret, flags,
+	       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
+	       msg->msg_iov, (int)msg->msg_iovlen);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+	struct st_call c;
+	char pb[ST_ADDR_MAX];
+	bool dgram;
+	int ret, i;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.sendmmsg ? st_real.sendmmsg(fd, vec, vlen, flags)
+					: (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags);
+	st_call_begin(&c, "sendmmsg", fd);
+	ret = st_real.sendmmsg(fd, vec, vlen, flags);
+	st_call_end(&c, ret < 0);
+	if (ret > 0)
+		st_fd_refresh_if_unbound(fd);
+	dgram = is_dgram(fd);
+	/* One record per message sent, so each datagram can be followed. */
+	for (i = 0; i < (ret > 0 ? ret : 1); i++) {
+		struct st_event ev;
+		const struct msghdr *m = &vec[i].msg_hdr;
+
+		st_event_begin(&ev, &c, ret);
+		st_event_sock(&ev, fd, dgram ? dgram_peer(pb, m->msg_name, m->msg_namelen) : NULL);
+		st_event_flags(&ev, flags);
+		st_rec_int(&ev.rec, "msg", i);
+		if (ret > 0)
+			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
+		st_event_emit(&ev);
+	}
+	errno = c.err;
+	return ret;
+}
+
+/* ---- receives ---- */
+
+/* recv, recvfrom and read on a socket.  For a datagram socket the source is
+ * always asked for, into our own buffer when the program passed none. */
+static ssize_t do_recv(const char *name, int fd, void *buf, size_t n, int flags,
+		       struct sockaddr *from, socklen_t *fromlen)
+{
+	struct st_call c;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char pb[ST_ADDR_MAX];
+	const char *peer = NULL;
+	bool dgram = is_dgram(fd);
+	ssize_t ret;
+
+	st_call_begin(&c, name, fd);
+	if (dgram && !from)
+		ret = st_real.recvfrom(fd, buf, n, flags, (struct sockaddr *)&ss, &sl);
+	else
+		ret = st_real.recvfrom(fd, buf, n, flags, from, fromlen);
+	st_call_end(&c, ret < 0);
+	if (dgram && ret >= 0) {
+		if (from && fromlen)
+			peer = dgram_peer(pb, from, *fromlen < sizeof(ss) ? *fromlen : sizeof(ss));
+		else if (!from)
+			peer = dgram_peer(pb, (struct sockaddr *)&ss, sl < sizeof(ss) ? sl : sizeof(ss));
+	}
+	log_buf(&c, ret, flags, peer, buf);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.recv ? st_real.recv(fd, buf, n, flags)
+				    : syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
+	return do_recv("recv", fd, buf, n, flags, NULL, NULL);
+}
+
+ST_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+			   socklen_t *fromlen)
+{
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.recvfrom ? st_real.recvfrom(fd, buf, n, flags, from, fromlen)
+					: syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
+	return do_recv("recvfrom", fd, buf, n, flags, from, fromlen);
+}
+
+ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	struct st_call c;
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.read ? st_real.read(fd, buf, n) : syscall(SYS_read, fd, buf, n);
+	if (is_dgram(fd))
+		return do_recv("read", fd, buf, n, 0, NULL, NULL);
+	st_call_begin(&c, "read", fd);
+	ret = st_real.read(fd, buf, n);
+	st_call_end(&c, ret < 0);
+	log_buf(&c, ret, 0, NULL, buf);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct st_call c;
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.readv ? st_real.readv(fd, iov, iovcnt)
+				     : syscall(SYS_readv, fd, iov, iovcnt);
+	st_call_begin(&c, "readv", fd);
+	ret = st_real.readv(fd, iov, iovcnt);
+	st_call_end(&c, ret < 0);
+	log_io(&c, ret, 0, NULL, iov, iovcnt);
+	errno = c.err;
+	return ret;
+}
+
+/* fds received with SCM_RIGHTS are new to us: whatever their numbers held
+ * before is gone. */
+static void forget_passed_fds(const struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+		return;
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			size_t k, n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int fdv;
+
+			for (k = 0; k < n; k++) {
+				memcpy(&fdv, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+				st_fd_forget(fdv);
+			}
+		}
+	}
+}
+
+ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct st_call c;
+	struct sockaddr_storage ss;
+	struct msghdr mine;
+	char pb[ST_ADDR_MAX];
+	const char *peer = NULL;
+	bool dgram;
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.recvmsg ? st_real.recvmsg(fd, msg, flags)
+				       : syscall(SYS_recvmsg, fd, msg, flags);
+	dgram = is_dgram(fd);
+	st_call_begin(&c, "recvmsg", fd);
+	if (dgram && !msg->msg_name) {
+		/* Ask for the source through a copy of the header. */
+		mine = *msg;
+		mine.msg_name = &ss;
+		mine.msg_namelen = sizeof(ss);
+		ret = st_real.recvmsg(fd, &mine, flags);
+		st_call_end(&c, ret < 0);
+		msg->msg_controllen = mine.msg_controllen;
+		msg->msg_flags = mine.msg_flags;
+		if (ret >= 0)
+			peer = dgram_peer(pb, (struct sockaddr *)&ss,
+					  mine.msg_namelen < sizeof(ss) ? mine.msg_namelen : sizeof(ss));
+	} else {
+		ret = st_real.recvmsg(fd, msg, flags);
+		st_call_end(&c, ret < 0);
+		if (dgram && ret >= 0)
+			peer = dgram_peer(pb, msg->msg_name, msg->msg_namelen < sizeof(ss)
+							       ? msg->msg_namelen : sizeof(ss));
+	}
+	if (ret >= 0)
+		forget_passed_fds(msg);
+	log_io(&c, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
+		       struct timespec *timeout)
+{
+	struct st_call c;
+	char pb[ST_ADDR_MAX];
+	bool dgram;
+	int ret, i;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd))
+		return st_real.recvmmsg ? st_real.recvmmsg(fd, vec, vlen, flags, timeout)
+					: (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+	st_call_begin(&c, "recvmmsg", fd);
+	ret = st_real.recvmmsg(fd, vec, vlen, flags, timeout);
+	st_call_end(&c, ret < 0);
+	dgram = is_dgram(fd);
+	for (i = 0; i < (ret > 0 ? ret : 1); i++) {
+		struct st_event ev;
+		const struct msghdr *m = &vec[i].msg_hdr;
+		const char *peer = NULL;
+
+		if (ret > 0 && dgram && m->msg_name)
+			peer = dgram_peer(pb, m->msg_name, m->msg_namelen < sizeof(struct sockaddr_storage)
+							   ? m->msg_namelen : sizeof(struct sockaddr_storage));
+		if (ret > 0)
+			forget_passed_fds(m);
+		st_event_begin(&ev, &c, ret);
+		st_event_sock(&ev, fd, peer);
+		st_event_flags(&ev, flags);
+		st_rec_int(&ev.rec, "msg", i);
+		if (ret > 0)
+			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
+		st_event_emit(&ev);
+	}
+	errno = c.err;
+	return ret;
+}
+
+/* ---- sendfile: the bytes come from a file, read back for the snippet ---- */
+
+static ssize_t do_sendfile(const char *name, __typeof__(sendfile) *real, int out, int in,
+			   off_t *offset, size_t count)
+{
+	struct st_call c;
+	struct st_event ev;
+	char snip[4096];
+	off_t start = offset ? *offset : -1;
+	ssize_t ret, got = 0;
+
+	st_call_begin(&c, name, out);
+	ret = real(out, in, offset, count);
+	st_call_end(&c, ret < 0);
+	if (ret > 0 && st_cfg.payload != 0) {
+		size_t want = (size_t)ret < sizeof(snip) ? (size_t)ret : sizeof(snip);
+
+		if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
+			want = (size_t)st_cfg.payload;
+		if (start < 0) {
+			off_t now = lseek(in, 0, SEEK_CUR);
+
+			start = now >= ret ? now - ret : -1;
+		}
+		if (start >= 0)
+			got = pread(in, snip, want, start);
+	}
+	st_event_begin(&ev, &c, ret);
+	st_event_sock(&ev, out, NULL);
+	st_rec_int(&ev.rec, "fd2", in);
+	if (ret >= 0) {
+		struct iovec one = { snip, got > 0 ? (size_t)got : 0 };
+
+		st_event_datav(&ev, &one, 1, ret);
+	}
+	st_event_emit(&ev);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t count)
+{
+	if (st_untraced() || !st_fd_maybe_socket(out))
+		return st_real.sendfile ? st_real.sendfile(out, in, offset, count)
+					: syscall(SYS_sendfile, out, in, offset, count);
+	return do_sendfile("sendfile", st_real.sendfile, out, in, offset, count);
+}
+
+ST_EXPORT ssize_t sendfile64(int out, int in, off_t *offset, size_t count)
+{
+	__typeof__(sendfile) *real = (__typeof__(sendfile) *)st_real.sendfile64;
+
+	if (st_untraced() || !st_fd_maybe_socket(out))
+		return real ? real(out, in, offset, count)
+			    : syscall(SYS_sendfile, out, in, offset, count);
+	return do_sendfile("sendfile64", real, out, in, offset, count);
+}
+
+/* ---- the fortified entry points of -D_FORTIFY_SOURCE programs ----
+ * The real ones check the buffer size and abort on overflow; we call them
+ * for that, and log as the plain call the program wrote. */
+
+ST_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+	struct st_call c;
+	ssize_t ret;
+
+	if (st_untraced() || !st_fd_maybe_socket(fd) || n > buflen)
+		return st_real.__recv_chk(fd, buf, n, buflen, flags);
+	st_call_begin(&c, "recv", fd);
+	ret = st_real.__recv_chk(fd, buf, n, buflen, flags);
+	st_call_end(&c, ret < 0);
+	log_buf(&c, ret, flags, NULL, buf);
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+				 struct sockaddr *from, socklen_t *fromlen)
+{
+	if (st_untraced() || !st_fd_maybe_socket(fd) || n > buflen)
+		return st_real.__recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
+	return do_recv("recvfrom", fd, buf, n, flags, from, fromlen);
+}
+
+ST_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (st_untraced() || !st_fd_maybe_socket(fd) || n > buflen)
+		return st_real.__read_chk(fd, buf, n, buflen);
+	return read(fd, buf, n);
+}

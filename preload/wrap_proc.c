@@ -1,0 +1,336 @@
+/*
+ * wrap_proc.c: processes and names.  fork is logged in the parent (the
+ * child's log says whose child it is); the exec family makes sure the new
+ * image is traced too, even when the program hands it a fresh environment;
+ * name resolution is logged as an event of its own, since glibc's resolver
+ * talks to DNS with internal calls no interposer sees.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "wrap.h"
+
+#include "sink.h"
+
+ST_EXPORT pid_t fork(void)
+{
+	struct st_call c;
+	struct st_event ev;
+	pid_t ret;
+
+	if (st_untraced())
+		return st_real.fork ? st_real.fork() : (pid_t)syscall(SYS_fork);
+	st_call_begin(&c, "fork", -1);
+	ret = st_real.fork();
+	st_call_end(&c, ret < 0);
+	/* In the child the atfork handler has already given it its own log. */
+	if (ret != 0 && st_sink_is_open()) {
+		st_event_begin(&ev, &c, ret);
+		if (ret > 0)
+			st_rec_int(&ev.rec, "child", ret);
+		st_event_emit(&ev);
+	}
+	errno = c.err;
+	return ret;
+}
+
+/* ---- exec: keep the new image traced ---- */
+
+#define ENV_MAX 4096	/* entries we rebuild; a larger environment passes as is */
+
+/* Our variables for the next image, and the values they take. */
+struct exec_env {
+	char preload[PATH_MAX + 16];
+	char dir[PATH_MAX + 16];
+	char payload[48];
+	char pid[48];
+	char *vars[4];
+};
+
+static void set_var(char *dst, size_t cap, const char *name, const char *val)
+{
+	size_t n = strlen(name), v = strlen(val);
+
+	if (n + v + 2 > cap) {
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, name, n);
+	dst[n] = '=';
+	memcpy(dst + n + 1, val, v + 1);
+}
+
+/* LD_PRELOAD keeps whatever the program set and gains our library. */
+static void make_preload(struct exec_env *e, char *const envp[])
+{
+	const char *cur = NULL;
+	size_t i;
+
+	for (i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
+			cur = envp[i] + 11;
+	if (cur && strstr(cur, st_cfg.lib)) {
+		set_var(e->preload, sizeof(e->preload), "LD_PRELOAD", cur);
+	} else if (cur && *cur && strlen(cur) + strlen(st_cfg.lib) + 16 < sizeof(e->preload)) {
+		set_var(e->preload, sizeof(e->preload), "LD_PRELOAD", st_cfg.lib);
+		strcat(e->preload, ":");
+		strcat(e->preload, cur);
+	} else {
+		set_var(e->preload, sizeof(e->preload), "LD_PRELOAD", st_cfg.lib);
+	}
+}
+
+static bool is_ours(const char *var)
+{
+	return strncmp(var, "LD_PRELOAD=", 11) == 0 || strncmp(var, "SOCKTRACE_DIR=", 14) == 0 ||
+	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
+	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0;
+}
+
+/* Fills out with envp less our variables, plus our variables with the
+ * values this process uses.  Built on the caller's stack: exec may be
+ * called in a vfork child, where malloc is not safe. */
+static char **build_env(struct exec_env *e, char *const envp[], char **out, size_t cap)
+{
+	char num[24];
+	size_t i, n = 0;
+
+	if (!st_cfg.lib[0])
+		return (char **)envp;
+	for (i = 0; envp && envp[i]; i++)
+		if (i + 5 >= cap)
+			return (char **)envp;
+	make_preload(e, envp);
+	set_var(e->dir, sizeof(e->dir), "SOCKTRACE_DIR", st_cfg.dir);
+	if (st_cfg.payload < 0)
+		set_var(e->payload, sizeof(e->payload), "SOCKTRACE_PAYLOAD", "all");
+	else {
+		num[st_fmt_int(num, st_cfg.payload)] = '\0';
+		set_var(e->payload, sizeof(e->payload), "SOCKTRACE_PAYLOAD", num);
+	}
+	num[st_fmt_int(num, getpid())] = '\0';
+	set_var(e->pid, sizeof(e->pid), "SOCKTRACE_EXEC_PID", num);
+	for (i = 0; envp && envp[i]; i++)
+		if (!is_ours(envp[i]))
+			out[n++] = envp[i];
+	out[n++] = e->preload;
+	out[n++] = e->dir;
+	out[n++] = e->payload;
+	out[n++] = e->pid;
+	out[n] = NULL;
+	return out;
+}
+
+/* The execve record, written before the call since success never returns. */
+static void log_exec(const char *name, const char *path, char *const argv[], int64_t ret, int err)
+{
+	struct st_call c;
+	struct st_event ev;
+	int i;
+
+	if (!st_sink_is_open())
+		return;
+	st_call_begin(&c, name, -1);
+	c.t1 = c.t0;
+	c.err = err;
+	st_event_begin(&ev, &c, ret);
+	st_rec_str(&ev.rec, "path", path ? path : "");
+	st_rec_array_begin(&ev.rec, "argv");
+	for (i = 0; argv && argv[i] && i < 32; i++)
+		st_rec_array_str(&ev.rec, argv[i], strnlen(argv[i], 256));
+	st_rec_array_end(&ev.rec);
+	st_event_emit(&ev);
+}
+
+extern char **environ;
+
+ST_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct exec_env e;
+	char *env[ENV_MAX];
+	int ret, err;
+
+	if (st_untraced())
+		return st_real.execve ? st_real.execve(path, argv, envp)
+				      : (int)syscall(SYS_execve, path, argv, envp);
+	log_exec("execve", path, argv, 0, 0);
+	ret = st_real.execve(path, argv, build_env(&e, envp, env, ENV_MAX));
+	err = errno;
+	log_exec("execve", path, argv, ret, err);
+	errno = err;
+	return ret;
+}
+
+ST_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+/* execvp and execvpe search PATH inside glibc, which then calls its own
+ * internal execve; the environment is fixed here, before that. */
+ST_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	struct exec_env e;
+	char *env[ENV_MAX];
+	int ret, err;
+
+	if (st_untraced() || !st_real.execvpe)
+		return st_real.execvpe ? st_real.execvpe(file, argv, envp) : (errno = ENOSYS, -1);
+	log_exec("execvpe", file, argv, 0, 0);
+	ret = st_real.execvpe(file, argv, build_env(&e, envp, env, ENV_MAX));
+	err = errno;
+	log_exec("execvpe", file, argv, ret, err);
+	errno = err;
+	return ret;
+}
+
+ST_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+static int do_spawn(__typeof__(posix_spawn) *real, const char *name, pid_t *pid,
+		    const char *path, const posix_spawn_file_actions_t *fa,
+		    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	struct exec_env e;
+	char *env[ENV_MAX];
+	struct st_call c;
+	struct st_event ev;
+	int ret;
+
+	st_call_begin(&c, name, -1);
+	ret = real(pid, path, fa, attr, argv, build_env(&e, envp, env, ENV_MAX));
+	st_call_end(&c, false);
+	if (st_sink_is_open()) {
+		st_event_begin(&ev, &c, ret);
+		st_rec_str(&ev.rec, "path", path ? path : "");
+		if (ret == 0 && pid)
+			st_rec_int(&ev.rec, "child", *pid);
+		st_event_emit(&ev);
+	}
+	errno = c.err;
+	return ret;
+}
+
+ST_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (st_untraced())
+		return st_real.posix_spawn ? st_real.posix_spawn(pid, path, fa, attr, argv, envp)
+					   : ENOSYS;
+	return do_spawn(st_real.posix_spawn, "posix_spawn", pid, path, fa, attr, argv, envp);
+}
+
+ST_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	if (st_untraced())
+		return st_real.posix_spawnp ? st_real.posix_spawnp(pid, file, fa, attr, argv, envp)
+					    : ENOSYS;
+	return do_spawn(st_real.posix_spawnp, "posix_spawnp", pid, file, fa, attr, argv, envp);
+}
+
+/* ---- name resolution ---- */
+
+#define MAX_ADDRS 16
+
+ST_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+			  struct addrinfo **res)
+{
+	struct st_call c;
+	struct st_event ev;
+	char ebuf[24], ab[ST_ADDR_MAX];
+	const struct addrinfo *ai;
+	int ret, n = 0;
+
+	if (st_untraced())
+		return st_real.getaddrinfo ? st_real.getaddrinfo(node, service, hints, res)
+					   : EAI_SYSTEM;
+	st_call_begin(&c, "getaddrinfo", -1);
+	ret = st_real.getaddrinfo(node, service, hints, res);
+	st_call_end(&c, false);
+	c.err = errno;
+	/* errno carries the EAI_ name: the function's own error space. */
+	{
+		int saved = c.err;
+
+		c.err = 0;
+		st_event_begin(&ev, &c, ret);
+		c.err = saved;
+	}
+	if (ret != 0)
+		st_rec_str(&ev.rec, "errno", st_gai_name(ret, ebuf));
+	if (node)
+		st_rec_str(&ev.rec, "node", node);
+	if (service)
+		st_rec_str(&ev.rec, "service", service);
+	if (ret == 0 && res) {
+		st_rec_array_begin(&ev.rec, "addrs");
+		for (ai = *res; ai && n < MAX_ADDRS; ai = ai->ai_next, n++) {
+			size_t k = st_format_sockaddr(ab, sizeof(ab), ai->ai_addr, ai->ai_addrlen);
+
+			st_rec_array_str(&ev.rec, ab, k);
+		}
+		st_rec_array_end(&ev.rec);
+	}
+	st_event_emit(&ev);
+	errno = c.err;
+	return ret;
+}
+
+static void log_hostent(const char *call, const struct st_call *c, const char *name,
+			const struct hostent *h)
+{
+	struct st_event ev;
+	char ab[INET6_ADDRSTRLEN];
+	int i;
+
+	st_event_begin(&ev, c, h ? 0 : -1);
+	st_rec_str(&ev.rec, "node", name ? name : "");
+	if (h) {
+		st_rec_array_begin(&ev.rec, "addrs");
+		for (i = 0; h->h_addr_list[i] && i < MAX_ADDRS; i++)
+			if (inet_ntop(h->h_addrtype, h->h_addr_list[i], ab, sizeof(ab)))
+				st_rec_array_str(&ev.rec, ab, strlen(ab));
+		st_rec_array_end(&ev.rec);
+	}
+	(void)call;
+	st_event_emit(&ev);
+}
+
+ST_EXPORT struct hostent *gethostbyname(const char *name)
+{
+	struct st_call c;
+	struct hostent *h;
+	int err;
+
+	if (st_untraced())
+		return st_real.gethostbyname ? st_real.gethostbyname(name) : NULL;
+	st_call_begin(&c, "gethostbyname", -1);
+	h = st_real.gethostbyname(name);
+	err = errno;
+	st_call_end(&c, false);
+	log_hostent("gethostbyname", &c, name, h);
+	errno = err;
+	return h;
+}
+
+ST_EXPORT struct hostent *gethostbyname2(const char *name, int af)
+{
+	struct st_call c;
+	struct hostent *h;
+	int err;
+
+	if (st_untraced())
+		return st_real.gethostbyname2 ? st_real.gethostbyname2(name, af) : NULL;
+	st_call_begin(&c, "gethostbyname2", -1);
+	h = st_real.gethostbyname2(name, af);
+	err = errno;
+	st_call_end(&c, false);
+	log_hostent("gethostbyname2", &c, name, h);
+	errno = err;
+	return h;
+}
