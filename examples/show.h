@@ -5,9 +5,10 @@
  *
  *   @ <event> fd=<n> proto=<proto> local=<addr> peer=<addr> bytes=<n>
  *
- * local and peer come from getsockname() and getpeername() and are written
- * the way the tracer writes them (docs/log-format.md): 127.0.0.1:80,
- * [::1]:80, a path, @name for an abstract socket, nothing for an unnamed one.
+ * local and peer come from getsockname() and getpeername(), asked once per
+ * socket, and are written the way the tracer writes them
+ * (docs/log-format.md): 127.0.0.1:80, [::1]:80, a path, @name for an
+ * abstract socket, nothing for an unnamed one.
  * A key is left out when the kernel has no answer (no peer on a listening
  * socket), and bytes= appears on data lines only.  Every line is flushed at
  * once, because tests read it while the program runs.
@@ -79,30 +80,64 @@ static inline const char *show_proto(int fd)
 }
 
 /*
- * Prints one ground-truth line about fd.  peer, when not NULL, stands in for
- * getpeername(): a datagram's address on an unconnected UDP socket.  bytes < 0
- * leaves the bytes= key out.
+ * What the lines of one socket repeat: its kind and both ends, asked once
+ * when the socket is set up (listen, bound, accepted, connected, connecting)
+ * and reused for its sent, received and closed lines, so the examples do not
+ * flood a trace with getsockname/getpeername calls.  Indexed by fd; a socket
+ * first seen on a data line (an unbound UDP client after its first sendto)
+ * is asked then.  "closed" forgets the fd, whose number the kernel reuses.
  */
-static inline void show_line(const char *event, int fd, const struct sockaddr *peer,
-			     socklen_t peerlen, ssize_t bytes)
+#define SHOW_MAXFD 1024
+
+struct show_sock {
+	int known;
+	const char *proto;
+	int has_local, has_peer;
+	char local[SHOW_ADDRLEN];
+	char peer[SHOW_ADDRLEN];
+};
+
+static struct show_sock show_socks[SHOW_MAXFD];
+
+/* Asks the kernel about fd and remembers the answers in s. */
+static inline void show_query(struct show_sock *s, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
+
+	s->known = 1;
+	s->proto = show_proto(fd);
+	s->has_local = getsockname(fd, (struct sockaddr *)&ss, &len) == 0;
+	if (s->has_local)
+		show_format_addr(s->local, (struct sockaddr *)&ss, len);
+	len = sizeof ss;
+	s->has_peer = getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+	if (s->has_peer)
+		show_format_addr(s->peer, (struct sockaddr *)&ss, len);
+}
+
+/*
+ * Prints one ground-truth line about fd.  peer, when not NULL, stands in for
+ * the socket's peer: a datagram's address on an unconnected UDP socket.
+ * bytes < 0 leaves the bytes= key out.  refresh asks the kernel again.
+ */
+static inline void show_line(const char *event, int fd, int refresh,
+			     const struct sockaddr *peer, socklen_t peerlen, ssize_t bytes)
+{
+	struct show_sock tmp = { 0 };
+	struct show_sock *s = fd >= 0 && fd < SHOW_MAXFD ? &show_socks[fd] : &tmp;
 	char addr[SHOW_ADDRLEN];
 
-	printf("@ %s fd=%d proto=%s", event, fd, show_proto(fd));
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		show_format_addr(addr, (struct sockaddr *)&ss, len);
-		printf(" local=%s", addr);
-	}
-	if (peer == NULL) {
-		peerlen = sizeof ss;
-		if (getpeername(fd, (struct sockaddr *)&ss, &peerlen) == 0)
-			peer = (struct sockaddr *)&ss;
-	}
+	if (refresh || !s->known)
+		show_query(s, fd);
+	printf("@ %s fd=%d proto=%s", event, fd, s->proto);
+	if (s->has_local)
+		printf(" local=%s", s->local);
 	if (peer != NULL) {
 		show_format_addr(addr, peer, peerlen);
 		printf(" peer=%s", addr);
+	} else if (s->has_peer) {
+		printf(" peer=%s", s->peer);
 	}
 	if (bytes >= 0)
 		printf(" bytes=%zd", bytes);
@@ -110,23 +145,28 @@ static inline void show_line(const char *event, int fd, const struct sockaddr *p
 	fflush(stdout);
 }
 
-/* An event without data: listen, accepted, connected, bound, closed. */
+/* An event without data: listen, accepted, connected, connecting, bound
+ * (asked afresh), or closed (from what was asked before; then forgotten). */
 static inline void show_event(const char *event, int fd)
 {
-	show_line(event, fd, NULL, 0, -1);
+	int closing = strcmp(event, "closed") == 0;
+
+	show_line(event, fd, !closing, NULL, 0, -1);
+	if (closing && fd >= 0 && fd < SHOW_MAXFD)
+		show_socks[fd].known = 0;
 }
 
 /* sent or received on a connected socket. */
 static inline void show_bytes(const char *event, int fd, ssize_t bytes)
 {
-	show_line(event, fd, NULL, 0, bytes);
+	show_line(event, fd, 0, NULL, 0, bytes);
 }
 
 /* sent or received on an unconnected datagram socket, with the datagram's peer. */
 static inline void show_dgram(const char *event, int fd, const struct sockaddr *peer,
 			      socklen_t peerlen, ssize_t bytes)
 {
-	show_line(event, fd, peer, peerlen, bytes);
+	show_line(event, fd, 0, peer, peerlen, bytes);
 }
 
 #endif
