@@ -26,7 +26,8 @@ TEST_SRC    := $(wildcard tests/test_*.c)
 PROG_SRC    := $(wildcard tests/progs/*.c)
 BENCH_SRC   := $(wildcard bench/*.c)
 
-COMMON_PIC  := $(COMMON_SRC:%.c=$(B)/pic/%.o)
+# The library needs no JSON reader.
+COMMON_PIC  := $(patsubst %.c,$(B)/pic/%.o,$(filter-out common/json.c,$(COMMON_SRC)))
 LIB_OBJ     := $(LIB_SRC:%.c=$(B)/pic/%.o)
 VIEW_OBJ    := $(VIEW_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
 SAN_OBJ     := $(VIEW_LIBSRC:%.c=$(B)/asan/%.o) $(COMMON_SRC:%.c=$(B)/asan/%.o)
@@ -55,8 +56,10 @@ $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -Iviewer $(SAN) $(CFLAGS) -c -o $@ $<
 
-$(B)/socktrace: $(B)/obj/preload/socktrace.o $(COMMON_SRC:%.c=$(B)/obj/%.o)
-	$(CC) -o $@ $^ -Wl,-rpath,'$$ORIGIN'
+# The launcher looks for libtrace.so beside itself, then under the prefix.
+$(B)/obj/preload/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
+$(B)/socktrace: $(B)/obj/preload/socktrace.o
+	$(CC) -o $@ $^
 
 $(B)/sockview: $(VIEW_OBJ)
 	$(CC) -o $@ $^ -lm

@@ -200,11 +200,11 @@ bool st_fd_is_socket(int fd)
 		return false;
 	if (fd < ST_MAX_FDS && st_fd_kind[fd] != FD_UNKNOWN)
 		return st_fd_kind[fd] == FD_SOCKET;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) {
+	if (st_real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) {
 		len = sizeof(int);
-		getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+		st_real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
 		len = sizeof(int);
-		getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+		st_real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
 		if (fd < ST_MAX_FDS) {
 			st_fd_new_socket(fd, domain, type, proto);
 			st_fd_refresh(fd, true, true);

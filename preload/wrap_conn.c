@@ -478,6 +478,38 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 	return ret;
 }
 
+/* getsockopt: only SO_ERROR is logged, the answer to a non-blocking
+ * connect (0, or why it failed: ECONNREFUSED, ETIMEDOUT, ...). */
+ST_EXPORT int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
+{
+	struct st_call c;
+	struct st_event ev;
+	char ebuf[16];
+	int ret;
+
+	if (st_untraced() || level != SOL_SOCKET || opt != SO_ERROR)
+		return st_real.getsockopt ? st_real.getsockopt(fd, level, opt, val, len)
+					  : (int)syscall(SYS_getsockopt, fd, level, opt, val, len);
+	st_call_begin(&c, "getsockopt", fd);
+	ret = st_real.getsockopt(fd, level, opt, val, len);
+	st_call_end(&c, ret < 0);
+	if (st_fd_is_socket(fd)) {
+		begin_sock_event(&ev, &c, ret);
+		st_rec_str(&ev.rec, "level", "SOL_SOCKET");
+		st_rec_str(&ev.rec, "opt", "SO_ERROR");
+		if (ret == 0 && val && len && *len >= sizeof(int)) {
+			int e = *(int *)val;
+
+			st_rec_int(&ev.rec, "val", e);
+			if (e)
+				st_rec_str(&ev.rec, "so_error", st_errno_name(e, ebuf));
+		}
+		st_event_emit(&ev);
+	}
+	errno = c.err;
+	return ret;
+}
+
 /* getsockname and getpeername: logged, and their answer refreshes the table. */
 static int do_getname(const char *name, int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 {

@@ -1,0 +1,381 @@
+/*
+ * socktrace.c: the launcher.  Runs a command under libtrace.so, the way
+ * `strace -f -o` runs one under ptrace: every process of the command writes
+ * its log into one directory, a fresh one per run unless -o names one.
+ * When the command ends, the launcher tidies the logs (a process killed by a
+ * signal leaves zero padding), says on stderr where the trace is, draws the
+ * timeline with sockview when stderr is a terminal, and exits with the
+ * command's status.
+ *
+ * Before running, it looks at the program: a statically linked binary (no
+ * dynamic loader, as Go programs often are) or a setuid one cannot be traced
+ * through LD_PRELOAD, and the user is told so rather than handed an empty
+ * trace.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef ST_LIBDIR
+#define ST_LIBDIR "/usr/local/lib/socktrace"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--no-view] [-q] -- COMMAND [ARG...]\n"
+		   "  -o, --output DIR   write the logs into DIR (default: a new socktrace.* directory)\n"
+		   "  -s, --snap BYTES   payload bytes kept per call: a number, 0 or 'all' (default 64)\n"
+		   "      --no-view      do not draw the timeline when the command ends\n"
+		   "  -q, --quiet        say nothing on stderr unless something is wrong\n"
+		   "  -h, --help         this text\n");
+}
+
+/* The directory of this executable, for finding libtrace.so and sockview. */
+static bool self_dir(char *out, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	out[n] = '\0';
+	slash = strrchr(out, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return true;
+}
+
+static bool find_beside(char *out, size_t cap, const char *name, const char *fallback_dir)
+{
+	char dir[PATH_MAX];
+	const char *cands[3];
+	char c0[PATH_MAX + 64], c1[PATH_MAX + 64], c2[PATH_MAX + 64];
+	int i;
+
+	c0[0] = c1[0] = '\0';
+	if (self_dir(dir, sizeof(dir))) {
+		snprintf(c0, sizeof(c0), "%s/%s", dir, name);
+		snprintf(c1, sizeof(c1), "%s/../lib/socktrace/%s", dir, name);
+	}
+	snprintf(c2, sizeof(c2), "%s/%s", fallback_dir, name);
+	cands[0] = c0;
+	cands[1] = c1;
+	cands[2] = c2;
+	for (i = 0; i < 3; i++) {
+		if (cands[i][0] && access(cands[i], R_OK) == 0 && realpath(cands[i], out)) {
+			(void)cap;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The file a command name runs: itself when it has a slash, else the first
+ * executable match in PATH. */
+static bool resolve_command(const char *cmd, char *out, size_t cap)
+{
+	const char *path = getenv("PATH");
+	const char *p, *end;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, cap, "%s", cmd);
+		return access(out, X_OK) == 0;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		snprintf(out, cap, "%.*s/%s", (int)(end - p), p[0] == ':' || end == p ? "." : p, cmd);
+		if (end == p)
+			snprintf(out, cap, "./%s", cmd);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+enum binary_kind { BIN_DYNAMIC, BIN_STATIC, BIN_SCRIPT, BIN_UNKNOWN };
+
+/* Reads enough of an ELF file to tell whether it asks for a dynamic loader
+ * (a PT_INTERP program header).  For a #! script, interp gets the
+ * interpreter's path. */
+static enum binary_kind inspect_binary(const char *file, char *interp, size_t cap)
+{
+	unsigned char buf[4096];
+	Elf64_Ehdr eh;
+	ssize_t n;
+	int fd, i;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return BIN_UNKNOWN;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
+		char *s = (char *)buf + 2, *e;
+
+		buf[n] = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strcspn(s, " \t\n");
+		snprintf(interp, cap, "%.*s", (int)(e - s), s);
+		close(fd);
+		return BIN_SCRIPT;
+	}
+	if (n < (ssize_t)sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
+	    buf[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return BIN_UNKNOWN;
+	}
+	memcpy(&eh, buf, sizeof(eh));
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type == PT_INTERP) {
+			close(fd);
+			return BIN_DYNAMIC;
+		}
+	}
+	close(fd);
+	return BIN_STATIC;
+}
+
+/* Tells the user, before the run, why a program will not be traced. */
+static void check_traceable(const char *cmd, bool quiet)
+{
+	char file[PATH_MAX], interp[PATH_MAX];
+	struct stat sb;
+	enum binary_kind k;
+
+	if (!resolve_command(cmd, file, sizeof(file)))
+		return;	/* exec will say what is wrong */
+	k = inspect_binary(file, interp, sizeof(interp));
+	if (k == BIN_SCRIPT && inspect_binary(interp, file, sizeof(file)) == BIN_STATIC)
+		k = BIN_STATIC;
+	if (k == BIN_STATIC)
+		warnx("warning: %s is statically linked (no dynamic loader): LD_PRELOAD cannot "
+		      "reach its calls, so the trace will not show them. Go programs built "
+		      "with CGO_ENABLED=0 are like this; use strace -f for them.", cmd);
+	if (stat(file, &sb) == 0 && (sb.st_mode & (S_ISUID | S_ISGID)) &&
+	    ((sb.st_mode & S_ISUID && sb.st_uid != geteuid()) ||
+	     (sb.st_mode & S_ISGID && sb.st_gid != getegid())))
+		warnx("warning: %s is set-user/group-ID: the loader ignores LD_PRELOAD for it, "
+		      "so it will not be traced.", cmd);
+	(void)quiet;
+}
+
+static void make_run_dir(char *out, size_t cap)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	const char *base = ".";
+	int i;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (access(".", W_OK) != 0) {
+		base = getenv("TMPDIR");
+		if (!base || !*base)
+			base = "/tmp";
+	}
+	for (i = 0; i < 100; i++) {
+		if (i == 0)
+			snprintf(out, cap, "%s/socktrace.%s", base, stamp);
+		else
+			snprintf(out, cap, "%s/socktrace.%s.%d", base, stamp, i);
+		if (mkdir(out, 0700) == 0)
+			return;
+		if (errno != EEXIST)
+			err(1, "cannot create %s", out);
+	}
+	errx(1, "cannot create a trace directory in %s", base);
+}
+
+/* A killed process leaves zeros after its last record: cut them, so every
+ * log is plain JSON Lines.  Returns the number of records in the file. */
+static long tidy_log(int dirfd, const char *name)
+{
+	char buf[65536];
+	off_t size, end = 0, pos = 0;
+	long lines = 0;
+	int fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n, i;
+
+	if (fd < 0)
+		return 0;
+	size = lseek(fd, 0, SEEK_END);
+	while (pos < size && (n = pread(fd, buf, sizeof(buf), pos)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				lines++;
+			if (buf[i] != '\0')
+				end = pos + i + 1;
+		}
+		pos += n;
+	}
+	if (end < size && ftruncate(fd, end) != 0)
+		warn("cannot trim %s", name);
+	close(fd);
+	return lines;
+}
+
+static void tidy_logs(const char *dir, long *files, long *records)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	*files = *records = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > 6 && strcmp(de->d_name + n - 6, ".jsonl") == 0) {
+			(*files)++;
+			*records += tidy_log(dirfd(d), de->d_name);
+		}
+	}
+	closedir(d);
+}
+
+static void set_preload(const char *lib)
+{
+	const char *cur = getenv("LD_PRELOAD");
+	char *v;
+
+	if (cur && *cur) {
+		if (asprintf(&v, "%s:%s", lib, cur) < 0)
+			err(1, "asprintf");
+		setenv("LD_PRELOAD", v, 1);
+		free(v);
+	} else {
+		setenv("LD_PRELOAD", lib, 1);
+	}
+}
+
+/* Draws the timeline on stderr with sockview, found beside us. */
+static void show_timeline(const char *dir)
+{
+	char view[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	if (!find_beside(view, sizeof(view), "sockview", ST_LIBDIR "/../../bin"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(2, 1);
+		execl(view, "sockview", dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "snap", required_argument, NULL, 's' },
+		{ "no-view", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char lib[PATH_MAX], dir[PATH_MAX];
+	const char *outdir = NULL, *snap = NULL;
+	bool view = true, quiet = false;
+	long files, records;
+	pid_t child;
+	int c, status, code;
+
+	while ((c = getopt_long(argc, argv, "+o:s:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outdir = optarg; break;
+		case 's': snap = optarg; break;
+		case 'V': view = false; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (snap && strcmp(snap, "all") != 0) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(snap, &end, 10);
+		if (errno || *end || end == snap || v < 0 || v > (1L << 30))
+			errx(2, "-s takes a byte count from 0 to 1073741824, or 'all': %s", snap);
+	}
+	if (!find_beside(lib, sizeof(lib), "libtrace.so", ST_LIBDIR))
+		errx(1, "cannot find libtrace.so beside %s or in %s", argv[0], ST_LIBDIR);
+	if (outdir) {
+		if (mkdir(outdir, 0700) != 0 && errno != EEXIST)
+			err(1, "cannot create %s", outdir);
+		if (!realpath(outdir, dir))
+			err(1, "%s", outdir);
+	} else {
+		char made[PATH_MAX - 64];
+
+		make_run_dir(made, sizeof(made));
+		if (!realpath(made, dir))
+			err(1, "%s", made);
+	}
+	check_traceable(argv[optind], quiet);
+
+	set_preload(lib);
+	setenv("SOCKTRACE_DIR", dir, 1);
+	if (snap)
+		setenv("SOCKTRACE_PAYLOAD", snap, 1);
+	unsetenv("SOCKTRACE_EXEC_PID");
+
+	child = fork();
+	if (child < 0)
+		err(1, "fork");
+	if (child == 0) {
+		execvp(argv[optind], argv + optind);
+		warn("cannot run %s", argv[optind]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	/* Like a shell waiting for its job: ^C goes to the command, and we stay
+	 * to tidy the logs and report. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	unsetenv("LD_PRELOAD");
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+	tidy_logs(dir, &files, &records);
+	if (view && isatty(2))
+		show_timeline(dir);
+	if (!quiet)
+		fprintf(stderr, "socktrace: trace in %s (%ld log%s, %ld records); view it with: sockview %s\n",
+			dir, files, files == 1 ? "" : "s", records, dir);
+	return code;
+}
