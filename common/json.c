@@ -1,0 +1,432 @@
+/*
+ * json.c: the member-by-member JSON reader of json.h.
+ *
+ * Scanning is a loop over bytes with a class table; nested arrays and
+ * objects are skipped by an explicit stack of at most ST_JSON_MAX_DEPTH
+ * brackets, never by recursion.  Every pointer is checked against the end of
+ * the input before it is read, so no input can make the reader look past
+ * the buffer it was given.
+ */
+#include "json.h"
+
+#include <string.h>
+
+/* Byte classes inside a string: 0 plain ASCII, 1 quote or backslash,
+ * 2 control (invalid), 3 byte >= 0x80. */
+static unsigned char str_class(unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		return 1;
+	if (c < 0x20)
+		return 2;
+	if (c >= 0x80)
+		return 3;
+	return 0;
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Scans the string starting at the quote *p; returns the byte after the
+ * closing quote, or NULL. */
+static const char *scan_string(const char *p, const char *end,
+			       struct st_json_value *v)
+{
+	const char *s = ++p;
+	unsigned flags = 0;
+
+	for (;;) {
+		while (p < end && str_class((unsigned char)*p) == 0)
+			p++;
+		if (p >= end)
+			return NULL;
+		switch (str_class((unsigned char)*p)) {
+		case 2:
+			return NULL;
+		case 3:
+			flags |= ST_JSON_WIDE;
+			p++;
+			continue;
+		default:
+			break;
+		}
+		if (*p == '"')
+			break;
+		/* A backslash escape. */
+		flags |= ST_JSON_ESCAPED;
+		if (end - p < 2)
+			return NULL;
+		switch (p[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f':
+		case 'n': case 'r': case 't':
+			p += 2;
+			break;
+		case 'u': {
+			int k, cp = 0;
+
+			if (end - p < 6)
+				return NULL;
+			for (k = 0; k < 4; k++) {
+				int h = hex_digit(p[2 + k]);
+
+				if (h < 0)
+					return NULL;
+				cp = cp * 16 + h;
+			}
+			if (cp > 0xff)
+				flags |= ST_JSON_WIDE;
+			p += 6;
+			break;
+		}
+		default:
+			return NULL;
+		}
+	}
+	v->type = ST_JSON_STRING;
+	v->flags = flags;
+	v->p = s;
+	v->n = (size_t)(p - s);
+	return p + 1;
+}
+
+static const char *scan_digits(const char *p, const char *end)
+{
+	const char *s = p;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p > s ? p : NULL;
+}
+
+static const char *scan_number(const char *p, const char *end,
+			       struct st_json_value *v)
+{
+	const char *s = p;
+	unsigned flags = ST_JSON_INTEGER;
+
+	if (*p == '-')
+		p++;
+	if (p >= end)
+		return NULL;
+	if (*p == '0')
+		p++;
+	else if (!(p = scan_digits(p, end)))
+		return NULL;
+	if (p < end && *p == '.') {
+		flags = 0;
+		if (!(p = scan_digits(p + 1, end)))
+			return NULL;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		flags = 0;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (!(p = scan_digits(p, end)))
+			return NULL;
+	}
+	v->type = ST_JSON_NUMBER;
+	v->flags = flags;
+	v->p = s;
+	v->n = (size_t)(p - s);
+	return p;
+}
+
+static const char *scan_literal(const char *p, const char *end, const char *word,
+				enum st_json_type type, struct st_json_value *v)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(end - p) < n || memcmp(p, word, n) != 0)
+		return NULL;
+	v->type = type;
+	v->flags = 0;
+	v->p = p;
+	v->n = n;
+	return p + n;
+}
+
+/* A scalar (not an array or object) at p. */
+static const char *scan_scalar(const char *p, const char *end,
+			       struct st_json_value *v)
+{
+	switch (*p) {
+	case '"':
+		return scan_string(p, end, v);
+	case 't':
+		return scan_literal(p, end, "true", ST_JSON_TRUE, v);
+	case 'f':
+		return scan_literal(p, end, "false", ST_JSON_FALSE, v);
+	case 'n':
+		return scan_literal(p, end, "null", ST_JSON_NULL, v);
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9'))
+			return scan_number(p, end, v);
+		return NULL;
+	}
+}
+
+/* Skips the array or object opening at *p; returns the byte after it. */
+static const char *skip_nested(const char *p, const char *end)
+{
+	char stack[ST_JSON_MAX_DEPTH];
+	int depth = 0;
+	bool opened;
+	struct st_json_value v;
+
+	stack[depth++] = *p == '[' ? ']' : '}';
+	p++;
+	opened = true;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p >= end)
+			return NULL;
+		if (opened && *p == stack[depth - 1]) {
+			p++;
+			depth--;
+			goto after_value;
+		}
+		if (stack[depth - 1] == '}') {
+			if (*p != '"' || !(p = scan_string(p, end, &v)))
+				return NULL;
+			p = skip_ws(p, end);
+			if (p >= end || *p != ':')
+				return NULL;
+			p = skip_ws(p + 1, end);
+			if (p >= end)
+				return NULL;
+		}
+		if (*p == '[' || *p == '{') {
+			if (depth == ST_JSON_MAX_DEPTH)
+				return NULL;
+			stack[depth++] = *p == '[' ? ']' : '}';
+			p++;
+			opened = true;
+			continue;
+		}
+		if (!(p = scan_scalar(p, end, &v)))
+			return NULL;
+after_value:
+		if (depth == 0)
+			return p;
+		p = skip_ws(p, end);
+		if (p >= end)
+			return NULL;
+		if (*p == ',') {
+			p++;
+			opened = false;
+			continue;
+		}
+		if (*p == stack[depth - 1]) {
+			p++;
+			depth--;
+			goto after_value;
+		}
+		return NULL;
+	}
+}
+
+static const char *scan_value(const char *p, const char *end,
+			      struct st_json_value *v)
+{
+	const char *q;
+
+	if (p >= end)
+		return NULL;
+	if (*p != '[' && *p != '{')
+		return scan_scalar(p, end, v);
+	if (!(q = skip_nested(p, end)))
+		return NULL;
+	v->type = *p == '[' ? ST_JSON_ARRAY : ST_JSON_OBJECT;
+	v->flags = 0;
+	v->p = p;
+	v->n = (size_t)(q - p);
+	return q;
+}
+
+int st_json_object_begin(struct st_json_iter *it, const char *p, size_t n)
+{
+	const char *end = p + n;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return -1;
+	it->p = p + 1;
+	it->end = end;
+	it->first = true;
+	it->array = false;
+	return 0;
+}
+
+int st_json_array_begin(struct st_json_iter *it, const struct st_json_value *arr)
+{
+	if (arr->type != ST_JSON_ARRAY || arr->n < 2)
+		return -1;
+	it->p = arr->p + 1;
+	it->end = arr->p + arr->n;
+	it->first = true;
+	it->array = true;
+	return 0;
+}
+
+/* Handles the separator before the next member or item: returns 1 when one
+ * follows, 0 at the closing bracket (and only whitespace after it), -1 on
+ * anything else. */
+static int step_separator(struct st_json_iter *it, char close)
+{
+	const char *p = skip_ws(it->p, it->end);
+
+	if (p >= it->end)
+		return -1;
+	if (*p == close) {
+		if (skip_ws(p + 1, it->end) != it->end)
+			return -1;
+		it->p = it->end;
+		return 0;
+	}
+	if (!it->first) {
+		if (*p != ',')
+			return -1;
+		p = skip_ws(p + 1, it->end);
+	}
+	it->p = p;
+	it->first = false;
+	return 1;
+}
+
+int st_json_object_next(struct st_json_iter *it, struct st_json_value *key,
+			struct st_json_value *val)
+{
+	const char *p;
+	int r;
+
+	if (it->array)
+		return -1;
+	if ((r = step_separator(it, '}')) <= 0)
+		return r;
+	p = it->p;
+	if (p >= it->end || *p != '"' || !(p = scan_string(p, it->end, key)))
+		return -1;
+	p = skip_ws(p, it->end);
+	if (p >= it->end || *p != ':')
+		return -1;
+	p = skip_ws(p + 1, it->end);
+	if (!(p = scan_value(p, it->end, val)))
+		return -1;
+	it->p = p;
+	return 1;
+}
+
+int st_json_array_next(struct st_json_iter *it, struct st_json_value *val)
+{
+	const char *p;
+	int r;
+
+	if (!it->array)
+		return -1;
+	if ((r = step_separator(it, ']')) <= 0)
+		return r;
+	if (!(p = scan_value(it->p, it->end, val)))
+		return -1;
+	it->p = p;
+	return 1;
+}
+
+int st_json_parse_value(const char *p, size_t n, struct st_json_value *val)
+{
+	const char *end = p + n, *q;
+
+	p = skip_ws(p, end);
+	if (!(q = scan_value(p, end, val)))
+		return -1;
+	return skip_ws(q, end) == end ? 0 : -1;
+}
+
+int st_json_get_int(const struct st_json_value *v, int64_t *out)
+{
+	const char *p = v->p, *end = v->p + v->n;
+	bool neg = false;
+	uint64_t u = 0, limit;
+
+	if (v->type != ST_JSON_NUMBER || !(v->flags & ST_JSON_INTEGER))
+		return -1;
+	if (p < end && *p == '-') {
+		neg = true;
+		p++;
+	}
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	if (p >= end)
+		return -1;
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (d > 9)
+			return -1;
+		if (u > (limit - d) / 10)
+			return -1;
+		u = u * 10 + d;
+	}
+	if (neg)
+		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+	else
+		*out = (int64_t)u;
+	return 0;
+}
+
+bool st_json_key_is(const struct st_json_value *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	return key->n == n && memcmp(key->p, s, n) == 0;
+}
+
+long st_json_decode_prefix(const struct st_json_value *v, unsigned char *dst,
+			   size_t cap)
+{
+	const char *p = v->p, *end = v->p + v->n;
+	size_t o = 0;
+
+	if (v->type != ST_JSON_STRING || (v->flags & ST_JSON_WIDE))
+		return -1;
+	if (!(v->flags & ST_JSON_ESCAPED)) {
+		o = v->n < cap ? v->n : cap;
+		memcpy(dst, p, o);
+		return (long)o;
+	}
+	/* The scanner has validated every escape already. */
+	while (p < end && o < cap) {
+		if (*p != '\\') {
+			dst[o++] = (unsigned char)*p++;
+			continue;
+		}
+		switch (p[1]) {
+		case 'b': dst[o++] = '\b'; break;
+		case 'f': dst[o++] = '\f'; break;
+		case 'n': dst[o++] = '\n'; break;
+		case 'r': dst[o++] = '\r'; break;
+		case 't': dst[o++] = '\t'; break;
+		case 'u':
+			dst[o++] = (unsigned char)(hex_digit(p[4]) * 16 + hex_digit(p[5]));
+			p += 4;
+			break;
+		default: dst[o++] = (unsigned char)p[1]; break;
+		}
+		p += 2;
+	}
+	return (long)o;
+}

@@ -1,0 +1,202 @@
+/*
+ * conntable.c: the connection table (`sockview --conns`), one row per
+ * connection like tcplife, or JSON Lines with --json.  A side that was not
+ * traced shows as `-` (null in JSON); its address is still known from the
+ * other side.  The server address is the one the client connected to.
+ */
+#include "render.h"
+
+#include <string.h>
+
+#include "out.h"
+
+static const char *const end_names[] = {
+	[ST_END_OPEN] = "open", [ST_END_CLOSED] = "closed",
+	[ST_END_RESET] = "reset", [ST_END_REFUSED] = "refused",
+	[ST_END_FAILED] = "failed",
+};
+
+/* Bytes one way: what the sender sent, or what the receiver got when the
+ * sender was not traced. */
+static uint64_t conn_bytes(const struct st_conn *k, int dir)
+{
+	return k->sock[dir] != ST_NONE ? k->sent[dir] : k->rcvd[dir];
+}
+
+static void pad_to(struct st_out *o, size_t start, size_t width)
+{
+	size_t used = o->len - start;
+
+	/* Columns are separated by at least one space. */
+	do {
+		st_out_char(o, ' ');
+	} while (++used < width);
+}
+
+/* One cell of text into the line buffer, padded; right-aligned numbers
+ * are written by the callers. */
+static void cell_text(struct st_out *o, const struct st_trace *tr, uint32_t id,
+		      size_t width, size_t max)
+{
+	size_t start = o->len, n;
+	const char *s = st_trace_str(tr, id, &n);
+
+	if (!id || n == 0)
+		st_out_char(o, '-');
+	else
+		st_out_bytes(o, s, n, max);
+	pad_to(o, start, width);
+}
+
+static void cell_pid(struct st_out *o, const struct st_model *m, uint32_t p,
+		     size_t width)
+{
+	size_t start = o->len;
+
+	if (p == ST_NONE)
+		st_out_char(o, '-');
+	else
+		st_out_int(o, m->procs[p].pid);
+	pad_to(o, start, width);
+}
+
+static void cell_comm(struct st_out *o, const struct st_model *m, uint32_t p,
+		      size_t width)
+{
+	if (p == ST_NONE) {
+		size_t start = o->len;
+
+		st_out_char(o, '-');
+		pad_to(o, start, width);
+		return;
+	}
+	cell_text(o, m->tr, m->procs[p].name, width, width - 1);
+}
+
+static void put_row(struct st_out *o, const struct st_model *m,
+		    const struct st_conn *k)
+{
+	const struct st_trace *tr = m->tr;
+	size_t start = o->len;
+
+	st_out_uint(o, k->id);
+	pad_to(o, start, 5);
+	start = o->len;
+	st_out_str(o, st_proto_label(k->proto));
+	pad_to(o, start, 6);
+	cell_pid(o, m, k->proc[0], 8);
+	cell_comm(o, m, k->proc[0], 16);
+	cell_text(o, tr, k->addr[0], 24, 200);
+	cell_pid(o, m, k->proc[1], 8);
+	cell_comm(o, m, k->proc[1], 16);
+	cell_text(o, tr, k->addr[1], 24, 200);
+	start = o->len;
+	st_out_seconds(o, k->t_start - tr->t0, 6);
+	pad_to(o, start, 11);
+	start = o->len;
+	st_out_seconds(o, (k->t_end - k->t_start) * 1000, 3);
+	pad_to(o, start, 11);
+	start = o->len;
+	st_out_uint(o, conn_bytes(k, 0));
+	pad_to(o, start, 9);
+	start = o->len;
+	st_out_uint(o, conn_bytes(k, 1));
+	pad_to(o, start, 9);
+	st_out_str(o, end_names[k->end]);
+	if (k->err && k->end == ST_END_FAILED) {
+		st_out_char(o, ' ');
+		cell_text(o, tr, k->err, 1, 40);
+		o->len--;	/* the pad */
+	}
+	st_out_char(o, '\n');
+}
+
+static void put_json_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, id, &n);
+
+	st_out_json(o, s, n);
+}
+
+static void put_json(struct st_out *o, const struct st_model *m,
+		     const struct st_conn *k)
+{
+	const struct st_trace *tr = m->tr;
+	static const char *const side[2] = { "client", "server" };
+	int i;
+
+	st_out_str(o, "{\"id\":");
+	st_out_uint(o, k->id);
+	st_out_str(o, ",\"proto\":");
+	st_out_json(o, st_proto_label(k->proto), strlen(st_proto_label(k->proto)));
+	for (i = 0; i < 2; i++) {
+		st_out_str(o, ",\"");
+		st_out_str(o, side[i]);
+		st_out_str(o, "_pid\":");
+		if (k->proc[i] == ST_NONE) {
+			st_out_str(o, "null,\"");
+			st_out_str(o, side[i]);
+			st_out_str(o, "_comm\":null");
+		} else {
+			st_out_int(o, m->procs[k->proc[i]].pid);
+			st_out_str(o, ",\"");
+			st_out_str(o, side[i]);
+			st_out_str(o, "_comm\":");
+			put_json_str(o, tr, m->procs[k->proc[i]].name);
+		}
+		st_out_str(o, ",\"");
+		st_out_str(o, side[i]);
+		st_out_str(o, "\":");
+		if (k->addr[i])
+			put_json_str(o, tr, k->addr[i]);
+		else
+			st_out_str(o, "null");
+	}
+	st_out_str(o, ",\"start\":");
+	st_out_seconds(o, k->t_start - tr->t0, 6);
+	st_out_str(o, ",\"duration\":");
+	st_out_seconds(o, k->t_end - k->t_start, 6);
+	st_out_str(o, ",\"bytes_c2s\":");
+	st_out_uint(o, conn_bytes(k, 0));
+	st_out_str(o, ",\"bytes_s2c\":");
+	st_out_uint(o, conn_bytes(k, 1));
+	st_out_str(o, ",\"end\":\"");
+	st_out_str(o, end_names[k->end]);
+	st_out_char(o, '"');
+	if (k->err) {
+		st_out_str(o, ",\"errno\":");
+		put_json_str(o, tr, k->err);
+	}
+	st_out_str(o, "}\n");
+}
+
+int st_render_conns(FILE *fp, const struct st_model *m,
+		    const struct st_render_opts *o)
+{
+	char buf[2048];
+	struct st_out out, line = { NULL, buf, 0, sizeof(buf), false };
+	uint32_t i;
+
+	if (st_out_init(&out, fp) < 0)
+		return -1;
+	if (!o->json)
+		st_out_str(&out, "ID   PROTO CPID    CCOMM           CLIENT                  "
+			   "SPID    SCOMM           SERVER                  START(s)   "
+			   "DUR(ms)    C>S      S>C      END\n");
+	for (i = 0; i < m->nconns; i++) {
+		const struct st_conn *k = &m->conns[m->conn_by_id[i]];
+
+		if (!st_filter_conn(m, &o->filter, m->conn_by_id[i]))
+			continue;
+		if (o->json) {
+			put_json(&out, m, k);
+		} else {
+			/* Padding measures the line, so it is built apart. */
+			line.len = 0;
+			put_row(&line, m, k);
+			st_out_put(&out, line.buf, line.len);
+		}
+	}
+	return st_out_finish(&out);
+}

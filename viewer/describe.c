@@ -1,0 +1,272 @@
+/*
+ * describe.c: the record lines and link labels of describe.h.
+ */
+#include "describe.h"
+
+#include <string.h>
+
+/* Escaped payload characters shown in a line or label. */
+#define SHOW_PAYLOAD 24
+
+static void put_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, id, &n);
+
+	st_out_bytes(o, s, n, 256);
+}
+
+bool st_event_at_start(const struct st_event *e)
+{
+	switch (e->call) {
+	case ST_C_SEND: case ST_C_CONNECT: case ST_C_CLOSE: case ST_C_SHUTDOWN:
+	case ST_C_CLOSE_RANGE: case ST_C_FORK: case ST_C_EXEC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool st_event_blocks(const struct st_event *e)
+{
+	return e->dur >= ST_BLOCK_NS;
+}
+
+int64_t st_event_row_time(const struct st_trace *tr, const struct st_event *e,
+			  enum st_part part)
+{
+	int64_t t = e->t - tr->t0;
+
+	if (part == ST_START || (part == ST_WHOLE && st_event_at_start(e)))
+		return t;
+	return t + e->dur;
+}
+
+static void put_payload(struct st_out *o, const struct st_trace *tr,
+			uint32_t snip, uint64_t from, uint64_t len, uint64_t have)
+{
+	uint64_t n;
+	size_t shown;
+
+	if (from >= have)
+		return;
+	n = have - from < len ? have - from : len;
+	st_out_str(o, " \"");
+	shown = st_out_bytes(o, tr->snips + snip + from, (size_t)n, SHOW_PAYLOAD);
+	st_out_char(o, '"');
+	if (shown < len)
+		st_out_str(o, "...");
+}
+
+static void put_shut(struct st_out *o, uint8_t bits)
+{
+	if ((bits & ST_B_SHUT_RD) && (bits & ST_B_SHUT_WR))
+		st_out_str(o, "SHUT_RDWR");
+	else if (bits & ST_B_SHUT_WR)
+		st_out_str(o, "SHUT_WR");
+	else if (bits & ST_B_SHUT_RD)
+		st_out_str(o, "SHUT_RD");
+	else
+		st_out_char(o, '?');
+}
+
+/* name(args */
+static void put_call(struct st_out *o, const struct st_model *m,
+		     const struct st_event *e)
+{
+	const struct st_trace *tr = m->tr;
+
+	put_str(o, tr, e->name);
+	st_out_char(o, '(');
+	switch (e->call) {
+	case ST_C_SOCKET:
+		put_str(o, tr, e->detail);
+		if (e->detail && e->proto)
+			st_out_str(o, ", ");
+		if (e->proto)
+			st_out_str(o, st_proto_label(e->proto));
+		break;
+	case ST_C_SOCKETPAIR:
+		st_out_str(o, st_proto_label(e->proto));
+		break;
+	case ST_C_FORK:
+		break;
+	case ST_C_EXEC:
+	case ST_C_RESOLVE:
+		put_str(o, tr, e->detail);
+		break;
+	default:
+		if (e->fd >= 0)
+			st_out_int(o, e->fd);
+		switch (e->call) {
+		case ST_C_BIND: case ST_C_CONNECT:
+			st_out_str(o, ", ");
+			put_str(o, tr, e->addr ? e->addr : e->peer);
+			break;
+		case ST_C_LISTEN:
+			if (e->fd2 >= 0) {
+				st_out_str(o, ", ");
+				st_out_int(o, e->fd2);
+			}
+			break;
+		case ST_C_SHUTDOWN:
+			st_out_str(o, ", ");
+			put_shut(o, e->bits);
+			break;
+		case ST_C_SETSOCKOPT: case ST_C_FCNTL:
+			if (e->detail) {
+				st_out_str(o, ", ");
+				put_str(o, tr, e->detail);
+			}
+			break;
+		case ST_C_SEND: case ST_C_RECV:
+			if (e->flags) {
+				st_out_str(o, ", ");
+				put_str(o, tr, e->flags);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	st_out_char(o, ')');
+}
+
+/* = ret, errno, and what came back. */
+static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
+{
+	const struct st_trace *tr = m->tr;
+	const struct st_event *e = &tr->ev[i];
+	uint32_t s = m->ev_sock[i];
+	bool dgram = s != ST_NONE && st_proto_is_dgram(m->socks[s].proto);
+
+	if (e->call == ST_C_EXEC && !e->err)
+		return;
+	st_out_str(o, " = ");
+	if (e->call == ST_C_SOCKETPAIR && e->ret == 0 && e->fd >= 0) {
+		st_out_char(o, '[');
+		st_out_int(o, e->fd);
+		st_out_str(o, ", ");
+		st_out_int(o, e->fd2);
+		st_out_char(o, ']');
+	} else {
+		st_out_int(o, e->ret);
+	}
+	if (e->err) {
+		st_out_char(o, ' ');
+		put_str(o, tr, e->err);
+		return;
+	}
+	switch (e->call) {
+	case ST_C_ACCEPT:
+		st_out_str(o, " <- ");
+		put_str(o, tr, e->peer);
+		break;
+	case ST_C_SEND:
+		if (e->bits & ST_B_DATA)
+			put_payload(o, tr, e->snip, 0, (uint64_t)e->ret, e->snip_len);
+		if (dgram && (e->addr || e->peer)) {
+			st_out_str(o, " -> ");
+			put_str(o, tr, e->addr ? e->addr : e->peer);
+		}
+		break;
+	case ST_C_RECV:
+		if (e->ret == 0 && !dgram) {
+			st_out_str(o, " EOF");
+			break;
+		}
+		if (e->bits & ST_B_DATA)
+			put_payload(o, tr, e->snip, 0, (uint64_t)e->ret, e->snip_len);
+		if (dgram && e->peer) {
+			st_out_str(o, " <- ");
+			put_str(o, tr, e->peer);
+		}
+		break;
+	case ST_C_GETNAME:
+		{
+			size_t n;
+			const char *name = st_trace_str(tr, e->name, &n);
+			uint32_t a = n == 11 && memcmp(name, "getpeername", 11) == 0 ?
+				     e->peer : e->local;
+
+			if (a) {
+				st_out_char(o, ' ');
+				put_str(o, tr, a);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static bool waits(const struct st_event *e)
+{
+	return e->call == ST_C_ACCEPT || e->call == ST_C_RECV ||
+	       e->call == ST_C_CONNECT || e->call == ST_C_POLL;
+}
+
+void st_describe_event(struct st_out *o, const struct st_model *m, uint32_t i,
+		       enum st_part part)
+{
+	const struct st_event *e = &m->tr->ev[i];
+
+	put_call(o, m, e);
+	if (part == ST_START) {
+		st_out_str(o, " ...");
+		return;
+	}
+	put_result(o, m, i);
+	if (e->dur >= ST_BLOCK_NS || (waits(e) && e->dur >= ST_SHOW_DUR_NS)) {
+		st_out_str(o, " [");
+		st_out_duration(o, e->dur);
+		st_out_char(o, ']');
+	}
+}
+
+void st_describe_link(struct st_out *o, const struct st_model *m,
+		      const struct st_link *l, uint64_t skip)
+{
+	const struct st_trace *tr = m->tr;
+	const struct st_event *to = &tr->ev[l->to], *from = &tr->ev[l->from];
+
+	switch (l->kind) {
+	case ST_L_HANDSHAKE:
+		st_out_str(o, "connect");
+		return;
+	case ST_L_EOF:
+		st_out_str(o, "EOF");
+		return;
+	case ST_L_RESET:
+		st_out_str(o, "RST");
+		return;
+	case ST_L_PEEK:
+		st_out_str(o, "peek ");
+		break;
+	default:
+		break;
+	}
+	st_out_uint(o, l->len);
+	st_out_str(o, " B");
+	if (to->bits & ST_B_DATA)
+		put_payload(o, tr, to->snip, skip, l->len, to->snip_len);
+	else if ((from->bits & ST_B_DATA) && skip == 0)
+		put_payload(o, tr, from->snip, 0, l->len, from->snip_len);
+}
+
+void st_describe_proc(struct st_out *o, const struct st_model *m, uint32_t p,
+		      int32_t tid)
+{
+	const struct st_proc *pr = &m->procs[p];
+
+	if (pr->name)
+		put_str(o, m->tr, pr->name);
+	else
+		st_out_char(o, '?');
+	st_out_char(o, ' ');
+	st_out_int(o, pr->pid);
+	if (tid >= 0) {
+		st_out_char(o, '/');
+		st_out_int(o, tid);
+	}
+}

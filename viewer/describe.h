@@ -1,0 +1,44 @@
+/*
+ * describe.h: the words every renderer uses: a record as one short line
+ * (`accept(3) = 4 <- 127.0.0.1:53412`), a link as its label
+ * (`5 B "hello"`, `EOF`), a process as its name and pid.  All of it is
+ * printable ASCII: untrusted bytes are escaped by out.h.
+ */
+#ifndef ST_DESCRIBE_H
+#define ST_DESCRIBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "out.h"
+
+/* Calls that wait at least this long get a start row of their own. */
+#define ST_BLOCK_NS 1000000
+/* Waiting calls show their time from this long on. */
+#define ST_SHOW_DUR_NS 100000
+
+enum st_part { ST_WHOLE, ST_START, ST_END };
+
+/* true when the record's row is at its start (it may begin an arrow),
+ * false when at its return (it may end one). */
+bool st_event_at_start(const struct st_event *e);
+/* true when the record gets a start row and an end row. */
+bool st_event_blocks(const struct st_event *e);
+/* The row's time, ns since t0. */
+int64_t st_event_row_time(const struct st_trace *tr, const struct st_event *e,
+			  enum st_part part);
+
+/* The record's line: the whole of it, its start (`accept(3) ...`) or its
+ * end. */
+void st_describe_event(struct st_out *o, const struct st_model *m, uint32_t i,
+		       enum st_part part);
+/* The label of a link: `handshake`, `5 B "hello"`, `EOF`, `RST`.  skip is
+ * how many bytes of the receive earlier links of it took. */
+void st_describe_link(struct st_out *o, const struct st_model *m,
+		      const struct st_link *l, uint64_t skip);
+/* `name pid` (`name pid/tid` when tid >= 0). */
+void st_describe_proc(struct st_out *o, const struct st_model *m, uint32_t p,
+		      int32_t tid);
+
+#endif

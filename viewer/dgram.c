@@ -1,0 +1,278 @@
+/*
+ * dgram.c: datagrams (model.h).  Every sendto/recvfrom (or send/recv on a
+ * connected datagram socket) that moved a datagram is keyed by its source
+ * and destination ports (or, for AF_UNIX, the destination path).  Within a
+ * key, in time order, each receive takes the oldest unmatched send whose
+ * addresses fit (the same host, or a wildcard bind on either side), whose
+ * size is the same and whose first bytes are the same; a lost datagram
+ * stays unmatched.  The sockets that exchanged datagrams form one
+ * connection (the first sender is the client); datagrams whose other side
+ * was not traced form connections of their own, per remote address.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "sort.h"
+
+/* How many unmatched sends a receive looks at before giving up. */
+#define SCAN_LIMIT 64
+
+struct dg {
+	uint32_t ev;
+	uint32_t sock;
+	uint32_t src, dst;	/* trace strings */
+	bool recv;
+	bool matched;
+};
+
+static bool fits(const struct st_model *m, uint32_t a, uint32_t b)
+{
+	char na[4097], nb[4097];
+	size_t la, lb;
+	const char *sa = st_trace_str(m->tr, a, &la), *sb = st_trace_str(m->tr, b, &lb);
+
+	if (a == b || !a || !b)
+		return true;
+	if (la > 4096 || lb > 4096)
+		return false;
+	la = st_addr_normalize(sa, la, na);
+	lb = st_addr_normalize(sb, lb, nb);
+	if (!st_addr_is_inet(na, la))
+		return true;	/* unix: the key holds the path already */
+	return st_addr_compatible(na, la, nb, lb);
+}
+
+static bool same_datagram(const struct st_model *m, const struct dg *s,
+			  const struct dg *r)
+{
+	const struct st_trace *tr = m->tr;
+	const struct st_event *se = &tr->ev[s->ev], *re = &tr->ev[r->ev];
+	uint8_t n;
+
+	if (re->ret != se->ret)
+		return false;
+	n = se->snip_len < re->snip_len ? se->snip_len : re->snip_len;
+	if (n && memcmp(tr->snips + se->snip, tr->snips + re->snip, n) != 0)
+		return false;
+	return fits(m, s->src, r->src) && fits(m, s->dst, r->dst);
+}
+
+/* The connection of a pair of sockets, or of a socket and a remote address
+ * (sock_b ST_NONE), made on first use. */
+static uint32_t conn_for(struct st_model *m, struct st_idmap *conns,
+			 const struct dg *d, const struct dg *other)
+{
+	uint32_t key[3], id, c;
+	const struct st_event *e = &m->tr->ev[d->ev];
+
+	if (other) {
+		key[0] = d->sock < other->sock ? d->sock : other->sock;
+		key[1] = d->sock < other->sock ? other->sock : d->sock;
+		key[2] = ST_NONE;
+	} else {
+		key[0] = d->sock;
+		key[1] = ST_NONE;
+		key[2] = d->recv ? d->src : d->dst;
+	}
+	if (!(id = st_strtab_intern(&m->keys, key, sizeof(key))))
+		return ST_NONE;
+	if (st_idmap_get(conns, id, &c))
+		return c;
+	if ((c = st_model_add_conn(m)) == ST_NONE || st_idmap_put(conns, id, c) < 0)
+		return ST_NONE;
+	/* The sender is the client; a lone receive is the server. */
+	m->conns[c].proto = m->socks[d->sock].proto;
+	m->conns[c].dgram = true;
+	m->conns[c].t_start = e->t;
+	if (d->recv) {
+		m->conns[c].sock[1] = d->sock;
+		m->conns[c].proc[1] = m->ev_proc[d->ev];
+		m->conns[c].addr[0] = d->src;
+		m->conns[c].addr[1] = d->dst;
+		if (other) {
+			m->conns[c].sock[0] = other->sock;
+			m->conns[c].proc[0] = m->ev_proc[other->ev];
+		}
+	} else {
+		m->conns[c].sock[0] = d->sock;
+		m->conns[c].proc[0] = m->ev_proc[d->ev];
+		m->conns[c].addr[0] = d->src;
+		m->conns[c].addr[1] = d->dst;
+		if (other) {
+			m->conns[c].sock[1] = other->sock;
+			m->conns[c].proc[1] = m->ev_proc[other->ev];
+			m->conns[c].addr[0] = other->src;
+		}
+	}
+	return c;
+}
+
+static void count(struct st_model *m, uint32_t c, const struct dg *d)
+{
+	struct st_conn *k = &m->conns[c];
+	const struct st_event *e = &m->tr->ev[d->ev];
+	int dir = (k->sock[0] == d->sock) == !d->recv ? 0 : 1;
+	uint64_t n = e->ret > 0 ? (uint64_t)e->ret : 0;
+
+	if (d->recv)
+		k->rcvd[dir] += n;
+	else
+		k->sent[dir] += n;
+	if (e->t < k->t_start)
+		k->t_start = e->t;
+	if (e->t + e->dur > k->t_end)
+		k->t_end = e->t + e->dur;
+	m->ev_conn[d->ev] = c;
+}
+
+/* Collects the datagram records with their keys and times. */
+static int collect(struct st_model *m, struct dg **out, uint64_t **kout,
+		   uint64_t **tout, uint32_t *nout)
+{
+	const struct st_trace *tr = m->tr;
+	struct dg *v = NULL, *nv;
+	uint64_t *keys = NULL, *times = NULL, *nk;
+	uint32_t n = 0, cap = 0, k, i, s;
+
+	for (k = 0; k < tr->nev; k++) {
+		const struct st_event *e;
+		const struct st_sock *so;
+		struct dg d;
+		const char *a, *b;
+		size_t an, bn;
+		uint64_t key;
+
+		i = tr->order[k];
+		e = &tr->ev[i];
+		if ((s = m->ev_sock[i]) == ST_NONE || e->err || e->ret < 0)
+			continue;
+		so = &m->socks[s];
+		if (!st_proto_is_dgram(so->proto) || so->conn != ST_NONE)
+			continue;
+		if (e->call != ST_C_SEND && e->call != ST_C_RECV)
+			continue;
+		d.ev = i;
+		d.sock = s;
+		d.recv = e->call == ST_C_RECV;
+		d.matched = false;
+		if (d.recv) {
+			d.src = e->peer;
+			d.dst = e->local ? e->local : so->local;
+		} else {
+			d.src = e->local ? e->local : so->local;
+			d.dst = e->peer ? e->peer : e->addr ? e->addr : so->peer;
+		}
+		a = st_trace_str(tr, d.src, &an);
+		b = st_trace_str(tr, d.dst, &bn);
+		if (st_addr_is_inet(b, bn))
+			key = (uint64_t)1 << 40 | (uint64_t)(st_addr_port(a, an) & 0xffff) << 16 |
+			      (uint64_t)st_addr_port(b, bn);
+		else
+			key = (uint64_t)2 << 40 | d.dst;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if (!(nv = realloc(v, cap * sizeof(*v))))
+				goto fail;
+			v = nv;
+			if (!(nk = realloc(keys, cap * sizeof(*keys))))
+				goto fail;
+			keys = nk;
+			if (!(nk = realloc(times, cap * sizeof(*times))))
+				goto fail;
+			times = nk;
+		}
+		v[n] = d;
+		keys[n] = key;
+		times[n] = d.recv ? (uint64_t)(e->t + e->dur) * 2 + 1 : (uint64_t)e->t * 2;
+		n++;
+	}
+	*out = v;
+	*kout = keys;
+	*tout = times;
+	*nout = n;
+	return 0;
+fail:
+	free(v);
+	free(keys);
+	free(times);
+	return -1;
+}
+
+int st_model_pair_datagrams(struct st_model *m)
+{
+	struct st_idmap conns = { 0 };
+	struct dg *v = NULL;
+	uint64_t *keys = NULL, *times = NULL;
+	uint32_t *idx = NULL, n = 0, i, j, g, c, first = m->nconns;
+	int r = -1;
+
+	if (collect(m, &v, &keys, &times, &n) < 0)
+		return -1;
+	if (!(idx = malloc((n + 1) * sizeof(*idx))))
+		goto out;
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	if (st_sort_by_key(times, idx, n) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		times[i] = keys[idx[i]];
+	if (st_sort_by_key(times, idx, n) < 0)
+		goto out;
+	for (g = 0; g < n; g = j) {
+		uint32_t head = g;
+
+		for (j = g; j < n && times[j] == times[g]; j++) {
+			struct dg *d = &v[idx[j]];
+			uint32_t k, seen = 0;
+			struct dg *match = NULL;
+
+			if (!d->recv)
+				continue;
+			while (head < j && (v[idx[head]].recv || v[idx[head]].matched))
+				head++;
+			for (k = head; k < j && seen < SCAN_LIMIT; k++) {
+				struct dg *s = &v[idx[k]];
+
+				if (s->recv || s->matched)
+					continue;
+				seen++;
+				if (same_datagram(m, s, d)) {
+					match = s;
+					break;
+				}
+			}
+			if (!match)
+				continue;
+			match->matched = d->matched = true;
+			if ((c = conn_for(m, &conns, match, d)) == ST_NONE ||
+			    st_model_add_link(m, match->ev, d->ev, c, ST_L_DGRAM, 0,
+					      (uint64_t)m->tr->ev[d->ev].ret) < 0)
+				goto out;
+			count(m, c, match);
+			count(m, c, d);
+		}
+	}
+	/* The rest: the other side was not traced, or the datagram was lost. */
+	for (i = 0; i < n; i++) {
+		struct dg *d = &v[idx[i]];
+
+		if (d->matched)
+			continue;
+		if ((c = conn_for(m, &conns, d, NULL)) == ST_NONE)
+			goto out;
+		count(m, c, d);
+	}
+	for (i = first; i < m->nconns; i++)
+		st_model_settle_end(m, &m->conns[i]);
+	r = 0;
+out:
+	st_idmap_free(&conns);
+	free(v);
+	free(keys);
+	free(times);
+	free(idx);
+	return r;
+}

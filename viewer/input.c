@@ -1,0 +1,326 @@
+/*
+ * input.c: getting logs into a trace: paths (a file, or a directory of
+ * *.jsonl), memory-mapping each file (or reading it, for pipes), cutting it
+ * into lines at '\n' and at NUL bytes (a killed process leaves NUL padding),
+ * and handing each line to the parser.  Pages already parsed are released
+ * as we go, so a big log costs little resident memory; the mapping stays, so
+ * a record's raw line can be read again later (st_trace_line).
+ *
+ * Also the merged time order (st_trace_sort).
+ */
+#include "trace.h"
+#include "sort.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Bytes parsed between two releases of mapped pages. */
+#define RELEASE_STEP ((size_t)32 << 20)
+/* Largest non-regular file read into memory. */
+#define MAX_READ ((size_t)1 << 32)
+
+void st_trace_init(struct st_trace *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	st_strtab_init(&tr->str);
+	tr->cur_hdr = UINT32_MAX;
+}
+
+void st_trace_free(struct st_trace *tr)
+{
+	uint32_t i;
+
+	for (i = 0; i < tr->nfiles; i++) {
+		struct st_file *f = &tr->files[i];
+
+		if (f->mapped)
+			munmap((void *)f->map, f->size);
+		else
+			free((void *)f->map);
+		free(f->path);
+	}
+	free(tr->files);
+	free(tr->ev);
+	free(tr->hdr);
+	free(tr->snips);
+	free(tr->order);
+	st_strtab_free(&tr->str);
+	memset(tr, 0, sizeof(*tr));
+}
+
+const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n)
+{
+	return st_strtab_get(&tr->str, id, n);
+}
+
+const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n)
+{
+	const struct st_event *e = &tr->ev[i];
+	const struct st_file *f = &tr->files[e->file];
+
+	if (e->line > f->size || f->size - e->line < e->line_len) {
+		*n = 0;
+		return "";
+	}
+	*n = e->line_len;
+	return f->map + e->line;
+}
+
+static void release_pages(const struct st_file *f, size_t from, size_t to)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t a, b;
+
+	if (!f->mapped || pg <= 0)
+		return;
+	a = (from + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	b = to / (size_t)pg * (size_t)pg;
+	if (b > a)
+		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
+}
+
+/* Cuts file f into lines and parses them. */
+static void parse_file(struct st_trace *tr, uint16_t fi)
+{
+	const struct st_file *f = &tr->files[fi];
+	const char *base = f->map, *p = base, *end = base + f->size;
+	size_t released = 0;
+	uint64_t lineno = 1;
+
+	tr->cur_hdr = UINT32_MAX;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *q = p;
+
+		while (q < le) {
+			const char *z = memchr(q, '\0', (size_t)(le - q));
+			const char *se = z ? z : le;
+
+			if (se > q)
+				st_parse_line(tr, fi, (uint64_t)(q - base), lineno, q,
+					      (size_t)(se - q));
+			if (!z)
+				break;
+			q = z + 1;
+			while (q < le && *q == '\0')
+				q++;
+		}
+		p = le + 1;
+		lineno++;
+		if ((size_t)(le - base) - released > RELEASE_STEP) {
+			release_pages(f, released, (size_t)(le - base));
+			released = (size_t)(le - base);
+		}
+	}
+	release_pages(f, 0, f->size);
+}
+
+static int add_file_entry(struct st_trace *tr, char *path, const char *map,
+			  size_t size, bool mapped)
+{
+	struct st_file *files, *f;
+	const char *slash;
+
+	if (tr->nfiles >= UINT16_MAX) {
+		snprintf(tr->error, sizeof(tr->error), "too many log files");
+		goto fail;
+	}
+	files = realloc(tr->files, (tr->nfiles + 1) * sizeof(*files));
+	if (!files) {
+		snprintf(tr->error, sizeof(tr->error), "out of memory");
+		goto fail;
+	}
+	tr->files = files;
+	f = &files[tr->nfiles];
+	f->path = path;
+	slash = strrchr(path, '/');
+	f->name = slash && slash[1] ? slash + 1 : path;
+	f->map = map;
+	f->size = size;
+	f->mapped = mapped;
+	parse_file(tr, (uint16_t)tr->nfiles++);
+	return 0;
+fail:
+	if (mapped)
+		munmap((void *)map, size);
+	else
+		free((void *)map);
+	free(path);
+	return -1;
+}
+
+int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
+			size_t n)
+{
+	char *copy = malloc(n ? n : 1), *path = strdup(name);
+
+	if (!copy || !path) {
+		free(copy);
+		free(path);
+		snprintf(tr->error, sizeof(tr->error), "out of memory");
+		return -1;
+	}
+	memcpy(copy, buf, n);
+	return add_file_entry(tr, path, copy, n, false);
+}
+
+/* Reads a non-regular file (a pipe) into memory. */
+static char *read_all(int fd, size_t *size)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap), *nb;
+	ssize_t r;
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MAX_READ || !(nb = realloc(buf, cap * 2))) {
+				errno = EFBIG;
+				goto fail;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	*size = len;
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+static int add_open_file(struct st_trace *tr, const char *path, int fd,
+			 const struct stat *st)
+{
+	char *copy = strdup(path), *map;
+	size_t size = 0;
+
+	if (!copy) {
+		snprintf(tr->error, sizeof(tr->error), "out of memory");
+		return -1;
+	}
+	if (S_ISREG(st->st_mode) && st->st_size > 0) {
+		size = (size_t)st->st_size;
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map != MAP_FAILED) {
+			madvise(map, size, MADV_SEQUENTIAL);
+			return add_file_entry(tr, copy, map, size, true);
+		}
+	}
+	if (!(map = read_all(fd, &size))) {
+		snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	return add_file_entry(tr, copy, map, size, false);
+}
+
+static bool is_log_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".jsonl") == 0;
+}
+
+static int add_dir(struct st_trace *tr, const char *path)
+{
+	struct dirent **names;
+	int n, i, r = 0, found = 0;
+
+	n = scandir(path, &names, NULL, alphasort);
+	if (n < 0) {
+		snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char *full;
+
+		if (r == 0 && is_log_name(names[i]->d_name)) {
+			found++;
+			if (asprintf(&full, "%s/%s", path, names[i]->d_name) < 0) {
+				snprintf(tr->error, sizeof(tr->error), "out of memory");
+				r = -1;
+			} else {
+				r = st_trace_add_path(tr, full);
+				free(full);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (r == 0 && !found) {
+		snprintf(tr->error, sizeof(tr->error), "%s: no *.jsonl logs in this directory",
+			 path);
+		r = -1;
+	}
+	return r;
+}
+
+int st_trace_add_path(struct st_trace *tr, const char *path)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return add_dir(tr, path);
+	}
+	/* Blocking reads from here on (a FIFO opened non-blocking). */
+	fcntl(fd, F_SETFL, 0);
+	r = add_open_file(tr, path, fd, &st);
+	close(fd);
+	return r;
+}
+
+int st_trace_sort(struct st_trace *tr)
+{
+	uint64_t *keys;
+	uint32_t i;
+
+	free(tr->order);
+	tr->order = malloc((tr->nev ? tr->nev : 1) * sizeof(*tr->order));
+	keys = malloc((tr->nev ? tr->nev : 1) * sizeof(*keys));
+	if (!tr->order || !keys) {
+		free(keys);
+		return -1;
+	}
+	tr->t0 = INT64_MAX;
+	for (i = 0; i < tr->nev; i++) {
+		tr->order[i] = i;
+		keys[i] = (uint64_t)tr->ev[i].t;
+		if (tr->ev[i].t < tr->t0)
+			tr->t0 = tr->ev[i].t;
+	}
+	if (tr->nev == 0)
+		tr->t0 = 0;
+	if (st_sort_by_key(keys, tr->order, tr->nev) < 0) {
+		free(keys);
+		return -1;
+	}
+	free(keys);
+	return 0;
+}

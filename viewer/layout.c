@@ -1,0 +1,222 @@
+/*
+ * layout.c: lanes and rows (render.h).  Lanes are the processes (or
+ * threads) that have a visible record, in order of their first appearance;
+ * rows are sorted by time with the radix sort, start rows before end rows
+ * at the same instant.
+ */
+#include "render.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "describe.h"
+#include "sort.h"
+
+void st_layout_free(struct st_layout *l)
+{
+	free(l->lane_proc);
+	free(l->lane_tid);
+	free(l->lane_first);
+	free(l->lane_last);
+	free(l->ev_lane);
+	free(l->rows);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Lanes in order of first appearance: processes by their first time, then
+ * (in thread mode) threads by their first record. */
+static int assign_lanes(struct st_layout *l, const struct st_model *m,
+			const struct st_render_opts *o)
+{
+	const struct st_trace *tr = m->tr;
+	struct st_idmap seen = { 0 };	/* thread mode: tid -> lane */
+	uint32_t *proc_lane = NULL, k, i, p, lane, cap = 0;
+	uint64_t *keys = NULL;
+	uint32_t *idx = NULL;
+	int r = -1;
+
+	proc_lane = malloc((m->nprocs + 1) * sizeof(*proc_lane));
+	keys = malloc((m->nprocs + 1) * sizeof(*keys));
+	idx = malloc((m->nprocs + 1) * sizeof(*idx));
+	if (!proc_lane || !keys || !idx)
+		goto out;
+	for (p = 0; p < m->nprocs; p++)
+		proc_lane[p] = ST_NONE;
+	/* Which processes have a visible record, and the lane of each. */
+	for (k = 0; k < tr->nev; k++) {
+		i = tr->order[k];
+		l->ev_lane[i] = ST_NONE;
+		if (st_filter_event(m, &o->filter, i))
+			proc_lane[m->ev_proc[i]] = 0;
+	}
+	for (p = 0; p < m->nprocs; p++) {
+		idx[p] = p;
+		keys[p] = (uint64_t)(m->procs[p].t_first - tr->t0 + ((int64_t)1 << 62));
+	}
+	if (st_sort_by_key(keys, idx, m->nprocs) < 0)
+		goto out;
+	for (k = 0; k < m->nprocs; k++) {
+		p = idx[k];
+		if (proc_lane[p] == ST_NONE || o->threads)
+			continue;
+		proc_lane[p] = l->nlanes++;
+	}
+	if (!o->threads) {
+		l->lane_proc = malloc((l->nlanes + 1) * sizeof(*l->lane_proc));
+		l->lane_tid = malloc((l->nlanes + 1) * sizeof(*l->lane_tid));
+		if (!l->lane_proc || !l->lane_tid)
+			goto out;
+		for (p = 0; p < m->nprocs; p++)
+			if (proc_lane[p] != ST_NONE) {
+				l->lane_proc[proc_lane[p]] = p;
+				l->lane_tid[proc_lane[p]] = -1;
+			}
+		for (k = 0; k < tr->nev; k++) {
+			i = tr->order[k];
+			if (st_filter_event(m, &o->filter, i))
+				l->ev_lane[i] = proc_lane[m->ev_proc[i]];
+		}
+		r = 0;
+		goto out;
+	}
+	/* Thread mode: lanes by process order, then first record. */
+	for (k = 0; k < m->nprocs; k++) {
+		p = idx[k];
+		proc_lane[p] = k;	/* process rank */
+	}
+	{
+		uint64_t *tk = malloc((tr->nev + 1) * sizeof(*tk));
+		uint32_t *ti = malloc((tr->nev + 1) * sizeof(*ti)), n = 0;
+
+		if (!tk || !ti) {
+			free(tk);
+			free(ti);
+			goto out;
+		}
+		/* The first visible record of each thread, ranked by process. */
+		for (k = 0; k < tr->nev; k++) {
+			i = tr->order[k];
+			if (!st_filter_event(m, &o->filter, i))
+				continue;
+			if (st_idmap_get(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
+					 (m->ev_proc[i] >> 10) * 0x9e3779b9u, &lane))
+				continue;
+			if (st_idmap_put(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
+					 (m->ev_proc[i] >> 10) * 0x9e3779b9u, n) < 0) {
+				free(tk);
+				free(ti);
+				goto out;
+			}
+			tk[n] = (uint64_t)proc_lane[m->ev_proc[i]] << 32 | n;
+			ti[n++] = i;
+		}
+		if (st_sort_by_key(tk, ti, n) < 0) {
+			free(tk);
+			free(ti);
+			goto out;
+		}
+		cap = n + 1;
+		l->lane_proc = malloc(cap * sizeof(*l->lane_proc));
+		l->lane_tid = malloc(cap * sizeof(*l->lane_tid));
+		if (!l->lane_proc || !l->lane_tid) {
+			free(tk);
+			free(ti);
+			goto out;
+		}
+		for (k = 0; k < n; k++) {
+			i = ti[k];
+			l->lane_proc[k] = m->ev_proc[i];
+			l->lane_tid[k] = tr->ev[i].tid;
+			st_idmap_put(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
+				     (m->ev_proc[i] >> 10) * 0x9e3779b9u, k);
+		}
+		l->nlanes = n;
+		free(tk);
+		free(ti);
+		for (k = 0; k < tr->nev; k++) {
+			i = tr->order[k];
+			if (st_filter_event(m, &o->filter, i) &&
+			    st_idmap_get(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
+					 (m->ev_proc[i] >> 10) * 0x9e3779b9u, &lane))
+				l->ev_lane[i] = lane;
+		}
+	}
+	r = 0;
+out:
+	st_idmap_free(&seen);
+	free(proc_lane);
+	free(keys);
+	free(idx);
+	return r;
+}
+
+int st_layout_build(struct st_layout *l, const struct st_model *m,
+		    const struct st_render_opts *o)
+{
+	const struct st_trace *tr = m->tr;
+	uint64_t *keys = NULL;
+	uint32_t *idx = NULL, k, i, n = 0;
+	struct st_row *rows = NULL;
+	int r = -1;
+
+	memset(l, 0, sizeof(*l));
+	if (!(l->ev_lane = malloc(((size_t)tr->nev + 1) * sizeof(*l->ev_lane))))
+		return -1;
+	if (assign_lanes(l, m, o) < 0)
+		goto out;
+	for (k = 0; k < tr->nev; k++) {
+		i = tr->order[k];
+		if (l->ev_lane[i] != ST_NONE)
+			n += st_event_blocks(&tr->ev[i]) ? 2 : 1;
+	}
+	keys = malloc(((size_t)n + 1) * sizeof(*keys));
+	idx = malloc(((size_t)n + 1) * sizeof(*idx));
+	rows = malloc(((size_t)n + 1) * sizeof(*rows));
+	l->rows = malloc(((size_t)n + 1) * sizeof(*l->rows));
+	l->lane_first = malloc(((size_t)l->nlanes + 1) * sizeof(*l->lane_first));
+	l->lane_last = malloc(((size_t)l->nlanes + 1) * sizeof(*l->lane_last));
+	if (!keys || !idx || !rows || !l->rows || !l->lane_first || !l->lane_last)
+		goto out;
+	n = 0;
+	for (k = 0; k < tr->nev; k++) {
+		const struct st_event *e;
+		int part;
+
+		i = tr->order[k];
+		if (l->ev_lane[i] == ST_NONE)
+			continue;
+		e = &tr->ev[i];
+		for (part = ST_WHOLE; part <= ST_END; part++) {
+			if (st_event_blocks(e) ? part == ST_WHOLE : part != ST_WHOLE)
+				continue;
+			rows[n].t = st_event_row_time(tr, e, (enum st_part)part);
+			rows[n].ev = i;
+			rows[n].part = (uint8_t)part;
+			keys[n] = (uint64_t)rows[n].t * 2 + (part != ST_START);
+			idx[n] = n;
+			n++;
+		}
+	}
+	if (st_sort_by_key(keys, idx, n) < 0)
+		goto out;
+	for (k = 0; k < n; k++)
+		l->rows[k] = rows[idx[k]];
+	l->nrows = n;
+	for (k = 0; k < l->nlanes; k++)
+		l->lane_first[k] = l->lane_last[k] = ST_NONE;
+	for (k = 0; k < n; k++) {
+		uint32_t lane = l->ev_lane[l->rows[k].ev];
+
+		if (l->lane_first[lane] == ST_NONE)
+			l->lane_first[lane] = k;
+		l->lane_last[lane] = k;
+	}
+	r = 0;
+out:
+	free(keys);
+	free(idx);
+	free(rows);
+	if (r < 0)
+		st_layout_free(l);
+	return r;
+}

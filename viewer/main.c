@@ -1,0 +1,178 @@
+/*
+ * main.c: sockview, the viewer of socktrace logs.  Reads the options,
+ * runs the pipeline (parse -> model -> one renderer) and reports what could
+ * not be read: a missing or unreadable path is an error (status 1), bad
+ * options a usage error (status 2), and malformed lines are skipped and
+ * counted in one line on stderr at the end.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "record.h"
+#include "render.h"
+#include "trace.h"
+
+enum mode { M_TIMELINE, M_CONNS, M_SVG };
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: sockview [--conns [--json] | --svg] [--threads] [--ascii]\n"
+		"                [--color=always|never|auto] [--width N] [--pid N]\n"
+		"                [--port N] [--conn N] [--from S] [--to S] PATH...\n");
+	exit(2);
+}
+
+/* A whole decimal number in [lo, hi], or a usage error. */
+static long parse_long(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		warnx("%s: not a number in [%ld, %ld]: %s", opt, lo, hi, s);
+		usage();
+	}
+	return v;
+}
+
+/* Seconds (a decimal fraction allowed) as ns, or a usage error. */
+static int64_t parse_seconds(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9) {
+		warnx("%s: not a number of seconds: %s", opt, s);
+		usage();
+	}
+	return (int64_t)llround(v * 1e9);
+}
+
+static int terminal_width(void)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+	char *end;
+	long v;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
+		return ws.ws_col;
+	if (cols) {
+		errno = 0;
+		v = strtol(cols, &end, 10);
+		if (!errno && end != cols && !*end && v >= 20 && v <= 10000)
+			return (int)v;
+	}
+	return 100;
+}
+
+static void report_skipped(const struct st_trace *tr)
+{
+	if (!tr->skipped)
+		return;
+	fprintf(stderr, "sockview: skipped %llu malformed line%s (first: %s:%llu)\n",
+		(unsigned long long)tr->skipped, tr->skipped == 1 ? "" : "s",
+		tr->files[tr->skip_file].name, (unsigned long long)tr->skip_line);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "conns", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "svg", no_argument, NULL, 'S' },
+		{ "threads", no_argument, NULL, 'T' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "color", required_argument, NULL, 'c' },
+		{ "colour", required_argument, NULL, 'c' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "conn", required_argument, NULL, 'n' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct st_render_opts o;
+	struct st_trace tr;
+	struct st_model m;
+	enum mode mode = M_TIMELINE;
+	const char *color = "auto";
+	int ch, i, r;
+
+	memset(&o, 0, sizeof(o));
+	st_filter_init(&o.filter);
+	o.width = -1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'C': mode = M_CONNS; break;
+		case 'j': o.json = true; break;
+		case 'S': mode = M_SVG; break;
+		case 'T': o.threads = true; break;
+		case 'a': o.ascii = true; break;
+		case 'c': color = optarg; break;
+		case 'w': o.width = (int)parse_long("--width", optarg, 20, 10000); break;
+		case 'p': o.filter.pid = parse_long("--pid", optarg, 0, INT_MAX); break;
+		case 'P': o.filter.port = parse_long("--port", optarg, 0, 65535); break;
+		case 'n': o.filter.conn = parse_long("--conn", optarg, 1, LONG_MAX); break;
+		case 'f': o.filter.from = parse_seconds("--from", optarg); break;
+		case 't': o.filter.to = parse_seconds("--to", optarg); break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	if (o.json && mode != M_CONNS) {
+		warnx("--json goes with --conns");
+		usage();
+	}
+	if (strcmp(color, "always") == 0)
+		o.color = true;
+	else if (strcmp(color, "never") == 0)
+		o.color = false;
+	else if (strcmp(color, "auto") == 0)
+		o.color = isatty(STDOUT_FILENO);
+	else
+		usage();
+	if (getenv("NO_COLOR") && getenv("NO_COLOR")[0])
+		o.color = false;
+	if (o.width < 0)
+		o.width = terminal_width();
+
+	st_trace_init(&tr);
+	for (i = optind; i < argc; i++)
+		if (st_trace_add_path(&tr, argv[i]) < 0)
+			errx(1, "%s", tr.error);
+	if (tr.newest_version > ST_FORMAT_VERSION)
+		warnx("log format version %d is newer than %d: reading what I can",
+		      tr.newest_version, ST_FORMAT_VERSION);
+	if (st_trace_sort(&tr) < 0 || st_model_build(&m, &tr) < 0)
+		errx(1, "out of memory");
+	switch (mode) {
+	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
+	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
+	default: r = st_render_timeline(stdout, &m, &o); break;
+	}
+	report_skipped(&tr);
+	if (r < 0)
+		errx(1, "cannot write the output");
+	st_model_free(&m);
+	st_trace_free(&tr);
+	return 0;
+}

@@ -1,0 +1,556 @@
+/*
+ * model.c: building the model (model.h): processes from the headers, then
+ * one pass over the records in time order that follows every process's fd
+ * table (socket, accept, dup*, fcntl F_DUPFD, close, close_range, fork
+ * inheritance) to give each record its socket, and notes when each socket
+ * was closed.  The pairing and flow passes (pair.c, flow.c, dgram.c) run
+ * next; the end sorts the links by the record they point to and numbers the
+ * connections in order of start.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sort.h"
+
+static const char *const proto_names[] = {
+	[ST_P_NONE] = "-", [ST_P_TCP] = "tcp", [ST_P_UDP] = "udp",
+	[ST_P_SCTP] = "sctp", [ST_P_UNIX_STREAM] = "unix-stream",
+	[ST_P_UNIX_DGRAM] = "unix-dgram", [ST_P_UNIX_SEQPACKET] = "unix-seqpacket",
+	[ST_P_RAW] = "raw", [ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink",
+	[ST_P_PACKET] = "packet", [ST_P_OTHER] = "other",
+};
+
+const char *st_proto_label(uint8_t proto)
+{
+	return proto <= ST_P_OTHER ? proto_names[proto] : "other";
+}
+
+bool st_proto_is_stream(uint8_t proto)
+{
+	return proto == ST_P_TCP || proto == ST_P_SCTP ||
+	       proto == ST_P_UNIX_STREAM || proto == ST_P_UNIX_SEQPACKET;
+}
+
+bool st_proto_is_dgram(uint8_t proto)
+{
+	return proto == ST_P_UDP || proto == ST_P_UNIX_DGRAM;
+}
+
+bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
+		     const char *err)
+{
+	size_t n;
+	const char *s;
+
+	if (!e->err)
+		return false;
+	if (!err)
+		return true;
+	s = st_trace_str(tr, e->err, &n);
+	return n == strlen(err) && memcmp(s, err, n) == 0;
+}
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t n;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	if (*cap >= UINT32_MAX / 2)
+		return -1;
+	n = *cap ? *cap * 2 : 64;
+	if (!(np = realloc(*p, (size_t)n * size)))
+		return -1;
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
+uint32_t st_model_add_conn(struct st_model *m)
+{
+	struct st_conn *c;
+
+	if (grow((void **)&m->conns, &m->conncap, m->nconns + 1, sizeof(*c)) < 0)
+		return ST_NONE;
+	c = &m->conns[m->nconns];
+	memset(c, 0, sizeof(*c));
+	c->sock[0] = c->sock[1] = ST_NONE;
+	c->proc[0] = c->proc[1] = ST_NONE;
+	c->ev[0] = c->ev[1] = ST_NONE;
+	return m->nconns++;
+}
+
+int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
+		      uint32_t conn, enum st_link_kind kind, uint64_t off,
+		      uint64_t len)
+{
+	struct st_link *l;
+
+	if (from == ST_NONE || to == ST_NONE)
+		return 0;
+	if (grow((void **)&m->links, &m->linkcap, m->nlinks + 1, sizeof(*l)) < 0)
+		return -1;
+	l = &m->links[m->nlinks++];
+	l->from = from;
+	l->to = to;
+	l->conn = conn;
+	l->kind = (uint8_t)kind;
+	l->off = off;
+	l->len = len;
+	return 0;
+}
+
+static uint32_t add_proc(struct st_model *m, int32_t pid, int64_t t)
+{
+	struct st_proc *p, *np;
+
+	np = realloc(m->procs, (m->nprocs + 1) * sizeof(*np));
+	if (!np)
+		return ST_NONE;
+	m->procs = np;
+	p = &m->procs[m->nprocs];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = -1;
+	p->parent = ST_NONE;
+	p->t_first = t;
+	return m->nprocs++;
+}
+
+static int cmp_hdr_t(const void *a, const void *b, void *arg)
+{
+	const struct st_header *h = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (h[x].t != h[y].t)
+		return h[x].t < h[y].t ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Processes from the headers, in time order: an execd header continues the
+ * process of its pid, a fork_of header names its parent. */
+static int build_procs(struct st_model *m, struct st_idmap *bypid)
+{
+	const struct st_trace *tr = m->tr;
+	uint32_t *ord, i, pi, parent;
+
+	m->hdr_proc = malloc((tr->nhdr + 1) * sizeof(*m->hdr_proc));
+	ord = malloc((tr->nhdr + 1) * sizeof(*ord));
+	if (!m->hdr_proc || !ord) {
+		free(ord);
+		return -1;
+	}
+	for (i = 0; i < tr->nhdr; i++)
+		ord[i] = i;
+	qsort_r(ord, tr->nhdr, sizeof(*ord), cmp_hdr_t, tr->hdr);
+	for (i = 0; i < tr->nhdr; i++) {
+		const struct st_header *h = &tr->hdr[ord[i]];
+
+		if (!(h->execd && st_idmap_get(bypid, (uint32_t)h->pid, &pi))) {
+			if ((pi = add_proc(m, h->pid, h->t)) == ST_NONE)
+				goto fail;
+			m->procs[pi].ppid = h->ppid;
+			if ((h->fork_of >= 0 && st_idmap_get(bypid, (uint32_t)h->fork_of, &parent)) ||
+			    st_idmap_get(bypid, (uint32_t)h->ppid, &parent))
+				m->procs[pi].parent = parent;
+			m->procs[pi].forked = h->fork_of >= 0;
+		}
+		if (h->name)
+			m->procs[pi].name = h->name;
+		if (st_idmap_put(bypid, (uint32_t)h->pid, pi) < 0)
+			goto fail;
+		m->hdr_proc[ord[i]] = pi;
+	}
+	free(ord);
+	return 0;
+fail:
+	free(ord);
+	return -1;
+}
+
+static uint32_t new_sock(struct st_model *m, uint32_t proc, uint32_t ev,
+			 uint8_t proto)
+{
+	struct st_sock *s;
+
+	if (grow((void **)&m->socks, &m->sockcap, m->nsocks + 1, sizeof(*s)) < 0)
+		return ST_NONE;
+	s = &m->socks[m->nsocks];
+	memset(s, 0, sizeof(*s));
+	s->proc = proc;
+	s->conn = ST_NONE;
+	s->created = ev;
+	s->closed = ST_NONE;
+	s->eof = ST_NONE;
+	s->listener = ST_NONE;
+	s->proto = proto;
+	return m->nsocks++;
+}
+
+static void drop_ref(struct st_model *m, uint32_t s, uint32_t ev)
+{
+	struct st_sock *k = &m->socks[s];
+
+	if (k->refs && --k->refs == 0) {
+		k->closed = ev;
+		if (k->eof == ST_NONE)
+			k->eof = ev;
+	}
+}
+
+static int map_fd(struct st_model *m, uint32_t p, int32_t fd, uint32_t s,
+		  uint32_t ev)
+{
+	uint32_t old;
+
+	if (fd < 0 || s == ST_NONE)
+		return 0;
+	if (st_idmap_get(&m->procs[p].fds, (uint32_t)fd, &old)) {
+		if (old == s)
+			return 0;
+		drop_ref(m, old, ev);	/* closed implicitly (dup2, or a lost close) */
+	}
+	if (st_idmap_put(&m->procs[p].fds, (uint32_t)fd, s) < 0)
+		return -1;
+	m->socks[s].refs++;
+	return 0;
+}
+
+static void close_fd(struct st_model *m, uint32_t p, int32_t fd, uint32_t ev)
+{
+	uint32_t s;
+
+	if (fd >= 0 && st_idmap_del(&m->procs[p].fds, (uint32_t)fd, &s))
+		drop_ref(m, s, ev);
+}
+
+/* The socket behind fd, made up when the fd was opened before tracing. */
+static uint32_t sock_of(struct st_model *m, uint32_t p, int32_t fd, uint32_t ev)
+{
+	const struct st_event *e = &m->tr->ev[ev];
+	uint32_t s;
+
+	if (fd < 0)
+		return ST_NONE;
+	if (st_idmap_get(&m->procs[p].fds, (uint32_t)fd, &s))
+		return s;
+	if ((s = new_sock(m, p, ev, e->proto)) == ST_NONE)
+		return ST_NONE;
+	if (map_fd(m, p, fd, s, ev) < 0)
+		return ST_NONE;
+	return s;
+}
+
+/* Gives a child its parent's fds (the same sockets). */
+static int inherit_fds(struct st_model *m, uint32_t child, uint32_t parent)
+{
+	struct st_idmap *src = &m->procs[parent].fds;
+	uint32_t i;
+
+	m->procs[child].born = true;
+	for (i = 0; i < src->cap; i++)
+		if (src->used[i] && map_fd(m, child, (int32_t)src->keys[i],
+					   src->vals[i], ST_NONE) < 0)
+			return -1;
+	return 0;
+}
+
+static uint32_t find_child(struct st_model *m, uint32_t parent, int64_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == pid && m->procs[i].parent == parent &&
+		    !m->procs[i].born)
+			return i;
+	return ST_NONE;
+}
+
+static int close_range(struct st_model *m, uint32_t p, int32_t lo, int32_t hi,
+		       uint32_t ev)
+{
+	struct st_idmap *fds = &m->procs[p].fds;
+	uint32_t i, n = 0, *doomed;
+
+	if (!fds->len)
+		return 0;
+	if (!(doomed = malloc(fds->len * sizeof(*doomed))))
+		return -1;
+	for (i = 0; i < fds->cap; i++)
+		if (fds->used[i] && (int32_t)fds->keys[i] >= lo &&
+		    (hi < 0 || (int32_t)fds->keys[i] <= hi))
+			doomed[n++] = fds->keys[i];
+	for (i = 0; i < n; i++)
+		close_fd(m, p, (int32_t)doomed[i], ev);
+	free(doomed);
+	return 0;
+}
+
+static bool is_dup(const struct st_model *m, const struct st_event *e)
+{
+	size_t n;
+	const char *cmd;
+
+	if (e->call == ST_C_DUP)
+		return true;
+	if (e->call != ST_C_FCNTL)
+		return false;
+	cmd = st_trace_str(m->tr, e->detail, &n);
+	if (e->detail)
+		return memmem(cmd, n, "DUPFD", 5) != NULL;
+	return e->fd2 >= 0;
+}
+
+/* Sets the record's process (made up when its file had no header). */
+static uint32_t proc_of(struct st_model *m, struct st_idmap *bypid, uint32_t i)
+{
+	const struct st_event *e = &m->tr->ev[i];
+	uint32_t p;
+
+	if (e->hdr != ST_NONE)
+		return m->hdr_proc[e->hdr];
+	if (st_idmap_get(bypid, (uint32_t)e->pid, &p))
+		return p;
+	if ((p = add_proc(m, e->pid, e->t)) == ST_NONE)
+		return ST_NONE;
+	if (st_idmap_put(bypid, (uint32_t)e->pid, p) < 0)
+		return ST_NONE;
+	return p;
+}
+
+static void note_addrs(struct st_sock *s, const struct st_event *e)
+{
+	if (e->local)
+		s->local = e->local;
+	if (e->peer)
+		s->peer = e->peer;
+	if (!s->proto && e->proto)
+		s->proto = e->proto;
+}
+
+/* One record of the fd pass. */
+static int follow_fds(struct st_model *m, uint32_t p, uint32_t i)
+{
+	const struct st_event *e = &m->tr->ev[i];
+	uint32_t s = ST_NONE, l, c;
+
+	switch (e->call) {
+	case ST_C_SOCKET:
+		if (e->ret >= 0 && e->ret <= INT32_MAX) {
+			if ((s = new_sock(m, p, i, e->proto)) == ST_NONE ||
+			    map_fd(m, p, (int32_t)e->ret, s, i) < 0)
+				return -1;
+			note_addrs(&m->socks[s], e);
+		}
+		break;
+	case ST_C_SOCKETPAIR:
+		if (e->ret == 0 && e->fd >= 0 && e->fd2 >= 0) {
+			uint32_t b;
+
+			s = new_sock(m, p, i, e->proto);
+			b = new_sock(m, p, i, e->proto);
+			if (s == ST_NONE || b == ST_NONE || map_fd(m, p, e->fd, s, i) < 0 ||
+			    map_fd(m, p, e->fd2, b, i) < 0 || (c = st_model_add_conn(m)) == ST_NONE)
+				return -1;
+			m->socks[s].role = m->socks[b].role = ST_R_PAIR;
+			m->socks[s].conn = m->socks[b].conn = c;
+			m->socks[b].side = 1;
+			m->conns[c].proto = e->proto;
+			m->conns[c].dgram = st_proto_is_dgram(e->proto);
+			m->conns[c].sock[0] = s;
+			m->conns[c].sock[1] = b;
+			m->conns[c].proc[0] = m->conns[c].proc[1] = p;
+			m->conns[c].ev[0] = m->conns[c].ev[1] = i;
+			m->conns[c].addr[0] = m->conns[c].addr[1] = e->local;
+			m->conns[c].t_start = m->conns[c].t_end = e->t;
+			m->ev_conn[i] = c;
+		}
+		break;
+	case ST_C_ACCEPT:
+		l = sock_of(m, p, e->fd, i);
+		if (l != ST_NONE && m->socks[l].role == ST_R_NONE)
+			m->socks[l].role = ST_R_LISTEN;
+		if (e->ret >= 0 && e->ret <= INT32_MAX) {
+			uint8_t proto = e->proto ? e->proto : l != ST_NONE ? m->socks[l].proto : 0;
+
+			if ((s = new_sock(m, p, i, proto)) == ST_NONE ||
+			    map_fd(m, p, (int32_t)e->ret, s, i) < 0)
+				return -1;
+			m->socks[s].role = ST_R_ACCEPTED;
+			m->socks[s].listener = l;
+			note_addrs(&m->socks[s], e);
+		} else {
+			s = l;
+		}
+		break;
+	case ST_C_LISTEN:
+		s = sock_of(m, p, e->fd, i);
+		if (s != ST_NONE)
+			m->socks[s].role = ST_R_LISTEN;
+		break;
+	case ST_C_CLOSE:
+		if (e->fd >= 0 && st_idmap_get(&m->procs[p].fds, (uint32_t)e->fd, &s) &&
+		    !e->err)
+			close_fd(m, p, e->fd, i);
+		break;
+	case ST_C_CLOSE_RANGE:
+		if (!e->err && close_range(m, p, e->fd, e->fd2, i) < 0)
+			return -1;
+		break;
+	case ST_C_SHUTDOWN:
+		s = sock_of(m, p, e->fd, i);
+		if (s != ST_NONE && !e->err && (e->bits & ST_B_SHUT_WR) &&
+		    m->socks[s].eof == ST_NONE)
+			m->socks[s].eof = i;
+		break;
+	case ST_C_FORK:
+		if (!e->err) {
+			int64_t child = e->fd2 > 0 ? e->fd2 : e->ret;
+
+			if (child > 0 && (c = find_child(m, p, child)) != ST_NONE &&
+			    inherit_fds(m, c, p) < 0)
+				return -1;
+		}
+		break;
+	case ST_C_EXEC: case ST_C_RESOLVE: case ST_C_POLL:
+		break;
+	default:
+		if (is_dup(m, e)) {
+			s = sock_of(m, p, e->fd, i);
+			if (e->ret >= 0 && e->ret <= INT32_MAX && e->ret != e->fd &&
+			    map_fd(m, p, (int32_t)e->ret, s, i) < 0)
+				return -1;
+			break;
+		}
+		s = sock_of(m, p, e->fd, i);
+		break;
+	}
+	if (s != ST_NONE && e->call != ST_C_ACCEPT)
+		note_addrs(&m->socks[s], e);
+	m->ev_sock[i] = s;
+	return 0;
+}
+
+static int follow_all(struct st_model *m)
+{
+	const struct st_trace *tr = m->tr;
+	struct st_idmap bypid = { 0 };
+	uint32_t k, i, p;
+	int r = -1;
+
+	if (build_procs(m, &bypid) < 0)
+		goto out;
+	for (k = 0; k < tr->nev; k++) {
+		i = tr->order[k];
+		m->ev_conn[i] = ST_NONE;
+		if ((p = proc_of(m, &bypid, i)) == ST_NONE)
+			goto out;
+		m->ev_proc[i] = p;
+		m->procs[p].nevents++;
+		if (!m->procs[p].born) {
+			m->procs[p].born = true;
+			if (m->procs[p].forked && m->procs[p].parent != ST_NONE &&
+			    inherit_fds(m, p, m->procs[p].parent) < 0)
+				goto out;
+		}
+		if (tr->ev[i].t < m->procs[p].t_first)
+			m->procs[p].t_first = tr->ev[i].t;
+		if (follow_fds(m, p, i) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	st_idmap_free(&bypid);
+	return r;
+}
+
+/* Numbers the connections by start time and indexes the links by target. */
+static int finish(struct st_model *m)
+{
+	uint64_t *keys;
+	uint32_t *idx, i;
+	struct st_link *sorted;
+
+	keys = malloc((m->nconns + 1) * sizeof(*keys));
+	m->conn_by_id = malloc((m->nconns + 1) * sizeof(*idx));
+	if (!keys || !m->conn_by_id) {
+		free(keys);
+		return -1;
+	}
+	idx = m->conn_by_id;
+	for (i = 0; i < m->nconns; i++) {
+		idx[i] = i;
+		keys[i] = (uint64_t)m->conns[i].t_start;
+	}
+	if (st_sort_by_key(keys, idx, m->nconns) < 0) {
+		free(keys);
+		return -1;
+	}
+	free(keys);
+	for (i = 0; i < m->nconns; i++)
+		m->conns[idx[i]].id = i + 1;
+
+	m->link_at = calloc((size_t)m->tr->nev + 2, sizeof(*m->link_at));
+	sorted = malloc((m->nlinks + 1) * sizeof(*sorted));
+	if (!m->link_at || !sorted) {
+		free(sorted);
+		return -1;
+	}
+	for (i = 0; i < m->nlinks; i++)
+		m->link_at[m->links[i].to + 1]++;
+	for (i = 0; i < m->tr->nev; i++)
+		m->link_at[i + 1] += m->link_at[i];
+	/* Scatter, keeping the order links were made in. */
+	for (i = 0; i < m->nlinks; i++)
+		sorted[m->link_at[m->links[i].to]++] = m->links[i];
+	for (i = m->tr->nev; i > 0; i--)
+		m->link_at[i] = m->link_at[i - 1];
+	m->link_at[0] = 0;
+	free(m->links);
+	m->links = sorted;
+	m->linkcap = m->nlinks + 1;
+	return 0;
+}
+
+int st_model_build(struct st_model *m, const struct st_trace *tr)
+{
+	size_t n = (size_t)tr->nev + 1;
+
+	memset(m, 0, sizeof(*m));
+	m->tr = tr;
+	st_strtab_init(&m->keys);
+	m->ev_proc = malloc(n * sizeof(*m->ev_proc));
+	m->ev_sock = malloc(n * sizeof(*m->ev_sock));
+	m->ev_conn = malloc(n * sizeof(*m->ev_conn));
+	if (!m->ev_proc || !m->ev_sock || !m->ev_conn)
+		return -1;
+	if (follow_all(m) < 0 || st_model_pair_streams(m) < 0 ||
+	    st_model_flow_streams(m) < 0 || st_model_pair_datagrams(m) < 0 ||
+	    finish(m) < 0)
+		return -1;
+	st_strtab_free(&m->keys);
+	return 0;
+}
+
+void st_model_free(struct st_model *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nprocs; i++)
+		st_idmap_free(&m->procs[i].fds);
+	free(m->procs);
+	free(m->ev_proc);
+	free(m->ev_sock);
+	free(m->ev_conn);
+	free(m->socks);
+	free(m->conns);
+	free(m->links);
+	free(m->link_at);
+	free(m->conn_by_id);
+	free(m->hdr_proc);
+	st_strtab_free(&m->keys);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,130 @@
+/*
+ * model.h: the viewer's model of a run, built from a parsed trace
+ * (trace.h) and read by every renderer: processes (named from the log
+ * headers, linked to their parents), sockets with their lifetimes,
+ * connections (a client's connect paired with the server's accept across
+ * processes, failed attempts, socketpairs, datagram flows) and links, the
+ * arrows of the timeline: handshake, data (each receive tied to the sends
+ * whose bytes it returned, by byte offset), datagram, EOF and reset.
+ *
+ * Building happens in passes over the records in time order: processes
+ * (model.c), fd tables and sockets (model.c), stream pairing (pair.c),
+ * stream data and EOF (flow.c), datagrams (dgram.c).
+ */
+#ifndef ST_MODEL_H
+#define ST_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "idmap.h"
+#include "strtab.h"
+#include "trace.h"
+
+#define ST_NONE UINT32_MAX
+
+struct st_proc {
+	int32_t pid, ppid;
+	uint32_t parent;	/* process index, ST_NONE when not traced */
+	uint32_t name;		/* program name of its latest image (trace strings) */
+	int64_t t_first;	/* its header's t, or its first record's */
+	uint32_t nevents;
+	bool born;		/* fd table set up (inherited at fork) */
+	bool forked;		/* its header says fork_of */
+	struct st_idmap fds;	/* fd -> socket, while building */
+};
+
+enum st_role { ST_R_NONE, ST_R_LISTEN, ST_R_CLIENT, ST_R_ACCEPTED, ST_R_PAIR };
+
+struct st_sock {
+	uint32_t proc;		/* the process that made it */
+	uint32_t conn;		/* its stream connection, ST_NONE when none */
+	uint32_t created;	/* record that made it (or first seen in) */
+	uint32_t closed;	/* record that closed its last fd, ST_NONE */
+	uint32_t eof;		/* first shutdown(SHUT_WR) or the final close */
+	uint32_t listener;	/* accepted socket: the listening socket */
+	uint32_t refs;		/* open fds across processes */
+	uint32_t local, peer;	/* latest known addresses (trace strings) */
+	uint64_t sent, rcvd;	/* stream byte counts so far */
+	uint8_t proto;
+	uint8_t role;		/* enum st_role */
+	uint8_t side;		/* in its connection: 0 client, 1 server */
+};
+
+enum st_end { ST_END_OPEN, ST_END_CLOSED, ST_END_RESET, ST_END_REFUSED, ST_END_FAILED };
+
+struct st_conn {
+	uint32_t id;		/* 1-based, in order of start */
+	uint8_t proto;
+	uint8_t end;		/* enum st_end */
+	bool dgram;
+	uint32_t sock[2];	/* client, server; ST_NONE when not traced */
+	uint32_t proc[2];	/* their processes, ST_NONE when not traced */
+	uint32_t ev[2];		/* the connect and the accept (or first datagrams) */
+	uint32_t addr[2];	/* client address, the address it connected to */
+	uint32_t err;		/* errno name of a failed attempt */
+	int64_t t_start, t_end;
+	uint64_t sent[2], rcvd[2];	/* by direction: 0 client->server */
+};
+
+enum st_link_kind { ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET };
+
+/* One arrow: from a record to a record. */
+struct st_link {
+	uint32_t from, to;
+	uint32_t conn;
+	uint8_t kind;		/* enum st_link_kind */
+	uint64_t off;		/* data: offset of the first byte in its direction */
+	uint64_t len;		/* data: bytes */
+};
+
+struct st_model {
+	const struct st_trace *tr;
+	struct st_proc *procs;
+	uint32_t nprocs;
+	uint32_t *ev_proc;	/* per record: its process */
+	uint32_t *ev_sock;	/* per record: its socket (accept: the new one) */
+	uint32_t *ev_conn;	/* per record: its connection, ST_NONE */
+	struct st_sock *socks;
+	uint32_t nsocks, sockcap;
+	struct st_conn *conns;
+	uint32_t nconns, conncap;
+	struct st_link *links;	/* sorted by the record they point to */
+	uint32_t nlinks, linkcap;
+	uint32_t *link_at;	/* per record +1: links[link_at[i]..link_at[i+1]) end at i */
+	uint32_t *conn_by_id;	/* id - 1 -> connection index */
+	struct st_strtab keys;	/* pairing keys, while building */
+	uint32_t *hdr_proc;	/* header -> process */
+};
+
+/* Builds the model of a sorted trace; 0, or -1 when out of memory. */
+int st_model_build(struct st_model *m, const struct st_trace *tr);
+void st_model_free(struct st_model *m);
+
+/* Links ending at record i. */
+static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
+				      const struct st_link **first)
+{
+	*first = &m->links[m->link_at[i]];
+	return m->link_at[i + 1] - m->link_at[i];
+}
+
+/* Stream protocols pair connect with accept. */
+bool st_proto_is_stream(uint8_t proto);
+bool st_proto_is_dgram(uint8_t proto);
+const char *st_proto_label(uint8_t proto);
+
+/* Building blocks shared by the passes (model.c). */
+uint32_t st_model_add_conn(struct st_model *m);
+int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
+		      uint32_t conn, enum st_link_kind kind, uint64_t off,
+		      uint64_t len);
+bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
+		     const char *err);
+void st_model_settle_end(struct st_model *m, struct st_conn *k);
+/* The passes. */
+int st_model_pair_streams(struct st_model *m);
+int st_model_flow_streams(struct st_model *m);
+int st_model_pair_datagrams(struct st_model *m);
+
+#endif

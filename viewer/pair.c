@@ -1,0 +1,284 @@
+/*
+ * pair.c: pairing stream connections (model.h).  Every successful (or
+ * in-progress) connect is a client candidate keyed by its five-tuple
+ * (local>peer, addresses normalized so [::ffff:a.b.c.d]:p equals a.b.c.d:p);
+ * every accept is a server candidate keyed by peer>local.  AF_UNIX ends
+ * have no client address, so they are keyed by the listener's path and
+ * paired in order.  Within a key, candidates are taken in time order
+ * (a connect at its start, an accept at its return), and each accept takes
+ * the oldest waiting connect: the listen backlog is a queue.  What is left
+ * over is a connection with one side not traced.  A connect that fails
+ * (refused, unreachable, ...) is a connection attempt of its own.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "sort.h"
+
+struct cand {
+	uint32_t ev;
+	uint32_t sock;
+	uint32_t fail;		/* a later connect that reported failure */
+	bool server;
+};
+
+static bool err_is(const struct st_trace *tr, const struct st_event *e,
+		   const char *name)
+{
+	return st_event_failed(tr, e, name);
+}
+
+/* Appends the normal form of an address to a key buffer. */
+static size_t put_addr(const struct st_trace *tr, uint32_t id, char *out,
+		       size_t room)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, id, &n);
+
+	if (n + 1 > room)
+		return 0;
+	return st_addr_normalize(s, n, out);
+}
+
+static bool is_unix(const struct st_trace *tr, uint8_t proto, uint32_t addr)
+{
+	size_t n;
+	const char *s;
+
+	if (proto == ST_P_UNIX_STREAM || proto == ST_P_UNIX_SEQPACKET)
+		return true;
+	s = st_trace_str(tr, addr, &n);
+	return !st_addr_is_inet(s, n);
+}
+
+/* The pairing key of a candidate (0: cannot be paired). */
+static uint32_t cand_key(struct st_model *m, const struct cand *c)
+{
+	const struct st_trace *tr = m->tr;
+	const struct st_event *e = &tr->ev[c->ev];
+	uint8_t proto = m->socks[c->sock].proto;
+	uint32_t near = e->local, far = e->peer ? e->peer : e->addr;
+	char key[2 * 4096 + 8];
+	size_t n = 0;
+
+	if (c->server) {
+		near = e->peer;
+		far = e->local;
+	}
+	if (is_unix(tr, proto, far)) {
+		if (!far)
+			return 0;
+		memcpy(key, "u>", 2);
+		n = 2 + put_addr(tr, far, key + 2, sizeof(key) - 2);
+	} else {
+		if (!near || !far)
+			return 0;
+		n = put_addr(tr, near, key, 4097);
+		key[n++] = '>';
+		n += put_addr(tr, far, key + n, sizeof(key) - n);
+	}
+	return st_strtab_intern(&m->keys, key, n);
+}
+
+static void set_side(struct st_model *m, uint32_t c, int side, uint32_t sock,
+		     uint32_t ev)
+{
+	struct st_conn *k = &m->conns[c];
+
+	k->sock[side] = sock;
+	k->proc[side] = m->ev_proc[ev];
+	k->ev[side] = ev;
+	m->socks[sock].conn = c;
+	m->socks[sock].side = (uint8_t)side;
+	m->ev_conn[ev] = c;
+}
+
+static void mark_failed(struct st_model *m, uint32_t c, uint32_t ev)
+{
+	const struct st_event *e = &m->tr->ev[ev];
+
+	m->conns[c].end = err_is(m->tr, e, "ECONNREFUSED") ? ST_END_REFUSED : ST_END_FAILED;
+	m->conns[c].err = e->err;
+	if (e->t + e->dur > m->conns[c].t_end)
+		m->conns[c].t_end = e->t + e->dur;
+	m->ev_conn[ev] = c;
+}
+
+/* Makes the connection of a client candidate, a server candidate, or both. */
+static int make_conn(struct st_model *m, const struct cand *cl,
+		     const struct cand *sv)
+{
+	const struct st_trace *tr = m->tr;
+	uint32_t c = st_model_add_conn(m);
+	struct st_conn *k;
+
+	if (c == ST_NONE)
+		return -1;
+	k = &m->conns[c];
+	if (cl) {
+		const struct st_event *e = &tr->ev[cl->ev];
+
+		k->proto = m->socks[cl->sock].proto;
+		k->addr[0] = e->local;
+		k->addr[1] = e->peer ? e->peer : e->addr;
+		k->t_start = e->t;
+		k->t_end = e->t + e->dur;
+		set_side(m, c, 0, cl->sock, cl->ev);
+		m->socks[cl->sock].role = ST_R_CLIENT;
+	}
+	if (sv) {
+		const struct st_event *e = &tr->ev[sv->ev];
+
+		if (!cl) {
+			k->proto = m->socks[sv->sock].proto;
+			k->t_start = e->t + e->dur;
+			k->addr[1] = e->local;
+		}
+		if (!k->addr[0] || !st_trace_str(tr, k->addr[0], NULL)[0])
+			k->addr[0] = e->peer ? e->peer : k->addr[0];
+		if (!k->addr[1])
+			k->addr[1] = e->local;
+		if (e->t + e->dur > k->t_end)
+			k->t_end = e->t + e->dur;
+		set_side(m, c, 1, sv->sock, sv->ev);
+	}
+	if (cl && sv && st_model_add_link(m, cl->ev, sv->ev, c, ST_L_HANDSHAKE, 0, 0) < 0)
+		return -1;
+	if (cl && cl->fail != ST_NONE && !sv)
+		mark_failed(m, c, cl->fail);
+	return 0;
+}
+
+/* Collects candidates; failed attempts become connections at once. */
+static int collect(struct st_model *m, struct cand **out, uint32_t *nout)
+{
+	const struct st_trace *tr = m->tr;
+	struct st_idmap pending = { 0 };	/* socket -> its client candidate */
+	struct cand *cs = NULL, *nc;
+	uint32_t n = 0, cap = 0, k, i, s, at;
+	int r = -1;
+
+	for (k = 0; k < tr->nev; k++) {
+		const struct st_event *e;
+		struct cand c;
+
+		i = tr->order[k];
+		e = &tr->ev[i];
+		if ((s = m->ev_sock[i]) == ST_NONE)
+			continue;
+		if (e->call != ST_C_CONNECT && e->call != ST_C_ACCEPT)
+			continue;
+		if (!st_proto_is_stream(m->socks[s].proto) || m->socks[s].role == ST_R_PAIR)
+			continue;
+		c.ev = i;
+		c.sock = s;
+		c.fail = ST_NONE;
+		c.server = e->call == ST_C_ACCEPT;
+		if (c.server) {
+			if (e->err || m->socks[s].role != ST_R_ACCEPTED)
+				continue;
+		} else if (!e->err || err_is(tr, e, "EINPROGRESS") || err_is(tr, e, "EINTR")) {
+			if (st_idmap_get(&pending, s, &at))
+				continue;	/* already connecting */
+			if (st_idmap_put(&pending, s, n) < 0)
+				goto out;
+		} else if (err_is(tr, e, "EALREADY") || err_is(tr, e, "EISCONN")) {
+			continue;
+		} else {
+			/* A failed attempt: of the pending connect, or its own. */
+			if (st_idmap_get(&pending, s, &at)) {
+				if (cs[at].fail == ST_NONE)
+					cs[at].fail = i;
+				continue;
+			}
+			if (make_conn(m, &c, NULL) < 0)
+				goto out;
+			mark_failed(m, m->nconns - 1, i);
+			m->socks[s].conn = ST_NONE;	/* it may connect again */
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if (!(nc = realloc(cs, cap * sizeof(*cs))))
+				goto out;
+			cs = nc;
+		}
+		cs[n++] = c;
+	}
+	r = 0;
+out:
+	st_idmap_free(&pending);
+	*out = cs;
+	*nout = n;
+	return r;
+}
+
+int st_model_pair_streams(struct st_model *m)
+{
+	const struct st_trace *tr = m->tr;
+	struct cand *cs = NULL;
+	uint64_t *keys = NULL;
+	uint32_t *idx = NULL, *queue = NULL, *ckey = NULL, n = 0, i, j, g;
+	int r = -1;
+
+	if (collect(m, &cs, &n) < 0)
+		goto out;
+	keys = malloc((n + 1) * sizeof(*keys));
+	idx = malloc((n + 1) * sizeof(*idx));
+	queue = malloc((n + 1) * sizeof(*queue));
+	ckey = malloc((n + 1) * sizeof(*ckey));
+	if (!keys || !idx || !queue || !ckey)
+		goto out;
+	/* By time (connects at their start, accepts at their return), then
+	 * stably by key. */
+	for (i = 0; i < n; i++) {
+		const struct st_event *e = &tr->ev[cs[i].ev];
+
+		idx[i] = i;
+		keys[i] = cs[i].server ? (uint64_t)(e->t + e->dur) * 2 + 1 : (uint64_t)e->t * 2;
+		ckey[i] = cand_key(m, &cs[i]);
+	}
+	if (st_sort_by_key(keys, idx, n) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		keys[i] = ckey[idx[i]];
+	if (st_sort_by_key(keys, idx, n) < 0)
+		goto out;
+	for (g = 0; g < n; g = j) {
+		uint32_t head = 0, tail = 0;
+
+		for (j = g; j < n && keys[j] == keys[g]; j++) {
+			const struct cand *c = &cs[idx[j]];
+
+			if (!c->server) {
+				if (keys[g] == 0) {
+					if (make_conn(m, c, NULL) < 0)
+						goto out;
+				} else {
+					queue[tail++] = idx[j];
+				}
+				continue;
+			}
+			if (head < tail && keys[g] != 0) {
+				if (make_conn(m, &cs[queue[head++]], c) < 0)
+					goto out;
+			} else if (make_conn(m, NULL, c) < 0) {
+				goto out;
+			}
+		}
+		while (head < tail)
+			if (make_conn(m, &cs[queue[head++]], NULL) < 0)
+				goto out;
+	}
+	r = 0;
+out:
+	free(cs);
+	free(keys);
+	free(idx);
+	free(queue);
+	free(ckey);
+	return r;
+}

@@ -1,0 +1,595 @@
+/*
+ * parse.c: one log line -> one st_event or st_header (trace.h).
+ *
+ * The line is read member by member with the JSON reader (common/json.h);
+ * each key we know is remembered by its span, and only then converted and
+ * checked, so a key's position and duplicates (the last one wins) do not
+ * matter and unknown keys cost a skip.  A line that is not an object, lacks
+ * a required key, has a known key of the wrong type, a number out of range
+ * or a string that is not a byte string (docs/log-format.md) is skipped and
+ * counted; nothing of it enters the trace.
+ */
+#include "trace.h"
+#include "json.h"
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest t or dur accepted, so that sums and differences never overflow. */
+#define MAX_TIME ((int64_t)1 << 62)
+/* Longest string kept (longer ones are cut). */
+#define MAX_STR 4096
+
+enum key {
+	K_CALL, K_PID, K_TID, K_T, K_DUR, K_FD, K_RET, K_ERRNO, K_PROTO,
+	K_LOCAL, K_PEER, K_ADDR, K_BYTES, K_DATA, K_FLAGS, K_FD2, K_HOW,
+	K_BACKLOG, K_LEVEL, K_OPT, K_VAL, K_NODE, K_SERVICE, K_ADDRS, K_PATH,
+	K_ARGV, K_CHILD, K_FAMILY, K_CMD, K_SOCKTRACE, K_TYPE, K_PPID, K_EXE,
+	K_EXECD, K_FORK_OF, K_NKEYS
+};
+
+static const char *const key_names[K_NKEYS] = {
+	"call", "pid", "tid", "t", "dur", "fd", "ret", "errno", "proto",
+	"local", "peer", "addr", "bytes", "data", "flags", "fd2", "how",
+	"backlog", "level", "opt", "val", "node", "service", "addrs", "path",
+	"argv", "child", "family", "cmd", "socktrace", "type", "ppid", "exe",
+	"execd", "fork_of",
+};
+
+struct fields {
+	struct st_json_value v[K_NKEYS];
+	uint64_t have;
+};
+
+static const struct {
+	const char *name;
+	enum st_call call;
+} call_names[] = {
+	{ "socket", ST_C_SOCKET }, { "socketpair", ST_C_SOCKETPAIR },
+	{ "bind", ST_C_BIND }, { "listen", ST_C_LISTEN },
+	{ "accept", ST_C_ACCEPT }, { "accept4", ST_C_ACCEPT },
+	{ "connect", ST_C_CONNECT },
+	{ "send", ST_C_SEND }, { "sendto", ST_C_SEND }, { "sendmsg", ST_C_SEND },
+	{ "sendmmsg", ST_C_SEND }, { "write", ST_C_SEND }, { "writev", ST_C_SEND },
+	{ "sendfile", ST_C_SEND }, { "sendfile64", ST_C_SEND },
+	{ "recv", ST_C_RECV }, { "recvfrom", ST_C_RECV }, { "recvmsg", ST_C_RECV },
+	{ "recvmmsg", ST_C_RECV }, { "read", ST_C_RECV }, { "readv", ST_C_RECV },
+	{ "__recv_chk", ST_C_RECV }, { "__recvfrom_chk", ST_C_RECV },
+	{ "__read_chk", ST_C_RECV },
+	{ "shutdown", ST_C_SHUTDOWN }, { "close", ST_C_CLOSE },
+	{ "close_range", ST_C_CLOSE_RANGE }, { "closefrom", ST_C_CLOSE_RANGE },
+	{ "dup", ST_C_DUP }, { "dup2", ST_C_DUP }, { "dup3", ST_C_DUP },
+	{ "fcntl", ST_C_FCNTL }, { "fcntl64", ST_C_FCNTL },
+	{ "setsockopt", ST_C_SETSOCKOPT },
+	{ "getsockname", ST_C_GETNAME }, { "getpeername", ST_C_GETNAME },
+	{ "getaddrinfo", ST_C_RESOLVE }, { "gethostbyname", ST_C_RESOLVE },
+	{ "gethostbyname2", ST_C_RESOLVE },
+	{ "execve", ST_C_EXEC }, { "execv", ST_C_EXEC }, { "execvp", ST_C_EXEC },
+	{ "execvpe", ST_C_EXEC }, { "fork", ST_C_FORK },
+	{ "poll", ST_C_POLL }, { "ppoll", ST_C_POLL }, { "select", ST_C_POLL },
+	{ "pselect", ST_C_POLL }, { "epoll_wait", ST_C_POLL },
+	{ "epoll_pwait", ST_C_POLL },
+};
+
+static const char *const proto_names[] = {
+	[ST_P_TCP] = "tcp", [ST_P_UDP] = "udp", [ST_P_SCTP] = "sctp",
+	[ST_P_UNIX_STREAM] = "unix-stream", [ST_P_UNIX_DGRAM] = "unix-dgram",
+	[ST_P_UNIX_SEQPACKET] = "unix-seqpacket", [ST_P_RAW] = "raw",
+	[ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink", [ST_P_PACKET] = "packet",
+};
+
+/* The key's index: candidates by length (ending at K_NKEYS), then a
+ * comparison or two. */
+static enum key find_key(const struct st_json_value *k)
+{
+	static const enum key by_len[10][11] = {
+		[0] = { K_NKEYS },
+		[1] = { K_T, K_NKEYS },
+		[2] = { K_FD, K_NKEYS },
+		[3] = { K_PID, K_TID, K_DUR, K_RET, K_FD2, K_HOW, K_OPT, K_VAL,
+			K_CMD, K_EXE, K_NKEYS },
+		[4] = { K_CALL, K_PEER, K_DATA, K_ADDR, K_TYPE, K_PATH, K_ARGV,
+			K_PPID, K_NODE, K_NKEYS },
+		[5] = { K_BYTES, K_LOCAL, K_PROTO, K_ERRNO, K_FLAGS, K_LEVEL,
+			K_ADDRS, K_CHILD, K_EXECD, K_NKEYS },
+		[6] = { K_FAMILY, K_NKEYS },
+		[7] = { K_BACKLOG, K_SERVICE, K_FORK_OF, K_NKEYS },
+		[8] = { K_NKEYS },
+		[9] = { K_SOCKTRACE, K_NKEYS },
+	};
+	const enum key *c;
+
+	if (k->n > 9 || (k->flags & ST_JSON_ESCAPED))
+		return K_NKEYS;
+	for (c = by_len[k->n]; *c != K_NKEYS; c++)
+		if (key_names[*c][0] == k->p[0] && memcmp(key_names[*c], k->p, k->n) == 0)
+			return *c;
+	return K_NKEYS;
+}
+
+static bool has(const struct fields *f, enum key k)
+{
+	return f->have & ((uint64_t)1 << k);
+}
+
+/* An integer key in [lo, hi]; absent keys give def.  -1 when malformed. */
+static int get_int(const struct fields *f, enum key k, int64_t lo, int64_t hi,
+		   int64_t def, int64_t *out)
+{
+	if (!has(f, k)) {
+		*out = def;
+		return 0;
+	}
+	if (st_json_get_int(&f->v[k], out) < 0 || *out < lo || *out > hi)
+		return -1;
+	return 0;
+}
+
+/* Decodes a string value into buf (at most MAX_STR bytes); the length, or
+ * -1 when it is not a byte string. */
+static long decode_str(const struct st_json_value *v, unsigned char *buf)
+{
+	if (v->type != ST_JSON_STRING || (v->flags & ST_JSON_WIDE))
+		return -1;
+	if (!(v->flags & ST_JSON_ESCAPED)) {
+		size_t n = v->n < MAX_STR ? v->n : MAX_STR;
+
+		memcpy(buf, v->p, n);
+		return (long)n;
+	}
+	if (v->n <= MAX_STR)
+		return st_decode_bytes(buf, v->p, v->n);
+	return st_json_decode_prefix(v, buf, MAX_STR);
+}
+
+/* Interns a string key: 0 when absent, -1 (as a negative return) when
+ * malformed. */
+static int intern_key(struct st_trace *tr, const struct fields *f, enum key k,
+		      uint32_t *id)
+{
+	unsigned char buf[MAX_STR];
+	long n;
+
+	*id = 0;
+	if (!has(f, k))
+		return 0;
+	if (!(f->v[k].flags & ST_JSON_ESCAPED) && f->v[k].type == ST_JSON_STRING &&
+	    !(f->v[k].flags & ST_JSON_WIDE) && f->v[k].n <= MAX_STR) {
+		*id = st_strtab_intern(&tr->str, f->v[k].p, f->v[k].n);
+		return 0;
+	}
+	if ((n = decode_str(&f->v[k], buf)) < 0)
+		return -1;
+	*id = st_strtab_intern(&tr->str, buf, (size_t)n);
+	return 0;
+}
+
+static enum st_call lookup_call(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(call_names) / sizeof(call_names[0]); i++)
+		if (strlen(call_names[i].name) == n && memcmp(call_names[i].name, s, n) == 0)
+			return call_names[i].call;
+	return ST_C_OTHER;
+}
+
+static enum st_proto lookup_proto(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
+		if (strlen(proto_names[i]) == n && memcmp(proto_names[i], s, n) == 0)
+			return (enum st_proto)i;
+	return ST_P_OTHER;
+}
+
+static bool memo_get(const struct st_memo *m, uint32_t id, uint8_t *val)
+{
+	if (m->id[id & 255] != id || id == 0)
+		return false;
+	*val = m->val[id & 255];
+	return true;
+}
+
+static void memo_put(struct st_memo *m, uint32_t id, uint8_t val)
+{
+	m->id[id & 255] = id;
+	m->val[id & 255] = val;
+}
+
+static uint8_t flag_bits(const struct st_trace *tr, uint32_t id)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, id, &n);
+	uint8_t b = 0;
+
+	if (memmem(s, n, "MSG_PEEK", 8))
+		b |= ST_B_PEEK;
+	if (memmem(s, n, "CLOEXEC", 7))
+		b |= ST_B_CLOEXEC;
+	return b;
+}
+
+/* Appends text to a detail buffer, cutting at its end. */
+struct detail {
+	unsigned char buf[512];
+	size_t len;
+};
+
+static void detail_put(struct detail *d, const void *s, size_t n)
+{
+	if (n > sizeof(d->buf) - d->len)
+		n = sizeof(d->buf) - d->len;
+	memcpy(d->buf + d->len, s, n);
+	d->len += n;
+}
+
+static int detail_str(struct detail *d, const struct fields *f, enum key k)
+{
+	unsigned char buf[MAX_STR];
+	long n;
+
+	if (!has(f, k))
+		return 0;
+	if (f->v[k].type == ST_JSON_NUMBER) {
+		detail_put(d, f->v[k].p, f->v[k].n);
+		return 0;
+	}
+	if ((n = decode_str(&f->v[k], buf)) < 0)
+		return -1;
+	detail_put(d, buf, (size_t)n);
+	return 0;
+}
+
+/* The strings of an array, joined with ", ". */
+static int detail_list(struct detail *d, const struct fields *f, enum key k)
+{
+	struct st_json_iter it;
+	struct st_json_value v;
+	unsigned char buf[MAX_STR];
+	int r, i = 0;
+	long n;
+
+	if (!has(f, k))
+		return 0;
+	if (st_json_array_begin(&it, &f->v[k]) < 0)
+		return -1;
+	while ((r = st_json_array_next(&it, &v)) > 0) {
+		if ((n = decode_str(&v, buf)) < 0)
+			return -1;
+		if (i++)
+			detail_put(d, ", ", 2);
+		detail_put(d, buf, (size_t)n);
+	}
+	return r;
+}
+
+/* The call-specific text of an event. */
+static int make_detail(struct st_trace *tr, const struct fields *f,
+		       enum st_call call, uint32_t *id)
+{
+	struct detail d;
+
+	d.len = 0;
+	*id = 0;
+	switch (call) {
+	case ST_C_SOCKET:
+		if (detail_str(&d, f, K_FAMILY) < 0)
+			return -1;
+		break;
+	case ST_C_SETSOCKOPT:
+		if (detail_str(&d, f, K_LEVEL) < 0)
+			return -1;
+		detail_put(&d, " ", 1);
+		if (detail_str(&d, f, K_OPT) < 0)
+			return -1;
+		if (has(f, K_VAL)) {
+			detail_put(&d, "=", 1);
+			if (detail_str(&d, f, K_VAL) < 0)
+				return -1;
+		}
+		break;
+	case ST_C_FCNTL:
+		if (detail_str(&d, f, K_CMD) < 0)
+			return -1;
+		break;
+	case ST_C_EXEC:
+		if (detail_str(&d, f, K_PATH) < 0)
+			return -1;
+		break;
+	case ST_C_RESOLVE:
+		if (detail_str(&d, f, K_NODE) < 0)
+			return -1;
+		if (has(f, K_SERVICE)) {
+			detail_put(&d, " ", 1);
+			if (detail_str(&d, f, K_SERVICE) < 0)
+				return -1;
+		}
+		if (has(f, K_ADDRS)) {
+			detail_put(&d, " -> ", 4);
+			if (detail_list(&d, f, K_ADDRS) < 0)
+				return -1;
+		}
+		break;
+	default:
+		return 0;
+	}
+	if (d.len)
+		*id = st_strtab_intern(&tr->str, d.buf, d.len);
+	return 0;
+}
+
+static void count_skip(struct st_trace *tr, uint16_t file, uint64_t lineno)
+{
+	if (tr->skipped++ == 0) {
+		tr->skip_file = file;
+		tr->skip_line = lineno;
+	}
+}
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t n;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	if (*cap >= UINT32_MAX / 2)
+		return -1;
+	n = *cap ? *cap * 2 : 1024;
+	if (!(np = realloc(*p, (size_t)n * size)))
+		return -1;
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
+/* The program name from argv[0] (or exe), without its directory. */
+static uint32_t program_name(struct st_trace *tr, const struct fields *f,
+			     uint32_t exe)
+{
+	unsigned char buf[MAX_STR];
+	struct st_json_iter it;
+	struct st_json_value v;
+	const unsigned char *s = buf, *slash;
+	long n = -1;
+
+	if (has(f, K_ARGV) && st_json_array_begin(&it, &f->v[K_ARGV]) == 0 &&
+	    st_json_array_next(&it, &v) > 0)
+		n = decode_str(&v, buf);
+	if (n <= 0) {
+		size_t len;
+
+		s = (const unsigned char *)st_trace_str(tr, exe, &len);
+		n = (long)len;
+	}
+	while (n > 0 && (slash = memchr(s, '/', (size_t)n)) != NULL) {
+		if (slash + 1 == s + n)
+			break;	/* a trailing slash: keep it */
+		n -= slash + 1 - s;
+		s = slash + 1;
+	}
+	return st_strtab_intern(&tr->str, s, (size_t)(n > 0 ? n : 0));
+}
+
+static int parse_header(struct st_trace *tr, const struct fields *f,
+			uint16_t file)
+{
+	struct st_header h;
+	int64_t v;
+
+	memset(&h, 0, sizeof(h));
+	if (!has(f, K_PID))
+		return -1;
+	if (get_int(f, K_PID, 0, INT32_MAX, 0, &v) < 0)
+		return -1;
+	h.pid = (int32_t)v;
+	if (get_int(f, K_PPID, 0, INT32_MAX, 0, &v) < 0)
+		return -1;
+	h.ppid = (int32_t)v;
+	if (get_int(f, K_FORK_OF, -1, INT32_MAX, -1, &v) < 0)
+		return -1;
+	h.fork_of = (int32_t)v;
+	if (get_int(f, K_T, 0, MAX_TIME, 0, &h.t) < 0)
+		return -1;
+	if (get_int(f, K_SOCKTRACE, 0, INT32_MAX, 1, &v) < 0)
+		return -1;
+	h.version = (int32_t)v;
+	if (has(f, K_EXECD)) {
+		if (f->v[K_EXECD].type == ST_JSON_TRUE)
+			h.execd = true;
+		else if (f->v[K_EXECD].type != ST_JSON_FALSE)
+			return -1;
+	}
+	if (has(f, K_ARGV) && f->v[K_ARGV].type != ST_JSON_ARRAY)
+		return -1;
+	if (intern_key(tr, f, K_EXE, &h.exe) < 0)
+		return -1;
+	h.name = program_name(tr, f, h.exe);
+	h.file = file;
+	h.first_event = tr->nev;
+	if (grow((void **)&tr->hdr, &tr->hdrcap, tr->nhdr + 1, sizeof(h)) < 0)
+		return -1;
+	if (h.version > tr->newest_version)
+		tr->newest_version = h.version;
+	tr->cur_hdr = tr->nhdr;
+	tr->hdr[tr->nhdr++] = h;
+	return 0;
+}
+
+static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
+			 struct st_event *e)
+{
+	unsigned char buf[ST_SNIP];
+	long n = st_json_decode_prefix(v, buf, sizeof(buf));
+
+	if (n < 0)
+		return -1;
+	e->bits |= ST_B_DATA;
+	if (n == 0 || tr->nsnips + (size_t)n > UINT32_MAX)
+		return 0;
+	if (tr->nsnips + (size_t)n > tr->snipcap) {
+		size_t cap = tr->snipcap ? tr->snipcap * 2 : 1 << 16;
+		unsigned char *p = realloc(tr->snips, cap);
+
+		if (!p)
+			return 0;
+		tr->snips = p;
+		tr->snipcap = cap;
+	}
+	memcpy(tr->snips + tr->nsnips, buf, (size_t)n);
+	e->snip = (uint32_t)tr->nsnips;
+	e->snip_len = (uint8_t)n;
+	tr->nsnips += (size_t)n;
+	return 0;
+}
+
+static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file,
+		      uint64_t off, size_t len)
+{
+	struct st_event e;
+	int64_t v;
+	uint8_t small;
+
+	memset(&e, 0, sizeof(e));
+	if (!has(f, K_PID) || !has(f, K_T) || f->v[K_CALL].type != ST_JSON_STRING)
+		return -1;
+	if (get_int(f, K_PID, 0, INT32_MAX, 0, &v) < 0)
+		return -1;
+	e.pid = (int32_t)v;
+	if (get_int(f, K_TID, 0, INT32_MAX, e.pid, &v) < 0)
+		return -1;
+	e.tid = (int32_t)v;
+	if (get_int(f, K_T, 0, MAX_TIME, 0, &e.t) < 0)
+		return -1;
+	if (get_int(f, K_DUR, INT64_MIN, INT64_MAX, 0, &e.dur) < 0)
+		return -1;
+	e.dur = e.dur < 0 ? 0 : e.dur > MAX_TIME ? MAX_TIME : e.dur;
+	if (get_int(f, K_RET, INT64_MIN, INT64_MAX, 0, &e.ret) < 0)
+		return -1;
+	if (get_int(f, K_FD, -1, INT32_MAX, -1, &v) < 0)
+		return -1;
+	e.fd = (int32_t)v;
+	if (get_int(f, K_BYTES, INT64_MIN, INT64_MAX, -1, &e.bytes) < 0)
+		return -1;
+	if (e.bytes < -1)
+		e.bytes = -1;
+	/* fd2 carries whichever of these the call has. */
+	e.fd2 = -1;
+	if (has(f, K_FD2) || has(f, K_BACKLOG) || has(f, K_CHILD)) {
+		enum key k = has(f, K_FD2) ? K_FD2 : has(f, K_BACKLOG) ? K_BACKLOG : K_CHILD;
+
+		if (get_int(f, k, INT32_MIN, INT32_MAX, -1, &v) < 0)
+			return -1;
+		e.fd2 = (int32_t)v;
+	}
+	if (intern_key(tr, f, K_CALL, &e.name) < 0 || e.name == 0)
+		return -1;
+	if (!memo_get(&tr->memo[0], e.name, &small)) {
+		size_t n;
+		const char *s = st_trace_str(tr, e.name, &n);
+
+		small = (uint8_t)lookup_call(s, n);
+		memo_put(&tr->memo[0], e.name, small);
+	}
+	e.call = small;
+	if (intern_key(tr, f, K_LOCAL, &e.local) < 0 ||
+	    intern_key(tr, f, K_PEER, &e.peer) < 0 ||
+	    intern_key(tr, f, K_ADDR, &e.addr) < 0 ||
+	    intern_key(tr, f, K_ERRNO, &e.err) < 0 ||
+	    intern_key(tr, f, K_FLAGS, &e.flags) < 0)
+		return -1;
+	if (has(f, K_PROTO)) {
+		uint32_t id;
+
+		if (intern_key(tr, f, K_PROTO, &id) < 0)
+			return -1;
+		if (!memo_get(&tr->memo[1], id, &small)) {
+			size_t n;
+			const char *s = st_trace_str(tr, id, &n);
+
+			small = (uint8_t)lookup_proto(s, n);
+			memo_put(&tr->memo[1], id, small);
+		}
+		e.proto = small;
+	}
+	if (e.flags) {
+		if (!memo_get(&tr->memo[2], e.flags, &small)) {
+			small = flag_bits(tr, e.flags);
+			memo_put(&tr->memo[2], e.flags, small);
+		}
+		e.bits |= small;
+	}
+	if (has(f, K_HOW)) {
+		const struct st_json_value *h = &f->v[K_HOW];
+
+		if (h->type != ST_JSON_STRING)
+			return -1;
+		if (memmem(h->p, h->n, "RD", 2))
+			e.bits |= ST_B_SHUT_RD;
+		if (memmem(h->p, h->n, "WR", 2))
+			e.bits |= ST_B_SHUT_WR;
+	}
+	if (make_detail(tr, f, (enum st_call)e.call, &e.detail) < 0)
+		return -1;
+	if (has(f, K_DATA) && store_snippet(tr, &f->v[K_DATA], &e) < 0)
+		return -1;
+	e.line = off;
+	e.line_len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	e.file = file;
+	e.hdr = tr->cur_hdr;
+	if (e.hdr != UINT32_MAX && tr->hdr[e.hdr].pid != e.pid)
+		e.hdr = UINT32_MAX;
+	if (grow((void **)&tr->ev, &tr->evcap, tr->nev + 1, sizeof(e)) < 0)
+		return -1;
+	tr->ev[tr->nev++] = e;
+	return 0;
+}
+
+static bool is_blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
+		   uint64_t lineno, const char *p, size_t n)
+{
+	struct st_json_iter it;
+	struct st_json_value k, v;
+	struct fields f;
+	int r;
+	enum key key;
+
+	if (is_blank(p, n))
+		return;
+	f.have = 0;
+	if (st_json_object_begin(&it, p, n) < 0)
+		goto bad;
+	while ((r = st_json_object_next(&it, &k, &v)) > 0) {
+		if ((key = find_key(&k)) == K_NKEYS)
+			continue;
+		f.v[key] = v;
+		f.have |= (uint64_t)1 << key;
+	}
+	if (r < 0)
+		goto bad;
+	if (has(&f, K_SOCKTRACE) ||
+	    (has(&f, K_TYPE) && f.v[K_TYPE].type == ST_JSON_STRING &&
+	     st_json_key_is(&f.v[K_TYPE], "header"))) {
+		if (parse_header(tr, &f, file) < 0)
+			goto bad;
+		return;
+	}
+	if (has(&f, K_CALL) && parse_call(tr, &f, file, off, n) == 0)
+		return;
+bad:
+	count_skip(tr, file, lineno);
+}

@@ -1,0 +1,61 @@
+/*
+ * render.h: the renderers (timeline.c, conntable.c, svg.c) and what they
+ * share: the options, and the layout of lanes and rows (layout.c) that the
+ * terminal timeline and the SVG both draw.  Every renderer reads only the
+ * model.
+ *
+ * Rows: each record is a row at its start (when it may begin an arrow: a
+ * send, a connect, a close) or at its return (when it may end one: a recv,
+ * an accept); a record that waited long gets a start row and an end row.
+ * Rows are in time order, so every arrow points down.
+ */
+#ifndef ST_RENDER_H
+#define ST_RENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "filter.h"
+#include "model.h"
+
+/* Quiet stretches at least this long are marked in the timeline. */
+#define ST_GAP_NS 250000000
+
+struct st_render_opts {
+	int width;		/* terminal columns */
+	bool ascii;		/* no box drawing */
+	bool color;		/* ANSI colours */
+	bool threads;		/* one lane per thread */
+	bool json;		/* --conns as JSON Lines */
+	struct st_filter filter;
+};
+
+struct st_row {
+	int64_t t;		/* ns since the first record */
+	uint32_t ev;
+	uint8_t part;		/* enum st_part (describe.h) */
+};
+
+struct st_layout {
+	uint32_t nlanes;
+	uint32_t *lane_proc;	/* lane -> process */
+	int32_t *lane_tid;	/* lane -> thread, -1 in process mode */
+	uint32_t *lane_first, *lane_last;	/* first and last row of a lane */
+	uint32_t *ev_lane;	/* record -> lane, ST_NONE when hidden */
+	struct st_row *rows;
+	uint32_t nrows;
+};
+
+int st_layout_build(struct st_layout *l, const struct st_model *m,
+		    const struct st_render_opts *o);
+void st_layout_free(struct st_layout *l);
+
+int st_render_timeline(FILE *fp, const struct st_model *m,
+		       const struct st_render_opts *o);
+int st_render_conns(FILE *fp, const struct st_model *m,
+		    const struct st_render_opts *o);
+int st_render_svg(FILE *fp, const struct st_model *m,
+		  const struct st_render_opts *o);
+
+#endif

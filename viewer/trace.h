@@ -1,0 +1,139 @@
+/*
+ * trace.h: what the parser makes of a run's logs: every call record as a
+ * compact st_event, every header line as an st_header, all strings
+ * interned.  This is the first stage of the viewer's pipeline
+ * (parse -> model -> renderers); parse.c fills it, model.c reads it.
+ *
+ * Records are kept in the order they were read (file by file, line by
+ * line); st_trace_sort() adds the merged time order.  Payloads are kept only
+ * as their first ST_SNIP bytes; the raw line of any record can be read again
+ * from its file with st_trace_line() (for the SVG hover titles).
+ */
+#ifndef ST_TRACE_H
+#define ST_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strtab.h"
+
+/* How many payload bytes the viewer keeps per record. */
+#define ST_SNIP 32
+
+/* The calls the model understands; anything else is ST_C_OTHER and shown by
+ * its logged name. */
+enum st_call {
+	ST_C_OTHER, ST_C_SOCKET, ST_C_SOCKETPAIR, ST_C_BIND, ST_C_LISTEN,
+	ST_C_ACCEPT, ST_C_CONNECT, ST_C_SEND, ST_C_RECV, ST_C_SHUTDOWN,
+	ST_C_CLOSE, ST_C_CLOSE_RANGE, ST_C_DUP, ST_C_FCNTL, ST_C_SETSOCKOPT,
+	ST_C_GETNAME, ST_C_RESOLVE, ST_C_EXEC, ST_C_FORK, ST_C_POLL,
+};
+
+enum st_proto {
+	ST_P_NONE, ST_P_TCP, ST_P_UDP, ST_P_SCTP, ST_P_UNIX_STREAM,
+	ST_P_UNIX_DGRAM, ST_P_UNIX_SEQPACKET, ST_P_RAW, ST_P_ICMP,
+	ST_P_NETLINK, ST_P_PACKET, ST_P_OTHER,
+};
+
+/* st_event.bits */
+#define ST_B_PEEK     0x01	/* MSG_PEEK: the bytes stay queued */
+#define ST_B_CLOEXEC  0x02	/* SOCK_CLOEXEC / O_CLOEXEC on the new fd */
+#define ST_B_DATA     0x04	/* a payload was logged */
+#define ST_B_SHUT_RD  0x08
+#define ST_B_SHUT_WR  0x10
+#define ST_B_EXECD    0x20	/* header: continues an execve */
+
+struct st_event {
+	int64_t t;		/* start, ns since the epoch, >= 0 */
+	int64_t dur;		/* ns, >= 0 */
+	int64_t ret;
+	int64_t bytes;		/* -1 when absent */
+	uint64_t line;		/* offset of the record's line in its file */
+	uint32_t line_len;
+	uint32_t name;		/* the logged call name (interned) */
+	uint32_t local, peer, addr;	/* interned addresses, 0 when absent */
+	uint32_t err;		/* errno name, 0 when the call succeeded */
+	uint32_t flags;		/* flags text as logged */
+	uint32_t detail;	/* call-specific text: execve path, resolver
+				 * query and answer, socket family, option */
+	uint32_t snip;		/* offset of the payload's first bytes in snips */
+	uint32_t hdr;		/* index of the file's header, UINT32_MAX: none */
+	int32_t pid, tid;
+	int32_t fd;		/* -1 when absent */
+	int32_t fd2;		/* socketpair second fd, listen backlog, fork
+				 * child, sendfile input fd; -1 when absent */
+	uint16_t file;
+	uint8_t call;		/* enum st_call */
+	uint8_t proto;		/* enum st_proto */
+	uint8_t snip_len;
+	uint8_t bits;		/* ST_B_* */
+};
+
+struct st_header {
+	int64_t t;
+	int32_t pid, ppid, fork_of;	/* fork_of -1 when absent */
+	int32_t version;
+	uint32_t name;		/* program name: argv[0] or exe, base name */
+	uint32_t exe;
+	uint32_t first_event;	/* index of the first record after it */
+	uint16_t file;
+	bool execd;
+};
+
+struct st_file {
+	char *path;		/* as opened */
+	const char *name;	/* base name, for messages */
+	const char *map;	/* the contents (mapped or read) */
+	size_t size;
+	bool mapped;
+};
+
+/* A memo of interned id -> small value, so each distinct call name, proto
+ * or flags text is looked up once. */
+struct st_memo {
+	uint32_t id[256];
+	uint8_t val[256];
+};
+
+struct st_trace {
+	struct st_file *files;
+	uint32_t nfiles;
+	struct st_event *ev;
+	uint32_t nev, evcap;
+	struct st_header *hdr;
+	uint32_t nhdr, hdrcap;
+	unsigned char *snips;
+	size_t nsnips, snipcap;
+	struct st_strtab str;
+	uint32_t *order;	/* record indices by (t, read order) */
+	int64_t t0;		/* the first record's t */
+	uint64_t skipped;	/* malformed lines */
+	uint32_t skip_file;	/* where the first one was */
+	uint64_t skip_line;
+	int newest_version;	/* the highest format version seen */
+	uint32_t cur_hdr;	/* while parsing: the current file's header */
+	struct st_memo memo[3];	/* call, proto, flag bits */
+	char error[512];	/* why st_trace_add_path failed */
+};
+
+void st_trace_init(struct st_trace *tr);
+void st_trace_free(struct st_trace *tr);
+/* Reads a log file, or every *.jsonl in a directory.  Returns 0, or -1 with
+ * tr->error set. */
+int st_trace_add_path(struct st_trace *tr, const char *path);
+/* Reads a log from memory (copied), named name in messages. */
+int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
+			size_t n);
+/* Builds tr->order and tr->t0; call after the last add. */
+int st_trace_sort(struct st_trace *tr);
+/* The raw line of record i (not NUL-terminated). */
+const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
+/* Shorthands for interned strings. */
+const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
+
+/* Parses one line into the trace (parse.c); used by st_trace_add_*. */
+void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
+		   uint64_t lineno, const char *p, size_t n);
+
+#endif
