@@ -554,6 +554,49 @@ static void load_logs(struct run *r)
 	}
 }
 
+/* The calls of pid, in order, hold calls (NULL-ended) in that order, the
+ * first of them as the first call of all. */
+static void expect_calls(struct run *r, int64_t pid, const char *const calls[])
+{
+	int k = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < r->log.n && calls[k]; i++) {
+		const struct h_rec *rec = &r->log.r[i];
+
+		if (rec->pid != pid || rec->header)
+			continue;
+		if (strcmp(rec->call, calls[k]) == 0)
+			k++;
+		else if (first)
+			report(r, "pid %lld: first call %s, want %s", (long long)pid, rec->call,
+			       calls[0]);
+		first = false;
+	}
+	if (calls[k])
+		report(r, "pid %lld: no %s call in the expected order", (long long)pid, calls[k]);
+}
+
+/* fork records name the children whose logs say they were forked. */
+static void check_forks(struct run *r, int64_t pid, int want)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < r->log.n; i++) {
+		const struct h_rec *rec = &r->log.r[i], *h;
+
+		if (rec->pid != pid || strcmp(rec->call, "fork") != 0)
+			continue;
+		n++;
+		h = h_header_of(&r->log, rec->child);
+		if (rec->ret != rec->child || h == NULL || h->fork_of != pid)
+			report(r, "fork record [%zu]: ret %lld child %lld, no log forked from %lld", i,
+			       (long long)rec->ret, (long long)rec->child, (long long)pid);
+	}
+	if (n != want)
+		report(r, "pid %lld: %d fork records, want %d", (long long)pid, n, want);
+}
+
 /* ---- scenarios ------------------------------------------------------------- */
 
 /* Runs server (its argv) and then the clients (argv with "PORT" replaced
@@ -630,6 +673,18 @@ static void tcp_case(const char *server_name, const char *addr, const char *host
 
 		snprintf(text, sizeof text, "%s%s", pg[c].argv[3], pg[c].argv[4]);
 		check_client_text(&r, pg[c].p.pid, text);
+	}
+	{
+		static const char *const server_calls[] = { "socket", "bind", "listen", "close", NULL };
+		static const char *const client_calls[] = {
+			"getaddrinfo", "socket", "connect", "send", "recv", "close", NULL,
+		};
+
+		expect_calls(&r, pg[0].p.pid, server_calls);
+		for (int c = 1; c <= n; c++)
+			expect_calls(&r, pg[c].p.pid, client_calls);
+		if (strcmp(server_name, "fork_server") == 0)
+			check_forks(&r, pg[0].p.pid, n);
 	}
 	/* accept blocks until the client comes: its dur says so. */
 	for (size_t i = 0; i < r.log.n; i++)
