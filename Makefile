@@ -42,7 +42,7 @@ all: $(B)/libtrace.so $(B)/socktrace $(B)/sockview $(EXAMPLES)
 # wrapped names, so nothing of ours clashes with the traced program.
 $(B)/libtrace.so: $(LIB_OBJ) $(COMMON_PIC) preload/libtrace.map
 	$(CC) -shared -o $@ $(LIB_OBJ) $(COMMON_PIC) -Wl,--version-script=preload/libtrace.map \
-	    -Wl,-z,now -Wl,-z,relro -ldl -lpthread
+	    -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -ldl -lpthread
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -8,25 +8,173 @@
 
 static const char hex[] = "0123456789abcdef";
 
-size_t st_fmt_int(char *p, int64_t v)
+/* Two decimal digits at a time. */
+const char st_digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+size_t st_fmt_uint(char *p, uint64_t u)
 {
 	char tmp[24];
-	size_t n = 0, i;
-	uint64_t u;
+	char *e = tmp + sizeof(tmp), *q = e;
+	size_t n;
 
-	if (v < 0) {
-		*p++ = '-';
-		u = (uint64_t)0 - (uint64_t)v;
-	} else {
-		u = (uint64_t)v;
+	while (u >= 100) {
+		unsigned d = (unsigned)(u % 100) * 2;
+
+		u /= 100;
+		q -= 2;
+		q[0] = st_digit_pairs[d];
+		q[1] = st_digit_pairs[d + 1];
 	}
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	if (u >= 10) {
+		q -= 2;
+		q[0] = st_digit_pairs[u * 2];
+		q[1] = st_digit_pairs[u * 2 + 1];
+	} else {
+		*--q = (char)('0' + u);
+	}
+	n = (size_t)(e - q);
+	memcpy(p, q, n);
+	return n;
+}
+
+size_t st_fmt_int(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p = '-';
+		return 1 + st_fmt_uint(p + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return st_fmt_uint(p, (uint64_t)v);
+}
+
+/* How each byte is written: 0 for itself, 1 for a two-character escape
+ * (the letter is in short_escape), 2 for \u00XX. */
+static const unsigned char byte_class[256] = {
+	[0 ... 8] = 2, ['\t'] = 1, ['\n'] = 1, [11 ... 12] = 2, ['\r'] = 1,
+	[14 ... 31] = 2, [32 ... 33] = 0, ['"'] = 1, [35 ... 91] = 0, ['\\'] = 1,
+	[93 ... 126] = 0, [127 ... 255] = 2,
+};
+
+static const char short_escape[128] = {
+	['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+};
+
+static const unsigned char class_len[3] = { 1, 2, 6 };
+
+/* Each byte's encoding, padded to 8 bytes so it is stored with one
+ * unaligned write, and its length; filled on first use. */
+struct enc_entry {
+	char text[8];
+	unsigned char len;
+};
+
+static struct enc_entry enc_table[256];
+static int enc_ready;
+
+static void fill_enc_table(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++) {
+		struct enc_entry *e = &enc_table[c];
+		unsigned k = byte_class[c];
+
+		memset(e->text, 0, sizeof(e->text));
+		if (k == 0) {
+			e->text[0] = (char)c;
+		} else if (k == 1) {
+			e->text[0] = '\\';
+			e->text[1] = short_escape[c];
+		} else {
+			memcpy(e->text, "\\u00", 4);
+			e->text[4] = hex[c >> 4];
+			e->text[5] = hex[c & 15];
+		}
+		e->len = class_len[k];
+	}
+	__atomic_store_n(&enc_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* True when none of the 8 bytes in w needs escaping: all in 0x20..0x7e and
+ * none is '"' or '\\'.  Classic bit tricks on a 64-bit word. */
+static int plain8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t low = (w - ones * 0x20) & ~w;		/* byte < 0x20 */
+	uint64_t del = w + ones * 0x01;			/* byte >= 0x7f sets high bit */
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t zq = (q - ones) & ~q, zb = (b - ones) & ~b;	/* byte equal */
+
+	return !(((low | del | w | zq | zb) & highs));
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* 16 bytes at a time: a mask of the bytes that need escaping. */
+static unsigned special16(const unsigned char *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)s);
+	__m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));	/* < 0x20 or >= 0x80 */
+	__m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+	__m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+	__m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, del), _mm_or_si128(q, b)));
+}
+#endif
+
+size_t st_encode_unchecked(char *dst, const void *src, size_t n)
+{
+	const unsigned char *s = src;
+	char *o = dst;
+	size_t i = 0;
+
+	if (!__atomic_load_n(&enc_ready, __ATOMIC_ACQUIRE))
+		fill_enc_table();
+#ifdef __SSE2__
+	while (n - i >= 16 && special16(s + i) == 0) {
+		memcpy(o, s + i, 16);
+		o += 16;
+		i += 16;
+	}
+#endif
+	while (n - i >= 8) {
+		uint64_t w;
+		size_t k;
+
+		memcpy(&w, s + i, 8);
+		if (plain8(w)) {
+			memcpy(o, &w, 8);
+			o += 8;
+		} else {
+			/* Some byte of these eight needs escaping: all go by table. */
+			for (k = 0; k < 8; k++) {
+				const struct enc_entry *e = &enc_table[s[i + k]];
+
+				memcpy(o, e->text, 8);
+				o += e->len;
+			}
+		}
+		i += 8;
+	}
+	for (; i < n; i++) {
+		memcpy(o, enc_table[s[i]].text, 8);
+		o += enc_table[s[i]].len;
+	}
+	return (size_t)(o - dst);
+}
+
+size_t st_encoded_len(const void *src, size_t n)
+{
+	const unsigned char *s = src;
+	size_t len = 0, i;
+
 	for (i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n + (v < 0);
+		len += class_len[byte_class[s[i]]];
+	return len;
 }
 
 long st_encode_bytes(char *dst, size_t cap, const void *src, size_t n)
@@ -36,31 +184,20 @@ long st_encode_bytes(char *dst, size_t cap, const void *src, size_t n)
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = s[i];
+		unsigned k = byte_class[c];
 
-		if (cap - o < 6) {
-			/* Slow path near the end: check the exact need. */
-			size_t need = (c >= 0x20 && c < 0x7f) ? (c == '"' || c == '\\' ? 2 : 1)
-				      : (c == '\n' || c == '\r' || c == '\t') ? 2 : 6;
-			if (cap - o < need)
-				return -1;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (cap - o < class_len[k])
+			return -1;
+		if (k == 0) {
 			dst[o++] = (char)c;
-			continue;
-		}
-		dst[o++] = '\\';
-		switch (c) {
-		case '"':  dst[o++] = '"'; break;
-		case '\\': dst[o++] = '\\'; break;
-		case '\n': dst[o++] = 'n'; break;
-		case '\r': dst[o++] = 'r'; break;
-		case '\t': dst[o++] = 't'; break;
-		default:
-			dst[o++] = 'u';
-			dst[o++] = '0';
-			dst[o++] = '0';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
+		} else if (k == 1) {
+			dst[o++] = '\\';
+			dst[o++] = short_escape[c];
+		} else {
+			memcpy(dst + o, "\\u00", 4);
+			dst[o + 4] = hex[c >> 4];
+			dst[o + 5] = hex[c & 15];
+			o += 6;
 		}
 	}
 	return (long)o;

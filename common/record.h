@@ -54,5 +54,14 @@ long st_decode_bytes(unsigned char *dst, const char *src, size_t n);
 
 /* Formats v in decimal into p (at least 21 bytes); returns the length. */
 size_t st_fmt_int(char *p, int64_t v);
+size_t st_fmt_uint(char *p, uint64_t v);
+/* "00" to "99", for formatting two digits at a time. */
+extern const char st_digit_pairs[201];
+/* The same encoding, fast, for a dst known to have room for 6 * n + 2
+ * bytes (it may write up to 2 bytes of padding past the encoded length).
+ * Returns the encoded length. */
+size_t st_encode_unchecked(char *dst, const void *src, size_t n);
+/* The length st_encode_bytes() will write for these bytes. */
+size_t st_encoded_len(const void *src, size_t n);
 
 #endif

@@ -1,8 +1,12 @@
 /*
- * event.c: building and writing records (see event.h).  The fixed part of a
- * record is built in a stack buffer; the payload, which may be large with
- * SOCKTRACE_PAYLOAD=all, is encoded straight into the reserved log space in
- * small pieces, so no record ever needs the heap.
+ * event.c: building and writing records (see event.h).
+ *
+ * This is the hot path of the library, so the keys every record has are
+ * written straight into a stack buffer: the pid/tid part and the seconds of
+ * the timestamp come from a per-thread cache, the five-tuple is a fragment
+ * the fd table keeps already encoded, and a default-sized payload is encoded
+ * in place.  Only a large payload (SOCKTRACE_PAYLOAD=all) is encoded in
+ * pieces straight into the log, so no record ever needs the heap.
  */
 #include "event.h"
 
@@ -12,50 +16,140 @@
 #include "names.h"
 #include "sink.h"
 
+/* Per-thread pieces of the record head that rarely change. */
+struct head_cache {
+	pid_t pid, tid;
+	size_t ids_len;
+	char ids[64];		/* ","pid":P,"tid":T,"t": */
+	int64_t sec;
+	size_t sec_len;
+	char secs[24];		/* the seconds of the last timestamp */
+};
+
+static __thread struct head_cache hc;
+
+#define PUT_LIT(p, s) do { memcpy((p), (s), sizeof(s) - 1); (p) += sizeof(s) - 1; } while (0)
+
+static char *put_ids(char *p)
+{
+	pid_t tid = st_gettid();
+
+	if (hc.tid != tid || hc.pid != st_pid) {
+		char *q = hc.ids;
+
+		PUT_LIT(q, "\",\"pid\":");
+		q += st_fmt_int(q, st_pid);
+		PUT_LIT(q, ",\"tid\":");
+		q += st_fmt_int(q, tid);
+		PUT_LIT(q, ",\"t\":");
+		hc.ids_len = (size_t)(q - hc.ids);
+		hc.pid = st_pid;
+		hc.tid = tid;
+		hc.sec = -1;
+	}
+	memcpy(p, hc.ids, hc.ids_len);
+	return p + hc.ids_len;
+}
+
+/* An integer, with the common small cases done in line. */
+static inline char *put_int(char *p, int64_t v)
+{
+	if ((uint64_t)v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if ((uint64_t)v < 100) {
+		memcpy(p, st_digit_pairs + 2 * v, 2);
+		return p + 2;
+	}
+	return p + st_fmt_int(p, v);
+}
+
+/* A timestamp in ns: the seconds from the cache, then nine digits. */
+static char *put_time(char *p, int64_t t)
+{
+	int64_t sec = t / 1000000000;
+	uint32_t ns = (uint32_t)(t % 1000000000);
+	int i;
+
+	if (t < 0)
+		return p + st_fmt_int(p, t);
+	if (sec != hc.sec) {
+		hc.sec_len = sec ? st_fmt_int(hc.secs, sec) : 0;
+		hc.sec = sec;
+	}
+	if (hc.sec_len == 0)
+		return p + st_fmt_uint(p, (uint64_t)t);
+	memcpy(p, hc.secs, hc.sec_len);
+	p += hc.sec_len;
+	/* Nine digits, zero-padded: one, then four pairs. */
+	for (i = 7; i >= 1; i -= 2) {
+		unsigned d = ns % 100;
+
+		ns /= 100;
+		memcpy(p + i, st_digit_pairs + 2 * d, 2);
+	}
+	p[0] = (char)('0' + ns);
+	return p + 9;
+}
+
 void st_event_begin(struct st_event *ev, const struct st_call *c, int64_t ret)
 {
 	char ebuf[16];
+	char *p = ev->buf;
+	size_t nl = strlen(c->name);
 
 	ev->iov = NULL;
 	ev->iovcnt = 0;
 	ev->data_len = 0;
-	st_rec_begin(&ev->rec, ev->buf, sizeof(ev->buf));
-	st_rec_str(&ev->rec, "call", c->name);
-	st_rec_int(&ev->rec, "pid", st_pid);
-	st_rec_int(&ev->rec, "tid", st_gettid());
-	st_rec_int(&ev->rec, "t", c->t0);
-	st_rec_int(&ev->rec, "dur", c->t1 > c->t0 ? c->t1 - c->t0 : 0);
-	if (c->fd >= 0)
-		st_rec_int(&ev->rec, "fd", c->fd);
-	st_rec_int(&ev->rec, "ret", ret);
+	ev->inline_data = false;
+	PUT_LIT(p, "{\"call\":\"");
+	memcpy(p, c->name, nl);
+	p = put_ids(p + nl);
+	p = put_time(p, c->t0);
+	PUT_LIT(p, ",\"dur\":");
+	p = put_int(p, c->t1 > c->t0 ? c->t1 - c->t0 : 0);
+	if (c->fd >= 0) {
+		PUT_LIT(p, ",\"fd\":");
+		p = put_int(p, c->fd);
+	}
+	PUT_LIT(p, ",\"ret\":");
+	p = put_int(p, ret);
+	/* The builder takes over for the rest, checking room as it goes. */
+	ev->rec.buf = ev->buf;
+	ev->rec.cap = sizeof(ev->buf);
+	ev->rec.len = (size_t)(p - ev->buf);
+	ev->rec.first = false;
+	ev->rec.overflow = false;
 	if (c->err)
 		st_rec_str(&ev->rec, "errno", st_errno_name(c->err, ebuf));
 }
 
 void st_event_sock(struct st_event *ev, int fd, const char *peer)
 {
-	struct st_sockinfo si;
+	size_t n;
 
-	if (!st_fd_get(fd, &si))
+	if (ev->rec.overflow || sizeof(ev->buf) - ev->rec.len < ST_FRAG_MAX)
 		return;
-	st_rec_str(&ev->rec, "proto", si.proto);
-	if (si.local[0] || si.family == AF_UNIX)
-		st_rec_str(&ev->rec, "local", si.local);
-	if (peer)
+	n = st_fd_frag(fd, ev->buf + ev->rec.len, peer == NULL);
+	ev->rec.len += n;
+	if (peer && n)
 		st_rec_str(&ev->rec, "peer", peer);
-	else if (si.peer[0])
-		st_rec_str(&ev->rec, "peer", si.peer);
 }
 
 void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 		    int64_t transferred)
 {
-	size_t want;
+	size_t want, room = 0, left, o;
 	int i;
 
 	if (transferred < 0)
 		return;
-	st_rec_int(&ev->rec, "bytes", transferred);
+	if (ev->rec.overflow || sizeof(ev->buf) - ev->rec.len < 32)
+		return;
+	memcpy(ev->buf + ev->rec.len, ",\"bytes\":", 9);
+	ev->rec.len += 9;
+	ev->rec.len = (size_t)(put_int(ev->buf + ev->rec.len, transferred) - ev->buf);
 	if (st_cfg.payload == 0 || transferred == 0)
 		return;
 	want = (size_t)transferred;
@@ -63,27 +157,41 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 		want = (size_t)st_cfg.payload;
 	/* Only as much as the buffers hold (a recvmsg may report more than its
 	 * iovecs took, with MSG_TRUNC). */
-	{
-		size_t room = 0;
-
-		for (i = 0; i < iovcnt; i++)
-			room += iov[i].iov_len;
-		if (want > room)
-			want = room;
-	}
+	for (i = 0; i < iovcnt; i++)
+		room += iov[i].iov_len;
+	if (want > room)
+		want = room;
+	if (want == 0)
+		return;
 	ev->iov = iov;
 	ev->iovcnt = iovcnt;
 	ev->data_len = want;
+	/* Small payloads are encoded in place, room permitting (6 bytes per
+	 * byte at worst, plus the key and the closing). */
+	if (ev->rec.overflow || (sizeof(ev->buf) - ev->rec.len - 24) / 6 < want)
+		return;
+	o = ev->rec.len;
+	memcpy(ev->buf + o, ",\"data\":\"", 9);
+	o += 9;
+	for (i = 0, left = want; i < iovcnt && left; i++) {
+		size_t k = iov[i].iov_len < left ? iov[i].iov_len : left;
+
+		o += st_encode_unchecked(ev->buf + o, iov[i].iov_base, k);
+		left -= k;
+	}
+	ev->buf[o++] = '"';
+	ev->rec.len = o;
+	ev->inline_data = true;
 }
 
 void st_event_data(struct st_event *ev, const void *p, int64_t transferred)
 {
-	/* The iovec lives in the event so it outlasts this call. */
-	static __thread struct iovec one;
+	struct iovec one = { (void *)p, transferred > 0 ? (size_t)transferred : 0 };
 
-	one.iov_base = (void *)p;
-	one.iov_len = transferred > 0 ? (size_t)transferred : 0;
 	st_event_datav(ev, &one, 1, transferred);
+	/* A large payload is written at emit time from ev->iov: keep it valid. */
+	if (!ev->inline_data)
+		ev->data_len = 0;
 }
 
 /* The i-th piece of the payload to log: at most what is left of data_len. */
@@ -93,47 +201,19 @@ static size_t piece(const struct st_event *ev, int i, size_t left, const unsigne
 	return ev->iov[i].iov_len < left ? ev->iov[i].iov_len : left;
 }
 
-static size_t encoded_len(const unsigned char *p, size_t n)
-{
-	size_t len = 0, i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			len += (c == '"' || c == '\\') ? 2 : 1;
-		else if (c == '\n' || c == '\r' || c == '\t')
-			len += 2;
-		else
-			len += 6;
-	}
-	return len;
-}
-
-void st_event_emit(struct st_event *ev)
+/* A payload too large for the record buffer goes straight into the log. */
+static void emit_large(struct st_event *ev)
 {
 	static const char data_key[] = ",\"data\":\"";
 	static const char tail[] = "\"}\n";
 	struct st_span span;
-	size_t head, total, enc = 0, left, len;
+	size_t head = ev->rec.len, total, enc = 0, left, len;
 	const unsigned char *p;
-	long n;
 	int i;
 
-	if (ev->data_len == 0) {
-		n = st_rec_end(&ev->rec);
-		if (n < 0 || !st_sink_reserve(&span, (size_t)n))
-			return;
-		st_span_put(&span, ev->buf, (size_t)n);
-		st_sink_release();
-		return;
-	}
-	if (ev->rec.overflow)
-		return;
-	head = ev->rec.len;
 	for (i = 0, left = ev->data_len; i < ev->iovcnt && left; i++) {
 		len = piece(ev, i, left, &p);
-		enc += encoded_len(p, len);
+		enc += st_encoded_len(p, len);
 		left -= len;
 	}
 	total = head + sizeof(data_key) - 1 + enc + sizeof(tail) - 1;
@@ -157,5 +237,23 @@ void st_event_emit(struct st_event *ev)
 		}
 	}
 	st_span_put(&span, tail, sizeof(tail) - 1);
+	st_sink_release();
+}
+
+void st_event_emit(struct st_event *ev)
+{
+	struct st_span span;
+	long n;
+
+	if (ev->rec.overflow)
+		return;
+	if (ev->data_len && !ev->inline_data) {
+		emit_large(ev);
+		return;
+	}
+	n = st_rec_end(&ev->rec);
+	if (n < 0 || !st_sink_reserve(&span, (size_t)n))
+		return;
+	st_span_put(&span, ev->buf, (size_t)n);
 	st_sink_release();
 }

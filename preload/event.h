@@ -40,14 +40,13 @@ static inline void st_call_end(struct st_call *c, bool failed)
 	c->t1 = st_now();
 }
 
-#define ST_MAX_SEGS 8
-
 struct st_event {
 	struct st_rec rec;
 	const struct iovec *iov;	/* payload, if any */
 	int iovcnt;
-	size_t data_len;		/* bytes of payload to encode */
-	char buf[2048];
+	size_t data_len;		/* bytes of payload to log */
+	bool inline_data;		/* already encoded into buf */
+	char buf[4096];
 };
 
 /* call, pid, tid, t, dur, fd (when >= 0), ret, errno (when failed). */

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "real.h"
+#include "record.h"
 
 struct entry {
 	_Atomic unsigned seq;
@@ -24,6 +25,10 @@ struct entry {
 	const char *proto;
 	char local[ST_ADDR_MAX];
 	char peer[ST_ADDR_MAX];
+	/* The same, as record keys ready to copy: built on every change so a
+	 * data call copies them with one memcpy. */
+	unsigned short frag_len, frag_nopeer;
+	char frag[ST_FRAG_MAX];
 };
 
 unsigned char st_fd_kind[ST_MAX_FDS];
@@ -61,8 +66,30 @@ static bool write_begin(struct entry *e)
 	return atomic_compare_exchange_strong(&e->seq, &s, s + 1);
 }
 
+/* Rebuilds e->frag from the fields; called inside a write. */
+static void build_frag(struct entry *e)
+{
+	struct st_rec r;
+	long n;
+
+	st_rec_begin(&r, e->frag, sizeof(e->frag));
+	r.len = 0;	/* no '{': this is the middle of a record */
+	r.first = false;
+	st_rec_str(&r, "proto", e->proto ? e->proto : "other");
+	if (e->local[0] || e->family == AF_UNIX)
+		st_rec_str(&r, "local", e->local);
+	e->frag_nopeer = (unsigned short)r.len;
+	if (e->peer[0])
+		st_rec_str(&r, "peer", e->peer);
+	n = r.overflow ? -1 : (long)r.len;
+	if (n < 0)
+		n = e->frag_nopeer = 0;
+	e->frag_len = (unsigned short)n;
+}
+
 static void write_end(struct entry *e)
 {
+	build_frag(e);
 	atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
 }
 
@@ -100,7 +127,7 @@ void st_fd_new_socket(int fd, int family, int type, int protocol)
 		e->peer[0] = '\0';
 		write_end(e);
 	}
-	st_fd_kind[fd] = FD_SOCKET;
+	st_fd_kind[fd] = ((type & 0xf) == SOCK_DGRAM || (type & 0xf) == SOCK_RAW) ? FD_DGRAM : FD_STREAM;
 }
 
 void st_fd_refresh(int fd, bool local, bool peer)
@@ -131,7 +158,7 @@ void st_fd_refresh_if_unbound(int fd)
 	const char *l;
 	size_t n;
 
-	if (!e || st_fd_kind[fd] != FD_SOCKET)
+	if (!e || !st_fd_known_socket(fd))
 		return;
 	l = e->local;
 	n = strnlen(l, ST_ADDR_MAX);
@@ -167,7 +194,7 @@ bool st_fd_get(int fd, struct st_sockinfo *out)
 	struct entry *e;
 	int tries;
 
-	if ((unsigned)fd >= ST_MAX_FDS || st_fd_kind[fd] != FD_SOCKET)
+	if (!st_fd_known_socket(fd))
 		return false;
 	e = get_entry(fd);
 	if (!e)
@@ -189,6 +216,33 @@ bool st_fd_get(int fd, struct st_sockinfo *out)
 	return false;
 }
 
+size_t st_fd_frag(int fd, char *dst, bool with_peer)
+{
+	struct entry *e;
+	int tries;
+
+	if (!st_fd_known_socket(fd))
+		return 0;
+	e = get_entry(fd);
+	if (!e)
+		return 0;
+	for (tries = 0; tries < 64; tries++) {
+		unsigned s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
+		size_t n;
+
+		if (s1 & 1)
+			continue;
+		n = with_peer ? e->frag_len : e->frag_nopeer;
+		if (n > ST_FRAG_MAX)
+			n = 0;
+		memcpy(dst, e->frag, n);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
+			return n;
+	}
+	return 0;
+}
+
 bool st_fd_is_socket(int fd)
 {
 	int type = 0, domain = 0, proto = 0;
@@ -199,7 +253,7 @@ bool st_fd_is_socket(int fd)
 	if (fd < 0)
 		return false;
 	if (fd < ST_MAX_FDS && st_fd_kind[fd] != FD_UNKNOWN)
-		return st_fd_kind[fd] == FD_SOCKET;
+		return st_fd_kind[fd] >= FD_STREAM;
 	if (st_real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) {
 		len = sizeof(int);
 		st_real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
@@ -223,7 +277,7 @@ void st_fd_copy(int oldfd, int newfd)
 
 	if ((unsigned)newfd >= ST_MAX_FDS)
 		return;
-	if ((unsigned)oldfd >= ST_MAX_FDS || st_fd_kind[oldfd] != FD_SOCKET) {
+	if (!st_fd_known_socket(oldfd)) {
 		st_fd_kind[newfd] = (unsigned)oldfd < ST_MAX_FDS ? st_fd_kind[oldfd] : FD_UNKNOWN;
 		return;
 	}
@@ -243,7 +297,7 @@ void st_fd_copy(int oldfd, int newfd)
 		}
 		write_end(dst);
 	}
-	st_fd_kind[newfd] = FD_SOCKET;
+	st_fd_kind[newfd] = st_fd_kind[oldfd];
 }
 
 void st_fd_forget(int fd)

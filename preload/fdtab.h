@@ -15,7 +15,12 @@
 
 #define ST_MAX_FDS 65536
 
-enum { FD_UNKNOWN = 0, FD_OTHER = 1, FD_SOCKET = 2 };
+/* What an fd is: not looked at yet, not a socket, or a socket and of
+ * which kind (datagram sockets log each datagram's own peer). */
+enum { FD_UNKNOWN = 0, FD_OTHER = 1, FD_STREAM = 2, FD_DGRAM = 3 };
+
+/* Room for a socket's encoded five-tuple keys: two escaped AF_UNIX paths. */
+#define ST_FRAG_MAX 1536
 
 extern unsigned char st_fd_kind[ST_MAX_FDS];
 
@@ -33,9 +38,26 @@ bool st_fd_is_socket(int fd);
 /* Fast form for read/write: only the table, probing when unknown. */
 static inline bool st_fd_maybe_socket(int fd)
 {
-	if ((unsigned)fd < ST_MAX_FDS && st_fd_kind[fd] == FD_OTHER)
-		return false;
+	if ((unsigned)fd < ST_MAX_FDS) {
+		unsigned k = st_fd_kind[fd];
+
+		if (k >= FD_STREAM)
+			return true;
+		if (k == FD_OTHER)
+			return false;
+	}
 	return st_fd_is_socket(fd);
+}
+
+/* True when fd is a known socket (no probing). */
+static inline bool st_fd_known_socket(int fd)
+{
+	return (unsigned)fd < ST_MAX_FDS && st_fd_kind[fd] >= FD_STREAM;
+}
+
+static inline bool st_fd_is_dgram(int fd)
+{
+	return (unsigned)fd < ST_MAX_FDS && st_fd_kind[fd] == FD_DGRAM;
 }
 
 /* A new socket of this family and type (flags allowed in type). */
@@ -48,6 +70,11 @@ void st_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
 void st_fd_refresh_if_unbound(int fd);
 /* Copies the socket's identity; false when fd is not a known socket. */
 bool st_fd_get(int fd, struct st_sockinfo *out);
+/* Copies the socket's five-tuple as record keys, already encoded
+ * (,"proto":"tcp","local":"...","peer":"..."), leaving out the peer when
+ * with_peer is false.  Returns the length, 0 when fd is not a known
+ * socket; dst needs ST_FRAG_MAX bytes. */
+size_t st_fd_frag(int fd, char *dst, bool with_peer);
 /* newfd now refers to what oldfd refers to. */
 void st_fd_copy(int oldfd, int newfd);
 /* fd was closed (or replaced). */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "header.h"
+#include "prefault.h"
 #include "real.h"
 #include "state.h"
 
@@ -162,6 +163,14 @@ static void open_log(void)
 		atomic_store(&sk.off, (uint64_t)hl);
 	}
 	atomic_store(&sk.state, SINK_OPEN);
+	{
+		struct st_prefault_view v = {
+			&sk.off, &sk.state, SINK_OPEN, &sk.active, sk.chunk,
+			ST_CHUNK_SHIFT, ST_MAX_CHUNKS,
+		};
+
+		st_prefault_start(&v);
+	}
 }
 
 /* Brings the sink to OPEN if it can; false when records must be dropped. */
@@ -208,6 +217,11 @@ bool st_sink_reserve(struct st_span *s, size_t len)
 	for (i = off >> ST_CHUNK_SHIFT; i <= last; i++)
 		if (!map_chunk(i))
 			goto out_release;
+	/* Past the middle of a chunk, map the next one, so the prefault
+	 * helper can get it ready before anyone writes there. */
+	if (((off + len) >> (ST_CHUNK_SHIFT - 1)) != (off >> (ST_CHUNK_SHIFT - 1)) &&
+	    (((off + len) >> (ST_CHUNK_SHIFT - 1)) & 1))
+		map_chunk(last + 1);
 	s->off = off;
 	s->left = len;
 	return true;

@@ -261,7 +261,7 @@ ST_EXPORT int close(int fd)
 
 	if (st_untraced())
 		return st_real.close ? st_real.close(fd) : (int)syscall(SYS_close, fd);
-	if ((unsigned)fd >= ST_MAX_FDS || st_fd_kind[fd] != FD_SOCKET) {
+	if (!st_fd_known_socket(fd)) {
 		/* Whatever the number held, the next thing on it is new. */
 		st_fd_forget(fd);
 		return st_real.close(fd);
@@ -377,8 +377,7 @@ static int do_dup3(const char *name, int oldfd, int newfd, int flags)
 	bool was_socket;
 	int ret;
 
-	was_socket = oldfd != newfd && (unsigned)newfd < ST_MAX_FDS &&
-		     st_fd_kind[newfd] == FD_SOCKET;
+	was_socket = oldfd != newfd && st_fd_known_socket(newfd);
 	st_call_begin(&c, name, oldfd);
 	if (name[3] == '2')
 		ret = st_real.dup2(oldfd, newfd);

@@ -37,9 +37,7 @@ static void log_buf(const struct st_call *c, int64_t ret, int flags, const char 
 
 static bool is_dgram(int fd)
 {
-	struct st_sockinfo si;
-
-	return st_fd_get(fd, &si) && si.type != SOCK_STREAM;
+	return st_fd_is_dgram(fd);
 }
 
 /* The address of a datagram, formatted, or NULL when there is none. */
