@@ -13,15 +13,23 @@
 
 /* Byte classes inside a string: 0 plain ASCII, 1 quote or backslash,
  * 2 control (invalid), 3 byte >= 0x80. */
+#define R2(c) c, c
+#define R4(c) R2(c), R2(c)
+#define R8(c) R4(c), R4(c)
+#define R16(c) R8(c), R8(c)
+#define R32(c) R16(c), R16(c)
+#define R64(c) R32(c), R32(c)
+static const unsigned char str_classes[256] = {
+	R32(2),				/* 0x00-0x1f */
+	0, 0, 1, R4(0), R8(0), R16(0),	/* 0x20-0x3f: '"' is 0x22 */
+	R16(0), R8(0), R4(0), 1, 0, 0, 0,	/* 0x40-0x5f: '\\' is 0x5c */
+	R32(0),				/* 0x60-0x7f */
+	R64(3), R64(3),			/* 0x80-0xff */
+};
+
 static unsigned char str_class(unsigned char c)
 {
-	if (c == '"' || c == '\\')
-		return 1;
-	if (c < 0x20)
-		return 2;
-	if (c >= 0x80)
-		return 3;
-	return 0;
+	return str_classes[c];
 }
 
 static const char *skip_ws(const char *p, const char *end)

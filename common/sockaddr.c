@@ -100,6 +100,10 @@ static size_t format_unix(char *out, size_t cap, const struct sockaddr *sa, sock
 	if (sun->sun_path[0] == '\0') {
 		/* Abstract: the name is all the remaining bytes, NULs included;
 		 * a NUL inside it cannot be kept in a C string, so it ends it. */
+		if (cap < 2) {
+			out[0] = '\0';
+			return 0;
+		}
 		out[o++] = '@';
 		i = 1;
 	}

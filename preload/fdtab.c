@@ -23,6 +23,7 @@ struct entry {
 	int family;
 	int type;
 	const char *proto;
+	bool has_local, has_peer;	/* the kernel answered for that end */
 	char local[ST_ADDR_MAX];
 	char peer[ST_ADDR_MAX];
 	/* The same, as record keys ready to copy: built on every change so a
@@ -76,10 +77,10 @@ static void build_frag(struct entry *e)
 	r.len = 0;	/* no '{': this is the middle of a record */
 	r.first = false;
 	st_rec_str(&r, "proto", e->proto ? e->proto : "other");
-	if (e->local[0] || e->family == AF_UNIX)
+	if (e->has_local)
 		st_rec_str(&r, "local", e->local);
 	e->frag_nopeer = (unsigned short)r.len;
-	if (e->peer[0])
+	if (e->has_peer)
 		st_rec_str(&r, "peer", e->peer);
 	n = r.overflow ? -1 : (long)r.len;
 	if (n < 0)
@@ -93,7 +94,9 @@ static void write_end(struct entry *e)
 	atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
 }
 
-static void format_end(char *out, int fd, bool peer)
+/* Formats one end of fd as the kernel reports it; false when it cannot
+ * (no peer yet, or not a socket). */
+static bool format_end(char *out, int fd, bool peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -106,11 +109,12 @@ static void format_end(char *out, int fd, bool peer)
 		r = st_real.getsockname(fd, (struct sockaddr *)&ss, &len);
 	if (r != 0) {
 		out[0] = '\0';
-		return;
+		return false;
 	}
 	if (len > sizeof(ss))
 		len = sizeof(ss);
 	st_format_sockaddr(out, ST_ADDR_MAX, (struct sockaddr *)&ss, len);
+	return true;
 }
 
 void st_fd_new_socket(int fd, int family, int type, int protocol)
@@ -125,6 +129,7 @@ void st_fd_new_socket(int fd, int family, int type, int protocol)
 		e->proto = st_proto_name(family, type, protocol);
 		e->local[0] = '\0';
 		e->peer[0] = '\0';
+		e->has_local = e->has_peer = false;
 		write_end(e);
 	}
 	st_fd_kind[fd] = ((type & 0xf) == SOCK_DGRAM || (type & 0xf) == SOCK_RAW) ? FD_DGRAM : FD_STREAM;
@@ -134,19 +139,24 @@ void st_fd_refresh(int fd, bool local, bool peer)
 {
 	struct entry *e = get_entry(fd);
 	char l[ST_ADDR_MAX], p[ST_ADDR_MAX];
+	bool hl = false, hp = false;
 	int saved = errno;
 
 	if (!e)
 		return;
 	if (local)
-		format_end(l, fd, false);
+		hl = format_end(l, fd, false);
 	if (peer)
-		format_end(p, fd, true);
+		hp = format_end(p, fd, true);
 	if (write_begin(e)) {
-		if (local)
+		if (local) {
 			memcpy(e->local, l, sizeof(l));
-		if (peer)
+			e->has_local = hl;
+		}
+		if (peer) {
 			memcpy(e->peer, p, sizeof(p));
+			e->has_peer = hp;
+		}
 		write_end(e);
 	}
 	errno = saved;
@@ -158,7 +168,8 @@ void st_fd_refresh_if_unbound(int fd)
 	const char *l;
 	size_t n;
 
-	if (!e || !st_fd_known_socket(fd))
+	/* AF_UNIX sockets are not bound by a send; only inet ones are. */
+	if (!e || !st_fd_known_socket(fd) || e->family == AF_UNIX)
 		return;
 	l = e->local;
 	n = strnlen(l, ST_ADDR_MAX);
@@ -177,6 +188,7 @@ void st_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
 	st_format_sockaddr(p, sizeof(p), sa, len);
 	if (write_begin(e)) {
 		memcpy(e->peer, p, sizeof(p));
+		e->has_peer = true;
 		write_end(e);
 	}
 }
@@ -207,6 +219,8 @@ bool st_fd_get(int fd, struct st_sockinfo *out)
 		out->proto = e->proto;
 		out->family = e->family;
 		out->type = e->type;
+		out->has_local = e->has_local;
+		out->has_peer = e->has_peer;
 		copy_str(out->local, e->local);
 		copy_str(out->peer, e->peer);
 		atomic_thread_fence(memory_order_acquire);
@@ -294,6 +308,8 @@ void st_fd_copy(int oldfd, int newfd)
 			dst->proto = si.proto;
 			memcpy(dst->local, si.local, sizeof(si.local));
 			memcpy(dst->peer, si.peer, sizeof(si.peer));
+			dst->has_local = si.has_local;
+			dst->has_peer = si.has_peer;
 		}
 		write_end(dst);
 	}

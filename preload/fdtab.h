@@ -29,6 +29,7 @@ struct st_sockinfo {
 	const char *proto;
 	int family;
 	int type;
+	bool has_local, has_peer;
 	char local[ST_ADDR_MAX];
 	char peer[ST_ADDR_MAX];
 };

@@ -246,9 +246,9 @@ static void log_closed(const struct st_call *c, int64_t ret, const struct st_soc
 
 	st_event_begin(&ev, c, ret);
 	st_rec_str(&ev.rec, "proto", si->proto);
-	if (si->local[0] || si->family == AF_UNIX)
+	if (si->has_local)
 		st_rec_str(&ev.rec, "local", si->local);
-	if (si->peer[0])
+	if (si->has_peer)
 		st_rec_str(&ev.rec, "peer", si->peer);
 	st_event_emit(&ev);
 }

@@ -243,17 +243,23 @@ static void test_small_buffer(void **state)
 	};
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char out[8 + 4];
+	char out[8 + 4], whole[ST_ADDR_MAX];
 
 	(void)state;
 	for (size_t m = 0; m < sizeof makers / sizeof makers[0]; m++) {
 		for (size_t cap = 1; cap <= 8; cap++) {
+			size_t full, want;
+
 			memset(&ss, 0, sizeof ss);
 			makers[m](&ss, &len);
+			full = st_format_sockaddr(whole, sizeof whole, (struct sockaddr *)&ss, len);
+			/* Cut to what fits, but an abstract name ("@echo") may be
+			 * shorter than the buffer. */
+			want = full < cap - 1 ? full : cap - 1;
 			memset(out, 'G', sizeof out);
 			st_format_sockaddr(out, cap, (struct sockaddr *)&ss, len);
-			if (strnlen(out, cap) != cap - 1)
-				fail_msg("maker %zu, cap %zu: not cut to %zu bytes", m, cap, cap - 1);
+			if (strnlen(out, cap) != want)
+				fail_msg("maker %zu, cap %zu: not cut to %zu bytes", m, cap, want);
 			for (size_t i = cap; i < sizeof out; i++)
 				if (out[i] != 'G')
 					fail_msg("maker %zu, cap %zu: wrote out[%zu]", m, cap, i);
