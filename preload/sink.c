@@ -284,6 +284,10 @@ void st_sink_close(void)
 
 	if (atomic_load(&sk.state) != SINK_OPEN)
 		return;
+	/* A vfork child that calls exit() shares our memory: the log is its
+	 * parent's, which goes on writing, so leave it alone. */
+	if (getpid() != st_pid)
+		return;
 	atomic_store(&sk.state, SINK_SHUT);
 	/* Writers that got in before the state changed finish first; bounded,
 	 * since exit() may run in a signal handler that interrupted one. */
