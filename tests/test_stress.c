@@ -186,8 +186,19 @@ static void assert_exit_ok(const struct run *r)
 {
 	if (r->status == -1)
 		fail_msg("%s timed out (deadlock?); stdout so far:\n%s", r->base, r->out);
-	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
-		fail_msg("program failed, status 0x%x; stdout:\n%s", r->status, r->out);
+	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0) {
+		char path[160], err[1024] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/stderr", r->base);
+		f = fopen(path, "r");
+		if (f) {
+			err[fread(err, 1, sizeof(err) - 1, f)] = '\0';
+			fclose(f);
+		}
+		fail_msg("program failed, status 0x%x; stdout:\n%s\nstderr:\n%s", r->status,
+			 r->out, err);
+	}
 }
 
 static void rm_tree(const char *path)

@@ -121,21 +121,15 @@ static int run_close(const char *mode, const char *result)
 	return 0;
 }
 
+/* One flood thread: 4 KiB round trips on its socketpair (fds sv[0], sv[1],
+ * both >= 300, made before the dup2 loop starts). */
 static void *flood(void *arg)
 {
+	const int *sv = arg;
 	char *buf = malloc(BIG);
-	int sv[2];
 
-	(void)arg;
-	if (!buf || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
-		err(1, "flood setup");
-	/* Out of the range the main thread plays with. */
-	if (dup2(sv[0], 300 + sv[0]) < 0 || dup2(sv[1], 300 + sv[1]) < 0)
-		err(1, "dup2");
-	close(sv[0]);
-	close(sv[1]);
-	sv[0] += 300;
-	sv[1] += 300;
+	if (!buf)
+		err(1, "malloc");
 	memset(buf, 'd', BIG);
 	while (!atomic_load(&stop)) {
 		if (send(sv[0], buf, BIG, 0) != BIG)
@@ -149,9 +143,25 @@ static void *flood(void *arg)
 	return NULL;
 }
 
+/* A socketpair of the given type moved to fds at and at + 1. */
+static void pair_at(int type, int at, int sv[2])
+{
+	int tmp[2];
+
+	if (socketpair(AF_UNIX, type, 0, tmp) != 0)
+		err(1, "socketpair");
+	if (dup2(tmp[0], at) != at || dup2(tmp[1], at + 1) != at + 1)
+		err(1, "dup2");
+	close(tmp[0]);
+	close(tmp[1]);
+	sv[0] = at;
+	sv[1] = at + 1;
+}
+
 static int run_dup(const char *result, int nthreads, long rounds)
 {
 	pthread_t th[16];
+	int fsv[16][2];
 	FILE *out = fopen(result, "w");
 	int sv[2], i, fd, bad = 0, outfd;
 	long r;
@@ -159,16 +169,13 @@ static int run_dup(const char *result, int nthreads, long rounds)
 	if (!out)
 		err(1, "%s", result);
 	outfd = fileno(out);
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
-		err(1, "socketpair");
-	/* Keep our own sockets above the range we dup2 over. */
-	if (dup2(sv[0], 400) != 400 || dup2(sv[1], 401) != 401)
-		err(1, "dup2");
-	close(sv[0]);
-	close(sv[1]);
-	for (i = 0; i < nthreads; i++)
-		if (pthread_create(&th[i], NULL, flood, NULL) != 0)
+	/* Every fd of ours sits above the range the loop dup2()s over. */
+	pair_at(SOCK_DGRAM, 400, sv);
+	for (i = 0; i < nthreads; i++) {
+		pair_at(SOCK_STREAM, 300 + 2 * i, fsv[i]);
+		if (pthread_create(&th[i], NULL, flood, fsv[i]) != 0)
 			errx(1, "pthread_create");
+	}
 	for (r = 0; r < rounds; r++) {
 		for (fd = 3; fd < 64; fd++) {
 			char c;
