@@ -485,9 +485,17 @@ static bool data_is(const struct rec *r, const void *want, size_t n)
 static struct run g_run;
 static struct logset g_logs;
 
+/* Files a program writes outside its run directory (paths built before
+ * the run starts), removed by cleanup() too. */
+static char g_res[64], g_counts[64];
+
 static int cleanup(void **state)
 {
 	(void)state;
+	if (g_res[0])
+		unlink(g_res);
+	if (g_counts[0])
+		unlink(g_counts);
 	free_logs(&g_logs);
 	run_free(&g_run);
 	return 0;
@@ -581,13 +589,13 @@ static void test_sigkill_keeps_returned_calls(void **state)
 static void test_sigkill_during_flood(void **state)
 {
 	enum { T = 4 };
-	char counts_path[64];
+	char *counts_path = g_counts;
 	const char *argv[] = { "killme", "-f", "4", counts_path, NULL };
 	uint64_t counts[T];
 	int fd, i;
 
 	(void)state;
-	snprintf(counts_path, sizeof(counts_path), "/tmp/st_faults_counts.%d", (int)getpid());
+	snprintf(g_counts, sizeof(g_counts), "/tmp/st_faults_counts.%d", (int)getpid());
 	run_start(&g_run, true, argv, NULL);
 	assert_true(read_until(&g_run, "@ ready", 30));
 	usleep(300000);
@@ -626,11 +634,11 @@ static void test_close_everything(void **state)
 	static const int fds[][2] = { { 0, 1 }, { 2, 5 }, { 7, 100 } };
 	static const char want[] = "@ pair 0 1 ok\n@ pair 2 5 ok\n@ pair 7 100 ok\n"
 				   "@ done rounds=30\n";
-	char res[64];
+	char *res = g_res;
 	size_t m, p;
 
 	(void)state;
-	snprintf(res, sizeof(res), "/tmp/st_faults_res.%d", (int)getpid());
+	snprintf(g_res, sizeof(g_res), "/tmp/st_faults_res.%d", (int)getpid());
 	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		const char *argv[] = { "closeall", modes[m], res, NULL };
 		char *got;
@@ -665,7 +673,7 @@ static void test_close_everything(void **state)
  * of the program's is disturbed and no record is lost (no hole). */
 static void test_dup2_over_free_fds_while_growing(void **state)
 {
-	char res[64];
+	char *res = g_res;
 	const char *argv[] = { "closeall", "-d", res, "2", "150", NULL };
 	const char *env[] = { "SOCKTRACE_PAYLOAD=all", NULL };
 	char *got;
@@ -673,7 +681,7 @@ static void test_dup2_over_free_fds_while_growing(void **state)
 	size_t j, big_sends = 0, big_recvs = 0;
 
 	(void)state;
-	snprintf(res, sizeof(res), "/tmp/st_faults_res.%d", (int)getpid());
+	snprintf(g_res, sizeof(g_res), "/tmp/st_faults_res.%d", (int)getpid());
 	run_prog(&g_run, true, argv, env, 50);
 	assert_exit_ok(&g_run);
 	got = slurp(res);
