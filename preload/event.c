@@ -237,7 +237,6 @@ static void emit_large(struct st_event *ev)
 		}
 	}
 	st_span_put(&span, tail, sizeof(tail) - 1);
-	st_sink_release();
 }
 
 void st_event_emit(struct st_event *ev)
@@ -255,5 +254,4 @@ void st_event_emit(struct st_event *ev)
 	if (n < 0 || !st_sink_reserve(&span, (size_t)n))
 		return;
 	st_span_put(&span, ev->buf, (size_t)n);
-	st_sink_release();
 }

@@ -38,7 +38,7 @@ enum { SINK_CLOSED, SINK_OPENING, SINK_OPEN, SINK_BROKEN, SINK_SHUT };
 
 static struct {
 	_Atomic uint64_t off;		/* next free byte of the file */
-	_Atomic int active;		/* writers between reserve and release */
+	_Atomic int active;		/* the prefault helper is at work */
 	_Atomic int state;
 	_Atomic pid_t lock;		/* tid growing the file, 0 when none */
 	uint64_t size;			/* file size; changed under lock */
@@ -207,16 +207,16 @@ bool st_sink_reserve(struct st_span *s, size_t len)
 
 	if (!ensure_open())
 		return false;
-	atomic_fetch_add(&sk.active, 1);
-	if (atomic_load(&sk.state) != SINK_OPEN)
-		goto out_release;
 	off = atomic_fetch_add(&sk.off, len);
+	/* Checked after reserving, not before: see st_sink_close(). */
+	if (atomic_load(&sk.state) != SINK_OPEN)
+		return false;
 	last = (off + len - 1) >> ST_CHUNK_SHIFT;
 	/* A chunk that cannot be mapped leaves a hole of zeros, which readers
 	 * skip like the tail of a killed process's log. */
 	for (i = off >> ST_CHUNK_SHIFT; i <= last; i++)
 		if (!map_chunk(i))
-			goto out_release;
+			return false;
 	/* Past the middle of a chunk, map the next one, so the prefault
 	 * helper can get it ready before anyone writes there. */
 	if (((off + len) >> (ST_CHUNK_SHIFT - 1)) != (off >> (ST_CHUNK_SHIFT - 1)) &&
@@ -225,10 +225,6 @@ bool st_sink_reserve(struct st_span *s, size_t len)
 	s->off = off;
 	s->left = len;
 	return true;
-
-out_release:
-	atomic_fetch_sub(&sk.active, 1);
-	return false;
 }
 
 void st_span_put(struct st_span *s, const void *p, size_t n)
@@ -248,11 +244,6 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 		src += k;
 		n -= k;
 	}
-}
-
-void st_sink_release(void)
-{
-	atomic_fetch_sub(&sk.active, 1);
 }
 
 bool st_sink_is_open(void)
@@ -279,6 +270,7 @@ void st_sink_forget(void)
 
 void st_sink_close(void)
 {
+	uint64_t end;
 	int tries;
 	int fd;
 
@@ -288,17 +280,23 @@ void st_sink_close(void)
 	 * parent's, which goes on writing, so leave it alone. */
 	if (getpid() != st_pid)
 		return;
+	/* Why the file can be cut at the write offset read after this store,
+	 * with no count of writers: a writer adds to the offset, then loads
+	 * the state (all sequentially consistent).  If it saw OPEN, its add
+	 * came before our store, so the offset we read covers its record,
+	 * which lands inside the file however late it is copied.  If it saw
+	 * SHUT, it drops the record and writes nothing. */
 	atomic_store(&sk.state, SINK_SHUT);
-	/* Writers that got in before the state changed finish first; bounded,
-	 * since exit() may run in a signal handler that interrupted one. */
+	/* The helper may be populating pages past the end: let it finish. */
 	for (tries = 0; atomic_load(&sk.active) > 0 && tries < 10000; tries++)
 		sched_yield();
 	if (atomic_load(&sk.active) > 0)
 		return;
+	end = atomic_load(&sk.off);
 	fd = open_file();
 	if (fd < 0)
 		return;
-	if (ftruncate(fd, (off_t)atomic_load(&sk.off)) == 0)
-		sk.size = atomic_load(&sk.off);
+	if (ftruncate(fd, (off_t)end) == 0)
+		sk.size = end;
 	st_real.close(fd);
 }

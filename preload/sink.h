@@ -21,8 +21,6 @@ struct st_span {
 bool st_sink_reserve(struct st_span *s, size_t len);
 /* Copies n bytes into the span; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
-/* Ends a reservation started by st_sink_reserve(). */
-void st_sink_release(void);
 
 /* Whether the log is open: execve and fork are logged only then. */
 bool st_sink_is_open(void);
