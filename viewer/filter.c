@@ -36,6 +36,8 @@ bool st_filter_event(const struct st_model *m, const struct st_filter *f,
 	const struct st_trace *tr = m->tr;
 	const struct st_event *e = &tr->ev[i];
 
+	if (st_filter_none(f))
+		return true;
 	if (f->pid >= 0 && e->pid != f->pid)
 		return false;
 	if (f->from > 0 || f->to >= 0) {

@@ -48,9 +48,9 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 }
 
 /* Sorts segments stably by connection and direction. */
-static int sort_segs(struct segs *s)
+static int sort_segs(struct segs *s, uint32_t nconns)
 {
-	uint64_t *keys = malloc((s->n + 1) * sizeof(*keys));
+	uint32_t *keys = malloc((s->n + 1) * sizeof(*keys));
 	uint32_t *idx = malloc((s->n + 1) * sizeof(*idx)), i;
 	struct seg *v = malloc((s->n + 1) * sizeof(*v));
 	int r = -1;
@@ -61,7 +61,7 @@ static int sort_segs(struct segs *s)
 		keys[i] = s->v[i].key;
 		idx[i] = i;
 	}
-	if (st_sort_by_key(keys, idx, s->n) < 0)
+	if (st_sort_small_keys(keys, idx, s->n, nconns * 2 + 1) < 0)
 		goto out;
 	for (i = 0; i < s->n; i++)
 		v[i] = s->v[idx[i]];
@@ -216,7 +216,7 @@ int st_model_flow_streams(struct st_model *m)
 	/* Only stream connections and socketpairs exist yet. */
 	for (k = 0; k < m->nconns; k++)
 		st_model_settle_end(m, &m->conns[k]);
-	if (sort_segs(&snd) < 0 || sort_segs(&rcv) < 0 || link_segs(m, &snd, &rcv) < 0)
+	if (sort_segs(&snd, m->nconns) < 0 || sort_segs(&rcv, m->nconns) < 0 || link_segs(m, &snd, &rcv) < 0)
 		goto out;
 	r = 0;
 out:

@@ -39,7 +39,7 @@ int st_out_finish(struct st_out *o)
 	return o->failed ? -1 : 0;
 }
 
-void st_out_put(struct st_out *o, const void *s, size_t n)
+void st_out_put_slow(struct st_out *o, const void *s, size_t n)
 {
 	if (o->len + n > o->cap) {
 		st_out_flush(o);
@@ -57,14 +57,9 @@ void st_out_put(struct st_out *o, const void *s, size_t n)
 		st_out_flush(o);
 }
 
-void st_out_str(struct st_out *o, const char *s)
+void st_out_char_slow(struct st_out *o, char c)
 {
-	st_out_put(o, s, strlen(s));
-}
-
-void st_out_char(struct st_out *o, char c)
-{
-	if (o->len + 1 > o->cap)
+	if (o->len + 1 > o->cap || o->len >= OUT_BLOCK)
 		st_out_flush(o);
 	if (o->len < o->cap)
 		o->buf[o->len++] = c;

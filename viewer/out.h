@@ -27,9 +27,33 @@ int st_out_init(struct st_out *o, FILE *fp);
 /* Flushes and frees; returns -1 when any write failed. */
 int st_out_finish(struct st_out *o);
 void st_out_flush(struct st_out *o);
-void st_out_put(struct st_out *o, const void *s, size_t n);
-void st_out_str(struct st_out *o, const char *s);
-void st_out_char(struct st_out *o, char c);
+void st_out_put_slow(struct st_out *o, const void *s, size_t n);
+void st_out_char_slow(struct st_out *o, char c);
+
+/* The common case inline: room in the buffer. */
+static inline void st_out_put(struct st_out *o, const void *s, size_t n)
+{
+	if (o->cap - o->len > n + 1 && o->len < ((size_t)1 << 16)) {
+		__builtin_memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		return;
+	}
+	st_out_put_slow(o, s, n);
+}
+
+static inline void st_out_char(struct st_out *o, char c)
+{
+	if (o->len + 1 < o->cap && o->len < ((size_t)1 << 16)) {
+		o->buf[o->len++] = c;
+		return;
+	}
+	st_out_char_slow(o, c);
+}
+
+static inline void st_out_str(struct st_out *o, const char *s)
+{
+	st_out_put(o, s, __builtin_strlen(s));
+}
 void st_out_repeat(struct st_out *o, const char *s, size_t times);
 void st_out_int(struct st_out *o, int64_t v);
 void st_out_uint(struct st_out *o, uint64_t v);

@@ -30,13 +30,6 @@ enum key {
 	K_EXECD, K_FORK_OF, K_NKEYS
 };
 
-static const char *const key_names[K_NKEYS] = {
-	"call", "pid", "tid", "t", "dur", "fd", "ret", "errno", "proto",
-	"local", "peer", "addr", "bytes", "data", "flags", "fd2", "how",
-	"backlog", "level", "opt", "val", "node", "service", "addrs", "path",
-	"argv", "child", "family", "cmd", "socktrace", "type", "ppid", "exe",
-	"execd", "fork_of",
-};
 
 struct fields {
 	struct st_json_value v[K_NKEYS];
@@ -80,32 +73,104 @@ static const char *const proto_names[] = {
 	[ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink", [ST_P_PACKET] = "packet",
 };
 
-/* The key's index: candidates by length (ending at K_NKEYS), then a
- * comparison or two. */
+/* The key's index: a switch on the length, then comparisons of a known
+ * size (which the compiler turns into a load and a compare). */
 static enum key find_key(const struct st_json_value *k)
 {
-	static const enum key by_len[10][11] = {
-		[0] = { K_NKEYS },
-		[1] = { K_T, K_NKEYS },
-		[2] = { K_FD, K_NKEYS },
-		[3] = { K_PID, K_TID, K_DUR, K_RET, K_FD2, K_HOW, K_OPT, K_VAL,
-			K_CMD, K_EXE, K_NKEYS },
-		[4] = { K_CALL, K_PEER, K_DATA, K_ADDR, K_TYPE, K_PATH, K_ARGV,
-			K_PPID, K_NODE, K_NKEYS },
-		[5] = { K_BYTES, K_LOCAL, K_PROTO, K_ERRNO, K_FLAGS, K_LEVEL,
-			K_ADDRS, K_CHILD, K_EXECD, K_NKEYS },
-		[6] = { K_FAMILY, K_NKEYS },
-		[7] = { K_BACKLOG, K_SERVICE, K_FORK_OF, K_NKEYS },
-		[8] = { K_NKEYS },
-		[9] = { K_SOCKTRACE, K_NKEYS },
-	};
-	const enum key *c;
+	const char *p = k->p;
 
-	if (k->n > 9 || (k->flags & ST_JSON_ESCAPED))
+	if (k->flags & ST_JSON_ESCAPED)
 		return K_NKEYS;
-	for (c = by_len[k->n]; *c != K_NKEYS; c++)
-		if (key_names[*c][0] == k->p[0] && memcmp(key_names[*c], k->p, k->n) == 0)
-			return *c;
+	switch (k->n) {
+	case 1:
+		if (memcmp(p, "t", 1) == 0)
+			return K_T;
+		break;
+	case 2:
+		if (memcmp(p, "fd", 2) == 0)
+			return K_FD;
+		break;
+	case 3:
+		if (memcmp(p, "pid", 3) == 0)
+			return K_PID;
+		if (memcmp(p, "tid", 3) == 0)
+			return K_TID;
+		if (memcmp(p, "dur", 3) == 0)
+			return K_DUR;
+		if (memcmp(p, "ret", 3) == 0)
+			return K_RET;
+		if (memcmp(p, "fd2", 3) == 0)
+			return K_FD2;
+		if (memcmp(p, "how", 3) == 0)
+			return K_HOW;
+		if (memcmp(p, "opt", 3) == 0)
+			return K_OPT;
+		if (memcmp(p, "val", 3) == 0)
+			return K_VAL;
+		if (memcmp(p, "cmd", 3) == 0)
+			return K_CMD;
+		if (memcmp(p, "exe", 3) == 0)
+			return K_EXE;
+		break;
+	case 4:
+		if (memcmp(p, "call", 4) == 0)
+			return K_CALL;
+		if (memcmp(p, "peer", 4) == 0)
+			return K_PEER;
+		if (memcmp(p, "addr", 4) == 0)
+			return K_ADDR;
+		if (memcmp(p, "data", 4) == 0)
+			return K_DATA;
+		if (memcmp(p, "node", 4) == 0)
+			return K_NODE;
+		if (memcmp(p, "path", 4) == 0)
+			return K_PATH;
+		if (memcmp(p, "argv", 4) == 0)
+			return K_ARGV;
+		if (memcmp(p, "type", 4) == 0)
+			return K_TYPE;
+		if (memcmp(p, "ppid", 4) == 0)
+			return K_PPID;
+		break;
+	case 5:
+		if (memcmp(p, "errno", 5) == 0)
+			return K_ERRNO;
+		if (memcmp(p, "proto", 5) == 0)
+			return K_PROTO;
+		if (memcmp(p, "local", 5) == 0)
+			return K_LOCAL;
+		if (memcmp(p, "bytes", 5) == 0)
+			return K_BYTES;
+		if (memcmp(p, "flags", 5) == 0)
+			return K_FLAGS;
+		if (memcmp(p, "level", 5) == 0)
+			return K_LEVEL;
+		if (memcmp(p, "addrs", 5) == 0)
+			return K_ADDRS;
+		if (memcmp(p, "child", 5) == 0)
+			return K_CHILD;
+		if (memcmp(p, "execd", 5) == 0)
+			return K_EXECD;
+		break;
+	case 6:
+		if (memcmp(p, "family", 6) == 0)
+			return K_FAMILY;
+		break;
+	case 7:
+		if (memcmp(p, "backlog", 7) == 0)
+			return K_BACKLOG;
+		if (memcmp(p, "service", 7) == 0)
+			return K_SERVICE;
+		if (memcmp(p, "fork_of", 7) == 0)
+			return K_FORK_OF;
+		break;
+	case 9:
+		if (memcmp(p, "socktrace", 9) == 0)
+			return K_SOCKTRACE;
+		break;
+	default:
+		break;
+	}
 	return K_NKEYS;
 }
 
@@ -157,7 +222,16 @@ static int intern_key(struct st_trace *tr, const struct fields *f, enum key k,
 		return 0;
 	if (!(f->v[k].flags & ST_JSON_ESCAPED) && f->v[k].type == ST_JSON_STRING &&
 	    !(f->v[k].flags & ST_JSON_WIDE) && f->v[k].n <= MAX_STR) {
+		/* Consecutive records mostly repeat their strings. */
+		size_t ln;
+		const char *last = st_strtab_get(&tr->str, tr->last_str[k], &ln);
+
+		if (tr->last_str[k] && ln == f->v[k].n && memcmp(last, f->v[k].p, ln) == 0) {
+			*id = tr->last_str[k];
+			return 0;
+		}
 		*id = st_strtab_intern(&tr->str, f->v[k].p, f->v[k].n);
+		tr->last_str[k] = *id;
 		return 0;
 	}
 	if ((n = decode_str(&f->v[k], buf)) < 0)

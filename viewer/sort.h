@@ -13,4 +13,8 @@
  * equal keys.  Returns 0, or -1 when out of memory (nothing changed). */
 int st_sort_by_key(uint64_t *keys, uint32_t *idx, size_t n);
 
+/* The same for small keys (all below limit): a counting sort, one pass. */
+int st_sort_small_keys(const uint32_t *keys, uint32_t *idx, size_t n,
+		       uint32_t limit);
+
 #endif

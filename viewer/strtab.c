@@ -12,12 +12,19 @@
 static uint32_t hash_bytes(const void *s, size_t n)
 {
 	const unsigned char *p = s;
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h ^ (h >> 15);
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	h ^= h >> 32;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(h ^ (h >> 29));
 }
 
 void st_strtab_init(struct st_strtab *t)

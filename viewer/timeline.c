@@ -47,6 +47,8 @@ struct tl {
 	int tcol;		/* width of the time column */
 	int lw;			/* width of a lane */
 	bool *blocking;		/* lane is inside a waiting call */
+	enum glyph *cells;	/* an arrow row being drawn */
+	uint8_t glen[G_NGLYPHS];	/* byte lengths of the glyphs */
 	uint32_t row;		/* current row index */
 };
 
@@ -77,6 +79,11 @@ static uint32_t last_alive(const struct tl *t, uint32_t at_least)
 	while (k > 0 && k - 1 > at_least && !lane_alive(t, k - 1))
 		k--;
 	return k;
+}
+
+static void put_glyph(struct tl *t, enum glyph g)
+{
+	st_out_put(&t->out, t->g[g], t->glen[g]);
 }
 
 static void put_spaces(struct tl *t, int n)
@@ -115,7 +122,7 @@ static int put_cut(struct tl *t, const char *s, size_t n, int width)
 		return (int)n;
 	}
 	st_out_put(&t->out, s, (size_t)width - 1);
-	st_out_str(&t->out, t->g[G_CUT]);
+	put_glyph(t, G_CUT);
 	return width;
 }
 
@@ -149,7 +156,7 @@ static void put_event_row(struct tl *t, const struct st_row *r)
 		int used = 1;
 
 		if (k == lane) {
-			st_out_str(&t->out, t->g[r->part == ST_END ? G_FROM_L : G_EVENT]);
+			put_glyph(t, r->part == ST_END ? G_FROM_L : G_EVENT);
 			st_out_char(&t->out, ' ');
 			used++;
 			if (c)
@@ -161,7 +168,7 @@ static void put_event_row(struct tl *t, const struct st_row *r)
 			if (c)
 				color(t, C_RESET);
 		} else {
-			st_out_str(&t->out, t->g[life_glyph(t, k)]);
+			put_glyph(t, life_glyph(t, k));
 		}
 		if (k + 1 < end)
 			put_spaces(t, t->lw - used);
@@ -213,14 +220,14 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 
 			if (k == to) {
 				color(t, lc);
-				st_out_str(&t->out, t->g[G_SELF]);
+				put_glyph(t, G_SELF);
 				st_out_char(&t->out, ' ');
 				used += put_cut(t, t->text.buf, t->text.len,
 						k + 1 == end ? width - (int)k * t->lw - 3 :
 						t->lw - 4) + 2;
 				color(t, C_RESET);
 			} else {
-				st_out_str(&t->out, t->g[life_glyph(t, k)]);
+				put_glyph(t, life_glyph(t, k));
 			}
 			if (k + 1 < end)
 				put_spaces(t, t->lw - used);
@@ -230,8 +237,8 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 	}
 	/* Cells of the lanes' area; the arrow spans from one lifeline to the
 	 * other. */
-	if (!(cells = calloc((size_t)width + 1, sizeof(*cells))))
-		return;
+	cells = t->cells;
+	memset(cells, 0, ((size_t)width + 1) * sizeof(*cells));
 	end = last_alive(t, to > from ? to : from);
 	for (k = 0; k < end; k++)
 		if ((int)(k * (uint32_t)t->lw) < width)
@@ -272,12 +279,11 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 			pos += n + 1;
 			continue;
 		}
-		st_out_str(&t->out, t->g[cells[pos]]);
+		put_glyph(t, cells[pos]);
 		if (pos == hi)
 			color(t, C_RESET);
 	}
 	st_out_char(&t->out, '\n');
-	free(cells);
 }
 
 static void put_gap_row(struct tl *t, int64_t ns)
@@ -295,7 +301,7 @@ static void put_gap_row(struct tl *t, int64_t ns)
 	color(t, C_RESET);
 	st_out_char(&t->out, ' ');
 	for (k = 0; k < end; k++) {
-		st_out_str(&t->out, t->g[life_glyph(t, k)]);
+		put_glyph(t, life_glyph(t, k));
 		if (k + 1 < end)
 			put_spaces(t, t->lw - 1);
 	}
@@ -331,7 +337,7 @@ int st_render_timeline(FILE *fp, const struct st_model *m,
 	struct tl t;
 	char scratch[1 << 14];
 	int64_t prev = -1;
-	int r = -1, usable;
+	int r = -1, usable, i;
 
 	if (st_layout_build(&l, m, o) < 0)
 		return -1;
@@ -340,6 +346,8 @@ int st_render_timeline(FILE *fp, const struct st_model *m,
 	t.o = o;
 	t.l = &l;
 	t.g = glyphs[o->ascii ? 1 : 0];
+	for (i = 0; i < G_NGLYPHS; i++)
+		t.glen[i] = (uint8_t)strlen(t.g[i]);
 	t.text.buf = scratch;
 	t.text.cap = sizeof(scratch);
 	t.tcol = 10;
@@ -356,7 +364,8 @@ int st_render_timeline(FILE *fp, const struct st_model *m,
 	if (t.lw < 8)
 		t.lw = 8;
 	if (st_out_init(&t.out, fp) < 0 ||
-	    !(t.blocking = calloc((size_t)l.nlanes + 1, sizeof(*t.blocking))))
+	    !(t.blocking = calloc((size_t)l.nlanes + 1, sizeof(*t.blocking))) ||
+	    !(t.cells = calloc((size_t)o->width + 1, sizeof(*t.cells))))
 		goto out;
 	if (l.nlanes)
 		put_titles(&t);
@@ -385,6 +394,7 @@ out:
 	if (t.out.buf && st_out_finish(&t.out) < 0)
 		r = -1;
 	free(t.blocking);
+	free(t.cells);
 	st_layout_free(&l);
 	return r;
 }

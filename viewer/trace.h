@@ -114,6 +114,7 @@ struct st_trace {
 	int newest_version;	/* the highest format version seen */
 	uint32_t cur_hdr;	/* while parsing: the current file's header */
 	struct st_memo memo[3];	/* call, proto, flag bits */
+	uint32_t last_str[48];	/* per key: the last string interned */
 	char error[512];	/* why st_trace_add_path failed */
 };
 
