@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
