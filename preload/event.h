@@ -21,7 +21,8 @@
 struct st_call {
 	const char *name;
 	int fd;
-	int err;	/* errno after the call, 0 when it succeeded */
+	int err;	/* errno after the call, 0 when it succeeded: what is logged */
+	int errno_after;	/* errno after the call, always: what the caller gets back */
 	int64_t t0, t1;
 };
 
@@ -30,13 +31,15 @@ static inline void st_call_begin(struct st_call *c, const char *name, int fd)
 	c->name = name;
 	c->fd = fd;
 	c->err = 0;
+	c->errno_after = errno;
 	c->t0 = st_now();
 }
 
 /* Call right after the real function, before anything can touch errno. */
 static inline void st_call_end(struct st_call *c, bool failed)
 {
-	c->err = failed ? errno : 0;
+	c->errno_after = errno;
+	c->err = failed ? c->errno_after : 0;
 	c->t1 = st_now();
 }
 

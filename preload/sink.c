@@ -248,7 +248,10 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 
 bool st_sink_is_open(void)
 {
-	return atomic_load(&sk.state) == SINK_OPEN;
+	int st = atomic_load(&sk.state);
+
+	/* Opening counts: another thread is writing the header right now. */
+	return st == SINK_OPEN || st == SINK_OPENING;
 }
 
 void st_sink_forget(void)

@@ -54,7 +54,7 @@ ST_EXPORT int socket(int domain, int type, int protocol)
 	if (st_sock_flags(type & ~0xf, fb, sizeof(fb)))
 		st_rec_str(&ev.rec, "flags", fb);
 	st_event_emit(&ev);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -83,7 +83,7 @@ ST_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		st_rec_int(&ev.rec, "fd2", sv[1]);
 	}
 	st_event_emit(&ev);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -108,7 +108,7 @@ ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		st_rec_str(&ev.rec, "addr", arg);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -132,7 +132,7 @@ ST_EXPORT int listen(int fd, int backlog)
 		st_rec_int(&ev.rec, "backlog", backlog);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -164,7 +164,7 @@ static int do_accept(const char *name, int fd, struct sockaddr *addr, socklen_t 
 		st_rec_str(&ev.rec, "flags", fb);
 	st_event_emit(&ev);
 out:
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -214,7 +214,7 @@ ST_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	st_rec_str(&ev.rec, "addr", arg);
 	st_event_emit(&ev);
 out:
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -235,7 +235,7 @@ ST_EXPORT int shutdown(int fd, int how)
 		st_rec_str(&ev.rec, "how", st_shut_name(how));
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -277,7 +277,7 @@ ST_EXPORT int close(int fd)
 	ret = st_real.close(fd);
 	st_call_end(&c, ret < 0);
 	log_closed(&c, ret, &si);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -316,7 +316,7 @@ ST_EXPORT int close_range(unsigned first, unsigned last, int flags)
 	/* With CLOSE_RANGE_CLOEXEC nothing is closed until exec. */
 	if (ret == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		log_range_closed(&c, first, last);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -336,7 +336,7 @@ ST_EXPORT void closefrom(int lowfd)
 	st_call_end(&c, false);
 	if (lowfd >= 0)
 		log_range_closed(&c, (unsigned)lowfd, ~0U);
-	errno = c.err;
+	errno = c.errno_after;
 }
 
 /* After a successful dup of any kind: newfd is what oldfd is, and what
@@ -367,7 +367,7 @@ ST_EXPORT int dup(int oldfd)
 	ret = st_real.dup(oldfd);
 	st_call_end(&c, ret < 0);
 	log_dup("dup", oldfd, ret, ret, &c, false);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -385,7 +385,7 @@ static int do_dup3(const char *name, int oldfd, int newfd, int flags)
 		ret = st_real.dup3(oldfd, newfd, flags);
 	st_call_end(&c, ret < 0);
 	log_dup(name, oldfd, newfd, ret, &c, was_socket && ret >= 0);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -418,7 +418,7 @@ static int do_fcntl(__typeof__(fcntl) *real, int fd, int cmd, void *arg)
 	ret = real(fd, cmd, arg);
 	st_call_end(&c, ret < 0);
 	log_dup("fcntl", fd, ret, ret, &c, false);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -473,7 +473,7 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 			st_rec_int(&ev.rec, "val", *(const int *)val);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -505,7 +505,7 @@ ST_EXPORT int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 		}
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -525,7 +525,7 @@ static int do_getname(const char *name, int fd, struct sockaddr *addr, socklen_t
 		begin_sock_event(&ev, &c, ret);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 

@@ -65,7 +65,7 @@ static ssize_t do_send(const char *name, int fd, const void *buf, size_t n, int 
 	if (ret >= 0 && to)
 		st_fd_refresh_if_unbound(fd);
 	log_buf(&c, ret, flags, to && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -97,7 +97,7 @@ ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	ret = st_real.write(fd, buf, n);
 	st_call_end(&c, ret < 0);
 	log_buf(&c, ret, 0, NULL, buf);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -113,7 +113,7 @@ ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	ret = st_real.writev(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
 	log_io(&c, ret, 0, NULL, iov, iovcnt);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -134,7 +134,7 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	log_io(&c, ret, flags,
 	       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
 	       msg->msg_iov, (int)msg->msg_iovlen);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -167,7 +167,7 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -199,7 +199,7 @@ static ssize_t do_recv(const char *name, int fd, void *buf, size_t n, int flags,
 			peer = dgram_peer(pb, (struct sockaddr *)&ss, sl < sizeof(ss) ? sl : sizeof(ss));
 	}
 	log_buf(&c, ret, flags, peer, buf);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -233,7 +233,7 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	ret = st_real.read(fd, buf, n);
 	st_call_end(&c, ret < 0);
 	log_buf(&c, ret, 0, NULL, buf);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -249,7 +249,7 @@ ST_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	ret = st_real.readv(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
 	log_io(&c, ret, 0, NULL, iov, iovcnt);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -311,7 +311,7 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (ret >= 0)
 		forget_passed_fds(msg);
 	log_io(&c, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -348,7 +348,7 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -388,7 +388,7 @@ static ssize_t do_sendfile(const char *name, __typeof__(sendfile) *real, int out
 		st_event_datav(&ev, &one, 1, ret);
 	}
 	st_event_emit(&ev);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -425,7 +425,7 @@ ST_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
 	ret = st_real.__recv_chk(fd, buf, n, buflen, flags);
 	st_call_end(&c, ret < 0);
 	log_buf(&c, ret, flags, NULL, buf);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 

@@ -32,7 +32,7 @@ ST_EXPORT pid_t fork(void)
 			st_rec_int(&ev.rec, "child", ret);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -110,15 +110,19 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 		num[st_fmt_int(num, st_cfg.payload)] = '\0';
 		set_var(e->payload, sizeof(e->payload), "SOCKTRACE_PAYLOAD", num);
 	}
-	num[st_fmt_int(num, getpid())] = '\0';
-	set_var(e->pid, sizeof(e->pid), "SOCKTRACE_EXEC_PID", num);
 	for (i = 0; envp && envp[i]; i++)
 		if (!is_ours(envp[i]))
 			out[n++] = envp[i];
 	out[n++] = e->preload;
 	out[n++] = e->dir;
 	out[n++] = e->payload;
-	out[n++] = e->pid;
+	/* The new image continues this pid's log only if there is one (and
+	 * not from a vfork child, whose pid is not ours). */
+	if (st_sink_is_open() && getpid() == st_pid) {
+		num[st_fmt_int(num, st_pid)] = '\0';
+		set_var(e->pid, sizeof(e->pid), "SOCKTRACE_EXEC_PID", num);
+		out[n++] = e->pid;
+	}
 	out[n] = NULL;
 	return out;
 }
@@ -130,7 +134,8 @@ static void log_exec(const char *name, const char *path, char *const argv[], int
 	struct st_event ev;
 	int i;
 
-	if (!st_sink_is_open())
+	/* In a vfork child (another pid, our memory) the log is the parent's. */
+	if (!st_sink_is_open() || getpid() != st_pid)
 		return;
 	st_call_begin(&c, name, -1);
 	c.t1 = c.t0;
@@ -146,49 +151,58 @@ static void log_exec(const char *name, const char *path, char *const argv[], int
 
 extern char **environ;
 
-ST_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+/* The exec family: log, fix the environment, exec; log again if it failed.
+ * Each public name logs as itself, since that is what the program called. */
+static int do_exec(const char *name, const char *file, char *const argv[], char *const envp[],
+		   bool search)
 {
 	struct exec_env e;
 	char *env[ENV_MAX];
+	char **fixed;
 	int ret, err;
 
+	log_exec(name, file, argv, 0, 0);
+	fixed = build_env(&e, envp, env, ENV_MAX);
+	/* execvp searches PATH inside glibc, which then calls its own internal
+	 * execve: the environment is fixed here, before that. */
+	if (search)
+		ret = st_real.execvpe(file, argv, fixed);
+	else
+		ret = st_real.execve(file, argv, fixed);
+	err = errno;
+	log_exec(name, file, argv, ret, err);
+	errno = err;
+	return ret;
+}
+
+ST_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
 	if (st_untraced())
 		return st_real.execve ? st_real.execve(path, argv, envp)
 				      : (int)syscall(SYS_execve, path, argv, envp);
-	log_exec("execve", path, argv, 0, 0);
-	ret = st_real.execve(path, argv, build_env(&e, envp, env, ENV_MAX));
-	err = errno;
-	log_exec("execve", path, argv, ret, err);
-	errno = err;
-	return ret;
+	return do_exec("execve", path, argv, envp, false);
 }
 
 ST_EXPORT int execv(const char *path, char *const argv[])
 {
-	return execve(path, argv, environ);
+	if (st_untraced())
+		return st_real.execve ? st_real.execve(path, argv, environ)
+				      : (int)syscall(SYS_execve, path, argv, environ);
+	return do_exec("execv", path, argv, environ, false);
 }
 
-/* execvp and execvpe search PATH inside glibc, which then calls its own
- * internal execve; the environment is fixed here, before that. */
 ST_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	struct exec_env e;
-	char *env[ENV_MAX];
-	int ret, err;
-
 	if (st_untraced() || !st_real.execvpe)
 		return st_real.execvpe ? st_real.execvpe(file, argv, envp) : (errno = ENOSYS, -1);
-	log_exec("execvpe", file, argv, 0, 0);
-	ret = st_real.execvpe(file, argv, build_env(&e, envp, env, ENV_MAX));
-	err = errno;
-	log_exec("execvpe", file, argv, ret, err);
-	errno = err;
-	return ret;
+	return do_exec("execvpe", file, argv, envp, true);
 }
 
 ST_EXPORT int execvp(const char *file, char *const argv[])
 {
-	return execvpe(file, argv, environ);
+	if (st_untraced() || !st_real.execvpe)
+		return st_real.execvp ? st_real.execvp(file, argv) : (errno = ENOSYS, -1);
+	return do_exec("execvp", file, argv, environ, true);
 }
 
 static int do_spawn(__typeof__(posix_spawn) *real, const char *name, pid_t *pid,
@@ -211,7 +225,7 @@ static int do_spawn(__typeof__(posix_spawn) *real, const char *name, pid_t *pid,
 			st_rec_int(&ev.rec, "child", *pid);
 		st_event_emit(&ev);
 	}
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -251,16 +265,9 @@ ST_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 					   : EAI_SYSTEM;
 	st_call_begin(&c, "getaddrinfo", -1);
 	ret = st_real.getaddrinfo(node, service, hints, res);
+	/* The record's errno is the EAI_ name: the function's own error space. */
 	st_call_end(&c, false);
-	c.err = errno;
-	/* errno carries the EAI_ name: the function's own error space. */
-	{
-		int saved = c.err;
-
-		c.err = 0;
-		st_event_begin(&ev, &c, ret);
-		c.err = saved;
-	}
+	st_event_begin(&ev, &c, ret);
 	if (ret != 0)
 		st_rec_str(&ev.rec, "errno", st_gai_name(ret, ebuf));
 	if (node)
@@ -277,7 +284,7 @@ ST_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 		st_rec_array_end(&ev.rec);
 	}
 	st_event_emit(&ev);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 

@@ -80,7 +80,7 @@ ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	ret = st_real.poll(fds, n, timeout);
 	st_call_end(&c, ret < 0);
 	log_poll(&c, ret, fds, n, timeout);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }
 
@@ -97,6 +97,6 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	ret = st_real.ppoll(fds, n, ts, mask);
 	st_call_end(&c, ret < 0);
 	log_poll(&c, ret, fds, n, ts ? (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1);
-	errno = c.err;
+	errno = c.errno_after;
 	return ret;
 }

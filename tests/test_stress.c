@@ -787,9 +787,10 @@ static void check_exec(const char *mode)
 		fail_msg("no \"execd\":true log for pid %ld after %s", pid, mode);
 	last = last_rec(&g_logs, first);
 	assert_non_null(last);
-	if (strcmp(last->call, "execve") != 0)
-		fail_msg("%s: the first file ends with a \"%s\" record, want \"execve\" "
-			 "(docs/log-format.md lists only execve)", mode, last->call);
+	/* The record names the exec call the program made. */
+	if (strcmp(last->call, mode) != 0)
+		fail_msg("%s: the first file ends with a \"%s\" record, want \"%s\"",
+			 mode, last->call, mode);
 	assert_int_equal(count_recs(&g_logs, first, "send", -1, -1), 1);
 	assert_int_equal(count_recs(&g_logs, second, "send", -1, -1), 1);
 	assert_int_equal(count_recs(&g_logs, second, "recv", -1, -1), 1);
@@ -846,20 +847,38 @@ static void test_posix_spawn_empty_env(void **state)
 }
 
 /* docs/log-format.md: the values "call" may take. */
-static const char *const documented_calls[] = {
-	"socket", "socketpair", "bind", "listen", "accept", "accept4", "connect", "send",
-	"sendto", "sendmsg", "sendmmsg", "recv", "recvfrom", "recvmsg", "recvmmsg", "read",
-	"write", "readv", "writev", "sendfile", "sendfile64", "shutdown", "close",
-	"close_range", "dup", "dup2", "dup3", "fcntl", "setsockopt", "getsockname",
-	"getpeername", "getaddrinfo", "gethostbyname", "gethostbyname2", "execve", "fork",
-	NULL,
-};
+/* The `call` row of docs/log-format.md, where every call name a log may
+ * hold is listed in backquotes. */
+static char *documented_call_row(void)
+{
+	static char line[8192];
+	FILE *f = fopen(ST_SRC_DIR "/docs/log-format.md", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "| `call` |", 10) == 0) {
+			fclose(f);
+			return line;
+		}
+	fclose(f);
+	fail_msg("docs/log-format.md has no `call` row");
+	return NULL;
+}
+
+static bool call_documented(const char *row, const char *call)
+{
+	char quoted[64];
+
+	snprintf(quoted, sizeof(quoted), "`%s`", call);
+	return strstr(row, quoted) != NULL;
+}
 
 /* Every record of the exec and spawn runs names a call the format
  * documents, so a reader that follows exec chains finds them. */
 static void test_exec_calls_documented(void **state)
 {
 	static const char *const modes[] = { "execve", "execvp", "spawn" };
+	const char *row = documented_call_row();
 	char bad[256] = "";
 	size_t m, j;
 
@@ -871,12 +890,8 @@ static void test_exec_calls_documented(void **state)
 		assert_exit_ok(&g_run);
 		load_logs(&g_logs, g_run.logs);
 		for (j = 0; j < g_logs.nrecs; j++) {
-			int k;
-
-			for (k = 0; documented_calls[k]; k++)
-				if (strcmp(g_logs.recs[j].call, documented_calls[k]) == 0)
-					break;
-			if (!documented_calls[k] && strlen(bad) + 40 < sizeof(bad)) {
+			if (!call_documented(row, g_logs.recs[j].call) &&
+			    strlen(bad) + 40 < sizeof(bad)) {
 				strcat(bad, " ");
 				strcat(bad, modes[m]);
 				strcat(bad, ":");
