@@ -207,6 +207,7 @@ int st_model_pair_datagrams(struct st_model *m)
 	struct dg *v = NULL;
 	uint64_t *keys = NULL, *times = NULL;
 	uint32_t *idx = NULL, n = 0, i, j, g, c, first = m->nconns;
+	uint32_t *mv = NULL, nm = 0, mcap = 0;	/* matched (send, recv) pairs */
 	int r = -1;
 
 	if (collect(m, &v, &keys, &times, &n) < 0)
@@ -247,13 +248,54 @@ int st_model_pair_datagrams(struct st_model *m)
 			if (!match)
 				continue;
 			match->matched = d->matched = true;
-			if ((c = conn_for(m, &conns, match, d)) == ST_NONE ||
-			    st_model_add_link(m, match->ev, d->ev, c, ST_L_DGRAM, 0,
-					      (uint64_t)m->tr->ev[d->ev].ret) < 0)
-				goto out;
-			count(m, c, match);
-			count(m, c, d);
+			if (nm == mcap) {
+				uint32_t *nmv;
+
+				mcap = mcap ? mcap * 2 : 256;
+				if (!(nmv = realloc(mv, mcap * 2 * sizeof(*mv))))
+					goto out;
+				mv = nmv;
+			}
+			mv[nm * 2] = (uint32_t)(match - v);
+			mv[nm * 2 + 1] = idx[j];
+			nm++;
 		}
+	}
+	/* Connections in order of their first datagram: the first sender is
+	 * the client. */
+	{
+		uint64_t *mk = malloc((nm + 1) * sizeof(*mk));
+		uint32_t *mi = malloc((nm + 1) * sizeof(*mi));
+
+		if (!mk || !mi) {
+			free(mk);
+			free(mi);
+			goto out;
+		}
+		for (i = 0; i < nm; i++) {
+			mk[i] = (uint64_t)m->tr->ev[v[mv[i * 2]].ev].t;
+			mi[i] = i;
+		}
+		if (st_sort_by_key(mk, mi, nm) < 0) {
+			free(mk);
+			free(mi);
+			goto out;
+		}
+		for (i = 0; i < nm; i++) {
+			struct dg *snd = &v[mv[mi[i] * 2]], *rcv = &v[mv[mi[i] * 2 + 1]];
+
+			if ((c = conn_for(m, &conns, snd, rcv)) == ST_NONE ||
+			    st_model_add_link(m, snd->ev, rcv->ev, c, ST_L_DGRAM, 0,
+					      (uint64_t)m->tr->ev[rcv->ev].ret) < 0) {
+				free(mk);
+				free(mi);
+				goto out;
+			}
+			count(m, c, snd);
+			count(m, c, rcv);
+		}
+		free(mk);
+		free(mi);
 	}
 	/* The rest: the other side was not traced, or the datagram was lost. */
 	for (i = 0; i < n; i++) {
@@ -270,6 +312,7 @@ int st_model_pair_datagrams(struct st_model *m)
 	r = 0;
 out:
 	st_idmap_free(&conns);
+	free(mv);
 	free(v);
 	free(keys);
 	free(times);

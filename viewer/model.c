@@ -164,6 +164,18 @@ static int build_procs(struct st_model *m, struct st_idmap *bypid)
 			goto fail;
 		m->hdr_proc[ord[i]] = pi;
 	}
+	/* Parents whose header came later (same time, or a clock step). */
+	for (i = 0; i < tr->nhdr; i++) {
+		const struct st_header *h = &tr->hdr[i];
+		struct st_proc *p = &m->procs[m->hdr_proc[i]];
+
+		if (p->parent != ST_NONE || h->execd)
+			continue;
+		if (((h->fork_of >= 0 && st_idmap_get(bypid, (uint32_t)h->fork_of, &parent)) ||
+		     st_idmap_get(bypid, (uint32_t)h->ppid, &parent)) &&
+		    parent != m->hdr_proc[i])
+			p->parent = parent;
+	}
 	free(ord);
 	return 0;
 fail:
@@ -265,6 +277,9 @@ static uint32_t find_child(struct st_model *m, uint32_t parent, int64_t pid)
 	for (i = 0; i < m->nprocs; i++)
 		if (m->procs[i].pid == pid && m->procs[i].parent == parent &&
 		    !m->procs[i].born)
+			return i;
+	for (i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == pid && !m->procs[i].born && i != parent)
 			return i;
 	return ST_NONE;
 }

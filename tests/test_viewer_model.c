@@ -1,0 +1,499 @@
+/*
+ * test_viewer_model.c: the model (viewer/model.h) built from small logs
+ * written here line by line: pairing connect with accept across processes
+ * (IPv4, IPv6, IPv4-mapped, AF_UNIX), fd reuse, dup, fork inheritance,
+ * byte-offset links (a 100-byte send read by two 50-byte recvs), MSG_PEEK,
+ * UDP datagrams, EOF, reset, refused connects, socketpairs, and a client
+ * whose server was not traced.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "trace.h"
+
+#define HDR(pid) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":1,\"t\":1000,\"exe\":\"/bin/p" #pid "\",\"argv\":[\"p" #pid "\"],\"execd\":false,\"payload\":64}"
+#define FORKHDR(pid, parent) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":" #parent ",\"fork_of\":" #parent ",\"t\":1000,\"exe\":\"/bin/p\",\"argv\":[\"p\"],\"execd\":false,\"payload\":64}"
+/* A call record: pid, t, call, then the rest of the keys. */
+#define REC(pid, t, call, rest) "{\"call\":\"" call "\",\"pid\":" #pid ",\"tid\":" #pid ",\"t\":" #t ",\"dur\":10," rest "}"
+
+struct world {
+	struct st_trace tr;
+	struct st_model m;
+};
+
+/* Builds the model of some logs: each a NULL-terminated list of lines. */
+static void build(struct world *w, const char *const *const *logs)
+{
+	int i, j;
+
+	st_trace_init(&w->tr);
+	for (i = 0; logs[i]; i++) {
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&buf, &n);
+		char name[32];
+
+		assert_non_null(f);
+		for (j = 0; logs[i][j]; j++)
+			fprintf(f, "%s\n", logs[i][j]);
+		fclose(f);
+		snprintf(name, sizeof(name), "log%d.jsonl", i);
+		assert_int_equal(st_trace_add_buffer(&w->tr, name, buf, n), 0);
+		free(buf);
+	}
+	assert_int_equal(w->tr.skipped, 0);
+	assert_int_equal(st_trace_sort(&w->tr), 0);
+	assert_int_equal(st_model_build(&w->m, &w->tr), 0);
+}
+
+static void destroy(struct world *w)
+{
+	st_model_free(&w->m);
+	st_trace_free(&w->tr);
+}
+
+/* The nth (from 0) record of a call name in a process. */
+static uint32_t find(const struct world *w, int pid, const char *call, int nth)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->tr.nev; i++) {
+		const char *name = st_trace_str(&w->tr, w->tr.ev[i].name, NULL);
+
+		if (w->tr.ev[i].pid == pid && strcmp(name, call) == 0 && nth-- == 0)
+			return i;
+	}
+	fail_msg("no %s #%d in pid %d", call, nth, pid);
+	return ST_NONE;
+}
+
+static const struct st_conn *conn_of(const struct world *w, uint32_t ev)
+{
+	assert_int_not_equal(w->m.ev_conn[ev], ST_NONE);
+	return &w->m.conns[w->m.ev_conn[ev]];
+}
+
+static const char *str(const struct world *w, uint32_t id)
+{
+	return st_trace_str(&w->tr, id, NULL);
+}
+
+/* Links ending at record to of a kind: how many, the first in *out. */
+static int links_to(const struct world *w, uint32_t to, int kind,
+		    const struct st_link **out)
+{
+	const struct st_link *l;
+	uint32_t n = st_model_links(&w->m, to, &l), i;
+	int count = 0;
+
+	for (i = 0; i < n; i++)
+		if (l[i].kind == kind && count++ == 0 && out)
+			*out = &l[i];
+	return count;
+}
+
+/* A TCP pair: the client's (local, peer) and the server's (local, peer). */
+struct pair_case {
+	const char *name;
+	const char *cl_local, *cl_peer, *sv_local, *sv_peer, *proto;
+};
+
+static const struct pair_case pair_cases[] = {
+	{ "ipv4", "127.0.0.1:53412", "127.0.0.1:8080", "127.0.0.1:8080", "127.0.0.1:53412", "tcp" },
+	{ "ipv6", "[::1]:53412", "[::1]:8080", "[::1]:8080", "[::1]:53412", "tcp" },
+	{ "v4-mapped server", "127.0.0.1:53412", "127.0.0.1:8080",
+	  "[::ffff:127.0.0.1]:8080", "[::ffff:127.0.0.1]:53412", "tcp" },
+	{ "v4-mapped client", "[::ffff:127.0.0.1]:53412", "[::ffff:127.0.0.1]:8080",
+	  "127.0.0.1:8080", "127.0.0.1:53412", "tcp" },
+	{ "unix", "", "/tmp/echo.sock", "/tmp/echo.sock", "", "unix-stream" },
+	{ "abstract", "", "@echo", "@echo", "", "unix-stream" },
+};
+
+static void test_pairing(void **state)
+{
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(pair_cases) / sizeof(pair_cases[0]); k++) {
+		const struct pair_case *c = &pair_cases[k];
+		char sv[4][512], cl[4][512];
+		const char *server[] = { HDR(100), sv[0], sv[1], sv[2], sv[3], NULL };
+		const char *client[] = { HDR(101), cl[0], cl[1], cl[2], cl[3], NULL };
+		const char *const *logs[] = { server, client, NULL };
+		struct world w;
+		const struct st_conn *conn;
+		const struct st_link *l = NULL;
+		uint32_t acc, con;
+
+		snprintf(sv[0], 512, REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"%s\""), c->proto);
+		snprintf(sv[1], 512, REC(100, 2100, "listen", "\"fd\":3,\"ret\":0,\"backlog\":5"));
+		snprintf(sv[2], 512, "{\"call\":\"accept\",\"pid\":100,\"tid\":100,\"t\":2200,\"dur\":5000,"
+			 "\"fd\":3,\"ret\":4,\"proto\":\"%s\",\"local\":\"%s\",\"peer\":\"%s\"}",
+			 c->proto, c->sv_local, c->sv_peer);
+		snprintf(sv[3], 512, REC(100, 9000, "close", "\"fd\":4,\"ret\":0"));
+		snprintf(cl[0], 512, REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"%s\""), c->proto);
+		snprintf(cl[1], 512, REC(101, 3100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"%s\","
+			 "\"local\":\"%s\",\"peer\":\"%s\",\"addr\":\"%s\""), c->proto, c->cl_local,
+			 c->cl_peer, c->cl_peer);
+		snprintf(cl[2], 512, REC(101, 8000, "close", "\"fd\":3,\"ret\":0"));
+		cl[3][0] = '\0';
+		client[4] = NULL;
+		build(&w, logs);
+		acc = find(&w, 100, "accept", 0);
+		con = find(&w, 101, "connect", 0);
+		conn = conn_of(&w, con);
+		if (w.m.ev_conn[acc] != w.m.ev_conn[con])
+			fail_msg("%s: connect and accept not paired", c->name);
+		assert_int_equal(w.m.procs[conn->proc[0]].pid, 101);
+		assert_int_equal(w.m.procs[conn->proc[1]].pid, 100);
+		assert_string_equal(str(&w, conn->addr[1]), c->cl_peer);
+		assert_int_equal(conn->end, ST_END_CLOSED);
+		assert_int_equal(links_to(&w, acc, ST_L_HANDSHAKE, &l), 1);
+		assert_int_equal(l->from, con);
+		destroy(&w);
+	}
+}
+
+/* Two AF_UNIX clients of one listener are paired in order. */
+static void test_unix_order(void **state)
+{
+	const char *server[] = { HDR(100),
+		REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"unix-stream\""),
+		"{\"call\":\"accept\",\"pid\":100,\"tid\":100,\"t\":2100,\"dur\":3000,\"fd\":3,\"ret\":4,\"proto\":\"unix-stream\",\"local\":\"/s\",\"peer\":\"\"}",
+		"{\"call\":\"accept\",\"pid\":100,\"tid\":100,\"t\":5200,\"dur\":3000,\"fd\":3,\"ret\":5,\"proto\":\"unix-stream\",\"local\":\"/s\",\"peer\":\"\"}",
+		NULL };
+	const char *c1[] = { HDR(101),
+		REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"unix-stream\""),
+		REC(101, 3100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"unix-stream\",\"local\":\"\",\"peer\":\"/s\",\"addr\":\"/s\""),
+		NULL };
+	const char *c2[] = { HDR(102),
+		REC(102, 6000, "socket", "\"ret\":3,\"proto\":\"unix-stream\""),
+		REC(102, 6100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"unix-stream\",\"local\":\"\",\"peer\":\"/s\",\"addr\":\"/s\""),
+		NULL };
+	const char *const *logs[] = { server, c2, c1, NULL };
+	struct world w;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.ev_conn[find(&w, 100, "accept", 0)],
+			 w.m.ev_conn[find(&w, 101, "connect", 0)]);
+	assert_int_equal(w.m.ev_conn[find(&w, 100, "accept", 1)],
+			 w.m.ev_conn[find(&w, 102, "connect", 0)]);
+	destroy(&w);
+}
+
+/* fd 3 closed and reused: two sockets, two connections. */
+static void test_fd_reuse(void **state)
+{
+	const char *client[] = { HDR(101),
+		REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(101, 3100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\",\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\""),
+		REC(101, 3200, "close", "\"fd\":3,\"ret\":0"),
+		REC(101, 4000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(101, 4100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\",\"local\":\"127.0.0.1:5001\",\"peer\":\"127.0.0.1:80\""),
+		REC(101, 4200, "send", "\"fd\":3,\"ret\":3,\"bytes\":3,\"data\":\"abc\""),
+		NULL };
+	const char *const *logs[] = { client, NULL };
+	struct world w;
+	uint32_t c1, c2, s1, s2;
+
+	(void)state;
+	build(&w, logs);
+	c1 = find(&w, 101, "connect", 0);
+	c2 = find(&w, 101, "connect", 1);
+	s1 = w.m.ev_sock[c1];
+	s2 = w.m.ev_sock[c2];
+	assert_int_not_equal(s1, s2);
+	assert_int_equal(w.m.socks[s1].closed, find(&w, 101, "close", 0));
+	assert_int_equal(w.m.socks[s2].closed, ST_NONE);
+	assert_int_not_equal(w.m.ev_conn[c1], w.m.ev_conn[c2]);
+	assert_int_equal(w.m.ev_sock[find(&w, 101, "send", 0)], s2);
+	/* The server was not traced: still a row, with its address. */
+	assert_int_equal(conn_of(&w, c2)->proc[1], ST_NONE);
+	assert_string_equal(str(&w, conn_of(&w, c2)->addr[1]), "127.0.0.1:80");
+	assert_int_equal(conn_of(&w, c1)->end, ST_END_CLOSED);
+	assert_int_equal(conn_of(&w, c2)->end, ST_END_OPEN);
+	assert_int_equal(conn_of(&w, c2)->sent[0], 3);
+	destroy(&w);
+}
+
+/* dup2 and fcntl(F_DUPFD) name the same socket; it closes with its last fd. */
+static void test_dup(void **state)
+{
+	const char *client[] = { HDR(101),
+		REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(101, 3100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\",\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\""),
+		REC(101, 3200, "dup2", "\"fd\":3,\"ret\":7"),
+		REC(101, 3300, "fcntl", "\"fd\":7,\"ret\":9,\"cmd\":\"F_DUPFD_CLOEXEC\""),
+		REC(101, 3400, "send", "\"fd\":9,\"ret\":2,\"bytes\":2,\"data\":\"hi\""),
+		REC(101, 3500, "close", "\"fd\":3,\"ret\":0"),
+		REC(101, 3600, "close", "\"fd\":7,\"ret\":0"),
+		REC(101, 3700, "close", "\"fd\":9,\"ret\":0"),
+		NULL };
+	const char *const *logs[] = { client, NULL };
+	struct world w;
+	uint32_t s;
+
+	(void)state;
+	build(&w, logs);
+	s = w.m.ev_sock[find(&w, 101, "connect", 0)];
+	assert_int_equal(w.m.ev_sock[find(&w, 101, "send", 0)], s);
+	assert_int_equal(w.m.socks[s].closed, find(&w, 101, "close", 2));
+	assert_int_equal(conn_of(&w, find(&w, 101, "send", 0))->sent[0], 2);
+	destroy(&w);
+}
+
+/* A fork child inherits the parent's socket: the same object. */
+static void test_fork(void **state)
+{
+	const char *parent[] = { HDR(200),
+		REC(200, 3000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(200, 3100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\",\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\""),
+		REC(200, 3200, "fork", "\"ret\":201,\"child\":201"),
+		REC(200, 3300, "close", "\"fd\":3,\"ret\":0"),
+		NULL };
+	const char *child[] = { FORKHDR(201, 200),
+		REC(201, 3400, "send", "\"fd\":3,\"ret\":4,\"bytes\":4,\"data\":\"kid!\""),
+		REC(201, 3500, "close", "\"fd\":3,\"ret\":0"),
+		NULL };
+	const char *const *logs[] = { child, parent, NULL };
+	struct world w;
+	uint32_t s, p;
+
+	(void)state;
+	build(&w, logs);
+	s = w.m.ev_sock[find(&w, 200, "connect", 0)];
+	assert_int_equal(w.m.ev_sock[find(&w, 201, "send", 0)], s);
+	/* Closed by the child's close, the last of the two fds. */
+	assert_int_equal(w.m.socks[s].closed, find(&w, 201, "close", 0));
+	p = w.m.ev_proc[find(&w, 201, "send", 0)];
+	assert_int_equal(w.m.procs[w.m.procs[p].parent].pid, 200);
+	assert_int_equal(conn_of(&w, find(&w, 201, "send", 0))->sent[0], 4);
+	destroy(&w);
+}
+
+#define SERVER_ACCEPT \
+	HDR(100), \
+	REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"tcp\""), \
+	"{\"call\":\"accept\",\"pid\":100,\"tid\":100,\"t\":2100,\"dur\":2000,\"fd\":3,\"ret\":4,\"proto\":\"tcp\",\"local\":\"127.0.0.1:80\",\"peer\":\"127.0.0.1:5000\"}"
+#define CLIENT_CONNECT \
+	HDR(101), \
+	REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"tcp\""), \
+	REC(101, 3100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\",\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\"")
+
+/* One 100-byte send read by two 50-byte recvs: two links, offsets 0 and 50;
+ * a MSG_PEEK before them takes nothing. */
+static void test_split_and_peek(void **state)
+{
+	const char *server[] = { SERVER_ACCEPT,
+		REC(100, 5000, "recv", "\"fd\":4,\"ret\":10,\"bytes\":10,\"flags\":\"MSG_PEEK\""),
+		REC(100, 5100, "recv", "\"fd\":4,\"ret\":50,\"bytes\":50"),
+		REC(100, 5200, "recv", "\"fd\":4,\"ret\":50,\"bytes\":50"),
+		REC(100, 5300, "recv", "\"fd\":4,\"ret\":7,\"bytes\":7"),
+		NULL };
+	const char *client[] = { CLIENT_CONNECT,
+		REC(101, 4000, "send", "\"fd\":3,\"ret\":100,\"bytes\":100"),
+		REC(101, 4100, "send", "\"fd\":3,\"ret\":3,\"bytes\":3"),
+		REC(101, 4200, "send", "\"fd\":3,\"ret\":4,\"bytes\":4"),
+		NULL };
+	const char *const *logs[] = { server, client, NULL };
+	struct world w;
+	const struct st_link *l = NULL;
+	uint32_t send0;
+
+	(void)state;
+	build(&w, logs);
+	send0 = find(&w, 101, "send", 0);
+	assert_int_equal(links_to(&w, find(&w, 100, "recv", 0), ST_L_PEEK, &l), 1);
+	assert_int_equal(l->from, send0);
+	assert_int_equal(l->off, 0);
+	assert_int_equal(l->len, 10);
+	assert_int_equal(links_to(&w, find(&w, 100, "recv", 1), ST_L_DATA, &l), 1);
+	assert_int_equal(l->from, send0);
+	assert_int_equal(l->off, 0);
+	assert_int_equal(l->len, 50);
+	assert_int_equal(links_to(&w, find(&w, 100, "recv", 2), ST_L_DATA, &l), 1);
+	assert_int_equal(l->from, send0);
+	assert_int_equal(l->off, 50);
+	assert_int_equal(l->len, 50);
+	/* One recv of two sends: two links. */
+	assert_int_equal(links_to(&w, find(&w, 100, "recv", 3), ST_L_DATA, &l), 2);
+	assert_int_equal(l->from, find(&w, 101, "send", 1));
+	assert_int_equal(l->off, 100);
+	assert_int_equal(l->len, 3);
+	assert_int_equal(l[1].from, find(&w, 101, "send", 2));
+	assert_int_equal(l[1].len, 4);
+	assert_int_equal(conn_of(&w, send0)->sent[0], 107);
+	assert_int_equal(conn_of(&w, send0)->rcvd[0], 107);
+	destroy(&w);
+}
+
+/* recv = 0 links to the peer's shutdown(SHUT_WR); a reset is shown. */
+static void test_eof_and_reset(void **state)
+{
+	const char *server[] = { SERVER_ACCEPT,
+		REC(100, 5000, "recv", "\"fd\":4,\"ret\":0,\"bytes\":0"),
+		REC(100, 7000, "send", "\"fd\":4,\"ret\":-1,\"errno\":\"EPIPE\""),
+		NULL };
+	const char *client[] = { CLIENT_CONNECT,
+		REC(101, 4000, "shutdown", "\"fd\":3,\"ret\":0,\"how\":\"SHUT_WR\""),
+		REC(101, 6000, "close", "\"fd\":3,\"ret\":0"),
+		NULL };
+	const char *const *logs[] = { server, client, NULL };
+	struct world w;
+	const struct st_link *l = NULL;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(links_to(&w, find(&w, 100, "recv", 0), ST_L_EOF, &l), 1);
+	assert_int_equal(l->from, find(&w, 101, "shutdown", 0));
+	assert_int_equal(links_to(&w, find(&w, 100, "send", 0), ST_L_RESET, &l), 1);
+	assert_int_equal(l->from, find(&w, 101, "close", 0));
+	assert_int_equal(conn_of(&w, find(&w, 100, "send", 0))->end, ST_END_RESET);
+	destroy(&w);
+}
+
+/* Refused and failed connects are attempts; EINPROGRESS then a refusal too. */
+static void test_refused(void **state)
+{
+	const char *client[] = { HDR(101),
+		REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(101, 3100, "connect", "\"fd\":3,\"ret\":-1,\"errno\":\"ECONNREFUSED\",\"proto\":\"tcp\",\"addr\":\"127.0.0.1:9\""),
+		REC(101, 4000, "socket", "\"ret\":4,\"proto\":\"tcp\""),
+		REC(101, 4100, "connect", "\"fd\":4,\"ret\":-1,\"errno\":\"EINPROGRESS\",\"proto\":\"tcp\",\"local\":\"127.0.0.1:6000\",\"addr\":\"127.0.0.1:9\""),
+		REC(101, 4200, "connect", "\"fd\":4,\"ret\":-1,\"errno\":\"ECONNREFUSED\",\"proto\":\"tcp\",\"addr\":\"127.0.0.1:9\""),
+		REC(101, 5000, "socket", "\"ret\":5,\"proto\":\"tcp\""),
+		REC(101, 5100, "connect", "\"fd\":5,\"ret\":-1,\"errno\":\"ETIMEDOUT\",\"proto\":\"tcp\",\"addr\":\"127.0.0.1:10\""),
+		NULL };
+	const char *const *logs[] = { client, NULL };
+	struct world w;
+	const struct st_conn *c;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.nconns, 3);
+	c = conn_of(&w, find(&w, 101, "connect", 0));
+	assert_int_equal(c->end, ST_END_REFUSED);
+	assert_int_equal(c->proc[1], ST_NONE);
+	assert_string_equal(str(&w, c->addr[1]), "127.0.0.1:9");
+	assert_int_equal(conn_of(&w, find(&w, 101, "connect", 1))->end, ST_END_REFUSED);
+	c = conn_of(&w, find(&w, 101, "connect", 3));
+	assert_int_equal(c->end, ST_END_FAILED);
+	assert_string_equal(str(&w, c->err), "ETIMEDOUT");
+	destroy(&w);
+}
+
+/* UDP: each datagram to its recvfrom, by addresses (a wildcard bind fits
+ * any host), size and payload; the two sockets form one connection. */
+static void test_udp(void **state)
+{
+	const char *server[] = { HDR(100),
+		REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"udp\""),
+		REC(100, 2100, "bind", "\"fd\":3,\"ret\":0,\"proto\":\"udp\",\"local\":\"0.0.0.0:9000\",\"addr\":\"0.0.0.0:9000\""),
+		REC(100, 5000, "recvfrom", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:9000\",\"peer\":\"127.0.0.1:40000\",\"bytes\":4,\"data\":\"pong\""),
+		REC(100, 5100, "recvfrom", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:9000\",\"peer\":\"127.0.0.1:40000\",\"bytes\":4,\"data\":\"ping\""),
+		REC(100, 6000, "sendto", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:9000\",\"peer\":\"127.0.0.1:40000\",\"addr\":\"127.0.0.1:40000\",\"bytes\":4,\"data\":\"PING\""),
+		NULL };
+	const char *client[] = { HDR(101),
+		REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"udp\""),
+		REC(101, 4000, "sendto", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:40000\",\"peer\":\"127.0.0.1:9000\",\"addr\":\"127.0.0.1:9000\",\"bytes\":4,\"data\":\"ping\""),
+		REC(101, 4100, "sendto", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:40000\",\"peer\":\"127.0.0.1:9000\",\"addr\":\"127.0.0.1:9000\",\"bytes\":4,\"data\":\"pong\""),
+		REC(101, 6500, "recvfrom", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:40000\",\"peer\":\"127.0.0.1:9000\",\"bytes\":4,\"data\":\"PING\""),
+		NULL };
+	const char *const *logs[] = { server, client, NULL };
+	struct world w;
+	const struct st_link *l = NULL;
+	const struct st_conn *c;
+
+	(void)state;
+	build(&w, logs);
+	/* Delivered out of order: matched by payload. */
+	assert_int_equal(links_to(&w, find(&w, 100, "recvfrom", 0), ST_L_DGRAM, &l), 1);
+	assert_int_equal(l->from, find(&w, 101, "sendto", 1));
+	assert_int_equal(links_to(&w, find(&w, 100, "recvfrom", 1), ST_L_DGRAM, &l), 1);
+	assert_int_equal(l->from, find(&w, 101, "sendto", 0));
+	assert_int_equal(links_to(&w, find(&w, 101, "recvfrom", 0), ST_L_DGRAM, &l), 1);
+	assert_int_equal(l->from, find(&w, 100, "sendto", 0));
+	assert_int_equal(w.m.nconns, 1);
+	c = &w.m.conns[0];
+	assert_int_equal(w.m.procs[c->proc[0]].pid, 101);
+	assert_int_equal(w.m.procs[c->proc[1]].pid, 100);
+	assert_int_equal(c->sent[0], 8);
+	assert_int_equal(c->sent[1], 4);
+	destroy(&w);
+}
+
+/* socketpair: both ends are a connection, with data between them. */
+static void test_socketpair(void **state)
+{
+	const char *proc[] = { HDR(100),
+		REC(100, 2000, "socketpair", "\"fd\":3,\"fd2\":4,\"ret\":0,\"proto\":\"unix-stream\""),
+		REC(100, 2100, "write", "\"fd\":3,\"ret\":5,\"bytes\":5,\"data\":\"hello\""),
+		REC(100, 2200, "read", "\"fd\":4,\"ret\":5,\"bytes\":5,\"data\":\"hello\""),
+		REC(100, 2300, "close", "\"fd\":3,\"ret\":0"),
+		REC(100, 2400, "read", "\"fd\":4,\"ret\":0,\"bytes\":0"),
+		NULL };
+	const char *const *logs[] = { proc, NULL };
+	struct world w;
+	const struct st_link *l = NULL;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.nconns, 1);
+	assert_int_equal(links_to(&w, find(&w, 100, "read", 0), ST_L_DATA, &l), 1);
+	assert_int_equal(l->from, find(&w, 100, "write", 0));
+	assert_int_equal(links_to(&w, find(&w, 100, "read", 1), ST_L_EOF, &l), 1);
+	assert_int_equal(l->from, find(&w, 100, "close", 0));
+	destroy(&w);
+}
+
+/* An execd image continues its process; the name is the new program. */
+static void test_exec(void **state)
+{
+	const char *first[] = { HDR(300),
+		REC(300, 2000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(300, 2100, "execve", "\"ret\":0,\"path\":\"/bin/next\""),
+		NULL };
+	const char *second[] = {
+		"{\"socktrace\":1,\"type\":\"header\",\"pid\":300,\"ppid\":1,\"t\":2200,\"exe\":\"/bin/next\",\"argv\":[\"/usr/bin/next\"],\"execd\":true,\"payload\":64}",
+		REC(300, 2300, "send", "\"fd\":3,\"ret\":1,\"bytes\":1"),
+		NULL };
+	const char *const *logs[] = { first, second, NULL };
+	struct world w;
+	uint32_t p;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.nprocs, 1);
+	p = w.m.ev_proc[find(&w, 300, "send", 0)];
+	assert_string_equal(str(&w, w.m.procs[p].name), "next");
+	assert_int_equal(w.m.ev_sock[find(&w, 300, "send", 0)],
+			 w.m.ev_sock[find(&w, 300, "socket", 0)]);
+	destroy(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pairing),
+		cmocka_unit_test(test_unix_order),
+		cmocka_unit_test(test_fd_reuse),
+		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_split_and_peek),
+		cmocka_unit_test(test_eof_and_reset),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_socketpair),
+		cmocka_unit_test(test_exec),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
