@@ -83,7 +83,7 @@ static void put_row(struct st_out *o, const struct st_model *m,
 	pad_to(o, start, 5);
 	start = o->len;
 	st_out_str(o, st_proto_label(k->proto));
-	pad_to(o, start, 6);
+	pad_to(o, start, 12);
 	cell_pid(o, m, k->proc[0], 8);
 	cell_comm(o, m, k->proc[0], 16);
 	cell_text(o, tr, k->addr[0], 24, 200);
@@ -181,7 +181,7 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 	if (st_out_init(&out, fp) < 0)
 		return -1;
 	if (!o->json)
-		st_out_str(&out, "ID   PROTO CPID    CCOMM           CLIENT                  "
+		st_out_str(&out, "ID   PROTO       CPID    CCOMM           CLIENT                  "
 			   "SPID    SCOMM           SERVER                  START(s)   "
 			   "DUR(ms)    C>S      S>C      END\n");
 	for (i = 0; i < m->nconns; i++) {

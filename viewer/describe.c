@@ -159,8 +159,10 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	}
 	switch (e->call) {
 	case ST_C_ACCEPT:
-		st_out_str(o, " <- ");
-		put_str(o, tr, e->peer);
+		if (e->peer && st_trace_str(tr, e->peer, NULL)[0]) {
+			st_out_str(o, " <- ");
+			put_str(o, tr, e->peer);
+		}
 		break;
 	case ST_C_SEND:
 		if (e->bits & ST_B_DATA)

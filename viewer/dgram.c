@@ -86,7 +86,7 @@ static uint32_t conn_for(struct st_model *m, struct st_idmap *conns,
 	/* The sender is the client; a lone receive is the server. */
 	m->conns[c].proto = m->socks[d->sock].proto;
 	m->conns[c].dgram = true;
-	m->conns[c].t_start = e->t;
+	m->conns[c].t_start = d->recv ? e->t + e->dur : e->t;
 	if (d->recv) {
 		m->conns[c].sock[1] = d->sock;
 		m->conns[c].proc[1] = m->ev_proc[d->ev];
@@ -121,8 +121,9 @@ static void count(struct st_model *m, uint32_t c, const struct dg *d)
 		k->rcvd[dir] += n;
 	else
 		k->sent[dir] += n;
-	if (e->t < k->t_start)
-		k->t_start = e->t;
+	/* A receive counts from its return: it may have waited long. */
+	if ((d->recv ? e->t + e->dur : e->t) < k->t_start)
+		k->t_start = d->recv ? e->t + e->dur : e->t;
 	if (e->t + e->dur > k->t_end)
 		k->t_end = e->t + e->dur;
 	m->ev_conn[d->ev] = c;

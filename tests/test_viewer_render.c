@@ -1,0 +1,159 @@
+/*
+ * test_viewer_render.c: golden-file tests of the renderers.  Each log
+ * directory in tests/data/ is run through parse, model and a renderer, and
+ * the output must equal tests/data/<case>.<kind>.expected byte for byte.
+ * The goldens were made by tests/regen-golden.sh and checked by eye; the
+ * options of each row here are the ones that script passes.
+ *
+ * The logs are hand-made: a TCP echo (echo), fd numbers reused (fdreuse),
+ * one send read by several recvs and one recv of several sends (split), a
+ * process killed mid-write, leaving a cut line and NUL padding (killed),
+ * files whose names sort against time with threads and UDP (unordered),
+ * a forking AF_UNIX server with a dup'ed client fd (forkunix).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "render.h"
+#include "trace.h"
+
+enum kind { TIMELINE, CONNS, JSON, SVG };
+
+static const char *const cases[] = {
+	"echo", "fdreuse", "split", "killed", "unordered", "forkunix",
+};
+
+struct variant {
+	const char *dir;
+	const char *expected;	/* file name in tests/data */
+	enum kind kind;
+	bool ascii, color, threads;
+	int64_t pid, port, conn, from;
+};
+
+static char *read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	assert_non_null(buf = malloc((size_t)len + 1));
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	*n = (size_t)len;
+	return buf;
+}
+
+static void check(const struct variant *v)
+{
+	char path[4096], *out = NULL, *want;
+	size_t outlen = 0, wantlen, i;
+	struct st_trace tr;
+	struct st_model m;
+	struct st_render_opts o;
+	FILE *f;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	st_filter_init(&o.filter);
+	o.width = 100;
+	o.ascii = v->ascii;
+	o.color = v->color;
+	o.threads = v->threads;
+	o.json = v->kind == JSON;
+	if (v->pid)
+		o.filter.pid = v->pid;
+	if (v->port)
+		o.filter.port = v->port;
+	if (v->conn)
+		o.filter.conn = v->conn;
+	o.filter.from = v->from;
+	st_trace_init(&tr);
+	snprintf(path, sizeof(path), "%s/tests/data/%s", ST_SRC_DIR, v->dir);
+	assert_int_equal(st_trace_add_path(&tr, path), 0);
+	assert_int_equal(st_trace_sort(&tr), 0);
+	assert_int_equal(st_model_build(&m, &tr), 0);
+	assert_non_null(f = open_memstream(&out, &outlen));
+	switch (v->kind) {
+	case TIMELINE: r = st_render_timeline(f, &m, &o); break;
+	case SVG: r = st_render_svg(f, &m, &o); break;
+	default: r = st_render_conns(f, &m, &o); break;
+	}
+	assert_int_equal(r, 0);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tests/data/%s", ST_SRC_DIR, v->expected);
+	want = read_file(path, &wantlen);
+	if (outlen != wantlen || memcmp(out, want, outlen) != 0) {
+		for (i = 0; i < outlen && i < wantlen && out[i] == want[i]; i++)
+			;
+		fail_msg("%s: output differs from the golden file at byte %zu "
+			 "(got %zu bytes, want %zu)", v->expected, i, outlen, wantlen);
+	}
+	free(out);
+	free(want);
+	st_model_free(&m);
+	st_trace_free(&tr);
+}
+
+/* Every case in the four standard renderings. */
+static void test_cases(void **state)
+{
+	static const char *const suffix[] = { "timeline", "conns", "json", "svg" };
+	size_t c;
+	int k;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (k = TIMELINE; k <= SVG; k++) {
+			char name[128];
+			struct variant v;
+
+			memset(&v, 0, sizeof(v));
+			snprintf(name, sizeof(name), "%s.%s.expected", cases[c], suffix[k]);
+			v.dir = cases[c];
+			v.expected = name;
+			v.kind = (enum kind)k;
+			v.ascii = true;
+			check(&v);
+		}
+}
+
+/* Options: box drawing, colour, thread lanes, filters. */
+static void test_variants(void **state)
+{
+	static const struct variant variants[] = {
+		{ "echo", "echo.unicode.expected", TIMELINE, false, false, false, 0, 0, 0, 0 },
+		{ "echo", "echo.color.expected", TIMELINE, false, true, false, 0, 0, 0, 0 },
+		{ "unordered", "unordered.threads.expected", TIMELINE, true, false, true, 0, 0, 0, 0 },
+		{ "forkunix", "forkunix.pid.expected", TIMELINE, true, false, false, 802, 0, 0, 0 },
+		{ "fdreuse", "fdreuse.window.expected", TIMELINE, true, false, false, 0, 7000, 0, 90000 },
+		{ "fdreuse", "fdreuse.conn2.expected", CONNS, false, false, false, 0, 0, 2, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		check(&variants[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_variants),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
