@@ -242,8 +242,10 @@ static void put_arrow(struct svg *s, const struct st_link *lk, uint64_t skip)
 		put_num(s, x2);
 		st_out_char(&s->out, ',');
 		put_num(s, y2);
-		lx = (x1 + x2) / 2;
-		ly = (y1 + y2) / 2 - 6;
+		/* Three quarters of the way: arrows fanning out of one send
+		 * keep their labels apart. */
+		lx = x1 + (x2 - x1) * 3 / 4 + (from > to ? 4 : -4);
+		ly = y1 + (y2 - y1) * 3 / 4 - 5;
 	}
 	st_out_str(&s->out, "\" fill=\"none\" stroke=\"");
 	st_out_str(&s->out, st->color);
@@ -259,11 +261,13 @@ static void put_arrow(struct svg *s, const struct st_link *lk, uint64_t skip)
 	put_num(s, lx);
 	st_out_str(&s->out, "\" y=\"");
 	put_num(s, ly);
-	st_out_str(&s->out, from == to ? "\"" : "\" text-anchor=\"middle\"");
+	/* The label runs from near the target back toward the source, off
+	 * the target's box. */
+	st_out_str(&s->out, from == to || from > to ? "\"" : "\" text-anchor=\"end\"");
 	st_out_str(&s->out, " fill=\"");
 	st_out_str(&s->out, st->color);
 	st_out_str(&s->out, "\">");
-	put_text_xml(s, 40);
+	put_text_xml(s, 30);
 	st_out_str(&s->out, "</text></g>\n");
 }
 
