@@ -313,10 +313,12 @@ static bool is_dup(const struct st_model *m, const struct st_event *e)
 		return true;
 	if (e->call != ST_C_FCNTL)
 		return false;
+	/* The library logs fcntl only for F_DUPFD and F_DUPFD_CLOEXEC; a log
+	 * that names the command is checked. */
 	cmd = st_trace_str(m->tr, e->detail, &n);
 	if (e->detail)
 		return memmem(cmd, n, "DUPFD", 5) != NULL;
-	return e->fd2 >= 0;
+	return true;
 }
 
 /* Sets the record's process (made up when its file had no header). */
@@ -412,7 +414,13 @@ static int follow_fds(struct st_model *m, uint32_t p, uint32_t i)
 			close_fd(m, p, e->fd, i);
 		break;
 	case ST_C_CLOSE_RANGE:
-		if (!e->err && close_range(m, p, e->fd, e->fd2, i) < 0)
+		/* The library logs one record per socket closed (fd); a record
+		 * with fd2 names a whole range. */
+		if (e->err)
+			break;
+		if (e->fd2 < 0)
+			close_fd(m, p, e->fd, i);
+		else if (close_range(m, p, e->fd, e->fd2, i) < 0)
 			return -1;
 		break;
 	case ST_C_SHUTDOWN:
