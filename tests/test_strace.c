@@ -115,18 +115,19 @@ static bool first_arg_socket(const char *args, int *fd, char *proto, size_t pcap
 	return true;
 }
 
-/* The return value of a finished call: the number after the last ") = ". */
+/* The return value of a finished call: the number after the last " = "
+ * (strace pads a resumed call's ")" and "=" apart with spaces). */
 static bool return_value(const char *text, long *ret)
 {
 	const char *eq = NULL, *s = text;
 
-	while ((s = strstr(s, ") = ")) != NULL) {
+	while ((s = strstr(s, " = ")) != NULL) {
 		eq = s;
-		s += 4;
+		s += 3;
 	}
 	if (eq == NULL)
 		return false;
-	*ret = strtol(eq + 4, NULL, 10);
+	*ret = strtol(eq + 3, NULL, 10);
 	return true;
 }
 
