@@ -6,7 +6,8 @@
  * as we go, so a big log costs little resident memory; the mapping stays, so
  * a record's raw line can be read again later (st_trace_line).
  *
- * Also the merged time order (st_trace_sort).
+ * Files are parsed when the trace is sorted (parallel.c decides how);
+ * st_trace_sort() then adds the merged time order.
  */
 #include "trace.h"
 #include "sort.h"
@@ -86,13 +87,14 @@ static void release_pages(const struct st_file *f, size_t from, size_t to)
 		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
 }
 
-/* Cuts file f into lines and parses them. */
-static void parse_file(struct st_trace *tr, uint16_t fi)
+/* Cuts [from, to) of file fi into lines and parses them; lineno is the
+ * number of the line at from.  from is the start of a line. */
+void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
+			  size_t to, uint64_t lineno)
 {
 	const struct st_file *f = &tr->files[fi];
-	const char *base = f->map, *p = base, *end = base + f->size;
-	size_t released = 0;
-	uint64_t lineno = 1;
+	const char *base = f->map, *p = base + from, *end = base + to;
+	size_t released = from;
 
 	tr->cur_hdr = UINT32_MAX;
 	while (p < end) {
@@ -119,7 +121,7 @@ static void parse_file(struct st_trace *tr, uint16_t fi)
 			released = (size_t)(le - base);
 		}
 	}
-	release_pages(f, 0, f->size);
+	release_pages(f, from, to);
 }
 
 static int add_file_entry(struct st_trace *tr, char *path, const char *map,
@@ -145,7 +147,7 @@ static int add_file_entry(struct st_trace *tr, char *path, const char *map,
 	f->map = map;
 	f->size = size;
 	f->mapped = mapped;
-	parse_file(tr, (uint16_t)tr->nfiles++);
+	tr->nfiles++;
 	return 0;
 fail:
 	if (mapped)
@@ -301,6 +303,8 @@ int st_trace_sort(struct st_trace *tr)
 	uint64_t *keys;
 	uint32_t i;
 
+	if (st_trace_parse_pending(tr) < 0)
+		return -1;
 	free(tr->order);
 	tr->order = malloc((tr->nev ? tr->nev : 1) * sizeof(*tr->order));
 	keys = malloc((tr->nev ? tr->nev : 1) * sizeof(*keys));

@@ -159,10 +159,12 @@ int main(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (st_trace_add_path(&tr, argv[i]) < 0)
 			errx(1, "%s", tr.error);
+	if (st_trace_sort(&tr) < 0)
+		errx(1, "out of memory");
 	if (tr.newest_version > ST_FORMAT_VERSION)
 		warnx("log format version %d is newer than %d: reading what I can",
 		      tr.newest_version, ST_FORMAT_VERSION);
-	if (st_trace_sort(&tr) < 0 || st_model_build(&m, &tr) < 0)
+	if (st_model_build(&m, &tr) < 0)
 		errx(1, "out of memory");
 	switch (mode) {
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;

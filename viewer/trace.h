@@ -113,6 +113,7 @@ struct st_trace {
 	uint64_t skip_line;
 	int newest_version;	/* the highest format version seen */
 	uint32_t cur_hdr;	/* while parsing: the current file's header */
+	uint32_t nparsed;	/* files parsed so far */
 	struct st_memo memo[3];	/* call, proto, flag bits */
 	uint32_t last_str[48];	/* per key: the last string interned */
 	char error[512];	/* why st_trace_add_path failed */
@@ -120,14 +121,21 @@ struct st_trace {
 
 void st_trace_init(struct st_trace *tr);
 void st_trace_free(struct st_trace *tr);
-/* Reads a log file, or every *.jsonl in a directory.  Returns 0, or -1 with
- * tr->error set. */
+/* Adds a log file, or every *.jsonl in a directory (mapped now, parsed by
+ * st_trace_sort).  Returns 0, or -1 with tr->error set. */
 int st_trace_add_path(struct st_trace *tr, const char *path);
 /* Reads a log from memory (copied), named name in messages. */
 int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 			size_t n);
-/* Builds tr->order and tr->t0; call after the last add. */
+/* Parses what was added, then builds tr->order and tr->t0; call after the
+ * last add. */
 int st_trace_sort(struct st_trace *tr);
+/* Parses the files added since the last call (parallel.c): on two
+ * threads when there is much to read. */
+int st_trace_parse_pending(struct st_trace *tr);
+/* Parses bytes [from, to) of file fi, from the start of line lineno. */
+void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
+			  size_t to, uint64_t lineno);
 /* The raw line of record i (not NUL-terminated). */
 const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
 /* Shorthands for interned strings. */
