@@ -13,8 +13,8 @@
 #
 # Environment: BENCH_RUNS (5), BENCH_SOCKPAIR_N (600000 iterations),
 # BENCH_PINGPONG_N (80000 round trips, both processes on one CPU),
-# BENCH_PINGPONG2_N (10000 round trips, one CPU each), BENCH_STRACE_DIV (20: strace runs do
-# N/20 iterations, compared per iteration), BENCH_WRK_SECS (5),
+# BENCH_PINGPONG2_N (10000 round trips, one CPU each), BENCH_STRACE_DIV (50: strace runs do
+# N/50 iterations, compared per iteration), BENCH_WRK_SECS (5),
 # BENCH_LOG_RECORDS (1000000).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -25,11 +25,20 @@ RUNS=${BENCH_RUNS:-5}
 SP_N=${BENCH_SOCKPAIR_N:-600000}
 PP_N=${BENCH_PINGPONG_N:-80000}
 PP2_N=${BENCH_PINGPONG2_N:-10000}
-STRACE_DIV=${BENCH_STRACE_DIV:-20}
+STRACE_DIV=${BENCH_STRACE_DIV:-50}
 WRK_SECS=${BENCH_WRK_SECS:-5}
 LOG_RECORDS=${BENCH_LOG_RECORDS:-1000000}
 STRACE=(strace -f -e trace=network -yy -o /dev/null)
 RESULTS=bench/results.md
+
+for v in RUNS:BENCH_RUNS SP_N:BENCH_SOCKPAIR_N PP_N:BENCH_PINGPONG_N PP2_N:BENCH_PINGPONG2_N \
+	 STRACE_DIV:BENCH_STRACE_DIV WRK_SECS:BENCH_WRK_SECS LOG_RECORDS:BENCH_LOG_RECORDS; do
+	name=${v%%:*}
+	case ${!name} in
+	'' | *[!0-9]* | 0)
+		echo "bench: ${v#*:} must be a positive integer, not '${!name}'" >&2; exit 1 ;;
+	esac
+done
 
 failed=0
 rows=()	# markdown table rows
