@@ -21,7 +21,7 @@
 #define R64(c) R32(c), R32(c)
 static const unsigned char str_classes[256] = {
 	R32(2),				/* 0x00-0x1f */
-	0, 0, 1, R4(0), R8(0), R16(0),	/* 0x20-0x3f: '"' is 0x22 */
+	0, 0, 1, 0, R4(0), R8(0), R16(0),	/* 0x20-0x3f: '"' is 0x22 */
 	R16(0), R8(0), R4(0), 1, 0, 0, 0,	/* 0x40-0x5f: '\\' is 0x5c */
 	R32(0),				/* 0x60-0x7f */
 	R64(3), R64(3),			/* 0x80-0xff */
@@ -124,17 +124,27 @@ static const char *scan_digits(const char *p, const char *end)
 static const char *scan_number(const char *p, const char *end,
 			       struct st_json_value *v)
 {
-	const char *s = p;
+	const char *s = p, *digits;
 	unsigned flags = ST_JSON_INTEGER;
+	int64_t val = 0;
 
 	if (*p == '-')
 		p++;
 	if (p >= end)
 		return NULL;
-	if (*p == '0')
+	digits = p;
+	if (*p == '0') {
 		p++;
-	else if (!(p = scan_digits(p, end)))
-		return NULL;
+	} else {
+		/* The value on the way, for the common small integers. */
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (p - digits < 18)
+				val = val * 10 + (*p - '0');
+			p++;
+		}
+		if (p == digits)
+			return NULL;
+	}
 	if (p < end && *p == '.') {
 		flags = 0;
 		if (!(p = scan_digits(p + 1, end)))
@@ -147,6 +157,10 @@ static const char *scan_number(const char *p, const char *end,
 			p++;
 		if (!(p = scan_digits(p, end)))
 			return NULL;
+	}
+	if (flags && p - digits <= 18) {
+		flags |= ST_JSON_SMALL;
+		v->ival = *s == '-' ? -val : val;
 	}
 	v->type = ST_JSON_NUMBER;
 	v->flags = flags;
@@ -373,6 +387,10 @@ int st_json_get_int(const struct st_json_value *v, int64_t *out)
 
 	if (v->type != ST_JSON_NUMBER || !(v->flags & ST_JSON_INTEGER))
 		return -1;
+	if (v->flags & ST_JSON_SMALL) {
+		*out = v->ival;
+		return 0;
+	}
 	if (p < end && *p == '-') {
 		neg = true;
 		p++;

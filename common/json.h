@@ -36,6 +36,7 @@ enum st_json_type {
 #define ST_JSON_ESCAPED 1u	/* holds at least one backslash escape */
 #define ST_JSON_WIDE    2u	/* holds a code point above U+00FF or a raw byte >= 0x80 */
 #define ST_JSON_INTEGER 4u	/* number: no fraction, no exponent */
+#define ST_JSON_SMALL   8u	/* integer of at most 18 digits: ival holds it */
 
 /* One value: for a string, p/n are its contents between the quotes, escapes
  * intact; for anything else, its whole text. */
@@ -44,6 +45,7 @@ struct st_json_value {
 	unsigned flags;
 	const char *p;
 	size_t n;
+	int64_t ival;		/* with ST_JSON_SMALL */
 };
 
 /* A cursor over the members of one object or the items of one array. */
