@@ -23,18 +23,29 @@ void st_layout_free(struct st_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* The id of record i's thread: its (process, tid) pair interned. */
+static uint32_t thread_key(struct st_strtab *threads, const struct st_model *m,
+			   uint32_t i)
+{
+	uint32_t pair[2] = { m->ev_proc[i], (uint32_t)m->tr->ev[i].tid };
+
+	return st_strtab_intern(threads, pair, sizeof(pair));
+}
+
 /* Lanes in order of first appearance: processes by their first time, then
  * (in thread mode) threads by their first record. */
 static int assign_lanes(struct st_layout *l, const struct st_model *m,
 			const struct st_render_opts *o)
 {
 	const struct st_trace *tr = m->tr;
-	struct st_idmap seen = { 0 };	/* thread mode: tid -> lane */
+	struct st_idmap seen = { 0 };	/* thread mode: thread id -> lane */
+	struct st_strtab threads;	/* (process, tid) pairs, interned */
 	uint32_t *proc_lane = NULL, k, i, p, lane, cap = 0;
 	uint64_t *keys = NULL;
 	uint32_t *idx = NULL;
 	int r = -1;
 
+	st_strtab_init(&threads);
 	proc_lane = malloc((m->nprocs + 1) * sizeof(*proc_lane));
 	keys = malloc((m->nprocs + 1) * sizeof(*keys));
 	idx = malloc((m->nprocs + 1) * sizeof(*idx));
@@ -98,11 +109,9 @@ static int assign_lanes(struct st_layout *l, const struct st_model *m,
 			i = tr->order[k];
 			if (!st_filter_event(m, &o->filter, i))
 				continue;
-			if (st_idmap_get(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
-					 (m->ev_proc[i] >> 10) * 0x9e3779b9u, &lane))
+			if (st_idmap_get(&seen, thread_key(&threads, m, i), &lane))
 				continue;
-			if (st_idmap_put(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
-					 (m->ev_proc[i] >> 10) * 0x9e3779b9u, n) < 0) {
+			if (st_idmap_put(&seen, thread_key(&threads, m, i), n) < 0) {
 				free(tk);
 				free(ti);
 				goto out;
@@ -127,8 +136,7 @@ static int assign_lanes(struct st_layout *l, const struct st_model *m,
 			i = ti[k];
 			l->lane_proc[k] = m->ev_proc[i];
 			l->lane_tid[k] = tr->ev[i].tid;
-			st_idmap_put(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
-				     (m->ev_proc[i] >> 10) * 0x9e3779b9u, k);
+			st_idmap_put(&seen, thread_key(&threads, m, i), k);
 		}
 		l->nlanes = n;
 		free(tk);
@@ -136,14 +144,14 @@ static int assign_lanes(struct st_layout *l, const struct st_model *m,
 		for (k = 0; k < tr->nev; k++) {
 			i = tr->order[k];
 			if (st_filter_event(m, &o->filter, i) &&
-			    st_idmap_get(&seen, (uint32_t)tr->ev[i].tid ^ (m->ev_proc[i] << 22) ^
-					 (m->ev_proc[i] >> 10) * 0x9e3779b9u, &lane))
+			    st_idmap_get(&seen, thread_key(&threads, m, i), &lane))
 				l->ev_lane[i] = lane;
 		}
 	}
 	r = 0;
 out:
 	st_idmap_free(&seen);
+	st_strtab_free(&threads);
 	free(proc_lane);
 	free(keys);
 	free(idx);

@@ -9,6 +9,7 @@
  */
 #include "render.h"
 
+#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,8 +362,16 @@ int st_render_timeline(FILE *fp, const struct st_model *m,
 	}
 	usable = o->width - t.tcol - 1;
 	t.lw = l.nlanes ? usable / (int)l.nlanes : usable;
-	if (t.lw < 8)
-		t.lw = 8;
+	if (t.lw < 12) {
+		/* Too many lanes: the ones past the edge are left out. */
+		t.lw = 12;
+		warnx("%u lanes do not fit in %d columns: showing %d (see --pid, --width)",
+		      l.nlanes, o->width, usable / t.lw);
+		l.nlanes = (uint32_t)(usable / t.lw);
+		for (i = 0; i < (int)m->tr->nev; i++)
+			if (l.ev_lane[i] != ST_NONE && l.ev_lane[i] >= l.nlanes)
+				l.ev_lane[i] = ST_NONE;
+	}
 	if (st_out_init(&t.out, fp) < 0 ||
 	    !(t.blocking = calloc((size_t)l.nlanes + 1, sizeof(*t.blocking))) ||
 	    !(t.cells = calloc((size_t)o->width + 1, sizeof(*t.cells))))
@@ -375,6 +384,8 @@ int st_render_timeline(FILE *fp, const struct st_model *m,
 		uint32_t n, j;
 		uint64_t skip = 0;
 
+		if (l.ev_lane[row->ev] == ST_NONE)
+			continue;	/* a lane left out */
 		if (prev >= 0 && row->t - prev >= ST_GAP_NS)
 			put_gap_row(&t, row->t - prev);
 		prev = row->t;
