@@ -242,14 +242,17 @@ size_t st_fd_frag(int fd, char *dst, bool with_peer)
 		return 0;
 	for (tries = 0; tries < 64; tries++) {
 		unsigned s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
-		size_t n;
+		size_t n, k;
 
 		if (s1 & 1)
 			continue;
 		n = with_peer ? e->frag_len : e->frag_nopeer;
 		if (n > ST_FRAG_MAX)
 			n = 0;
-		memcpy(dst, e->frag, n);
+		/* Fixed 32-byte blocks: a fragment is some 50 bytes, for which a
+		 * variable-length copy (rep movs) costs more than the copy. */
+		for (k = 0; k < n; k += 32)
+			memcpy(dst + k, e->frag + k, 32);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
 			return n;
