@@ -360,7 +360,8 @@ static void test_eof_and_reset(void **state)
 	destroy(&w);
 }
 
-/* Refused and failed connects are attempts; EINPROGRESS then a refusal too. */
+/* Refused and failed connects are attempts; EINPROGRESS then a refusal
+ * (by a second connect or by getsockopt SO_ERROR) too. */
 static void test_refused(void **state)
 {
 	const char *client[] = { HDR(101),
@@ -371,6 +372,9 @@ static void test_refused(void **state)
 		REC(101, 4200, "connect", "\"fd\":4,\"ret\":-1,\"errno\":\"ECONNREFUSED\",\"proto\":\"tcp\",\"addr\":\"127.0.0.1:9\""),
 		REC(101, 5000, "socket", "\"ret\":5,\"proto\":\"tcp\""),
 		REC(101, 5100, "connect", "\"fd\":5,\"ret\":-1,\"errno\":\"ETIMEDOUT\",\"proto\":\"tcp\",\"addr\":\"127.0.0.1:10\""),
+		REC(101, 6000, "socket", "\"ret\":6,\"proto\":\"tcp\""),
+		REC(101, 6100, "connect", "\"fd\":6,\"ret\":-1,\"errno\":\"EINPROGRESS\",\"proto\":\"tcp\",\"local\":\"127.0.0.1:6001\",\"addr\":\"127.0.0.1:11\""),
+		REC(101, 6200, "getsockopt", "\"fd\":6,\"ret\":0,\"level\":\"SOL_SOCKET\",\"opt\":\"SO_ERROR\",\"val\":111,\"so_error\":\"ECONNREFUSED\""),
 		NULL };
 	const char *const *logs[] = { client, NULL };
 	struct world w;
@@ -378,7 +382,7 @@ static void test_refused(void **state)
 
 	(void)state;
 	build(&w, logs);
-	assert_int_equal(w.m.nconns, 3);
+	assert_int_equal(w.m.nconns, 4);
 	c = conn_of(&w, find(&w, 101, "connect", 0));
 	assert_int_equal(c->end, ST_END_REFUSED);
 	assert_int_equal(c->proc[1], ST_NONE);
@@ -387,6 +391,9 @@ static void test_refused(void **state)
 	c = conn_of(&w, find(&w, 101, "connect", 3));
 	assert_int_equal(c->end, ST_END_FAILED);
 	assert_string_equal(str(&w, c->err), "ETIMEDOUT");
+	/* A non-blocking connect refused, as getsockopt(SO_ERROR) says. */
+	c = conn_of(&w, find(&w, 101, "connect", 4));
+	assert_int_equal(c->end, ST_END_REFUSED);
 	destroy(&w);
 }
 

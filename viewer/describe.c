@@ -95,6 +95,9 @@ static void put_call(struct st_out *o, const struct st_model *m,
 	case ST_C_RESOLVE:
 		put_str(o, tr, e->detail);
 		break;
+	case ST_C_POLL:
+		put_str(o, tr, e->detail);
+		break;
 	default:
 		if (e->fd >= 0)
 			st_out_int(o, e->fd);
@@ -113,7 +116,7 @@ static void put_call(struct st_out *o, const struct st_model *m,
 			st_out_str(o, ", ");
 			put_shut(o, e->bits);
 			break;
-		case ST_C_SETSOCKOPT: case ST_C_FCNTL:
+		case ST_C_SETSOCKOPT: case ST_C_FCNTL: case ST_C_GETSOCKOPT:
 			if (e->detail) {
 				st_out_str(o, ", ");
 				put_str(o, tr, e->detail);

@@ -99,9 +99,14 @@ static void set_side(struct st_model *m, uint32_t c, int side, uint32_t sock,
 static void mark_failed(struct st_model *m, uint32_t c, uint32_t ev)
 {
 	const struct st_event *e = &m->tr->ev[ev];
+	/* A failed connect, or getsockopt(SO_ERROR) after a non-blocking one. */
+	uint32_t err = e->err ? e->err : e->detail;
+	size_t n;
+	const char *name = st_trace_str(m->tr, err, &n);
 
-	m->conns[c].end = err_is(m->tr, e, "ECONNREFUSED") ? ST_END_REFUSED : ST_END_FAILED;
-	m->conns[c].err = e->err;
+	m->conns[c].end = n == 12 && memcmp(name, "ECONNREFUSED", 12) == 0 ?
+			  ST_END_REFUSED : ST_END_FAILED;
+	m->conns[c].err = err;
 	if (e->t + e->dur > m->conns[c].t_end)
 		m->conns[c].t_end = e->t + e->dur;
 	m->ev_conn[ev] = c;
@@ -169,6 +174,12 @@ static int collect(struct st_model *m, struct cand **out, uint32_t *nout)
 		e = &tr->ev[i];
 		if ((s = m->ev_sock[i]) == ST_NONE)
 			continue;
+		if (e->call == ST_C_GETSOCKOPT && e->detail && !e->err) {
+			/* SO_ERROR names how a pending connect ended. */
+			if (st_idmap_get(&pending, s, &at) && cs[at].fail == ST_NONE)
+				cs[at].fail = i;
+			continue;
+		}
 		if (e->call != ST_C_CONNECT && e->call != ST_C_ACCEPT)
 			continue;
 		if (!st_proto_is_stream(m->socks[s].proto) || m->socks[s].role == ST_R_PAIR)

@@ -27,7 +27,7 @@ enum key {
 	K_LOCAL, K_PEER, K_ADDR, K_BYTES, K_DATA, K_FLAGS, K_FD2, K_HOW,
 	K_BACKLOG, K_LEVEL, K_OPT, K_VAL, K_NODE, K_SERVICE, K_ADDRS, K_PATH,
 	K_ARGV, K_CHILD, K_FAMILY, K_CMD, K_SOCKTRACE, K_TYPE, K_PPID, K_EXE,
-	K_EXECD, K_FORK_OF, K_NKEYS
+	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NKEYS
 };
 
 
@@ -57,6 +57,7 @@ static const struct {
 	{ "fcntl", ST_C_FCNTL }, { "fcntl64", ST_C_FCNTL },
 	{ "setsockopt", ST_C_SETSOCKOPT },
 	{ "getsockname", ST_C_GETNAME }, { "getpeername", ST_C_GETNAME },
+	{ "getsockopt", ST_C_GETSOCKOPT },
 	{ "getaddrinfo", ST_C_RESOLVE }, { "gethostbyname", ST_C_RESOLVE },
 	{ "gethostbyname2", ST_C_RESOLVE },
 	{ "execve", ST_C_EXEC }, { "execv", ST_C_EXEC }, { "execvp", ST_C_EXEC },
@@ -111,6 +112,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_CMD;
 		if (memcmp(p, "exe", 3) == 0)
 			return K_EXE;
+		if (memcmp(p, "fds", 3) == 0)
+			return K_FDS;
 		break;
 	case 4:
 		if (memcmp(p, "call", 4) == 0)
@@ -163,6 +166,10 @@ static enum key find_key(const struct st_json_value *k)
 			return K_SERVICE;
 		if (memcmp(p, "fork_of", 7) == 0)
 			return K_FORK_OF;
+		break;
+	case 8:
+		if (memcmp(p, "so_error", 8) == 0)
+			return K_SO_ERROR;
 		break;
 	case 9:
 		if (memcmp(p, "socktrace", 9) == 0)
@@ -368,6 +375,15 @@ static int make_detail(struct st_trace *tr, const struct fields *f,
 		break;
 	case ST_C_FCNTL:
 		if (detail_str(&d, f, K_CMD) < 0)
+			return -1;
+		break;
+	case ST_C_GETSOCKOPT:
+		/* SO_ERROR: how a non-blocking connect ended. */
+		if (detail_str(&d, f, K_SO_ERROR) < 0)
+			return -1;
+		break;
+	case ST_C_POLL:
+		if (has(f, K_FDS) && detail_list(&d, f, K_FDS) < 0)
 			return -1;
 		break;
 	case ST_C_EXEC:

@@ -28,6 +28,7 @@ enum st_call {
 	ST_C_ACCEPT, ST_C_CONNECT, ST_C_SEND, ST_C_RECV, ST_C_SHUTDOWN,
 	ST_C_CLOSE, ST_C_CLOSE_RANGE, ST_C_DUP, ST_C_FCNTL, ST_C_SETSOCKOPT,
 	ST_C_GETNAME, ST_C_RESOLVE, ST_C_EXEC, ST_C_FORK, ST_C_POLL,
+	ST_C_GETSOCKOPT,
 };
 
 enum st_proto {
@@ -56,7 +57,8 @@ struct st_event {
 	uint32_t err;		/* errno name, 0 when the call succeeded */
 	uint32_t flags;		/* flags text as logged */
 	uint32_t detail;	/* call-specific text: execve path, resolver
-				 * query and answer, socket family, option */
+				 * query and answer, socket family, option,
+				 * getsockopt's so_error, poll's fds */
 	uint32_t snip;		/* offset of the payload's first bytes in snips */
 	uint32_t hdr;		/* index of the file's header, UINT32_MAX: none */
 	int32_t pid, tid;
