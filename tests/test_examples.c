@@ -136,7 +136,7 @@ static bool is_extra(const struct h_rec *r)
 {
 	static const char *const quiet[] = {
 		"socket", "bind", "setsockopt", "getsockopt", "getsockname", "getpeername", "getaddrinfo",
-		"gethostbyname", "gethostbyname2", "fcntl", "fcntl64", "fork", "shutdown",
+		"gethostbyname", "gethostbyname2", "fcntl", "fcntl64", "fork", "shutdown", "poll", "ppoll",
 		NULL,
 	};
 
