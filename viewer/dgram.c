@@ -155,6 +155,9 @@ static int collect(struct st_model *m, struct dg **out, uint64_t **kout,
 			continue;
 		if (e->call != ST_C_SEND && e->call != ST_C_RECV)
 			continue;
+		/* A peek leaves the datagram queued for the receive that takes it. */
+		if (e->call == ST_C_RECV && (e->bits & ST_B_PEEK))
+			continue;
 		d.ev = i;
 		d.sock = s;
 		d.recv = e->call == ST_C_RECV;
