@@ -3,8 +3,8 @@
  * written here line by line: pairing connect with accept across processes
  * (IPv4, IPv6, IPv4-mapped, AF_UNIX), fd reuse, dup, fork inheritance,
  * byte-offset links (a 100-byte send read by two 50-byte recvs), MSG_PEEK,
- * UDP datagrams, EOF, reset, refused connects, socketpairs, and a client
- * whose server was not traced.
+ * UDP datagrams (and peeks at them), EOF, reset, refused connects,
+ * socketpairs, and a client whose server was not traced.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -437,6 +437,54 @@ static void test_udp(void **state)
 	destroy(&w);
 }
 
+/* A receive with MSG_PEEK leaves the datagram queued (socat peeks with
+ * recvmsg(MSG_PEEK|MSG_TRUNC) to size its buffer): two peeks then the
+ * receive that takes it make one datagram, not phantom connections. */
+static void test_udp_peek(void **state)
+{
+	const char *server[] = { HDR(100),
+		REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"udp\""),
+		REC(100, 2100, "bind", "\"fd\":3,\"ret\":0,\"proto\":\"udp\",\"local\":\"127.0.0.1:9000\",\"addr\":\"127.0.0.1:9000\""),
+		REC(100, 5000, "recvmsg", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"127.0.0.1:9000\",\"peer\":\"127.0.0.1:40000\",\"bytes\":4,\"data\":\"ping\",\"flags\":\"MSG_PEEK|MSG_TRUNC\""),
+		REC(100, 5100, "recvmsg", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"127.0.0.1:9000\",\"peer\":\"127.0.0.1:40000\",\"bytes\":4,\"data\":\"ping\",\"flags\":\"MSG_PEEK\""),
+		REC(100, 5200, "recvmsg", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"127.0.0.1:9000\",\"peer\":\"127.0.0.1:40000\",\"bytes\":4,\"data\":\"ping\""),
+		REC(100, 6000, "sendmsg", "\"fd\":3,\"ret\":5,\"proto\":\"udp\",\"local\":\"127.0.0.1:9000\",\"peer\":\"127.0.0.1:40000\",\"bytes\":5,\"data\":\"PONG!\""),
+		NULL };
+	const char *client[] = { HDR(101),
+		REC(101, 3000, "socket", "\"ret\":3,\"proto\":\"udp\""),
+		REC(101, 4000, "sendto", "\"fd\":3,\"ret\":4,\"proto\":\"udp\",\"local\":\"0.0.0.0:40000\",\"peer\":\"127.0.0.1:9000\",\"addr\":\"127.0.0.1:9000\",\"bytes\":4,\"data\":\"ping\""),
+		REC(101, 6500, "recvfrom", "\"fd\":3,\"ret\":5,\"proto\":\"udp\",\"local\":\"0.0.0.0:40000\",\"peer\":\"127.0.0.1:9000\",\"bytes\":5,\"data\":\"PONG!\""),
+		NULL };
+	const char *const *logs[] = { server, client, NULL };
+	struct world w;
+	const struct st_link *l = NULL;
+	const struct st_conn *c;
+	uint32_t i;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.nconns, 1);
+	for (i = 0; i < w.m.nconns; i++) {
+		assert_int_not_equal(w.m.conns[i].proc[0], ST_NONE);
+		assert_int_not_equal(w.m.conns[i].sock[0], ST_NONE);
+	}
+	c = &w.m.conns[0];
+	assert_int_equal(w.m.procs[c->proc[0]].pid, 101);
+	assert_int_equal(w.m.procs[c->proc[1]].pid, 100);
+	assert_int_equal(c->sent[0], 4);
+	assert_int_equal(c->rcvd[0], 4);
+	assert_int_equal(c->sent[1], 5);
+	assert_int_equal(c->rcvd[1], 5);
+	/* The peeks end no datagram; the receive that took it does. */
+	assert_int_equal(links_to(&w, find(&w, 100, "recvmsg", 0), ST_L_DGRAM, NULL), 0);
+	assert_int_equal(links_to(&w, find(&w, 100, "recvmsg", 1), ST_L_DGRAM, NULL), 0);
+	assert_int_equal(links_to(&w, find(&w, 100, "recvmsg", 2), ST_L_DGRAM, &l), 1);
+	assert_int_equal(l->from, find(&w, 101, "sendto", 0));
+	assert_int_equal(links_to(&w, find(&w, 101, "recvfrom", 0), ST_L_DGRAM, &l), 1);
+	assert_int_equal(l->from, find(&w, 100, "sendmsg", 0));
+	destroy(&w);
+}
+
 /* socketpair: both ends are a connection, with data between them. */
 static void test_socketpair(void **state)
 {
@@ -498,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_eof_and_reset),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_udp_peek),
 		cmocka_unit_test(test_socketpair),
 		cmocka_unit_test(test_exec),
 	};
