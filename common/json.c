@@ -1,7 +1,8 @@
 /*
  * json.c: the member-by-member JSON reader of json.h.
  *
- * Scanning is a loop over bytes with a class table; nested arrays and
+ * Scanning is a loop over bytes with a class table (plain runs of a string
+ * are skipped eight bytes at a time); nested arrays and
  * objects are skipped by an explicit stack of at most ST_JSON_MAX_DEPTH
  * brackets, never by recursion.  Every pointer is checked against the end of
  * the input before it is read, so no input can make the reader look past
@@ -32,6 +33,22 @@ static unsigned char str_class(unsigned char c)
 	return str_classes[c];
 }
 
+/* SWAR (little endian only): a mask with the high bit set in each byte of
+ * w that is a quote, a backslash, a control byte or >= 0x80.  A bit can be
+ * set falsely only above a truly special byte (a borrow runs upwards), so
+ * the lowest set bit is exact. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static uint64_t special_bytes(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return ((w - ONES * 0x20) & ~w & HIGHS) | ((q - ONES) & ~q & HIGHS) |
+	       ((b - ONES) & ~b & HIGHS) | (w & HIGHS);
+}
+#endif
+
 static const char *skip_ws(const char *p, const char *end)
 {
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
@@ -59,6 +76,19 @@ static const char *scan_string(const char *p, const char *end,
 	unsigned flags = 0;
 
 	for (;;) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* Eight bytes at a time while none of them needs a look. */
+		while (end - p >= 8) {
+			uint64_t w, m;
+
+			memcpy(&w, p, 8);
+			if ((m = special_bytes(w)) != 0) {
+				p += __builtin_ctzll(m) / 8;
+				break;
+			}
+			p += 8;
+		}
+#endif
 		while (p < end && str_class((unsigned char)*p) == 0)
 			p++;
 		if (p >= end)
@@ -126,7 +156,7 @@ static const char *scan_number(const char *p, const char *end,
 {
 	const char *s = p, *digits;
 	unsigned flags = ST_JSON_INTEGER;
-	int64_t val = 0;
+	uint64_t val = 0;
 
 	if (*p == '-')
 		p++;
@@ -136,10 +166,11 @@ static const char *scan_number(const char *p, const char *end,
 	if (*p == '0') {
 		p++;
 	} else {
-		/* The value on the way, for the common small integers. */
-		while (p < end && *p >= '0' && *p <= '9') {
-			if (p - digits < 18)
-				val = val * 10 + (*p - '0');
+		/* The value on the way, for the common integers (a time in ns
+		 * has 19 digits); it is used only when it cannot have
+		 * wrapped. */
+		while (p < end && (unsigned)(*p - '0') <= 9) {
+			val = val * 10 + (unsigned)(*p - '0');
 			p++;
 		}
 		if (p == digits)
@@ -158,9 +189,11 @@ static const char *scan_number(const char *p, const char *end,
 		if (!(p = scan_digits(p, end)))
 			return NULL;
 	}
-	if (flags && p - digits <= 18) {
+	/* 19 digits fit in 64 bits unsigned; then the int64_t range. */
+	if (flags && p - digits <= 19 &&
+	    val <= (*s == '-' ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
 		flags |= ST_JSON_SMALL;
-		v->ival = *s == '-' ? -val : val;
+		v->ival = *s == '-' ? (int64_t)(0 - val) : (int64_t)val;
 	}
 	v->type = ST_JSON_NUMBER;
 	v->flags = flags;

@@ -36,7 +36,7 @@ enum st_json_type {
 #define ST_JSON_ESCAPED 1u	/* holds at least one backslash escape */
 #define ST_JSON_WIDE    2u	/* holds a code point above U+00FF or a raw byte >= 0x80 */
 #define ST_JSON_INTEGER 4u	/* number: no fraction, no exponent */
-#define ST_JSON_SMALL   8u	/* integer of at most 18 digits: ival holds it */
+#define ST_JSON_SMALL   8u	/* integer of at most 19 digits in int64_t range: ival holds it */
 
 /* One value: for a string, p/n are its contents between the quotes, escapes
  * intact; for anything else, its whole text. */

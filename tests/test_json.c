@@ -94,6 +94,11 @@ static const struct {
 	int64_t value;
 } int_cases[] = {
 	{ "0", 1, 0 }, { "-0", 1, 0 }, { "42", 1, 42 }, { "-42", 1, -42 },
+	{ "1763700000000009000", 1, 1763700000000009000LL },
+	{ "-1763700000000009000", 1, -1763700000000009000LL },
+	{ "9999999999999999999", 0, 0 },
+	{ "10000000000000000000", 0, 0 },
+	{ "18446744073709551616", 0, 0 },
 	{ "9223372036854775807", 1, INT64_MAX },
 	{ "-9223372036854775808", 1, INT64_MIN },
 	{ "9223372036854775808", 0, 0 },
@@ -155,6 +160,62 @@ static void test_strings(void **state)
 		if (n > 0)
 			assert_memory_equal(buf, string_cases[i].bytes, (size_t)n);
 	}
+}
+
+/* A special byte at every position of a string, so that the scanner's
+ * eight-bytes-at-a-time path and its byte loop both meet it: an escape, a
+ * raw control byte (invalid), a byte >= 0x80 (wide) and the closing quote. */
+static void test_string_positions(void **state)
+{
+	static const struct {
+		const char *special;
+		int ok;
+		unsigned flags;
+		long extra;	/* decoded length beyond the plain bytes */
+	} kinds[] = {
+		{ "\\n", 1, ST_JSON_ESCAPED, 1 },
+		{ "\\\\", 1, ST_JSON_ESCAPED, 1 },
+		{ "\\\"", 1, ST_JSON_ESCAPED, 1 },
+		{ "\x01", 0, 0, 0 },
+		{ "\x1f", 0, 0, 0 },
+		{ "\x7f", 1, 0, 1 },
+		{ "\xc3\xa9", 1, ST_JSON_WIDE, -1 },
+		{ "", 1, 0, 0 },
+	};
+	size_t k;
+	int before, after;
+
+	(void)state;
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (before = 0; before < 20; before++)
+			for (after = 0; after < 12; after++) {
+				char text[64];
+				struct st_json_value v;
+				unsigned char buf[64];
+				int n = 0, r;
+
+				text[n++] = '"';
+				memset(text + n, 'a', (size_t)before);
+				n += before;
+				memcpy(text + n, kinds[k].special, strlen(kinds[k].special));
+				n += (int)strlen(kinds[k].special);
+				memset(text + n, 'b', (size_t)after);
+				n += after;
+				text[n++] = '"';
+				r = st_json_parse_value(text, (size_t)n, &v);
+				if ((r == 0) != kinds[k].ok)
+					fail_msg("kind %zu at %d: r=%d", k, before, r);
+				if (r < 0)
+					continue;
+				assert_int_equal(v.flags, kinds[k].flags);
+				assert_int_equal(v.n, (size_t)(n - 2));
+				if (kinds[k].extra < 0) {
+					assert_int_equal(st_json_decode_prefix(&v, buf, sizeof(buf)), -1);
+					continue;
+				}
+				assert_int_equal(st_json_decode_prefix(&v, buf, sizeof(buf)),
+						 before + after + kinds[k].extra);
+			}
 }
 
 static void test_prefix_cut(void **state)
@@ -254,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_ints),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_string_positions),
 		cmocka_unit_test(test_prefix_cut),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_hostile),

@@ -146,17 +146,33 @@ void st_out_duration(struct st_out *o, int64_t ns)
 	}
 }
 
+/* Bytes that stand for themselves in st_out_bytes. */
+static bool plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
 {
 	const unsigned char *p = s;
-	size_t i, used = 0;
+	size_t i = 0, used = 0;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		unsigned char c = p[i];
 		char e[4];
-		size_t k;
+		size_t k, j, lim;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		/* A run of plain bytes in one copy. */
+		lim = n - i < max - used ? n : i + (max - used);
+		for (j = i; j < lim && plain_byte(p[j]); j++)
+			;
+		if (j > i) {
+			st_out_put(o, p + i, j - i);
+			used += j - i;
+			i = j;
+			continue;
+		}
+		if (plain_byte(c)) {
 			e[0] = (char)c;
 			k = 1;
 		} else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
@@ -174,6 +190,7 @@ size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
 			break;
 		st_out_put(o, e, k);
 		used += k;
+		i++;
 	}
 	return i;
 }

@@ -31,8 +31,10 @@ enum key {
 };
 
 
+/* The known keys of a line: each points into a slot of st_parse_line's
+ * array, where the reader wrote the value (no copy of it afterwards). */
 struct fields {
-	struct st_json_value v[K_NKEYS];
+	const struct st_json_value *v[K_NKEYS];
 	uint64_t have;
 };
 
@@ -194,7 +196,7 @@ static int get_int(const struct fields *f, enum key k, int64_t lo, int64_t hi,
 		*out = def;
 		return 0;
 	}
-	if (st_json_get_int(&f->v[k], out) < 0 || *out < lo || *out > hi)
+	if (st_json_get_int(f->v[k], out) < 0 || *out < lo || *out > hi)
 		return -1;
 	return 0;
 }
@@ -227,21 +229,21 @@ static int intern_key(struct st_trace *tr, const struct fields *f, enum key k,
 	*id = 0;
 	if (!has(f, k))
 		return 0;
-	if (!(f->v[k].flags & ST_JSON_ESCAPED) && f->v[k].type == ST_JSON_STRING &&
-	    !(f->v[k].flags & ST_JSON_WIDE) && f->v[k].n <= MAX_STR) {
+	if (!(f->v[k]->flags & ST_JSON_ESCAPED) && f->v[k]->type == ST_JSON_STRING &&
+	    !(f->v[k]->flags & ST_JSON_WIDE) && f->v[k]->n <= MAX_STR) {
 		/* Consecutive records mostly repeat their strings. */
 		size_t ln;
 		const char *last = st_strtab_get(&tr->str, tr->last_str[k], &ln);
 
-		if (tr->last_str[k] && ln == f->v[k].n && memcmp(last, f->v[k].p, ln) == 0) {
+		if (tr->last_str[k] && ln == f->v[k]->n && memcmp(last, f->v[k]->p, ln) == 0) {
 			*id = tr->last_str[k];
 			return 0;
 		}
-		*id = st_strtab_intern(&tr->str, f->v[k].p, f->v[k].n);
+		*id = st_strtab_intern(&tr->str, f->v[k]->p, f->v[k]->n);
 		tr->last_str[k] = *id;
 		return 0;
 	}
-	if ((n = decode_str(&f->v[k], buf)) < 0)
+	if ((n = decode_str(f->v[k], buf)) < 0)
 		return -1;
 	*id = st_strtab_intern(&tr->str, buf, (size_t)n);
 	return 0;
@@ -315,11 +317,11 @@ static int detail_str(struct detail *d, const struct fields *f, enum key k)
 
 	if (!has(f, k))
 		return 0;
-	if (f->v[k].type == ST_JSON_NUMBER) {
-		detail_put(d, f->v[k].p, f->v[k].n);
+	if (f->v[k]->type == ST_JSON_NUMBER) {
+		detail_put(d, f->v[k]->p, f->v[k]->n);
 		return 0;
 	}
-	if ((n = decode_str(&f->v[k], buf)) < 0)
+	if ((n = decode_str(f->v[k], buf)) < 0)
 		return -1;
 	detail_put(d, buf, (size_t)n);
 	return 0;
@@ -336,7 +338,7 @@ static int detail_list(struct detail *d, const struct fields *f, enum key k)
 
 	if (!has(f, k))
 		return 0;
-	if (st_json_array_begin(&it, &f->v[k]) < 0)
+	if (st_json_array_begin(&it, f->v[k]) < 0)
 		return -1;
 	while ((r = st_json_array_next(&it, &v)) > 0) {
 		if ((n = decode_str(&v, buf)) < 0)
@@ -447,7 +449,7 @@ static uint32_t program_name(struct st_trace *tr, const struct fields *f,
 	const unsigned char *s = buf, *slash;
 	long n = -1;
 
-	if (has(f, K_ARGV) && st_json_array_begin(&it, &f->v[K_ARGV]) == 0 &&
+	if (has(f, K_ARGV) && st_json_array_begin(&it, f->v[K_ARGV]) == 0 &&
 	    st_json_array_next(&it, &v) > 0)
 		n = decode_str(&v, buf);
 	if (n <= 0) {
@@ -489,12 +491,12 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 		return -1;
 	h.version = (int32_t)v;
 	if (has(f, K_EXECD)) {
-		if (f->v[K_EXECD].type == ST_JSON_TRUE)
+		if (f->v[K_EXECD]->type == ST_JSON_TRUE)
 			h.execd = true;
-		else if (f->v[K_EXECD].type != ST_JSON_FALSE)
+		else if (f->v[K_EXECD]->type != ST_JSON_FALSE)
 			return -1;
 	}
-	if (has(f, K_ARGV) && f->v[K_ARGV].type != ST_JSON_ARRAY)
+	if (has(f, K_ARGV) && f->v[K_ARGV]->type != ST_JSON_ARRAY)
 		return -1;
 	if (intern_key(tr, f, K_EXE, &h.exe) < 0)
 		return -1;
@@ -545,7 +547,7 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 	uint8_t small;
 
 	memset(&e, 0, sizeof(e));
-	if (!has(f, K_PID) || !has(f, K_T) || f->v[K_CALL].type != ST_JSON_STRING)
+	if (!has(f, K_PID) || !has(f, K_T) || f->v[K_CALL]->type != ST_JSON_STRING)
 		return -1;
 	if (get_int(f, K_PID, 0, INT32_MAX, 0, &v) < 0)
 		return -1;
@@ -614,7 +616,7 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 		e.bits |= small;
 	}
 	if (has(f, K_HOW)) {
-		const struct st_json_value *h = &f->v[K_HOW];
+		const struct st_json_value *h = f->v[K_HOW];
 
 		if (h->type != ST_JSON_STRING)
 			return -1;
@@ -625,7 +627,7 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 	}
 	if (make_detail(tr, f, (enum st_call)e.call, &e.detail) < 0)
 		return -1;
-	if (has(f, K_DATA) && store_snippet(tr, &f->v[K_DATA], &e) < 0)
+	if (has(f, K_DATA) && store_snippet(tr, f->v[K_DATA], &e) < 0)
 		return -1;
 	e.line = off;
 	e.line_len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
@@ -653,8 +655,9 @@ void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 		   uint64_t lineno, const char *p, size_t n)
 {
 	struct st_json_iter it;
-	struct st_json_value k, v;
+	struct st_json_value k, slot[K_NKEYS + 1];
 	struct fields f;
+	unsigned used = 0;
 	int r;
 	enum key key;
 
@@ -663,17 +666,23 @@ void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 	f.have = 0;
 	if (st_json_object_begin(&it, p, n) < 0)
 		goto bad;
-	while ((r = st_json_object_next(&it, &k, &v)) > 0) {
+	/* Each value is read into the next free slot, which a known key keeps
+	 * (a repeated key overwrites its first slot: the last one wins). */
+	while ((r = st_json_object_next(&it, &k, &slot[used])) > 0) {
 		if ((key = find_key(&k)) == K_NKEYS)
 			continue;
-		f.v[key] = v;
+		if (has(&f, key)) {
+			slot[f.v[key] - slot] = slot[used];
+			continue;
+		}
+		f.v[key] = &slot[used++];
 		f.have |= (uint64_t)1 << key;
 	}
 	if (r < 0)
 		goto bad;
 	if (has(&f, K_SOCKTRACE) ||
-	    (has(&f, K_TYPE) && f.v[K_TYPE].type == ST_JSON_STRING &&
-	     st_json_key_is(&f.v[K_TYPE], "header"))) {
+	    (has(&f, K_TYPE) && f.v[K_TYPE]->type == ST_JSON_STRING &&
+	     st_json_key_is(f.v[K_TYPE], "header"))) {
 		if (parse_header(tr, &f, file) < 0)
 			goto bad;
 		return;

@@ -4,15 +4,116 @@
  * cache); one pass counts all digit histograms, and each digit that is the
  * same for every key is skipped, so a million timestamps spanning seconds
  * take four scatter passes.  Input already in order returns at once.
+ *
+ * Most inputs are nearly in order, so two cheaper ways come first: a few
+ * ascending runs (one per log file, when records are merged by time) are
+ * merged pairwise, and keys that are only slightly out of place (rows at a
+ * call's return, a little after the next call's start) are put in place by
+ * insertion with a budget of moves; past the budget the radix sort finishes
+ * the job.  All three are stable, so the result is the same.
  */
 #include "sort.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BITS 11
 #define BUCKETS (1u << BITS)
 #define DIGITS 6	/* 66 bits */
+
+/* At most this many ascending runs are merged. */
+#define MAX_RUNS 16
+
+/* Merges [a, m) and [m, b) of keys/idx (each ascending) through the
+ * scratch arrays; ties go to the left run. */
+static void merge_runs(uint64_t *keys, uint32_t *idx, size_t a, size_t m,
+		       size_t b, uint64_t *tk, uint32_t *ti)
+{
+	size_t i = a, j = m, o = 0;
+
+	while (i < m && j < b) {
+		if (keys[j] < keys[i]) {
+			tk[o] = keys[j];
+			ti[o++] = idx[j++];
+		} else {
+			tk[o] = keys[i];
+			ti[o++] = idx[i++];
+		}
+	}
+	while (i < m) {
+		tk[o] = keys[i];
+		ti[o++] = idx[i++];
+	}
+	/* What is left of the right run is in place already. */
+	memcpy(keys + a, tk, o * sizeof(*keys));
+	memcpy(idx + a, ti, o * sizeof(*idx));
+}
+
+/* Sorts by merging when the input is a few ascending runs; false (nothing
+ * changed) when it has more, or when out of memory. */
+static bool sort_runs(uint64_t *keys, uint32_t *idx, size_t n)
+{
+	size_t start[MAX_RUNS + 1], nruns = 1, i, r;
+	uint64_t *tk;
+	uint32_t *ti;
+
+	start[0] = 0;
+	for (i = 1; i < n; i++)
+		if (keys[i] < keys[i - 1]) {
+			if (nruns == MAX_RUNS)
+				return false;
+			start[nruns++] = i;
+		}
+	start[nruns] = n;
+	tk = malloc(n * sizeof(*tk));
+	ti = malloc(n * sizeof(*ti));
+	if (!tk || !ti) {
+		free(tk);
+		free(ti);
+		return false;
+	}
+	while (nruns > 1) {
+		size_t out = 0;
+
+		for (r = 0; r + 1 < nruns; r += 2) {
+			merge_runs(keys, idx, start[r], start[r + 1], start[r + 2], tk, ti);
+			start[out++] = start[r];
+		}
+		if (r < nruns)
+			start[out++] = start[r];
+		start[out] = n;
+		nruns = out;
+	}
+	free(tk);
+	free(ti);
+	return true;
+}
+
+/* Insertion sort with a budget of moves (a few per key); true when done.
+ * When it gives up, what it did keeps equal keys in their order, so the
+ * radix sort can finish from there. */
+static bool sort_nearly(uint64_t *keys, uint32_t *idx, size_t n)
+{
+	size_t budget = n * 4, i, j;
+
+	for (i = 1; i < n; i++) {
+		uint64_t k = keys[i];
+		uint32_t x = idx[i];
+
+		if (keys[i - 1] <= k)
+			continue;
+		for (j = i; j > 0 && keys[j - 1] > k && budget; j--, budget--) {
+			keys[j] = keys[j - 1];
+			idx[j] = idx[j - 1];
+		}
+		keys[j] = k;
+		idx[j] = x;
+		if (!budget)
+			return false;
+	}
+	return true;
+}
 
 int st_sort_by_key(uint64_t *keys, uint32_t *idx, size_t n)
 {
@@ -25,6 +126,8 @@ int st_sort_by_key(uint64_t *keys, uint32_t *idx, size_t n)
 		if (keys[i] < keys[i - 1])
 			break;
 	if (i >= n)
+		return 0;
+	if (sort_runs(keys, idx, n) || sort_nearly(keys, idx, n))
 		return 0;
 	for (i = 0; i < n; i++)
 		if (keys[i] < min)

@@ -38,6 +38,10 @@ static const char *const glyphs[2][G_NGLYPHS] = {
 #define C_CYAN "\033[36m"
 #define C_MAGENTA "\033[35m"
 
+/* Glyphs are written in runs of up to this many (an arrow row is a few
+ * runs, not a call per column). */
+#define RUN 64
+
 struct tl {
 	const struct st_model *m;
 	const struct st_render_opts *o;
@@ -50,6 +54,7 @@ struct tl {
 	bool *blocking;		/* lane is inside a waiting call */
 	enum glyph *cells;	/* an arrow row being drawn */
 	uint8_t glen[G_NGLYPHS];	/* byte lengths of the glyphs */
+	char runs[G_NGLYPHS][RUN * 8];	/* each glyph RUN times in a row */
 	uint32_t row;		/* current row index */
 };
 
@@ -85,6 +90,16 @@ static uint32_t last_alive(const struct tl *t, uint32_t at_least)
 static void put_glyph(struct tl *t, enum glyph g)
 {
 	st_out_put(&t->out, t->g[g], t->glen[g]);
+}
+
+static void put_glyphs(struct tl *t, enum glyph g, int n)
+{
+	while (n > 0) {
+		int k = n < RUN ? n : RUN;
+
+		st_out_put(&t->out, t->runs[g], (size_t)k * t->glen[g]);
+		n -= k;
+	}
 }
 
 static void put_spaces(struct tl *t, int n)
@@ -270,18 +285,30 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 	if (last >= width)
 		last = width - 1;
 	put_spaces(t, t->tcol + 1);
-	for (pos = 0; pos <= last; pos++) {
+	for (pos = 0; pos <= last; pos = i) {
+		int stop = last + 1;
+
 		if (pos == lo)
 			color(t, lc);
 		if (pos == label_at) {
 			st_out_char(&t->out, ' ');
 			put_cut(t, t->text.buf, t->text.len, n);
 			st_out_char(&t->out, ' ');
-			pos += n + 1;
+			i = pos + n + 2;
 			continue;
 		}
-		put_glyph(t, cells[pos]);
-		if (pos == hi)
+		/* A run of one glyph, up to where the colour or the label
+		 * starts, or the colour ends. */
+		if (pos < lo && lo < stop)
+			stop = lo;
+		if (pos < label_at && label_at < stop)
+			stop = label_at;
+		if (pos <= hi && hi + 1 < stop)
+			stop = hi + 1;
+		for (i = pos + 1; i < stop && cells[i] == cells[pos]; i++)
+			;
+		put_glyphs(t, cells[pos], i - pos);
+		if (i - 1 == hi)
 			color(t, C_RESET);
 	}
 	st_out_char(&t->out, '\n');
@@ -347,8 +374,13 @@ int st_render_timeline(FILE *fp, const struct st_model *m,
 	t.o = o;
 	t.l = &l;
 	t.g = glyphs[o->ascii ? 1 : 0];
-	for (i = 0; i < G_NGLYPHS; i++)
+	for (i = 0; i < G_NGLYPHS; i++) {
+		int k;
+
 		t.glen[i] = (uint8_t)strlen(t.g[i]);
+		for (k = 0; k < RUN; k++)
+			memcpy(t.runs[i] + k * t.glen[i], t.g[i], t.glen[i]);
+	}
 	t.text.buf = scratch;
 	t.text.cap = sizeof(scratch);
 	t.tcol = 10;
