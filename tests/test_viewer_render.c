@@ -9,7 +9,10 @@
  * one send read by several recvs and one recv of several sends (split), a
  * process killed mid-write, leaving a cut line and NUL padding (killed),
  * files whose names sort against time with threads and UDP (unordered),
- * a forking AF_UNIX server with a dup'ed client fd (forkunix).
+ * a forking AF_UNIX server with a dup'ed client fd (forkunix), and the
+ * calls around connections: non-blocking connects ended by poll and
+ * getsockopt(SO_ERROR), posix_spawn, a failed and a successful execve
+ * (calls).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,7 +30,7 @@
 enum kind { TIMELINE, CONNS, JSON, SVG };
 
 static const char *const cases[] = {
-	"echo", "fdreuse", "split", "killed", "unordered", "forkunix",
+	"echo", "fdreuse", "split", "killed", "unordered", "forkunix", "calls",
 };
 
 struct variant {

@@ -16,11 +16,135 @@ static void put_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
 	st_out_bytes(o, s, n, 256);
 }
 
+/* Part k (0-based) of a NUL-separated detail; false when there is none. */
+static bool detail_part(const struct st_trace *tr, uint32_t id, unsigned k,
+			const char **p, size_t *n)
+{
+	size_t len;
+	const char *s = st_trace_str(tr, id, &len), *end = s + len, *z;
+
+	if (!id)
+		return false;
+	for (; k > 0; k--) {
+		if (!(z = memchr(s, '\0', (size_t)(end - s))))
+			return false;
+		s = z + 1;
+	}
+	z = memchr(s, '\0', (size_t)(end - s));
+	*p = s;
+	*n = (size_t)((z ? z : end) - s);
+	return true;
+}
+
+static void put_quoted(struct st_out *o, const char *s, size_t n)
+{
+	st_out_char(o, '"');
+	st_out_bytes(o, s, n, 256);
+	st_out_char(o, '"');
+}
+
+/* exec: "path", ["argv0", "argv1", ...] (the first 16 arguments). */
+static void put_exec(struct st_out *o, const struct st_trace *tr, uint32_t id)
+{
+	const char *s;
+	size_t n;
+	unsigned k;
+
+	if (!detail_part(tr, id, 0, &s, &n))
+		return;
+	put_quoted(o, s, n);
+	if (!detail_part(tr, id, 1, &s, &n))
+		return;
+	st_out_str(o, ", [");
+	for (k = 1; detail_part(tr, id, k, &s, &n); k++) {
+		if (k > 1)
+			st_out_str(o, ", ");
+		if (k > 16) {
+			st_out_str(o, "...");
+			break;
+		}
+		put_quoted(o, s, n);
+	}
+	st_out_char(o, ']');
+}
+
+/* One poll entry "fd:EVENTS>REVENTS": the fd, and the events asked for
+ * (revents false) or those that came back. */
+static void put_poll_fd(struct st_out *o, const char *s, size_t n, bool revents)
+{
+	const char *colon = memchr(s, ':', n), *gt = memchr(s, '>', n);
+
+	if (!colon || !gt || gt < colon) {
+		st_out_bytes(o, s, n, 256);	/* not the documented form */
+		return;
+	}
+	st_out_bytes(o, s, (size_t)(colon - s), 32);
+	st_out_char(o, ' ');
+	if (revents)
+		st_out_bytes(o, gt + 1, (size_t)(s + n - gt - 1), 128);
+	else
+		st_out_bytes(o, colon + 1, (size_t)(gt - colon - 1), 128);
+}
+
+static bool poll_fired(const char *s, size_t n)
+{
+	const char *gt = memchr(s, '>', n);
+
+	return gt && !(s + n - gt == 2 && gt[1] == '-');
+}
+
+/* poll's arguments: [3 OUT, 4 IN], 200 ms */
+static void put_poll_args(struct st_out *o, const struct st_trace *tr,
+			  const struct st_event *e)
+{
+	const char *s;
+	size_t n;
+	unsigned k;
+
+	st_out_char(o, '[');
+	for (k = 0; detail_part(tr, e->detail, k, &s, &n); k++) {
+		if (k)
+			st_out_str(o, ", ");
+		put_poll_fd(o, s, n, false);
+	}
+	if (e->bytes > (int64_t)k) {
+		st_out_str(o, k ? ", ..." : "...");
+	}
+	st_out_char(o, ']');
+	if (e->fd2 >= 0) {
+		st_out_str(o, ", ");
+		st_out_int(o, e->fd2);
+		st_out_str(o, " ms");
+	}
+}
+
+/* poll's result: (3 OUT|ERR) for the fds that have events, or (timeout). */
+static void put_poll_result(struct st_out *o, const struct st_trace *tr,
+			    const struct st_event *e)
+{
+	const char *s;
+	size_t n;
+	unsigned k, shown = 0;
+
+	if (e->ret == 0) {
+		st_out_str(o, " (timeout)");
+		return;
+	}
+	for (k = 0; detail_part(tr, e->detail, k, &s, &n); k++) {
+		if (!poll_fired(s, n))
+			continue;
+		st_out_str(o, shown++ ? ", " : " (");
+		put_poll_fd(o, s, n, true);
+	}
+	if (shown)
+		st_out_char(o, ')');
+}
+
 bool st_event_at_start(const struct st_event *e)
 {
 	switch (e->call) {
 	case ST_C_SEND: case ST_C_CONNECT: case ST_C_CLOSE: case ST_C_SHUTDOWN:
-	case ST_C_CLOSE_RANGE: case ST_C_FORK: case ST_C_EXEC:
+	case ST_C_CLOSE_RANGE: case ST_C_FORK: case ST_C_EXEC: case ST_C_SPAWN:
 		return true;
 	default:
 		return false;
@@ -92,11 +216,21 @@ static void put_call(struct st_out *o, const struct st_model *m,
 	case ST_C_FORK:
 		break;
 	case ST_C_EXEC:
+		put_exec(o, tr, e->detail);
+		break;
+	case ST_C_SPAWN:
+		if (e->detail) {
+			size_t n;
+			const char *s = st_trace_str(tr, e->detail, &n);
+
+			put_quoted(o, s, n);
+		}
+		break;
 	case ST_C_RESOLVE:
 		put_str(o, tr, e->detail);
 		break;
 	case ST_C_POLL:
-		put_str(o, tr, e->detail);
+		put_poll_args(o, tr, e);
 		break;
 	default:
 		if (e->fd >= 0)
@@ -116,10 +250,16 @@ static void put_call(struct st_out *o, const struct st_model *m,
 			st_out_str(o, ", ");
 			put_shut(o, e->bits);
 			break;
-		case ST_C_SETSOCKOPT: case ST_C_FCNTL: case ST_C_GETSOCKOPT:
+		case ST_C_SETSOCKOPT: case ST_C_FCNTL:
 			if (e->detail) {
 				st_out_str(o, ", ");
 				put_str(o, tr, e->detail);
+			}
+			break;
+		case ST_C_GETSOCKOPT:
+			if (e->flags) {
+				st_out_str(o, ", ");
+				put_str(o, tr, e->flags);
 			}
 			break;
 		case ST_C_SEND: case ST_C_RECV:
@@ -161,6 +301,21 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 		return;
 	}
 	switch (e->call) {
+	case ST_C_POLL:
+		put_poll_result(o, tr, e);
+		break;
+	case ST_C_GETSOCKOPT:
+		if (e->detail) {
+			st_out_char(o, ' ');
+			put_str(o, tr, e->detail);
+		}
+		break;
+	case ST_C_SPAWN:
+		if (e->fd2 > 0) {
+			st_out_str(o, ", child ");
+			st_out_int(o, e->fd2);
+		}
+		break;
 	case ST_C_ACCEPT:
 		if (e->peer && st_trace_str(tr, e->peer, NULL)[0]) {
 			st_out_str(o, " <- ");

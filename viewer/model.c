@@ -438,7 +438,7 @@ static int follow_fds(struct st_model *m, uint32_t p, uint32_t i)
 				return -1;
 		}
 		break;
-	case ST_C_EXEC: case ST_C_RESOLVE: case ST_C_POLL:
+	case ST_C_EXEC: case ST_C_SPAWN: case ST_C_RESOLVE: case ST_C_POLL:
 		break;
 	default:
 		if (is_dup(m, e)) {

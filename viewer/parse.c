@@ -27,7 +27,7 @@ enum key {
 	K_LOCAL, K_PEER, K_ADDR, K_BYTES, K_DATA, K_FLAGS, K_FD2, K_HOW,
 	K_BACKLOG, K_LEVEL, K_OPT, K_VAL, K_NODE, K_SERVICE, K_ADDRS, K_PATH,
 	K_ARGV, K_CHILD, K_FAMILY, K_CMD, K_SOCKTRACE, K_TYPE, K_PPID, K_EXE,
-	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NKEYS
+	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NFDS, K_TIMEOUT, K_NKEYS
 };
 
 
@@ -64,6 +64,7 @@ static const struct {
 	{ "gethostbyname2", ST_C_RESOLVE },
 	{ "execve", ST_C_EXEC }, { "execv", ST_C_EXEC }, { "execvp", ST_C_EXEC },
 	{ "execvpe", ST_C_EXEC }, { "fork", ST_C_FORK },
+	{ "posix_spawn", ST_C_SPAWN }, { "posix_spawnp", ST_C_SPAWN },
 	{ "poll", ST_C_POLL }, { "ppoll", ST_C_POLL }, { "select", ST_C_POLL },
 	{ "pselect", ST_C_POLL }, { "epoll_wait", ST_C_POLL },
 	{ "epoll_pwait", ST_C_POLL },
@@ -136,6 +137,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_TYPE;
 		if (memcmp(p, "ppid", 4) == 0)
 			return K_PPID;
+		if (memcmp(p, "nfds", 4) == 0)
+			return K_NFDS;
 		break;
 	case 5:
 		if (memcmp(p, "errno", 5) == 0)
@@ -168,6 +171,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_SERVICE;
 		if (memcmp(p, "fork_of", 7) == 0)
 			return K_FORK_OF;
+		if (memcmp(p, "timeout", 7) == 0)
+			return K_TIMEOUT;
 		break;
 	case 8:
 		if (memcmp(p, "so_error", 8) == 0)
@@ -327,13 +332,14 @@ static int detail_str(struct detail *d, const struct fields *f, enum key k)
 	return 0;
 }
 
-/* The strings of an array, joined with ", ". */
-static int detail_list(struct detail *d, const struct fields *f, enum key k)
+/* The strings of an array, each after sep (but the first when first). */
+static int detail_list(struct detail *d, const struct fields *f, enum key k,
+		       const char *sep, size_t seplen, bool first)
 {
 	struct st_json_iter it;
 	struct st_json_value v;
 	unsigned char buf[MAX_STR];
-	int r, i = 0;
+	int r, i = first ? 0 : 1;
 	long n;
 
 	if (!has(f, k))
@@ -344,7 +350,7 @@ static int detail_list(struct detail *d, const struct fields *f, enum key k)
 		if ((n = decode_str(&v, buf)) < 0)
 			return -1;
 		if (i++)
-			detail_put(d, ", ", 2);
+			detail_put(d, sep, seplen);
 		detail_put(d, buf, (size_t)n);
 	}
 	return r;
@@ -385,10 +391,15 @@ static int make_detail(struct st_trace *tr, const struct fields *f,
 			return -1;
 		break;
 	case ST_C_POLL:
-		if (has(f, K_FDS) && detail_list(&d, f, K_FDS) < 0)
+		if (detail_list(&d, f, K_FDS, "", 1, true) < 0)
 			return -1;
 		break;
 	case ST_C_EXEC:
+		if (detail_str(&d, f, K_PATH) < 0 ||
+		    detail_list(&d, f, K_ARGV, "", 1, false) < 0)
+			return -1;
+		break;
+	case ST_C_SPAWN:
 		if (detail_str(&d, f, K_PATH) < 0)
 			return -1;
 		break;
@@ -402,7 +413,7 @@ static int make_detail(struct st_trace *tr, const struct fields *f,
 		}
 		if (has(f, K_ADDRS)) {
 			detail_put(&d, " -> ", 4);
-			if (detail_list(&d, f, K_ADDRS) < 0)
+			if (detail_list(&d, f, K_ADDRS, ", ", 2, true) < 0)
 				return -1;
 		}
 		break;
@@ -578,6 +589,13 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 			return -1;
 		e.fd2 = (int32_t)v;
 	}
+	if (has(f, K_TIMEOUT) || has(f, K_NFDS)) {
+		/* poll: the timeout in fd2, nfds in bytes. */
+		if (get_int(f, K_TIMEOUT, INT32_MIN, INT32_MAX, -1, &v) < 0 ||
+		    get_int(f, K_NFDS, 0, INT64_MAX, -1, &e.bytes) < 0)
+			return -1;
+		e.fd2 = (int32_t)v;
+	}
 	if (intern_key(tr, f, K_CALL, &e.name) < 0 || e.name == 0)
 		return -1;
 	if (!memo_get(&tr->memo[0], e.name, &small)) {
@@ -593,6 +611,9 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 	    intern_key(tr, f, K_ADDR, &e.addr) < 0 ||
 	    intern_key(tr, f, K_ERRNO, &e.err) < 0 ||
 	    intern_key(tr, f, K_FLAGS, &e.flags) < 0)
+		return -1;
+	/* getsockopt has no flags: its option goes there. */
+	if (e.call == ST_C_GETSOCKOPT && intern_key(tr, f, K_OPT, &e.flags) < 0)
 		return -1;
 	if (has(f, K_PROTO)) {
 		uint32_t id;

@@ -28,7 +28,7 @@ enum st_call {
 	ST_C_ACCEPT, ST_C_CONNECT, ST_C_SEND, ST_C_RECV, ST_C_SHUTDOWN,
 	ST_C_CLOSE, ST_C_CLOSE_RANGE, ST_C_DUP, ST_C_FCNTL, ST_C_SETSOCKOPT,
 	ST_C_GETNAME, ST_C_RESOLVE, ST_C_EXEC, ST_C_FORK, ST_C_POLL,
-	ST_C_GETSOCKOPT,
+	ST_C_GETSOCKOPT, ST_C_SPAWN,
 };
 
 enum st_proto {
@@ -49,22 +49,25 @@ struct st_event {
 	int64_t t;		/* start, ns since the epoch, >= 0 */
 	int64_t dur;		/* ns, >= 0 */
 	int64_t ret;
-	int64_t bytes;		/* -1 when absent */
+	int64_t bytes;		/* -1 when absent; poll: nfds */
 	uint64_t line;		/* offset of the record's line in its file */
 	uint32_t line_len;
 	uint32_t name;		/* the logged call name (interned) */
 	uint32_t local, peer, addr;	/* interned addresses, 0 when absent */
 	uint32_t err;		/* errno name, 0 when the call succeeded */
-	uint32_t flags;		/* flags text as logged */
-	uint32_t detail;	/* call-specific text: execve path, resolver
-				 * query and answer, socket family, option,
-				 * getsockopt's so_error, poll's fds */
+	uint32_t flags;		/* flags text as logged; getsockopt: opt */
+	uint32_t detail;	/* call-specific text: socket family,
+				 * setsockopt option, resolver query and
+				 * answer, getsockopt's so_error;
+				 * NUL-separated parts for exec (path, then
+				 * argv) and poll (its fds) */
 	uint32_t snip;		/* offset of the payload's first bytes in snips */
 	uint32_t hdr;		/* index of the file's header, UINT32_MAX: none */
 	int32_t pid, tid;
 	int32_t fd;		/* -1 when absent */
 	int32_t fd2;		/* socketpair second fd, listen backlog, fork
-				 * child, sendfile input fd; -1 when absent */
+				 * or posix_spawn child, sendfile input fd,
+				 * poll timeout; -1 when absent */
 	uint16_t file;
 	uint8_t call;		/* enum st_call */
 	uint8_t proto;		/* enum st_proto */
