@@ -43,9 +43,11 @@ static char *put_ids(char *p)
 		q += st_fmt_int(q, tid);
 		PUT_LIT(q, ",\"t\":");
 		hc.ids_len = (size_t)(q - hc.ids);
+		/* A signal handler on this thread must not see the ids marked
+		 * valid before they are written. */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		hc.pid = st_pid;
 		hc.tid = tid;
-		hc.sec = -1;
 	}
 	memcpy(p, hc.ids, hc.ids_len);
 	return p + hc.ids_len;
@@ -70,18 +72,29 @@ static char *put_time(char *p, int64_t t)
 {
 	int64_t sec = t / 1000000000;
 	uint32_t ns = (uint32_t)(t % 1000000000);
+	size_t len;
 	int i;
 
-	if (t < 0)
+	if (t <= 1000000000)
 		return p + st_fmt_int(p, t);
-	if (sec != hc.sec) {
-		hc.sec_len = sec ? st_fmt_int(hc.secs, sec) : 0;
-		hc.sec = sec;
+	/* The cache may be rewritten by a signal handler that interrupts us
+	 * here: it is marked invalid while it changes, and what was copied
+	 * is checked against it afterwards. */
+	for (;;) {
+		if (sec != hc.sec) {
+			hc.sec = -1;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			hc.sec_len = st_fmt_int(hc.secs, sec);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			hc.sec = sec;
+		}
+		len = hc.sec_len;
+		memcpy(p, hc.secs, sizeof(hc.secs));
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (hc.sec == sec && hc.sec_len == len)
+			break;
 	}
-	if (hc.sec_len == 0)
-		return p + st_fmt_uint(p, (uint64_t)t);
-	memcpy(p, hc.secs, hc.sec_len);
-	p += hc.sec_len;
+	p += len;
 	/* Nine digits, zero-padded: one, then four pairs. */
 	for (i = 7; i >= 1; i -= 2) {
 		unsigned d = ns % 100;

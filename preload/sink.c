@@ -10,8 +10,11 @@
  * the owner's tid: a signal handler that interrupts the owner and wants to
  * log drops its record instead of waiting on itself.
  *
- * The file descriptor is only held while a chunk is added: a program that
- * closes every fd or dup2()s over ours cannot disturb the log.  A process
+ * The library keeps one descriptor of the log, moved high (near the fd
+ * limit, at most 1000) and close-on-exec, used only to add a chunk.  Its
+ * identity (device and inode) is checked before each use: a program that
+ * closes every fd, or dup2()s something over ours, makes us open the file
+ * again by path, and what now has that number is left alone.  A process
  * that exits normally trims the zero tail of the last chunk; a killed one
  * leaves it, and readers skip NUL bytes (docs/log-format.md).
  */
@@ -23,6 +26,8 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "header.h"
@@ -46,9 +51,64 @@ static struct {
 	char *_Atomic chunk[ST_MAX_CHUNKS];
 } sk;
 
+/* Our descriptor of the log and what it must point at. */
+static struct {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} lf = { -1, 0, 0 };
+
+/* Where our descriptor goes: high, out of the way of the program's own
+ * numbers and of loops that dup2() over low ones. */
+static int high_fd_floor(void)
+{
+	struct rlimit rl;
+	rlim_t floor = 1000;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < floor + 16)
+		floor = rl.rlim_cur > 32 ? rl.rlim_cur - 16 : rl.rlim_cur / 2;
+	return (int)floor;
+}
+
+/* Makes fd our descriptor of the log: moved high, identity noted. */
+static int keep_fd(int fd)
+{
+	struct stat sb;
+	int hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, high_fd_floor());
+
+	if (hi >= 0) {
+		st_real.close(fd);
+		fd = hi;
+	}
+	if (fstat(fd, &sb) != 0) {
+		st_real.close(fd);
+		return -1;
+	}
+	lf.fd = fd;
+	lf.dev = sb.st_dev;
+	lf.ino = sb.st_ino;
+	return fd;
+}
+
+static bool fd_is_ours(void)
+{
+	struct stat sb;
+
+	return lf.fd >= 0 && fstat(lf.fd, &sb) == 0 && sb.st_dev == lf.dev && sb.st_ino == lf.ino;
+}
+
+/* Our descriptor of the log, opened again if the program took it; caller
+ * holds the lock. */
 static int open_file(void)
 {
-	return open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
+
+	if (fd_is_ours())
+		return lf.fd;
+	lf.fd = -1;	/* closed, or another file has the number: not ours */
+	fd = open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -1 : keep_fd(fd);
 }
 
 /* Maps chunk i, growing the file first; caller holds the lock. */
@@ -105,10 +165,8 @@ static bool map_chunk(uint64_t i)
 	ok = atomic_load(&sk.chunk[i]) != NULL;
 	if (!ok) {
 		fd = open_file();
-		if (fd >= 0) {
+		if (fd >= 0)
 			ok = add_chunk(fd, i) != NULL;
-			st_real.close(fd);
-		}
 	}
 	drop_lock();
 	return ok;
@@ -144,6 +202,8 @@ static void open_log(void)
 	int fd;
 
 	fd = create_file();
+	if (fd >= 0)
+		fd = keep_fd(fd);
 	if (fd < 0) {
 		st_warn_once("cannot create a log file in", st_cfg.dir, errno);
 		atomic_store(&sk.state, SINK_BROKEN);
@@ -152,11 +212,9 @@ static void open_log(void)
 	sk.size = 0;
 	if (!add_chunk(fd, 0)) {
 		st_warn_once("cannot map the log file", sk.path, errno);
-		st_real.close(fd);
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}
-	st_real.close(fd);
 	hl = st_build_header(head, sizeof(head));
 	if (hl > 0) {
 		memcpy(sk.chunk[0], head, (size_t)hl);
@@ -263,6 +321,10 @@ void st_sink_forget(void)
 		munmap(sk.chunk[i], ST_CHUNK);
 		atomic_store(&sk.chunk[i], NULL);
 	}
+	/* The parent's descriptor came along: close it, if it still is one. */
+	if (fd_is_ours())
+		st_real.close(lf.fd);
+	lf.fd = -1;
 	atomic_store(&sk.off, 0);
 	atomic_store(&sk.active, 0);
 	atomic_store(&sk.lock, 0);
@@ -296,10 +358,10 @@ void st_sink_close(void)
 	if (atomic_load(&sk.active) > 0)
 		return;
 	end = atomic_load(&sk.off);
-	fd = open_file();
-	if (fd < 0)
+	if (!take_lock())
 		return;
-	if (ftruncate(fd, (off_t)end) == 0)
+	fd = open_file();
+	if (fd >= 0 && ftruncate(fd, (off_t)end) == 0)
 		sk.size = end;
-	st_real.close(fd);
+	drop_lock();
 }
