@@ -25,6 +25,8 @@
 #define MIN_AHEAD ((uint64_t)512 << 10)
 #define MAX_AHEAD ((uint64_t)16 << 20)
 #define STACK_SIZE (64 << 10)
+#define MIN_NAP 500000L		/* ns */
+#define MAX_NAP 50000000L
 
 #if defined(__x86_64__)
 
@@ -69,7 +71,7 @@ static __attribute__((noreturn, used)) void helper_main(void)
 {
 	uint64_t done = 0, last = 0, ahead = MIN_AHEAD;
 	uint64_t chunk_size = (uint64_t)1 << view.chunk_shift;
-	int idle = 0;
+	long napped = MIN_NAP;
 
 	raw3(SYS_prctl, PR_SET_NAME, (long)"socktrace", 0);
 	for (;;) {
@@ -78,11 +80,10 @@ static __attribute__((noreturn, used)) void helper_main(void)
 		if (atomic_load(view.state) != view.open_state)
 			break;
 		off = atomic_load(view.off);
-		/* Write rate since the last look, doubled, sets the distance. */
+		/* A writer that used a quarter of the distance in one nap gets
+		 * twice the distance. */
 		if (off - last > ahead / 4 && ahead < MAX_AHEAD)
 			ahead *= 2;
-		idle = off == last ? idle + 1 : 0;
-		last = off;
 		if (done < off)
 			done = off & ~(SLICE - 1);
 		target = off + ahead;
@@ -108,7 +109,22 @@ static __attribute__((noreturn, used)) void helper_main(void)
 				goto out;
 			done += SLICE;
 		}
-		nap(idle > 100 ? 20000000 : 500000);
+		/* Sleep until the writers may have used a quarter of what is ready,
+		 * at the rate they wrote during the last nap. */
+		{
+			uint64_t rate = off - last, margin = done > off ? done - off : 0;
+			long ns = MAX_NAP;
+
+			if (rate)
+				ns = (long)(margin / 4 * (uint64_t)napped / rate);
+			if (ns < MIN_NAP)
+				ns = MIN_NAP;
+			if (ns > MAX_NAP)
+				ns = MAX_NAP;
+			last = off;
+			napped = ns;
+			nap(ns);
+		}
 	}
 out:
 	raw3(SYS_exit, 0, 0, 0);
