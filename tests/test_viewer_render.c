@@ -13,6 +13,10 @@
  * calls around connections: non-blocking connects ended by poll and
  * getsockopt(SO_ERROR), posix_spawn, a failed and a successful execve
  * (calls).
+ *
+ * Every timeline is drawn again in blocks of a few rows, so that the two
+ * drawing threads of timeline.c share even these short traces: the output
+ * must not change.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +43,7 @@ struct variant {
 	enum kind kind;
 	bool ascii, color, threads;
 	int64_t pid, port, conn, from;
+	uint32_t block_rows;	/* timeline rows per drawn block, 0: default */
 };
 
 static char *read_file(const char *path, size_t *n)
@@ -83,6 +88,7 @@ static void check(const struct variant *v)
 	if (v->conn)
 		o.filter.conn = v->conn;
 	o.filter.from = v->from;
+	o.block_rows = v->block_rows;
 	st_trace_init(&tr);
 	snprintf(path, sizeof(path), "%s/tests/data/%s", ST_SRC_DIR, v->dir);
 	assert_int_equal(st_trace_add_path(&tr, path), 0);
@@ -101,8 +107,9 @@ static void check(const struct variant *v)
 	if (outlen != wantlen || memcmp(out, want, outlen) != 0) {
 		for (i = 0; i < outlen && i < wantlen && out[i] == want[i]; i++)
 			;
-		fail_msg("%s: output differs from the golden file at byte %zu "
-			 "(got %zu bytes, want %zu)", v->expected, i, outlen, wantlen);
+		fail_msg("%s (blocks of %u rows): output differs from the golden "
+			 "file at byte %zu (got %zu bytes, want %zu)", v->expected,
+			 v->block_rows, i, outlen, wantlen);
 	}
 	free(out);
 	free(want);
@@ -134,16 +141,17 @@ static void test_cases(void **state)
 }
 
 /* Options: box drawing, colour, thread lanes, filters. */
+static const struct variant variants[] = {
+	{ "echo", "echo.unicode.expected", TIMELINE, false, false, false, 0, 0, 0, 0, 0 },
+	{ "echo", "echo.color.expected", TIMELINE, false, true, false, 0, 0, 0, 0, 0 },
+	{ "unordered", "unordered.threads.expected", TIMELINE, true, false, true, 0, 0, 0, 0, 0 },
+	{ "forkunix", "forkunix.pid.expected", TIMELINE, true, false, false, 802, 0, 0, 0, 0 },
+	{ "fdreuse", "fdreuse.window.expected", TIMELINE, true, false, false, 0, 7000, 0, 90000, 0 },
+	{ "fdreuse", "fdreuse.conn2.expected", CONNS, false, false, false, 0, 0, 2, 0, 0 },
+};
+
 static void test_variants(void **state)
 {
-	static const struct variant variants[] = {
-		{ "echo", "echo.unicode.expected", TIMELINE, false, false, false, 0, 0, 0, 0 },
-		{ "echo", "echo.color.expected", TIMELINE, false, true, false, 0, 0, 0, 0 },
-		{ "unordered", "unordered.threads.expected", TIMELINE, true, false, true, 0, 0, 0, 0 },
-		{ "forkunix", "forkunix.pid.expected", TIMELINE, true, false, false, 802, 0, 0, 0 },
-		{ "fdreuse", "fdreuse.window.expected", TIMELINE, true, false, false, 0, 7000, 0, 90000 },
-		{ "fdreuse", "fdreuse.conn2.expected", CONNS, false, false, false, 0, 0, 2, 0 },
-	};
 	size_t i;
 
 	(void)state;
@@ -151,11 +159,44 @@ static void test_variants(void **state)
 		check(&variants[i]);
 }
 
+/* Every timeline drawn in blocks of 1, 2, 3 and 5 rows, on two threads. */
+static void test_blocks(void **state)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 5 };
+	size_t c, i, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			char name[128];
+			struct variant v;
+
+			memset(&v, 0, sizeof(v));
+			snprintf(name, sizeof(name), "%s.timeline.expected", cases[c]);
+			v.dir = cases[c];
+			v.expected = name;
+			v.kind = TIMELINE;
+			v.ascii = true;
+			v.block_rows = sizes[k];
+			check(&v);
+		}
+		for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+			struct variant v = variants[i];
+
+			if (v.kind != TIMELINE)
+				continue;
+			v.block_rows = sizes[k];
+			check(&v);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_variants),
+		cmocka_unit_test(test_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

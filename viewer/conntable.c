@@ -175,7 +175,7 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 		    const struct st_render_opts *o)
 {
 	char buf[2048];
-	struct st_out out, line = { NULL, buf, 0, sizeof(buf), false };
+	struct st_out out, line = { NULL, buf, 0, sizeof(buf), false, false };
 	uint32_t i;
 
 	if (st_out_init(&out, fp) < 0)

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUT_BLOCK ((size_t)1 << 16)
+/* A FILE's buffer: written out whenever it is full, in one write. */
+#define OUT_BLOCK ((size_t)1 << 18)
 
 static const char hexd[] = "0123456789abcdef";
 
@@ -14,10 +15,19 @@ int st_out_init(struct st_out *o, FILE *fp)
 {
 	o->fp = fp;
 	o->len = 0;
-	o->cap = OUT_BLOCK * 2;
+	o->cap = OUT_BLOCK;
 	o->failed = false;
+	o->grow = false;
 	o->buf = malloc(o->cap);
 	return o->buf ? 0 : -1;
+}
+
+int st_out_init_growing(struct st_out *o)
+{
+	if (st_out_init(o, NULL) < 0)
+		return -1;
+	o->grow = true;
+	return 0;
 }
 
 void st_out_flush(struct st_out *o)
@@ -39,13 +49,39 @@ int st_out_finish(struct st_out *o)
 	return o->failed ? -1 : 0;
 }
 
+/* A growing buffer: room for n more bytes (and the inline paths' spare
+ * byte); false when out of memory. */
+static bool make_room(struct st_out *o, size_t n)
+{
+	size_t cap = o->cap;
+	char *nb;
+
+	while (cap - o->len <= n + 1) {
+		if (cap > SIZE_MAX / 2)
+			return false;
+		cap *= 2;
+	}
+	if (cap == o->cap)
+		return true;
+	if (!(nb = realloc(o->buf, cap)))
+		return false;
+	o->buf = nb;
+	o->cap = cap;
+	return true;
+}
+
 void st_out_put_slow(struct st_out *o, const void *s, size_t n)
 {
-	if (o->len + n > o->cap) {
+	if (o->grow) {
+		if (!make_room(o, n)) {
+			o->failed = true;
+			return;
+		}
+	} else if (o->cap - o->len <= n + 1) {
 		st_out_flush(o);
 		if (!o->fp && n > o->cap - o->len)
 			n = o->cap - o->len;	/* a memory buffer: cut */
-		if (o->fp && n > o->cap) {
+		if (o->fp && n + 1 >= o->cap) {
 			if (fwrite(s, 1, n, o->fp) != n)
 				o->failed = true;
 			return;
@@ -53,13 +89,15 @@ void st_out_put_slow(struct st_out *o, const void *s, size_t n)
 	}
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
-	if (o->len >= OUT_BLOCK)
-		st_out_flush(o);
 }
 
 void st_out_char_slow(struct st_out *o, char c)
 {
-	if (o->len + 1 > o->cap || o->len >= OUT_BLOCK)
+	if (o->grow && !make_room(o, 1)) {
+		o->failed = true;
+		return;
+	}
+	if (!o->grow)
 		st_out_flush(o);
 	if (o->len < o->cap)
 		o->buf[o->len++] = c;

@@ -6,7 +6,8 @@
  * No byte outside 0x20-0x7e ever comes out of an escape.
  *
  * With a NULL FILE the buffer is a memory buffer: never flushed, cut at its
- * capacity (used to measure and cut text before it is laid out).
+ * capacity (used to measure and cut text before it is laid out), or, with
+ * grow set, enlarged as needed (a block of rows drawn ahead of its turn).
  */
 #ifndef ST_OUT_H
 #define ST_OUT_H
@@ -21,19 +22,23 @@ struct st_out {
 	char *buf;
 	size_t len, cap;
 	bool failed;
+	bool grow;		/* memory buffer: grows instead of cutting */
 };
 
 int st_out_init(struct st_out *o, FILE *fp);
+/* A memory buffer that grows as needed (freed with free(o->buf)). */
+int st_out_init_growing(struct st_out *o);
 /* Flushes and frees; returns -1 when any write failed. */
 int st_out_finish(struct st_out *o);
 void st_out_flush(struct st_out *o);
 void st_out_put_slow(struct st_out *o, const void *s, size_t n);
 void st_out_char_slow(struct st_out *o, char c);
 
-/* The common case inline: room in the buffer. */
+/* The common case inline: room in the buffer (a FILE's buffer is written
+ * out when full). */
 static inline void st_out_put(struct st_out *o, const void *s, size_t n)
 {
-	if (o->cap - o->len > n + 1 && o->len < ((size_t)1 << 16)) {
+	if (o->cap - o->len > n + 1) {
 		__builtin_memcpy(o->buf + o->len, s, n);
 		o->len += n;
 		return;
@@ -43,7 +48,7 @@ static inline void st_out_put(struct st_out *o, const void *s, size_t n)
 
 static inline void st_out_char(struct st_out *o, char c)
 {
-	if (o->len + 1 < o->cap && o->len < ((size_t)1 << 16)) {
+	if (o->len + 1 < o->cap) {
 		o->buf[o->len++] = c;
 		return;
 	}

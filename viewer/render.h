@@ -28,6 +28,9 @@ struct st_render_opts {
 	bool color;		/* ANSI colours */
 	bool threads;		/* one lane per thread */
 	bool json;		/* --conns as JSON Lines */
+	uint32_t block_rows;	/* timeline rows per block drawn (timeline.c);
+				 * 0 for the default; tests make it small so
+				 * that two threads share a short trace */
 	struct st_filter filter;
 };
 

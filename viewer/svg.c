@@ -153,7 +153,7 @@ static void put_box(struct svg *s, const struct st_row *r, int y)
 	bool bad = e->err && !st_event_failed(s->m->tr, e, "EINPROGRESS") &&
 		   !st_event_failed(s->m->tr, e, "EAGAIN");
 	char tbuf[32];
-	struct st_out tt = { NULL, tbuf, 0, sizeof(tbuf), false };
+	struct st_out tt = { NULL, tbuf, 0, sizeof(tbuf), false, false };
 
 	if (r->part == ST_END && s->start_y[r->ev] >= 0) {
 		/* The wait, on the lifeline. */
@@ -274,7 +274,7 @@ static void put_arrow(struct svg *s, const struct st_link *lk, uint64_t skip)
 static void put_gap(struct svg *s, int y, int64_t ns, int width)
 {
 	char buf[48];
-	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false };
+	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false, false };
 
 	st_out_duration(&tmp, ns);
 	st_out_str(&s->out, "<line x1=\"0\" x2=\"");

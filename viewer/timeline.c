@@ -6,10 +6,20 @@
  * lane with its label (`5 B "hello"`, `EOF`).  Quiet stretches are marked
  * (`⋮ 1.20 s`).  Box drawing or ASCII, colour or not, always within the
  * width asked for; every byte from a log is escaped on the way (out.h).
+ *
+ * A million records make over a hundred megabytes of text, so rows are
+ * drawn in blocks, on two threads when there is more than one block: each
+ * thread draws every other block into a buffer of its own and writes it
+ * when the block before it has been written, so the output is the same as
+ * one thread's, and memory is two blocks, whatever the length of the run.
+ * What a row looks like depends on the rows above it only through the
+ * waiting lanes and the time of the last row shown, which a thread keeps up
+ * to date over the other thread's blocks without drawing them.
  */
 #include "render.h"
 
 #include <err.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,12 +52,32 @@ static const char *const glyphs[2][G_NGLYPHS] = {
  * runs, not a call per column). */
 #define RUN 64
 
+/* Rows per block: about this many bytes of output at the width asked
+ * for, within [BLOCK_MIN, BLOCK_MAX] rows. */
+#define BLOCK_BYTES ((size_t)4 << 20)
+#define BLOCK_MIN 16
+#define BLOCK_MAX 8192
+
+/* What the drawing threads share: whose turn it is to write. */
+struct turns {
+	FILE *fp;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	uint32_t next;		/* the block to be written next */
+	bool failed;		/* a write failed: the others stop drawing */
+};
+
+/* One drawing thread. */
 struct tl {
 	const struct st_model *m;
 	const struct st_render_opts *o;
 	const struct st_layout *l;
-	struct st_out out;
+	struct turns *turns;
+	uint32_t first, step;	/* blocks first, first + step, ... */
+	uint32_t block_rows;
+	struct st_out out;	/* the block being drawn */
 	struct st_out text;	/* scratch for one line */
+	char scratch[1 << 14];
 	const char *const *g;
 	int tcol;		/* width of the time column */
 	int lw;			/* width of a lane */
@@ -56,6 +86,7 @@ struct tl {
 	uint8_t glen[G_NGLYPHS];	/* byte lengths of the glyphs */
 	char runs[G_NGLYPHS][RUN * 8];	/* each glyph RUN times in a row */
 	uint32_t row;		/* current row index */
+	int64_t prev;		/* time of the last row shown, -1 before */
 };
 
 static void color(struct tl *t, const char *c)
@@ -118,7 +149,7 @@ static void put_spaces(struct tl *t, int n)
 static void put_time(struct tl *t, int64_t ns)
 {
 	char buf[32];
-	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false };
+	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false, false };
 
 	st_out_seconds(&tmp, ns, 6);
 	color(t, C_DIM);
@@ -317,7 +348,7 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 static void put_gap_row(struct tl *t, int64_t ns)
 {
 	char buf[48];
-	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false };
+	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false, false };
 	uint32_t k, end = last_alive(t, 0);
 
 	st_out_str(&tmp, t->g[G_GAP]);
@@ -358,86 +389,208 @@ static void put_titles(struct tl *t)
 	st_out_char(&t->out, '\n');
 }
 
+/* Keeps the state up to date over rows [t->row, to) without drawing them. */
+static void skip_rows(struct tl *t, uint32_t to)
+{
+	const struct st_layout *l = t->l;
+
+	for (; t->row < to; t->row++) {
+		const struct st_row *row = &l->rows[t->row];
+		uint32_t lane = l->ev_lane[row->ev];
+
+		if (lane == ST_NONE)
+			continue;
+		t->prev = row->t;
+		if (row->part == ST_START)
+			t->blocking[lane] = true;
+		else if (row->part == ST_END)
+			t->blocking[lane] = false;
+	}
+}
+
+/* Row t->row: the gap mark above it, the arrows ending at it, itself. */
+static void draw_row(struct tl *t)
+{
+	const struct st_layout *l = t->l;
+	const struct st_row *row = &l->rows[t->row];
+	const struct st_link *lk;
+	uint32_t n, j;
+	uint64_t skip = 0;
+
+	if (l->ev_lane[row->ev] == ST_NONE)
+		return;	/* a lane left out */
+	if (t->prev >= 0 && row->t - t->prev >= ST_GAP_NS)
+		put_gap_row(t, row->t - t->prev);
+	t->prev = row->t;
+	if (row->part != ST_START) {
+		n = st_model_links(t->m, row->ev, &lk);
+		for (j = 0; j < n; j++) {
+			if (l->ev_lane[lk[j].to] != ST_NONE)
+				put_arrow_row(t, &lk[j], skip);
+			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+				skip += lk[j].len;
+		}
+	}
+	put_event_row(t, row);
+}
+
+/* Writes block b's text once every block before it is written; false when
+ * the output failed (here or in the other thread). */
+static bool write_in_turn(struct tl *t, uint32_t b)
+{
+	struct turns *w = t->turns;
+	bool ok;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->next != b && !w->failed)
+		pthread_cond_wait(&w->changed, &w->lock);
+	ok = !w->failed;
+	pthread_mutex_unlock(&w->lock);
+	if (!ok)
+		return false;
+	/* Our turn: nobody else writes until next moves on. */
+	if (t->out.failed ||
+	    (t->out.len && fwrite(t->out.buf, 1, t->out.len, w->fp) != t->out.len))
+		ok = false;
+	t->out.len = 0;
+	pthread_mutex_lock(&w->lock);
+	w->next = b + 1;
+	if (!ok)
+		w->failed = true;
+	pthread_cond_broadcast(&w->changed);
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
+/* A drawing thread: its blocks, in order, each written in its turn. */
+static void *draw_blocks(void *arg)
+{
+	struct tl *t = arg;
+	uint32_t nrows = t->l->nrows, b;
+
+	for (b = t->first; b == 0 || (uint64_t)b * t->block_rows < nrows; b += t->step) {
+		uint32_t from = b * t->block_rows;
+		uint32_t to = nrows - from < t->block_rows ? nrows : from + t->block_rows;
+
+		skip_rows(t, from);
+		if (b == 0 && t->l->nlanes)
+			put_titles(t);
+		for (; t->row < to; t->row++)
+			draw_row(t);
+		if (!write_in_turn(t, b))
+			break;
+	}
+	return NULL;
+}
+
+/* Sets up drawing thread t (a copy of the shared settings in proto). */
+static int start_drawer(struct tl *t, const struct tl *proto, uint32_t first)
+{
+	*t = *proto;
+	t->first = first;
+	t->row = 0;
+	t->prev = -1;
+	t->text.buf = t->scratch;
+	t->text.cap = sizeof(t->scratch);
+	t->text.len = 0;
+	t->blocking = calloc((size_t)t->l->nlanes + 1, sizeof(*t->blocking));
+	t->cells = calloc((size_t)t->o->width + 1, sizeof(*t->cells));
+	if (!t->blocking || !t->cells || st_out_init_growing(&t->out) < 0)
+		return -1;
+	return 0;
+}
+
+static void stop_drawer(struct tl *t)
+{
+	free(t->blocking);
+	free(t->cells);
+	free(t->out.buf);
+}
+
 int st_render_timeline(FILE *fp, const struct st_model *m,
 		       const struct st_render_opts *o)
 {
 	struct st_layout l;
-	struct tl t;
-	char scratch[1 << 14];
-	int64_t prev = -1;
+	struct turns w;
+	struct tl *t = NULL, *draw = NULL;
+	pthread_t th;
+	bool threaded = false;
 	int r = -1, usable, i;
 
 	if (st_layout_build(&l, m, o) < 0)
 		return -1;
-	memset(&t, 0, sizeof(t));
-	t.m = m;
-	t.o = o;
-	t.l = &l;
-	t.g = glyphs[o->ascii ? 1 : 0];
+	/* Settings shared by the drawing threads, in t. */
+	if (!(t = calloc(1, sizeof(*t))) || !(draw = calloc(2, sizeof(*draw))))
+		goto out;
+	t->m = m;
+	t->o = o;
+	t->l = &l;
+	t->turns = &w;
+	t->g = glyphs[o->ascii ? 1 : 0];
 	for (i = 0; i < G_NGLYPHS; i++) {
 		int k;
 
-		t.glen[i] = (uint8_t)strlen(t.g[i]);
+		t->glen[i] = (uint8_t)strlen(t->g[i]);
 		for (k = 0; k < RUN; k++)
-			memcpy(t.runs[i] + k * t.glen[i], t.g[i], t.glen[i]);
+			memcpy(t->runs[i] + k * t->glen[i], t->g[i], t->glen[i]);
 	}
-	t.text.buf = scratch;
-	t.text.cap = sizeof(scratch);
-	t.tcol = 10;
+	t->tcol = 10;
 	if (l.nrows) {
 		int64_t last = l.rows[l.nrows - 1].t / 1000000000;
 
 		while (last >= 10) {
-			t.tcol++;
+			t->tcol++;
 			last /= 10;
 		}
 	}
-	usable = o->width - t.tcol - 1;
-	t.lw = l.nlanes ? usable / (int)l.nlanes : usable;
-	if (t.lw < 12) {
+	usable = o->width - t->tcol - 1;
+	t->lw = l.nlanes ? usable / (int)l.nlanes : usable;
+	if (t->lw < 12) {
 		/* Too many lanes: the ones past the edge are left out. */
-		t.lw = 12;
+		t->lw = 12;
 		warnx("%u lanes do not fit in %d columns: showing %d (see --pid, --width)",
-		      l.nlanes, o->width, usable / t.lw);
-		l.nlanes = (uint32_t)(usable / t.lw);
+		      l.nlanes, o->width, usable / t->lw);
+		l.nlanes = (uint32_t)(usable / t->lw);
 		for (i = 0; i < (int)m->tr->nev; i++)
 			if (l.ev_lane[i] != ST_NONE && l.ev_lane[i] >= l.nlanes)
 				l.ev_lane[i] = ST_NONE;
 	}
-	if (st_out_init(&t.out, fp) < 0 ||
-	    !(t.blocking = calloc((size_t)l.nlanes + 1, sizeof(*t.blocking))) ||
-	    !(t.cells = calloc((size_t)o->width + 1, sizeof(*t.cells))))
-		goto out;
-	if (l.nlanes)
-		put_titles(&t);
-	for (t.row = 0; t.row < l.nrows; t.row++) {
-		const struct st_row *row = &l.rows[t.row];
-		const struct st_link *lk;
-		uint32_t n, j;
-		uint64_t skip = 0;
+	t->block_rows = o->block_rows;
+	if (!t->block_rows) {
+		size_t rows = BLOCK_BYTES / ((size_t)o->width * 4 + 64);
 
-		if (l.ev_lane[row->ev] == ST_NONE)
-			continue;	/* a lane left out */
-		if (prev >= 0 && row->t - prev >= ST_GAP_NS)
-			put_gap_row(&t, row->t - prev);
-		prev = row->t;
-		if (row->part != ST_START) {
-			n = st_model_links(m, row->ev, &lk);
-			for (j = 0; j < n; j++) {
-				if (l.ev_lane[lk[j].to] != ST_NONE)
-					put_arrow_row(&t, &lk[j], skip);
-				if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
-					skip += lk[j].len;
-			}
-		}
-		put_event_row(&t, row);
+		t->block_rows = rows < BLOCK_MIN ? BLOCK_MIN : rows > BLOCK_MAX ? BLOCK_MAX :
+				(uint32_t)rows;
 	}
-	r = 0;
+	/* Two threads when there is more than one block. */
+	t->step = l.nrows > t->block_rows ? 2 : 1;
+	memset(&w, 0, sizeof(w));
+	w.fp = fp;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.changed, NULL);
+	if (start_drawer(&draw[0], t, 0) < 0 ||
+	    (t->step == 2 && start_drawer(&draw[1], t, 1) < 0))
+		goto out_threads;
+	if (t->step == 2) {
+		if (pthread_create(&th, NULL, draw_blocks, &draw[1]) == 0) {
+			threaded = true;
+		} else {
+			/* One thread after all: it draws every block. */
+			draw[0].step = 1;
+		}
+	}
+	draw_blocks(&draw[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	r = w.failed || fflush(fp) != 0 ? -1 : 0;
+out_threads:
+	stop_drawer(&draw[0]);
+	stop_drawer(&draw[1]);
+	pthread_mutex_destroy(&w.lock);
+	pthread_cond_destroy(&w.changed);
 out:
-	if (t.out.buf && st_out_finish(&t.out) < 0)
-		r = -1;
-	free(t.blocking);
-	free(t.cells);
+	free(t);
+	free(draw);
 	st_layout_free(&l);
 	return r;
 }
