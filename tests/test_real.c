@@ -25,6 +25,7 @@
  * (a limit that must be reported, not silent).  A test skips only when its
  * program is not installed.  Everything listens on 127.0.0.1 or AF_UNIX
  * paths in a temp directory, on ports picked by an ephemeral bind.
+ * Reading strace's output: tests/strace.h, shared with test_strace.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,7 +40,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
-#include "harness.h"
+#include "strace.h"
 
 #define STRACE "/usr/bin/strace"
 #define STRACE_SET "trace=network,read,write,readv,writev,close,sendfile"
@@ -53,7 +54,6 @@
 #define SOCKTRACE ST_BUILD_DIR "/socktrace"
 #define SOCKVIEW ST_BUILD_DIR "/sockview"
 
-#define MAX_CONNS 64
 #define KEY_MAX 160
 
 /* ---- bookkeeping of checks ------------------------------------------------ */
@@ -338,55 +338,9 @@ static pid_t run_pid(const struct run *r, const struct h_proc *p)
 
 /* ---- connections and byte totals --------------------------------------------- */
 
-/* Bytes moved through one end: an inet end by (proto, local, peer); AF_UNIX
- * by (proto, "pid N"), as unnamed unix ends have no address to match. */
-struct conn {
-	char proto[16];
-	char local[KEY_MAX], peer[KEY_MAX];
-	int64_t bytes[2];	/* 0 sent, 1 received */
-};
-
-struct conns {
-	struct conn c[MAX_CONNS];
-	int n;
-};
-
-static struct conn *conn_get(struct conns *cs, const char *proto, const char *local,
-			     const char *peer)
-{
-	struct conn *c;
-
-	for (int i = 0; i < cs->n; i++) {
-		c = &cs->c[i];
-		if (strcmp(c->proto, proto) == 0 && strcmp(c->local, local) == 0 &&
-		    strcmp(c->peer, peer) == 0)
-			return c;
-	}
-	if (cs->n == MAX_CONNS)
-		fail_msg("too many connections");
-	c = &cs->c[cs->n++];
-	memset(c, 0, sizeof *c);
-	snprintf(c->proto, sizeof c->proto, "%s", proto);
-	snprintf(c->local, sizeof c->local, "%s", local);
-	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	return c;
-}
-
-static const struct conn *conn_find(const struct conns *cs, const char *proto,
-				    const char *local, const char *peer)
-{
-	for (int i = 0; i < cs->n; i++)
-		if (strcmp(cs->c[i].proto, proto) == 0 && strcmp(cs->c[i].local, local) == 0 &&
-		    strcmp(cs->c[i].peer, peer) == 0)
-			return &cs->c[i];
-	return NULL;
-}
-
-static bool is_unix(const char *proto)
-{
-	return strncmp(proto, "unix", 4) == 0;
-}
-
+/* Bytes moved through one end (struct conn, tests/strace.h): an inet end
+ * by (proto, local, peer); AF_UNIX by (proto, "pid N"), as unnamed unix ends
+ * have no address to match. */
 static void add_bytes(struct conns *cs, const char *proto, int pid, const char *local,
 		      const char *peer, int dir, int64_t n)
 {
@@ -400,14 +354,6 @@ static void add_bytes(struct conns *cs, const char *proto, int pid, const char *
 	}
 }
 
-static bool name_in(const char *name, size_t n, const char *const set[])
-{
-	for (int i = 0; set[i]; i++)
-		if (strlen(set[i]) == n && strncmp(name, set[i], n) == 0)
-			return true;
-	return false;
-}
-
 /* Calls that move data, by their strace (syscall) and log (libc) names. */
 static const char *const sends[] = { "write", "writev", "send", "sendto", "sendmsg",
 				     "sendfile", "sendfile64", NULL };
@@ -415,222 +361,23 @@ static const char *const recvs[] = { "read", "readv", "recv", "recvfrom", "recvm
 
 /* ---- strace's side ------------------------------------------------------------ */
 
-struct call_line {
-	int pid;
-	char text[4096];
-};
-
-/* strace's socket kinds, as the log names them. */
-static const char *strace_proto(const char *s, size_t n)
-{
-	static const struct { const char *strace, *log; } map[] = {
-		{ "TCP", "tcp" }, { "TCPv6", "tcp" }, { "UDP", "udp" }, { "UDPv6", "udp" },
-		{ "UNIX-STREAM", "unix-stream" }, { "UNIX", "unix-dgram" },
-		{ "UNIX-SEQPACKET", "unix-seqpacket" },
-	};
-
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strlen(map[i].strace) == n && strncmp(s, map[i].strace, n) == 0)
-			return map[i].log;
-	return NULL;
-}
-
-/* The first argument "FD<PROTO:[inside]>": the fd, the log's proto name
- * and the inside of the brackets; false for anything else. */
-static bool first_arg_socket(const char *args, int *fd, const char **proto, char *inside,
-			     size_t icap)
-{
-	const char *p = args, *lb, *rb;
-	size_t n;
-
-	if (!isdigit((unsigned char)*p))
-		return false;
-	*fd = atoi(p);
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p != '<')
-		return false;
-	p++;
-	lb = strstr(p, ":[");
-	if (lb == NULL || (*proto = strace_proto(p, (size_t)(lb - p))) == NULL)
-		return false;
-	rb = strstr(lb, "]>");
-	if (rb == NULL)
-		return false;
-	n = (size_t)(rb - lb - 2);
-	if (n >= icap)
-		return false;
-	memcpy(inside, lb + 2, n);
-	inside[n] = '\0';
-	return true;
-}
-
-/* The return value of a finished call: the number after the last " = "
- * (strace pads a resumed call's ")" and "=" apart with spaces). */
-static bool return_value(const char *text, long *ret)
-{
-	const char *eq = NULL, *s = text;
-
-	while ((s = strstr(s, " = ")) != NULL) {
-		eq = s;
-		s += 3;
-	}
-	if (eq == NULL)
-		return false;
-	*ret = strtol(eq + 3, NULL, 10);
-	return true;
-}
-
-/* A datagram's address among the arguments, as the log writes it. */
-static bool inet_arg(const char *text, char *out, size_t cap)
-{
-	const char *port = strstr(text, "sin_port=htons(");
-	const char *addr = strstr(text, "inet_addr(\"");
-	const char *port6 = strstr(text, "sin6_port=htons(");
-	const char *addr6 = strstr(text, "inet_pton(AF_INET6, \"");
-	const char *q;
-
-	if (port && addr) {
-		addr += 11;
-		q = strchr(addr, '"');
-		if (q == NULL)
-			return false;
-		snprintf(out, cap, "%.*s:%d", (int)(q - addr), addr, atoi(port + 15));
-		return true;
-	}
-	if (port6 && addr6) {
-		addr6 += 21;
-		q = strchr(addr6, '"');
-		if (q == NULL)
-			return false;
-		snprintf(out, cap, "[%.*s]:%d", (int)(q - addr6), addr6, atoi(port6 + 16));
-		return true;
-	}
-	return false;
-}
-
-/* Reads an strace -f output file into whole calls, joining
- * "PID name(args <unfinished ...>" with its "PID <... name resumed>rest". */
-static int strace_read(const char *path, struct call_line **out)
-{
-	FILE *f = fopen(path, "r");
-	struct call_line *calls = NULL;
-	static struct call_line pending[64];
-	int n = 0, cap = 0, npending = 0;
-	static char line[8192];
-
-	if (f == NULL)
-		fail_msg("open %s", path);
-	while (fgets(line, sizeof line, f)) {
-		char *s = line, *e;
-		int pid = (int)strtol(s, &e, 10);
-		struct call_line *cl;
-
-		if (e == s)
-			continue;
-		s = e;
-		while (*s == ' ')
-			s++;
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(s, "+++", 3) == 0 || strncmp(s, "---", 3) == 0)
-			continue;
-		if ((e = strstr(s, " <unfinished ...>")) != NULL) {
-			if (npending == 64)
-				fail_msg("too many unfinished calls in %s", path);
-			*e = '\0';
-			pending[npending].pid = pid;
-			snprintf(pending[npending].text, sizeof pending[0].text, "%s", s);
-			npending++;
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 512;
-			calls = realloc(calls, (size_t)cap * sizeof *calls);
-			if (calls == NULL)
-				fail_msg("out of memory");
-		}
-		cl = &calls[n];
-		cl->pid = pid;
-		if (strncmp(s, "<... ", 5) == 0) {
-			char *rest = strstr(s, " resumed>");
-			int k;
-
-			for (k = 0; k < npending && pending[k].pid != pid; k++)
-				;
-			if (rest == NULL || k == npending)
-				continue;
-			snprintf(cl->text, sizeof cl->text, "%s%s", pending[k].text, rest + 9);
-			pending[k] = pending[--npending];
-		} else {
-			snprintf(cl->text, sizeof cl->text, "%s", s);
-		}
-		n++;
-	}
-	fclose(f);
-	*out = calls;
-	return n;
-}
-
 /* Adds the data calls of one strace output file to cs. */
 static void strace_conns(const char *path, struct conns *cs)
 {
 	struct call_line *calls;
-	int n = strace_read(path, &calls);
-	struct { int pid, fd; char local[KEY_MAX]; } fl[64];
-	int nfl = 0;
+	struct strace_fd_local fl[64];
+	int n = strace_read(path, &calls), nfl = strace_fd_locals(calls, n, fl, 64);
 
-	/* The first bound local end shown for each (pid, fd): an unbound
-	 * socket's first sendto shows only an inode. */
 	for (int i = 0; i < n; i++) {
-		const char *open = strchr(calls[i].text, '('), *proto;
-		char inside[KEY_MAX];
-		int fd, k;
+		char local[ST_ADDR_MAX] = "", peer[ST_ADDR_MAX] = "";
+		struct strace_data d;
 
-		if (open == NULL || !first_arg_socket(open + 1, &fd, &proto, inside, sizeof inside) ||
-		    is_unix(proto) || strstr(inside, "->") != NULL || strchr(inside, ':') == NULL)
+		if (!strace_data_call(&calls[i], sends, recvs, &d) ||
+		    strstr(calls[i].text, "MSG_PEEK") != NULL)
 			continue;
-		for (k = 0; k < nfl && !(fl[k].pid == calls[i].pid && fl[k].fd == fd); k++)
-			;
-		if (k == nfl && nfl < 64) {
-			fl[nfl].pid = calls[i].pid;
-			fl[nfl].fd = fd;
-			snprintf(fl[nfl].local, sizeof fl[nfl].local, "%s", inside);
-			nfl++;
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		const char *text = calls[i].text, *open = strchr(text, '('), *proto, *arrow;
-		char inside[KEY_MAX], local[KEY_MAX] = "", peer[KEY_MAX] = "";
-		bool send, recv;
-		long ret;
-		int fd;
-
-		if (open == NULL)
-			continue;
-		send = name_in(text, (size_t)(open - text), sends);
-		recv = name_in(text, (size_t)(open - text), recvs);
-		if ((!send && !recv) || strstr(text, "MSG_PEEK") != NULL)
-			continue;
-		if (!first_arg_socket(open + 1, &fd, &proto, inside, sizeof inside))
-			continue;
-		if (!return_value(text, &ret) || ret <= 0)
-			continue;
-		if (!is_unix(proto)) {
-			arrow = strstr(inside, "->");
-			if (arrow) {
-				snprintf(local, sizeof local, "%.*s", (int)(arrow - inside), inside);
-				snprintf(peer, sizeof peer, "%s", arrow + 2);
-			} else {
-				if (strchr(inside, ':') != NULL)
-					snprintf(local, sizeof local, "%s", inside);
-				for (int k = 0; k < nfl && !local[0]; k++)
-					if (fl[k].pid == calls[i].pid && fl[k].fd == fd)
-						snprintf(local, sizeof local, "%s", fl[k].local);
-				if (!inet_arg(open, peer, sizeof peer))
-					fail_msg("no address in: %s", text);
-			}
-		}
-		add_bytes(cs, proto, calls[i].pid, local, peer, recv, ret);
+		if (!is_unix(d.proto))
+			strace_inet_ends(&calls[i], &d, fl, nfl, local, peer, sizeof local);
+		add_bytes(cs, d.proto, calls[i].pid, local, peer, d.recv, d.ret);
 	}
 	free(calls);
 }
@@ -654,15 +401,6 @@ static void log_conns(const struct h_log *log, struct conns *cs)
 			continue;
 		add_bytes(cs, r->proto, (int)r->pid, r->local, r->peer, recv, r->bytes);
 	}
-}
-
-static void print_conns(const char *what, const struct conns *cs)
-{
-	print_message("%s:\n", what);
-	for (int i = 0; i < cs->n; i++)
-		print_message("  %s %s -> %s sent %lld received %lld\n", cs->c[i].proto,
-			      cs->c[i].local, cs->c[i].peer, (long long)cs->c[i].bytes[0],
-			      (long long)cs->c[i].bytes[1]);
 }
 
 /* Every connection of strace's is in the log with the same totals, and the
@@ -943,15 +681,69 @@ static void split_last_line(const char *text, char *body, size_t bcap, char *las
 	snprintf(last, lcap, "%.*s", (int)(text + n - s), s);
 }
 
-/* ---- 1. python3 -m http.server (threaded) and concurrent curl clients ------------- */
+/* Ends a test: fails it when a check failed (its files stay for a look),
+ * else removes its directory. */
+static void end_checks(const char *work)
+{
+	if (failures)
+		fail_msg("%d checks failed (logs in %s)", failures, work);
+	rm_tree(work);
+}
+
+/* ---- curl clients (of python's http.server and of nginx) -------------------------- */
 
 #define N_CURL 3
+
+/* What one curl client printed, untraced [0] and traced [1]: the body, and
+ * its -w line "local_port size_header size_download". */
+struct curl_out {
+	char body[2][200000];
+	char last[2][128];
+};
+
+/* Starts N_CURL curl clients of url[] at once under r, waits for each and
+ * keeps what it printed in co[i] for this pass. */
+static void run_curls(struct run *r, char url[N_CURL][96], struct curl_out *co, int pass)
+{
+	struct h_proc cli[N_CURL];
+
+	for (int i = 0; i < N_CURL; i++) {
+		const char *cargv[] = { CURL, "-s", "-S", "--max-time", "30", "-w",
+					"%{local_port} %{size_header} %{size_download}\n",
+					url[i], NULL };
+
+		run_start(r, &cli[i], NULL, cargv);
+	}
+	for (int i = 0; i < N_CURL; i++) {
+		h_wait_ok(&cli[i]);
+		split_last_line(cli[i].out.p, co[i].body[pass], sizeof co[i].body[pass],
+				co[i].last[pass], sizeof co[i].last[pass]);
+		h_proc_free(&cli[i]);
+	}
+}
+
+/* Each client got sizes[i] bytes, and the same body and sizes traced as
+ * untraced. */
+static void check_curls(const struct curl_out *co, const size_t sizes[N_CURL])
+{
+	for (int i = 0; i < N_CURL; i++) {
+		const char *s0 = strchr(co[i].last[0], ' '), *s1 = strchr(co[i].last[1], ' ');
+
+		check(strlen(co[i].body[0]) == sizes[i], "curl %d got %zu bytes, not %zu", i,
+		      strlen(co[i].body[0]), sizes[i]);
+		check_same("curl's body", co[i].body[0], co[i].body[1]);
+		/* The port differs between runs; the sizes do not. */
+		check_same("curl's sizes", s0 ? s0 : "", s1 ? s1 : "");
+	}
+}
+
+/* ---- 1. python3 -m http.server (threaded) and concurrent curl clients ------------- */
 
 static void test_python_http_curl(void **state)
 {
 	static const size_t sizes[N_CURL] = { 700, 20000, 150000 };
 	char work[64], www[128], path[192], port_s[16], url[N_CURL][96];
-	static char body[N_CURL][2][200000], last[N_CURL][2][128];
+	static struct curl_out co[N_CURL];
 	char *srv_out[2], *srv_err[2];
 	int port, srv_rc[2];
 	struct run r;
@@ -979,24 +771,12 @@ static void test_python_http_curl(void **state)
 	for (int pass = 0; pass < 2; pass++) {
 		const char *sargv[] = { PYTHON, "-m", "http.server", "--bind", "127.0.0.1",
 					"--directory", www, port_s, NULL };
-		struct h_proc srv, cli[N_CURL];
+		struct h_proc srv;
 
 		run_init(&r, work, pass == 1);
 		run_start(&r, &srv, NULL, sargv);
 		wait_ready(&srv, "tcp", port, NULL);
-		for (int i = 0; i < N_CURL; i++) {
-			const char *cargv[] = { CURL, "-s", "-S", "--max-time", "30", "-w",
-						"%{local_port} %{size_header} %{size_download}\n",
-						url[i], NULL };
-
-			run_start(&r, &cli[i], NULL, cargv);
-		}
-		for (int i = 0; i < N_CURL; i++) {
-			h_wait_ok(&cli[i]);
-			split_last_line(cli[i].out.p, body[i][pass], sizeof body[i][pass],
-					last[i][pass], sizeof last[i][pass]);
-			h_proc_free(&cli[i]);
-		}
+		run_curls(&r, url, co, pass);
 		kill(run_pid(&r, &srv), SIGINT);
 		srv_rc[pass] = h_wait(&srv, 20000);
 		srv_out[pass] = strdup(srv.out.p);
@@ -1009,14 +789,7 @@ static void test_python_http_curl(void **state)
 	      srv_rc[1]);
 	check_same("python's stdout", srv_out[0], srv_out[1]);
 	check_same("python's access log (timestamps masked, sorted)", srv_err[0], srv_err[1]);
-	for (int i = 0; i < N_CURL; i++) {
-		check(strlen(body[i][0]) == sizes[i], "curl %d got %zu bytes, not %zu", i,
-		      strlen(body[i][0]), sizes[i]);
-		check_same("curl's body", body[i][0], body[i][1]);
-		/* The port differs between runs; the sizes do not. */
-		check_same("curl's sizes", strchr(last[i][0], ' ') ? strchr(last[i][0], ' ') : "",
-			   strchr(last[i][1], ' ') ? strchr(last[i][1], ' ') : "");
-	}
+	check_curls(co, sizes);
 
 	/* The kernel's view, the log and the programs' own reports. */
 	{
@@ -1038,8 +811,8 @@ static void test_python_http_curl(void **state)
 			const struct h_rec *c, *a;
 			const struct conn *cc;
 
-			if (sscanf(last[i][1], "%ld %ld %ld", &lport, &hdr, &size) != 3) {
-				check(false, "curl's -w line: %s", last[i][1]);
+			if (sscanf(co[i].last[1], "%ld %ld %ld", &lport, &hdr, &size) != 3) {
+				check(false, "curl's -w line: %s", co[i].last[1]);
 				continue;
 			}
 			snprintf(local, sizeof local, "127.0.0.1:%ld", lport);
@@ -1080,9 +853,7 @@ static void test_python_http_curl(void **state)
 		free(srv_out[pass]);
 		free(srv_err[pass]);
 	}
-	if (failures)
-		fail_msg("%d checks failed (logs in %s)", failures, work);
-	rm_tree(work);
+	end_checks(work);
 }
 
 /* ---- 2. socat and netcat: TCP (socat EXEC: dup2s the socket), UDP, AF_UNIX -------- */
@@ -1249,9 +1020,7 @@ static void pair_run(const struct pair_case *pc)
 			free(err[pass][w]);
 		}
 	free(input);
-	if (failures)
-		fail_msg("%d checks failed (logs in %s)", failures, work);
-	rm_tree(work);
+	end_checks(work);
 }
 
 static const struct pair_case socat_tcp = {
@@ -1338,8 +1107,9 @@ static char *mask_ports_sort(const char *text)
 static void test_nginx_workers(void **state)
 {
 	char work[64], www[128], path[256], conf[2][160], pidf[2][160], acc[2][160], errl[2][160];
+	static const size_t sizes[N_CURL] = { 60000, 300, 60000 };	/* big, small, big */
 	char port_s[16], server[64], url[N_CURL][96];
-	static char body[N_CURL][2][64000], last[N_CURL][2][128];
+	static struct curl_out co[N_CURL];
 	char *srv_out[2], *srv_err[2];
 	int port, srv_rc[2];
 	int64_t master = -1;
@@ -1397,25 +1167,13 @@ static void test_nginx_workers(void **state)
 
 	for (int pass = 0; pass < 2; pass++) {
 		const char *sargv[] = { NGINX, "-p", work, "-c", conf[pass], "-e", errl[pass], NULL };
-		struct h_proc srv, cli[N_CURL];
+		struct h_proc srv;
 		char *pid_text;
 
 		run_init(&r, work, pass == 1);
 		run_start(&r, &srv, NULL, sargv);
 		wait_ready(&srv, "tcp", port, NULL);
-		for (int i = 0; i < N_CURL; i++) {
-			const char *cargv[] = { CURL, "-s", "-S", "--max-time", "30", "-w",
-						"%{local_port} %{size_header} %{size_download}\n",
-						url[i], NULL };
-
-			run_start(&r, &cli[i], NULL, cargv);
-		}
-		for (int i = 0; i < N_CURL; i++) {
-			h_wait_ok(&cli[i]);
-			split_last_line(cli[i].out.p, body[i][pass], sizeof body[i][pass],
-					last[i][pass], sizeof last[i][pass]);
-			h_proc_free(&cli[i]);
-		}
+		run_curls(&r, url, co, pass);
 		for (int64_t end = h_now_ms() + 5000;
 		     (pid_text = read_file(pidf[pass], NULL)) == NULL && h_now_ms() < end;)
 			usleep(20000);
@@ -1434,13 +1192,7 @@ static void test_nginx_workers(void **state)
 	      srv_rc[0], srv_rc[1]);
 	check_same("nginx's stdout", srv_out[0], srv_out[1]);
 	check_same("nginx's stderr", srv_err[0], srv_err[1]);
-	for (int i = 0; i < N_CURL; i++) {
-		check(strlen(body[i][0]) == (i == 1 ? 300u : 60000u), "curl %d got %zu bytes", i,
-		      strlen(body[i][0]));
-		check_same("curl's body", body[i][0], body[i][1]);
-		check_same("curl's sizes", strchr(last[i][0], ' ') ? strchr(last[i][0], ' ') : "",
-			   strchr(last[i][1], ' ') ? strchr(last[i][1], ' ') : "");
-	}
+	check_curls(co, sizes);
 	{
 		char *a0 = read_file(acc[0], NULL), *a1 = read_file(acc[1], NULL);
 		char *m0 = mask_ports_sort(a0 ? a0 : ""), *m1 = mask_ports_sort(a1 ? a1 : "");
@@ -1506,9 +1258,9 @@ static void test_nginx_workers(void **state)
 		for (int i = 0; i < N_CURL; i++) {
 			char needle[64];
 
-			snprintf(needle, sizeof needle, "127.0.0.1:%d ", atoi(last[i][1]));
+			snprintf(needle, sizeof needle, "127.0.0.1:%d ", atoi(co[i].last[1]));
 			check(a1 && strstr(a1, needle) != NULL,
-			      "curl's local port %d is not in nginx's access log", atoi(last[i][1]));
+			      "curl's local port %d is not in nginx's access log", atoi(co[i].last[1]));
 		}
 		check_view_inet(&r, &kernel, "tcp", server);
 		if (failures)
@@ -1520,9 +1272,7 @@ static void test_nginx_workers(void **state)
 		free(srv_out[pass]);
 		free(srv_err[pass]);
 	}
-	if (failures)
-		fail_msg("%d checks failed (logs in %s)", failures, work);
-	rm_tree(work);
+	end_checks(work);
 }
 
 /* ---- 4. name resolution: getent ahosts (getaddrinfo), getent hosts ----------------- */
@@ -1636,9 +1386,7 @@ static void test_getent_resolver(void **state)
 		free(out[1]);
 		rm_tree(r.logdir);
 	}
-	if (failures)
-		fail_msg("%d checks failed (logs in %s)", failures, work);
-	rm_tree(work);
+	end_checks(work);
 }
 
 /* ---- 5. a statically linked program: a limit that is told, not silent --------------- */
@@ -1716,9 +1464,7 @@ static void test_static_binary(void **state)
 	check(count_logs(tdir) == 0, "%d logs from a static program", count_logs(tdir));
 	h_proc_free(&p);
 	h_proc_free(&q);
-	if (failures)
-		fail_msg("%d checks failed (in %s)", failures, work);
-	rm_tree(work);
+	end_checks(work);
 }
 
 int main(void)
