@@ -87,6 +87,27 @@ static void release_pages(const struct st_file *f, size_t from, size_t to)
 		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
 }
 
+/* The parts of a line cut at NUL bytes (runs of them), each parsed as a
+ * line of its own. */
+static void parse_parts(struct st_trace *tr, uint16_t fi, const char *q,
+			const char *le, uint64_t lineno)
+{
+	const char *base = tr->files[fi].map;
+
+	while (q < le) {
+		const char *z = memchr(q, '\0', (size_t)(le - q));
+		const char *se = z ? z : le;
+
+		if (se > q && !st_parse_line(tr, fi, (uint64_t)(q - base), q, (size_t)(se - q)))
+			st_trace_skip(tr, fi, lineno);
+		if (!z)
+			break;
+		q = z + 1;
+		while (q < le && *q == '\0')
+			q++;
+	}
+}
+
 /* Cuts [from, to) of file fi into lines and parses them; lineno is the
  * number of the line at from.  from is the start of a line. */
 void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
@@ -99,20 +120,17 @@ void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 	tr->cur_hdr = UINT32_MAX;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end, *q = p;
+		const char *le = nl ? nl : end;
 
-		while (q < le) {
-			const char *z = memchr(q, '\0', (size_t)(le - q));
-			const char *se = z ? z : le;
-
-			if (se > q)
-				st_parse_line(tr, fi, (uint64_t)(q - base), lineno, q,
-					      (size_t)(se - q));
-			if (!z)
-				break;
-			q = z + 1;
-			while (q < le && *q == '\0')
-				q++;
+		/* A line is read whole first: NUL bytes (padding left by a
+		 * killed process) are rare, and a line holding one fails as
+		 * JSON before anything of it is kept, so it is looked for only
+		 * then. */
+		if (le > p && !st_parse_line(tr, fi, (uint64_t)(p - base), p, (size_t)(le - p))) {
+			if (memchr(p, '\0', (size_t)(le - p)))
+				parse_parts(tr, fi, p, le, lineno);
+			else
+				st_trace_skip(tr, fi, lineno);
 		}
 		p = le + 1;
 		lineno++;

@@ -425,7 +425,7 @@ static int make_detail(struct st_trace *tr, const struct fields *f,
 	return 0;
 }
 
-static void count_skip(struct st_trace *tr, uint16_t file, uint64_t lineno)
+void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno)
 {
 	if (tr->skipped++ == 0) {
 		tr->skip_file = file;
@@ -672,8 +672,8 @@ static bool is_blank(const char *p, size_t n)
 	return true;
 }
 
-void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
-		   uint64_t lineno, const char *p, size_t n)
+bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
+		   const char *p, size_t n)
 {
 	struct st_json_iter it;
 	struct st_json_value k, slot[K_NKEYS + 1];
@@ -683,7 +683,7 @@ void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 	enum key key;
 
 	if (is_blank(p, n))
-		return;
+		return true;
 	f.have = 0;
 	if (st_json_object_begin(&it, p, n) < 0)
 		goto bad;
@@ -704,12 +704,9 @@ void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 	if (has(&f, K_SOCKTRACE) ||
 	    (has(&f, K_TYPE) && f.v[K_TYPE]->type == ST_JSON_STRING &&
 	     st_json_key_is(f.v[K_TYPE], "header"))) {
-		if (parse_header(tr, &f, file) < 0)
-			goto bad;
-		return;
+		return parse_header(tr, &f, file) == 0;
 	}
-	if (has(&f, K_CALL) && parse_call(tr, &f, file, off, n) == 0)
-		return;
+	return has(&f, K_CALL) && parse_call(tr, &f, file, off, n) == 0;
 bad:
-	count_skip(tr, file, lineno);
+	return false;
 }

@@ -146,8 +146,13 @@ const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
 /* Shorthands for interned strings. */
 const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
 
-/* Parses one line into the trace (parse.c); used by st_trace_add_*. */
-void st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
-		   uint64_t lineno, const char *p, size_t n);
+/* Parses one line into the trace (parse.c); used by st_trace_parse_range.
+ * false when the line is malformed (the caller counts it with
+ * st_trace_skip): then no record or header was added, and when the line
+ * holds a NUL byte (never valid JSON) nothing at all was. */
+bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
+		   const char *p, size_t n);
+/* Counts a malformed line, remembering where the first one was. */
+void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno);
 
 #endif
