@@ -62,11 +62,11 @@ $(B)/socktrace: $(B)/obj/preload/socktrace.o
 	$(CC) -o $@ $^
 
 $(B)/sockview: $(VIEW_OBJ)
-	$(CC) -o $@ $^ -lm
+	$(CC) -o $@ $^ -lm -lpthread
 
 # The viewer again under ASan/UBSan, for the bad-input tests.
 $(B)/asan/sockview: $(B)/asan/viewer/main.o $(SAN_OBJ)
-	$(CC) $(SAN) -o $@ $^ -lm
+	$(CC) $(SAN) -o $@ $^ -lm -lpthread
 
 $(B)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)
