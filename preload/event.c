@@ -197,16 +197,6 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 	ev->inline_data = true;
 }
 
-void st_event_data(struct st_event *ev, const void *p, int64_t transferred)
-{
-	struct iovec one = { (void *)p, transferred > 0 ? (size_t)transferred : 0 };
-
-	st_event_datav(ev, &one, 1, transferred);
-	/* A large payload is written at emit time from ev->iov: keep it valid. */
-	if (!ev->inline_data)
-		ev->data_len = 0;
-}
-
 /* The i-th piece of the payload to log: at most what is left of data_len. */
 static size_t piece(const struct st_event *ev, int i, size_t left, const unsigned char **p)
 {

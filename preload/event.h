@@ -5,7 +5,8 @@
  * builds the record: st_event_begin() writes the keys every record has,
  * st_event_sock() the five-tuple, the wrapper adds what is special to its
  * call with the st_rec_* functions on ev.rec, an optional payload is given
- * with st_event_data(), and st_event_emit() writes it to the log.
+ * with st_event_datav() (its iovecs must stay valid until the emit), and
+ * st_event_emit() writes it to the log.
  */
 #ifndef ST_EVENT_H
 #define ST_EVENT_H
@@ -58,7 +59,6 @@ void st_event_begin(struct st_event *ev, const struct st_call *c, int64_t ret);
  * peer overrides the table's (a datagram's own address). */
 void st_event_sock(struct st_event *ev, int fd, const char *peer);
 /* bytes and data: the first bytes of what was transferred. */
-void st_event_data(struct st_event *ev, const void *p, int64_t transferred);
 void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 		    int64_t transferred);
 /* Writes the record; the record is dropped quietly when it cannot be. */

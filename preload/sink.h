@@ -27,7 +27,8 @@ void st_span_put(struct st_span *s, const void *p, size_t n);
 bool st_sink_is_open(void);
 /* In a fork child: forget the parent's log; the child opens its own. */
 void st_sink_forget(void);
-/* At exit: wait for writers, then cut the file to its last record. */
+/* At exit: cut the file to its last record (sink.c says why no record
+ * that a writer reserved is lost). */
 void st_sink_close(void);
 
 #endif

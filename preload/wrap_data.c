@@ -227,8 +227,9 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.read ? st_real.read(fd, buf, n) : syscall(SYS_read, fd, buf, n);
-	if (is_dgram(fd))
-		return do_recv("read", fd, buf, n, 0, NULL, NULL);
+	/* Always the real read(2), even on a datagram socket: a sandboxed
+	 * program may be allowed read and not recvfrom.  The peer logged is
+	 * then the socket's own (read is used on connected sockets). */
 	st_call_begin(&c, "read", fd);
 	ret = st_real.read(fd, buf, n);
 	st_call_end(&c, ret < 0);
@@ -359,6 +360,7 @@ static ssize_t do_sendfile(const char *name, __typeof__(sendfile) *real, int out
 {
 	struct st_call c;
 	struct st_event ev;
+	struct iovec one;	/* lives until the emit: a large snippet is read then */
 	char snip[4096];
 	off_t start = offset ? *offset : -1;
 	ssize_t ret, got = 0;
@@ -382,11 +384,10 @@ static ssize_t do_sendfile(const char *name, __typeof__(sendfile) *real, int out
 	st_event_begin(&ev, &c, ret);
 	st_event_sock(&ev, out, NULL);
 	st_rec_int(&ev.rec, "fd2", in);
-	if (ret >= 0) {
-		struct iovec one = { snip, got > 0 ? (size_t)got : 0 };
-
+	one.iov_base = snip;
+	one.iov_len = got > 0 ? (size_t)got : 0;
+	if (ret >= 0)
 		st_event_datav(&ev, &one, 1, ret);
-	}
 	st_event_emit(&ev);
 	errno = c.errno_after;
 	return ret;
