@@ -18,7 +18,9 @@ BASEFLAGS := -std=gnu11 $(OPT) $(WARN) -Icommon -MMD -MP -D_GNU_SOURCE
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 COMMON_SRC  := $(wildcard common/*.c)
-LIB_SRC     := $(filter-out preload/socktrace.c,$(wildcard preload/*.c))
+# The launcher's files; every other file of preload/ is the library.
+LAUNCH_SRC  := preload/socktrace.c preload/binary.c
+LIB_SRC     := $(filter-out $(LAUNCH_SRC),$(wildcard preload/*.c))
 VIEW_SRC    := $(wildcard viewer/*.c)
 VIEW_LIBSRC := $(filter-out viewer/main.c,$(VIEW_SRC))
 EX_SRC      := $(wildcard examples/*.c)
@@ -58,7 +60,7 @@ $(B)/asan/%.o: %.c
 
 # The launcher looks for libtrace.so beside itself, then under the prefix.
 $(B)/obj/preload/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
-$(B)/socktrace: $(B)/obj/preload/socktrace.o
+$(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o)
 	$(CC) -o $@ $^
 
 $(B)/sockview: $(VIEW_OBJ)
@@ -83,6 +85,9 @@ $(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(SAN_OBJ)
 	$(CC) $(BASEFLAGS) -Iviewer -Itests $(SAN) $(CFLAGS) \
 	    -DST_BUILD_DIR='"$(abspath $(B))"' -DST_SRC_DIR='"$(abspath .)"' \
 	    -o $@ $< $(SAN_OBJ) -lcmocka -lpthread -lm
+
+# test_binary compiles the launcher's ELF reader in.
+$(B)/tests/test_binary: preload/binary.c preload/binary.h
 
 # Helper programs the integration tests run under the library (not sanitized:
 # they are the traced programs).

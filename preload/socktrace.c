@@ -13,7 +13,6 @@
  * trace.
  */
 #include <dirent.h>
-#include <elf.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +27,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "binary.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib/socktrace"
@@ -110,76 +111,32 @@ static bool resolve_command(const char *cmd, char *out, size_t cap)
 	return false;
 }
 
-enum binary_kind { BIN_DYNAMIC, BIN_STATIC, BIN_SCRIPT, BIN_UNKNOWN };
-
-/* Reads enough of an ELF file to tell whether it asks for a dynamic loader
- * (a PT_INTERP program header).  For a #! script, interp gets the
- * interpreter's path. */
-static enum binary_kind inspect_binary(const char *file, char *interp, size_t cap)
-{
-	unsigned char buf[4096];
-	Elf64_Ehdr eh;
-	ssize_t n;
-	int fd, i;
-
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return BIN_UNKNOWN;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
-		char *s = (char *)buf + 2, *e;
-
-		buf[n] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		e = s + strcspn(s, " \t\n");
-		snprintf(interp, cap, "%.*s", (int)(e - s), s);
-		close(fd);
-		return BIN_SCRIPT;
-	}
-	if (n < (ssize_t)sizeof(eh) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
-	    buf[EI_CLASS] != ELFCLASS64) {
-		close(fd);
-		return BIN_UNKNOWN;
-	}
-	memcpy(&eh, buf, sizeof(eh));
-	for (i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
-		    (ssize_t)sizeof(ph))
-			break;
-		if (ph.p_type == PT_INTERP) {
-			close(fd);
-			return BIN_DYNAMIC;
-		}
-	}
-	close(fd);
-	return BIN_STATIC;
-}
-
-/* Tells the user, before the run, why a program will not be traced. */
-static void check_traceable(const char *cmd, bool quiet)
+/* Tells the user, before the run, why a program will not be traced, or
+ * not all of it. */
+static void check_traceable(const char *cmd)
 {
 	char file[PATH_MAX], interp[PATH_MAX];
 	struct stat sb;
-	enum binary_kind k;
+	enum st_binary_kind k;
 
 	if (!resolve_command(cmd, file, sizeof(file)))
 		return;	/* exec will say what is wrong */
-	k = inspect_binary(file, interp, sizeof(interp));
-	if (k == BIN_SCRIPT && inspect_binary(interp, file, sizeof(file)) == BIN_STATIC)
-		k = BIN_STATIC;
-	if (k == BIN_STATIC)
+	k = st_inspect_binary(file, interp, sizeof(interp));
+	if (k == ST_BIN_SCRIPT && st_inspect_binary(interp, file, sizeof(file)) == ST_BIN_STATIC)
+		k = ST_BIN_STATIC;
+	if (k == ST_BIN_STATIC)
 		warnx("warning: %s is statically linked (no dynamic loader): LD_PRELOAD cannot "
 		      "reach its calls, so the trace will not show them. Go programs built "
 		      "with CGO_ENABLED=0 are like this; use strace -f for them.", cmd);
+	if (k == ST_BIN_DYNAMIC && st_binary_needs(file, "liburing"))
+		warnx("warning: %s uses liburing: socket I/O it submits through io_uring does "
+		      "not pass through libc and will not be in the trace; "
+		      "strace -f -e trace=io_uring_enter shows the submissions.", cmd);
 	if (stat(file, &sb) == 0 && (sb.st_mode & (S_ISUID | S_ISGID)) &&
 	    ((sb.st_mode & S_ISUID && sb.st_uid != geteuid()) ||
 	     (sb.st_mode & S_ISGID && sb.st_gid != getegid())))
 		warnx("warning: %s is set-user/group-ID: the loader ignores LD_PRELOAD for it, "
 		      "so it will not be traced.", cmd);
-	(void)quiet;
 }
 
 static void make_run_dir(char *out, size_t cap)
@@ -345,7 +302,7 @@ int main(int argc, char **argv)
 		if (!realpath(made, dir))
 			err(1, "%s", made);
 	}
-	check_traceable(argv[optind], quiet);
+	check_traceable(argv[optind]);
 
 	set_preload(lib);
 	setenv("SOCKTRACE_DIR", dir, 1);
