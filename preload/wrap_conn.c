@@ -8,9 +8,13 @@
 
 #include "wrap.h"
 
-static void format_arg(char *out, const struct sockaddr *sa, socklen_t len)
+/* The address argument of a call, formatted; not read when the kernel
+ * found it unreadable (EFAULT): reading it would crash the program that
+ * was only to get an error. */
+static void format_arg(char *out, const struct st_call *c, const struct sockaddr *sa,
+		       socklen_t len)
 {
-	if (sa)
+	if (sa && c->err != EFAULT)
 		st_format_sockaddr(out, ST_ADDR_MAX, sa, len);
 	else
 		out[0] = '\0';
@@ -103,7 +107,7 @@ ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (st_fd_is_socket(fd)) {
 		if (ret == 0)
 			st_fd_refresh(fd, true, false);
-		format_arg(arg, addr, len);
+		format_arg(arg, &c, addr, len);
 		begin_sock_event(&ev, &c, ret);
 		st_rec_str(&ev.rec, "addr", arg);
 		st_event_emit(&ev);
@@ -209,7 +213,7 @@ ST_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		else
 			st_fd_set_peer(fd, addr, len);
 	}
-	format_arg(arg, addr, len);
+	format_arg(arg, &c, addr, len);
 	begin_sock_event(&ev, &c, ret);
 	st_rec_str(&ev.rec, "addr", arg);
 	st_event_emit(&ev);
@@ -469,7 +473,7 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 			st_rec_str(&ev.rec, "opt", on);
 		else
 			st_rec_int(&ev.rec, "opt", opt);
-		if (val && len == sizeof(int))
+		if (ret == 0 && val && len == sizeof(int))
 			st_rec_int(&ev.rec, "val", *(const int *)val);
 		st_event_emit(&ev);
 	}

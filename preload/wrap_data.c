@@ -64,7 +64,8 @@ static ssize_t do_send(const char *name, int fd, const void *buf, size_t n, int 
 	/* The first sendto on an unbound UDP socket binds it. */
 	if (ret >= 0 && to)
 		st_fd_refresh_if_unbound(fd);
-	log_buf(&c, ret, flags, to && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
+	log_buf(&c, ret, flags,
+		to && c.err != EFAULT && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
 	errno = c.errno_after;
 	return ret;
 }
@@ -129,11 +130,16 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	st_call_begin(&c, "sendmsg", fd);
 	ret = st_real.sendmsg(fd, msg, flags);
 	st_call_end(&c, ret < 0);
-	if (ret >= 0 && msg->msg_name)
-		st_fd_refresh_if_unbound(fd);
-	log_io(&c, ret, flags,
-	       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
-	       msg->msg_iov, (int)msg->msg_iovlen);
+	if (c.err == EFAULT) {
+		/* The header may be unreadable: log the call without it. */
+		log_io(&c, ret, flags, NULL, NULL, 0);
+	} else {
+		if (ret >= 0 && msg->msg_name)
+			st_fd_refresh_if_unbound(fd);
+		log_io(&c, ret, flags,
+		       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
+		       msg->msg_iov, (int)msg->msg_iovlen);
+	}
 	errno = c.errno_after;
 	return ret;
 }
@@ -155,12 +161,14 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 		st_fd_refresh_if_unbound(fd);
 	dgram = is_dgram(fd);
 	/* One record per message sent, so each datagram can be followed. */
+	/* One record per message; a failed call (vec may be unreadable) gets
+	 * one record that does not look at vec. */
 	for (i = 0; i < (ret > 0 ? ret : 1); i++) {
 		struct st_event ev;
-		const struct msghdr *m = &vec[i].msg_hdr;
+		const struct msghdr *m = ret > 0 ? &vec[i].msg_hdr : NULL;
 
 		st_event_begin(&ev, &c, ret);
-		st_event_sock(&ev, fd, dgram ? dgram_peer(pb, m->msg_name, m->msg_namelen) : NULL);
+		st_event_sock(&ev, fd, m && dgram ? dgram_peer(pb, m->msg_name, m->msg_namelen) : NULL);
 		st_event_flags(&ev, flags);
 		st_rec_int(&ev.rec, "msg", i);
 		if (ret > 0)
@@ -290,7 +298,7 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 				       : syscall(SYS_recvmsg, fd, msg, flags);
 	dgram = is_dgram(fd);
 	st_call_begin(&c, "recvmsg", fd);
-	if (dgram && !msg->msg_name) {
+	if (dgram && msg && !msg->msg_name) {
 		/* Ask for the source through a copy of the header. */
 		mine = *msg;
 		mine.msg_name = &ss;
@@ -311,7 +319,10 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	if (ret >= 0)
 		forget_passed_fds(msg);
-	log_io(&c, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
+	if (ret >= 0)
+		log_io(&c, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
+	else
+		log_io(&c, ret, flags, NULL, NULL, 0);	/* msg may be unreadable */
 	errno = c.errno_after;
 	return ret;
 }
@@ -333,7 +344,7 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 	dgram = is_dgram(fd);
 	for (i = 0; i < (ret > 0 ? ret : 1); i++) {
 		struct st_event ev;
-		const struct msghdr *m = &vec[i].msg_hdr;
+		const struct msghdr *m = ret > 0 ? &vec[i].msg_hdr : NULL;
 		const char *peer = NULL;
 
 		if (ret > 0 && dgram && m->msg_name)
@@ -362,12 +373,16 @@ static ssize_t do_sendfile(const char *name, __typeof__(sendfile) *real, int out
 	struct st_event ev;
 	struct iovec one;	/* lives until the emit: a large snippet is read then */
 	char snip[4096];
-	off_t start = offset ? *offset : -1;
+	off_t start = -1;
 	ssize_t ret, got = 0;
 
 	st_call_begin(&c, name, out);
 	ret = real(out, in, offset, count);
 	st_call_end(&c, ret < 0);
+	/* Where the bytes came from; *offset is read only once the kernel
+	 * has written it (it moved it past them). */
+	if (ret > 0 && offset)
+		start = *offset - ret;
 	if (ret > 0 && st_cfg.payload != 0) {
 		size_t want = (size_t)ret < sizeof(snip) ? (size_t)ret : sizeof(snip);
 

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 static int cases;
+
+static void efault_cases(void);
 
 static void show(const char *name, long ret, int err)
 {
@@ -145,7 +148,46 @@ int main(void)
 	CASE("connect_bad_fd", 0, connect(999, (struct sockaddr *)&a, sizeof(a)));
 	CASE("listen_socketpair", 0, listen(sv[0], 1));
 	CASE("ok_close_sv", 12345, close(sv[0]) + close(sv[1]));
+	efault_cases();
 	printf("@ done cases=%d\n", cases);
 	fprintf(stderr, "@ stderr end\n");
 	return 0;
+}
+
+/* Pointers the kernel cannot read: the program gets EFAULT, and a tracer
+ * that reads them itself would crash it instead. */
+static void efault_cases(void)
+{
+	/* volatile: the compiler must not see which address it is. */
+	void *volatile bad_address = (void *)16;
+	void *bad = bad_address;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(int);
+	int sv[2], s, u;
+	char buf[16];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	CASE("efault_sendmsg", 0, sendmsg(sv[0], NULL, 0));
+	CASE("efault_sendmsg_bad", 0, sendmsg(sv[0], bad, 0));
+	CASE("efault_recvmsg", 0, recvmsg(u, NULL, MSG_DONTWAIT));
+	CASE("efault_sendmmsg", 0, sendmmsg(u, bad, 1, 0));
+	CASE("efault_recvmmsg", 0, recvmmsg(u, bad, 1, MSG_DONTWAIT, NULL));
+	CASE("efault_setsockopt", 0, setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, bad, sizeof(int)));
+	CASE("efault_getsockopt", 0, getsockopt(s, SOL_SOCKET, SO_ERROR, bad, &len));
+	CASE("efault_connect", 0, connect(s, bad, sizeof(a)));
+	CASE("efault_bind", 0, bind(s, bad, sizeof(a)));
+	CASE("efault_sendto", 0, sendto(u, "x", 1, 0, bad, sizeof(a)));
+	CASE("efault_poll", 0, poll(bad, 1, 0));
+	CASE("efault_writev", 0, writev(sv[0], bad, 1));
+	CASE("efault_send", 0, send(sv[0], bad, 8, 0));
+	CASE("ok_send_for_recv", 12345, send(sv[0], "12345678", 8, 0));
+	CASE("efault_recv", 0, recv(sv[1], bad, 8, MSG_DONTWAIT));
+	CASE("ok_recv_after", 12345, recv(sv[1], buf, 8, MSG_DONTWAIT));
+	close(s);
+	close(u);
+	close(sv[0]);
+	close(sv[1]);
 }
