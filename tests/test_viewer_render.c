@@ -17,12 +17,16 @@
  * Every timeline is drawn again in blocks of a few rows, so that the two
  * drawing threads of timeline.c share even these short traces: the output
  * must not change.
+ *
+ * Apart from its bytes, every SVG must keep its arrow labels readable: no
+ * label's tag on another's or on a box, each tag as wide as its text.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,12 +195,124 @@ static void test_blocks(void **state)
 	}
 }
 
+/* Renders a case as SVG into a string (freed by the caller). */
+static char *render_svg(const char *dir)
+{
+	char path[4096], *out = NULL;
+	size_t outlen = 0;
+	struct st_trace tr;
+	struct st_model m;
+	struct st_render_opts o;
+	FILE *f;
+
+	memset(&o, 0, sizeof(o));
+	st_filter_init(&o.filter);
+	st_trace_init(&tr);
+	snprintf(path, sizeof(path), "%s/tests/data/%s", ST_SRC_DIR, dir);
+	assert_int_equal(st_trace_add_path(&tr, path), 0);
+	assert_int_equal(st_trace_sort(&tr), 0);
+	assert_int_equal(st_model_build(&m, &tr), 0);
+	assert_non_null(f = open_memstream(&out, &outlen));
+	assert_int_equal(st_render_svg(f, &m, &o), 0);
+	fclose(f);
+	st_model_free(&m);
+	st_trace_free(&tr);
+	return out;
+}
+
+struct box {
+	int x, y, w, h;
+};
+
+/* The rects of a class ("tag", "box", "err") in an SVG, at most max. */
+static size_t find_rects(const char *svg, const char *cls, struct box *b,
+			 size_t max)
+{
+	char key[64];
+	const char *p = svg;
+	size_t n = 0;
+
+	snprintf(key, sizeof(key), "<rect class=\"%s\" x=", cls);
+	while ((p = strstr(p, key)) != NULL) {
+		assert_true(n < max);
+		if (sscanf(p + strlen(key), "\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"",
+			   &b[n].x, &b[n].y, &b[n].w, &b[n].h) != 4)
+			fail_msg("cannot read %.80s", p);
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static bool boxes_meet(const struct box *a, const struct box *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w &&
+	       a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* Characters shown by the text element after p (an entity is one). */
+static size_t text_chars(const char *p)
+{
+	size_t n = 0;
+
+	p = strstr(p, "<text");
+	assert_non_null(p);
+	p = strchr(p, '>') + 1;
+	for (; *p && *p != '<'; p++, n++)
+		if (*p == '&')
+			p = strchr(p, ';');
+	return n;
+}
+
+/* Labels apart from each other and from the boxes, and tags that hold
+ * their text (11 px monospace: at least 6.6 px a character). */
+static void test_svg_labels_clear(void **state)
+{
+	static struct box tags[4096], boxes[4096];
+	size_t c, i, j, ntags, nboxes, total = 0;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char *svg = render_svg(cases[c]);
+		const char *p = svg;
+
+		ntags = find_rects(svg, "tag", tags, 4096);
+		nboxes = find_rects(svg, "box", boxes, 4096);
+		nboxes += find_rects(svg, "err", boxes + nboxes, 4096 - nboxes);
+		assert_true(nboxes > 0);
+		for (i = 0; i < ntags; i++) {
+			for (j = i + 1; j < ntags; j++)
+				if (boxes_meet(&tags[i], &tags[j]))
+					fail_msg("%s: label at %d,%d on the label at %d,%d",
+						 cases[c], tags[i].x, tags[i].y,
+						 tags[j].x, tags[j].y);
+			for (j = 0; j < nboxes; j++)
+				if (boxes_meet(&tags[i], &boxes[j]))
+					fail_msg("%s: label at %d,%d on the box at %d,%d",
+						 cases[c], tags[i].x, tags[i].y,
+						 boxes[j].x, boxes[j].y);
+		}
+		for (i = 0; (p = strstr(p, "<rect class=\"tag\"")) != NULL; i++, p++) {
+			size_t chars = text_chars(p);
+
+			if ((size_t)tags[i].w * 10 < chars * 66)
+				fail_msg("%s: label of %zu characters on a tag %d px wide",
+					 cases[c], chars, tags[i].w);
+		}
+		total += ntags;
+		free(svg);
+	}
+	/* The split case alone fans one send out to four receives. */
+	assert_true(total >= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_svg_labels_clear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
