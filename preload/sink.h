@@ -22,8 +22,9 @@ bool st_sink_reserve(struct st_span *s, size_t len);
 /* Copies n bytes into the span; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
 
-/* Whether the log is open or being opened: exec calls are logged only
- * then, so a process with no socket activity that execs leaves no file. */
+/* Whether the log is open or being opened: fork and exec calls are
+ * logged only then, so a process with no socket activity (a shell that
+ * forks and execs) leaves no file. */
 bool st_sink_is_open(void);
 /* In a fork child: forget the parent's log; the child opens its own. */
 void st_sink_forget(void);

@@ -167,8 +167,58 @@ static void make_run_dir(char *out, size_t cap)
 	errx(1, "cannot create a trace directory in %s", base);
 }
 
+/* Splits "<pid>.jsonl" or "<pid>-<n>.jsonl"; false for any other name. */
+static bool parse_log_name(const char *name, long *pid, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*pid = strtol(name, &end, 10);
+	if (errno || end == name || *pid <= 0)
+		return false;
+	*n = 0;
+	if (*end == '-') {
+		const char *s = end + 1;
+
+		*n = strtol(s, &end, 10);
+		if (errno || end == s || *n <= 0)
+			return false;
+	}
+	return strcmp(end, ".jsonl") == 0;
+}
+
+/* Whether some process may still write this log: its pid is alive (and no
+ * zombie), and no later image of that pid (an exec) has a log of its own.
+ * A log of another run sharing the directory may belong to a live server. */
+static bool log_may_grow(int dirfd, const char *name)
+{
+	char path[64], stat[512];
+	long pid, n;
+	ssize_t len;
+	char *paren;
+	int fd;
+
+	if (!parse_log_name(name, &pid, &n))
+		return true;	/* not ours to judge: leave it */
+	snprintf(path, sizeof(path), "%ld-%ld.jsonl", pid, n + 1);
+	if (faccessat(dirfd, path, F_OK, 0) == 0)
+		return false;	/* the image that wrote it has exec'd */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	stat[len] = '\0';
+	paren = strrchr(stat, ')');
+	return !(paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
 /* A killed process leaves zeros after its last record: cut them, so every
- * log is plain JSON Lines.  Returns the number of records in the file. */
+ * log is plain JSON Lines (only when nothing can write it any more).
+ * Returns the number of records in the file. */
 static long tidy_log(int dirfd, const char *name)
 {
 	char buf[65536];
@@ -189,7 +239,7 @@ static long tidy_log(int dirfd, const char *name)
 		}
 		pos += n;
 	}
-	if (end < size && ftruncate(fd, end) != 0)
+	if (end < size && !log_may_grow(dirfd, name) && ftruncate(fd, end) != 0)
 		warn("cannot trim %s", name);
 	close(fd);
 	return lines;

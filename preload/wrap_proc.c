@@ -25,10 +25,10 @@ ST_EXPORT pid_t fork(void)
 	st_call_begin(&c, "fork", -1);
 	ret = st_real.fork();
 	st_call_end(&c, ret < 0);
-	/* Logged in the parent, opening its log if need be, so the process
-	 * tree is whole; the child's own log says whose child it is (the
+	/* Logged in the parent once it has a log (a shell that only forks
+	 * leaves no file); the child's own log says whose child it is (the
 	 * atfork handler has given it one of its own). */
-	if (ret != 0) {
+	if (ret != 0 && st_sink_is_open()) {
 		st_event_begin(&ev, &c, ret);
 		if (ret > 0)
 			st_rec_int(&ev.rec, "child", ret);

@@ -12,7 +12,8 @@
  *
  * usage: forker -t T N
  *   Starts T threads that send and recv 64 bytes on their own socketpairs
- *   without pause, then forks N children while they run; each child does one
+ *   without pause, waits until each has done a round, then forks N
+ *   children while they run; each child does one
  *   send+recv on a new socketpair and exits 0 (a child that deadlocks never
  *   exits: the test kills the whole run after a timeout).  Expected output:
  *     @ child <i> pid=<pid> status=0     (N lines)
@@ -20,6 +21,7 @@
  */
 #include <err.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 static atomic_int stop;
+static atomic_int flooding;	/* threads that have done a first round */
 
 static long parse_num(const char *s, long lo, long hi)
 {
@@ -62,6 +65,8 @@ static void pair_rounds(int n, size_t size)
 static void *flood(void *arg)
 {
 	(void)arg;
+	pair_rounds(1, 64);
+	atomic_fetch_add(&flooding, 1);
 	while (!atomic_load(&stop))
 		pair_rounds(50, 64);
 	return NULL;
@@ -117,6 +122,11 @@ static int run_threaded(int nthreads, int n)
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&th[i], NULL, flood, NULL) != 0)
 			errx(1, "pthread_create");
+	/* Fork only while every thread is logging: the library logs a fork
+	 * once the process has a log, and the point here is forking under
+	 * load, not the race with the first record. */
+	while (atomic_load(&flooding) < nthreads)
+		sched_yield();
 	for (i = 0; i < n; i++) {
 		pid_t pid;
 
