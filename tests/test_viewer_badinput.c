@@ -433,6 +433,37 @@ static void test_newer_version(void **state)
 	free_run(&r);
 }
 
+/* Inputs the fuzzer (tests/fuzz/) found, cut down to what still broke
+ * the viewer before its fix; each must now pass every mode cleanly. */
+static const struct {
+	const char *name;
+	const char *log;
+	long skips;
+} fuzz_cases[] = {
+	/* A connection of 4e17 ns: its duration in ms overflowed int64 when
+	 * taken times 1000 for the table. */
+	{ "conn_duration_overflow",
+	  "{\"call\":\"socketpair\",\"pid\":1,\"t\":1,\"fd\":3,\"fd2\":4,\"ret\":0,\"proto\":\"unix-stream\"}\n"
+	  "{\"call\":\"close\",\"pid\":1,\"t\":400000000000000000,\"fd\":3,\"ret\":0}\n", 0 },
+	/* The largest t and dur accepted: t + dur overflowed int64. */
+	{ "t_plus_dur_overflow",
+	  "{\"call\":\"connect\",\"pid\":1,\"t\":4611686018427387904,\"dur\":4611686018427387904,"
+	  "\"fd\":3,\"ret\":0,\"proto\":\"tcp\"}\n"
+	  "{\"call\":\"recvfrom\",\"pid\":1,\"t\":4611686018427387904,\"dur\":4611686018427387904,"
+	  "\"fd\":4,\"ret\":3,\"bytes\":3,\"proto\":\"udp\",\"peer\":\"127.0.0.1:2\"}\n", 0 },
+};
+
+static void test_fuzz_found(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fuzz_cases) / sizeof(fuzz_cases[0]); i++)
+		check_all_modes(make_log(fuzz_cases[i].name, fuzz_cases[i].log,
+					 strlen(fuzz_cases[i].log)),
+				fuzz_cases[i].skips);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -458,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_escapes_and_markup),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_newer_version),
+		cmocka_unit_test(test_fuzz_found),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

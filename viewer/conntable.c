@@ -73,6 +73,19 @@ static void cell_comm(struct st_out *o, const struct st_model *m, uint32_t p,
 	cell_text(o, m->tr, m->procs[p].name, width, width - 1);
 }
 
+/* A duration in ms with 3 decimals, rounded, from ns (any length: a hostile
+ * log may span centuries, so no ns * 1000). */
+static void put_ms(struct st_out *o, int64_t ns)
+{
+	uint64_t u = ns < 0 ? 0 : (uint64_t)ns + 500, frac = u % 1000000 / 1000;
+	char tmp[3] = { (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
+			(char)('0' + frac % 10) };
+
+	st_out_uint(o, u / 1000000);
+	st_out_char(o, '.');
+	st_out_put(o, tmp, 3);
+}
+
 static void put_row(struct st_out *o, const struct st_model *m,
 		    const struct st_conn *k)
 {
@@ -94,7 +107,7 @@ static void put_row(struct st_out *o, const struct st_model *m,
 	st_out_seconds(o, k->t_start - tr->t0, 6);
 	pad_to(o, start, 11);
 	start = o->len;
-	st_out_seconds(o, (k->t_end - k->t_start) * 1000, 3);
+	put_ms(o, k->t_end - k->t_start);
 	pad_to(o, start, 11);
 	start = o->len;
 	st_out_uint(o, conn_bytes(k, 0));

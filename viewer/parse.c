@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest t or dur accepted, so that sums and differences never overflow. */
+/* Largest t accepted, and longest dur kept (longer ones are cut), so that
+ * t + dur, and twice that, never overflow. */
 #define MAX_TIME ((int64_t)1 << 62)
+#define MAX_DUR (MAX_TIME - 1)
 /* Longest string kept (longer ones are cut). */
 #define MAX_STR 4096
 
@@ -570,7 +572,7 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 		return -1;
 	if (get_int(f, K_DUR, INT64_MIN, INT64_MAX, 0, &e.dur) < 0)
 		return -1;
-	e.dur = e.dur < 0 ? 0 : e.dur > MAX_TIME ? MAX_TIME : e.dur;
+	e.dur = e.dur < 0 ? 0 : e.dur > MAX_DUR ? MAX_DUR : e.dur;
 	if (get_int(f, K_RET, INT64_MIN, INT64_MAX, 0, &e.ret) < 0)
 		return -1;
 	if (get_int(f, K_FD, -1, INT32_MAX, -1, &v) < 0)
