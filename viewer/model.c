@@ -270,18 +270,119 @@ static int inherit_fds(struct st_model *m, uint32_t child, uint32_t parent)
 	return 0;
 }
 
-static uint32_t find_child(struct st_model *m, uint32_t parent, int64_t pid)
+/* The processes a fork record may have made: those of the headers, which
+ * are not born (fd table set up) until their first record or their fork.
+ * Indexed twice, by (pid, parent) and by pid, each in process order, with
+ * a cursor per group that moves past the born ones (a process never stops
+ * being born), so that a run of a hundred thousand forks costs a binary
+ * search each rather than a scan of every process. */
+struct kids {
+	uint32_t n;
+	uint32_t *by_parent, *by_pid;	/* process indices, sorted */
+	uint32_t *cur_parent, *cur_pid;	/* at a group's first position: the
+					 * first of it that may be unborn */
+};
+
+static int cmp_kid_parent(const void *a, const void *b, void *arg)
 {
+	const struct st_proc *p = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (p[x].pid != p[y].pid)
+		return p[x].pid < p[y].pid ? -1 : 1;
+	if (p[x].parent != p[y].parent)
+		return p[x].parent < p[y].parent ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_kid_pid(const void *a, const void *b, void *arg)
+{
+	const struct st_proc *p = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (p[x].pid != p[y].pid)
+		return p[x].pid < p[y].pid ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static void kids_free(struct kids *k)
+{
+	free(k->by_parent);
+	free(k->by_pid);
+	free(k->cur_parent);
+	free(k->cur_pid);
+	memset(k, 0, sizeof(*k));
+}
+
+static int kids_index(struct kids *k, const struct st_model *m)
+{
+	size_t n = (size_t)m->nprocs + 1;
 	uint32_t i;
 
-	for (i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid == pid && m->procs[i].parent == parent &&
-		    !m->procs[i].born)
-			return i;
-	for (i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid == pid && !m->procs[i].born && i != parent)
-			return i;
-	return ST_NONE;
+	k->n = m->nprocs;
+	k->by_parent = malloc(n * sizeof(uint32_t));
+	k->by_pid = malloc(n * sizeof(uint32_t));
+	k->cur_parent = malloc(n * sizeof(uint32_t));
+	k->cur_pid = malloc(n * sizeof(uint32_t));
+	if (!k->by_parent || !k->by_pid || !k->cur_parent || !k->cur_pid) {
+		kids_free(k);
+		return -1;
+	}
+	for (i = 0; i < k->n; i++) {
+		k->by_parent[i] = k->by_pid[i] = i;
+		k->cur_parent[i] = k->cur_pid[i] = i;
+	}
+	qsort_r(k->by_parent, k->n, sizeof(uint32_t), cmp_kid_parent, m->procs);
+	qsort_r(k->by_pid, k->n, sizeof(uint32_t), cmp_kid_pid, m->procs);
+	return 0;
+}
+
+/* The first unborn process of the group of `idx` that holds pid (and
+ * parent, unless parent is ST_NONE), other than `not`; ST_NONE when none. */
+static uint32_t kids_first(const struct st_model *m, const uint32_t *idx,
+			   uint32_t *cur, uint32_t n, int64_t pid,
+			   uint32_t parent, uint32_t not)
+{
+	const struct st_proc *p = m->procs;
+	uint32_t lo = 0, hi = n, g, j;
+
+	/* The group's first position. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct st_proc *q = &p[idx[mid]];
+
+		if (q->pid < pid || (q->pid == pid && parent != ST_NONE && q->parent < parent))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	g = lo;
+#define IN_GROUP(j) ((j) < n && p[idx[j]].pid == pid && \
+		     (parent == ST_NONE || p[idx[j]].parent == parent))
+	if (!IN_GROUP(g))
+		return ST_NONE;
+	for (j = cur[g]; IN_GROUP(j) && p[idx[j]].born; j++)
+		;
+	cur[g] = j;
+	/* Past `not` (at most one more step, and only when it is unborn). */
+	for (; IN_GROUP(j) && (p[idx[j]].born || idx[j] == not); j++)
+		;
+	return IN_GROUP(j) ? idx[j] : ST_NONE;
+#undef IN_GROUP
+}
+
+/* The process a fork of `parent` made: its header names it as parent, or
+ * failing that any process of that pid not yet born (the first of each). */
+static uint32_t find_child(struct st_model *m, struct kids *k, uint32_t parent,
+			   int64_t pid)
+{
+	uint32_t c;
+
+	if (parent != ST_NONE &&
+	    (c = kids_first(m, k->by_parent, k->cur_parent, k->n, pid, parent,
+			    ST_NONE)) != ST_NONE)
+		return c;
+	return kids_first(m, k->by_pid, k->cur_pid, k->n, pid, ST_NONE, parent);
 }
 
 static int close_range(struct st_model *m, uint32_t p, int32_t lo, int32_t hi,
@@ -349,7 +450,8 @@ static void note_addrs(struct st_sock *s, const struct st_event *e)
 }
 
 /* One record of the fd pass. */
-static int follow_fds(struct st_model *m, uint32_t p, uint32_t i)
+static int follow_fds(struct st_model *m, struct kids *kids, uint32_t p,
+		      uint32_t i)
 {
 	const struct st_event *e = &m->tr->ev[i];
 	uint32_t s = ST_NONE, l, c;
@@ -433,7 +535,7 @@ static int follow_fds(struct st_model *m, uint32_t p, uint32_t i)
 		if (!e->err) {
 			int64_t child = e->fd2 > 0 ? e->fd2 : e->ret;
 
-			if (child > 0 && (c = find_child(m, p, child)) != ST_NONE &&
+			if (child > 0 && (c = find_child(m, kids, p, child)) != ST_NONE &&
 			    inherit_fds(m, c, p) < 0)
 				return -1;
 		}
@@ -461,10 +563,13 @@ static int follow_all(struct st_model *m)
 {
 	const struct st_trace *tr = m->tr;
 	struct st_idmap bypid = { 0 };
+	struct kids kids = { 0 };
 	uint32_t k, i, p;
 	int r = -1;
 
-	if (build_procs(m, &bypid) < 0)
+	/* Processes added on the way (records without a header) are born at
+	 * once: only those of the headers can be a fork's child. */
+	if (build_procs(m, &bypid) < 0 || kids_index(&kids, m) < 0)
 		goto out;
 	for (k = 0; k < tr->nev; k++) {
 		i = tr->order[k];
@@ -481,11 +586,12 @@ static int follow_all(struct st_model *m)
 		}
 		if (tr->ev[i].t < m->procs[p].t_first)
 			m->procs[p].t_first = tr->ev[i].t;
-		if (follow_fds(m, p, i) < 0)
+		if (follow_fds(m, &kids, p, i) < 0)
 			goto out;
 	}
 	r = 0;
 out:
+	kids_free(&kids);
 	st_idmap_free(&bypid);
 	return r;
 }
