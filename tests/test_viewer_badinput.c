@@ -464,6 +464,41 @@ static void test_fuzz_found(void **state)
 				fuzz_cases[i].skips);
 }
 
+/* Many 1-byte sends, then as many peeks of all of them: each peek may
+ * overlap every send, but gets at most a few arrows, so the timeline stays
+ * about as long as the log (it had one row per send and peek pair). */
+static void test_peek_arrows_bounded(void **state)
+{
+	enum { N = 300 };
+	size_t cap = 400 * (2 * N + 4), n = 0, i;
+	char *buf = malloc(cap);
+	const char *args[] = { "--ascii", NULL, NULL };
+	struct run r;
+
+	(void)state;
+	assert_non_null(buf);
+	n += (size_t)sprintf(buf + n, "%s", header);
+	n += (size_t)sprintf(buf + n, "{\"call\":\"connect\",\"pid\":10,\"t\":2000,\"fd\":3,\"ret\":0,"
+			     "\"proto\":\"tcp\",\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:80\"}\n"
+			     "{\"call\":\"accept\",\"pid\":10,\"t\":1900,\"dur\":200,\"fd\":4,\"ret\":5,"
+			     "\"proto\":\"tcp\",\"local\":\"127.0.0.1:80\",\"peer\":\"127.0.0.1:5000\"}\n");
+	for (i = 0; i < N; i++)
+		n += (size_t)sprintf(buf + n, "{\"call\":\"send\",\"pid\":10,\"t\":%zu,\"fd\":3,\"ret\":1}\n",
+				     3000 + i);
+	for (i = 0; i < N; i++)
+		n += (size_t)sprintf(buf + n, "{\"call\":\"recv\",\"pid\":10,\"t\":%zu,\"fd\":5,\"ret\":%d,"
+				     "\"flags\":\"MSG_PEEK\"}\n", 100000 + 10 * i, N);
+	assert_true(n < cap);
+	args[1] = make_log("peek", buf, n);
+	check_all_modes(args[1], 0);
+	run_viewer(&r, args);
+	assert_int_equal(r.status, 0);
+	if (count_lines(r.out, r.outlen) > 20 * (2 * N + 4))
+		fail_msg("%d lines of timeline for %d records", count_lines(r.out, r.outlen), 2 * N + 2);
+	free_run(&r);
+	free(buf);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -490,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_newer_version),
 		cmocka_unit_test(test_fuzz_found),
+		cmocka_unit_test(test_peek_arrows_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

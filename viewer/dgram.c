@@ -117,10 +117,11 @@ static void count(struct st_model *m, uint32_t c, const struct dg *d)
 	int dir = (k->sock[0] == d->sock) == !d->recv ? 0 : 1;
 	uint64_t n = e->ret > 0 ? (uint64_t)e->ret : 0;
 
+	/* Saturating: a hostile log may claim 2^63 bytes a datagram. */
 	if (d->recv)
-		k->rcvd[dir] += n;
+		k->rcvd[dir] = k->rcvd[dir] + n < n ? UINT64_MAX : k->rcvd[dir] + n;
 	else
-		k->sent[dir] += n;
+		k->sent[dir] = k->sent[dir] + n < n ? UINT64_MAX : k->sent[dir] + n;
 	/* A receive counts from its return: it may have waited long. */
 	if ((d->recv ? e->t + e->dur : e->t) < k->t_start)
 		k->t_start = d->recv ? e->t + e->dur : e->t;
@@ -210,13 +211,15 @@ int st_model_pair_datagrams(struct st_model *m)
 	struct st_idmap conns = { 0 };
 	struct dg *v = NULL;
 	uint64_t *keys = NULL, *times = NULL;
-	uint32_t *idx = NULL, n = 0, i, j, g, c, first = m->nconns;
+	uint32_t *idx = NULL, *queue = NULL, n = 0, i, j, g, c, first = m->nconns;
 	uint32_t *mv = NULL, nm = 0, mcap = 0;	/* matched (send, recv) pairs */
 	int r = -1;
 
 	if (collect(m, &v, &keys, &times, &n) < 0)
 		return -1;
-	if (!(idx = malloc((n + 1) * sizeof(*idx))))
+	idx = malloc((n + 1) * sizeof(*idx));
+	queue = malloc((n + 1) * sizeof(*queue));
+	if (!idx || !queue)
 		goto out;
 	for (i = 0; i < n; i++)
 		idx[i] = i;
@@ -226,31 +229,31 @@ int st_model_pair_datagrams(struct st_model *m)
 		times[i] = keys[idx[i]];
 	if (st_sort_by_key(times, idx, n) < 0)
 		goto out;
+	/* Within a key, the unmatched sends wait in a queue in time order
+	 * (queue[qh..qt)); a receive looks at the first SCAN_LIMIT of them, and
+	 * the one it takes leaves the queue, so that neither receives nor
+	 * matched sends are ever looked at again. */
 	for (g = 0; g < n; g = j) {
-		uint32_t head = g;
+		uint32_t qh = 0, qt = 0;
 
 		for (j = g; j < n && times[j] == times[g]; j++) {
 			struct dg *d = &v[idx[j]];
-			uint32_t k, seen = 0;
+			uint32_t k;
 			struct dg *match = NULL;
 
-			if (!d->recv)
+			if (!d->recv) {
+				queue[qt++] = idx[j];
 				continue;
-			while (head < j && (v[idx[head]].recv || v[idx[head]].matched))
-				head++;
-			for (k = head; k < j && seen < SCAN_LIMIT; k++) {
-				struct dg *s = &v[idx[k]];
-
-				if (s->recv || s->matched)
-					continue;
-				seen++;
-				if (same_datagram(m, s, d)) {
-					match = s;
+			}
+			for (k = qh; k < qt && k - qh < SCAN_LIMIT; k++)
+				if (same_datagram(m, &v[queue[k]], d)) {
+					match = &v[queue[k]];
 					break;
 				}
-			}
 			if (!match)
 				continue;
+			memmove(&queue[qh + 1], &queue[qh], (k - qh) * sizeof(*queue));
+			qh++;
 			match->matched = d->matched = true;
 			if (nm == mcap) {
 				uint32_t *nmv;
@@ -321,5 +324,6 @@ out:
 	free(keys);
 	free(times);
 	free(idx);
+	free(queue);
 	return r;
 }

@@ -8,12 +8,21 @@
  * two links, at offsets 0 and 50.  A receive that returns 0 is linked to
  * the peer's shutdown(SHUT_WR) or last close; ECONNRESET and EPIPE mark
  * the connection reset and are linked to the peer's close.
+ *
+ * Receives take disjoint ranges, so their links are at most as many as the
+ * sends and receives together; peeks do not, and each may overlap every
+ * send still queued, so a peek gets links from its first PEEK_LINKS sends
+ * only (a log of a few thousand 1-byte sends and as many big peeks would
+ * otherwise make millions of arrows).
  */
 #include "model.h"
 
 #include <stdlib.h>
 
 #include "sort.h"
+
+/* The most links a MSG_PEEK receive gets. */
+#define PEEK_LINKS 16
 
 struct seg {
 	uint64_t off, len;
@@ -80,7 +89,7 @@ out:
 static int link_segs(struct st_model *m, const struct segs *snd,
 		     const struct segs *rcv)
 {
-	uint32_t a = 0, b, k;
+	uint32_t a = 0, b, k, made;
 
 	for (b = 0; b < rcv->n; b++) {
 		const struct seg *r = &rcv->v[b];
@@ -89,7 +98,9 @@ static int link_segs(struct st_model *m, const struct segs *snd,
 		while (a < snd->n && (snd->v[a].key < r->key ||
 		       (snd->v[a].key == r->key && add_sat(snd->v[a].off, snd->v[a].len) <= r->off)))
 			a++;
-		for (k = a; k < snd->n && snd->v[k].key == r->key && snd->v[k].off < rend; k++) {
+		made = 0;
+		for (k = a; k < snd->n && snd->v[k].key == r->key && snd->v[k].off < rend &&
+		     !(r->peek && made == PEEK_LINKS); k++) {
 			const struct seg *s = &snd->v[k];
 			uint64_t lo = s->off > r->off ? s->off : r->off;
 			uint64_t send_end = add_sat(s->off, s->len);
@@ -99,6 +110,7 @@ static int link_segs(struct st_model *m, const struct segs *snd,
 							 r->peek ? ST_L_PEEK : ST_L_DATA,
 							 lo, hi - lo) < 0)
 				return -1;
+			made += hi > lo;
 		}
 	}
 	return 0;
