@@ -117,6 +117,8 @@ static uint32_t add_proc(struct st_model *m, int32_t pid, int64_t t)
 	p->ppid = -1;
 	p->parent = ST_NONE;
 	p->t_first = t;
+	p->fd_min = INT32_MAX;
+	p->fd_max = -1;
 	return m->nprocs++;
 }
 
@@ -227,6 +229,10 @@ static int map_fd(struct st_model *m, uint32_t p, int32_t fd, uint32_t s,
 	}
 	if (st_idmap_put(&m->procs[p].fds, (uint32_t)fd, s) < 0)
 		return -1;
+	if (fd < m->procs[p].fd_min)
+		m->procs[p].fd_min = fd;
+	if (fd > m->procs[p].fd_max)
+		m->procs[p].fd_max = fd;
 	m->socks[s].refs++;
 	return 0;
 }
@@ -385,19 +391,37 @@ static uint32_t find_child(struct st_model *m, struct kids *k, uint32_t parent,
 	return kids_first(m, k->by_pid, k->cur_pid, k->n, pid, ST_NONE, parent);
 }
 
+/* Closes the fds in [lo, hi] (hi < 0: no end).  Each record costs at most
+ * the smaller of the range and the fd table, and nothing when the range
+ * misses every fd the process ever had: a hostile log of many open fds and
+ * many close_range records must not take minutes. */
 static int close_range(struct st_model *m, uint32_t p, int32_t lo, int32_t hi,
 		       uint32_t ev)
 {
 	struct st_idmap *fds = &m->procs[p].fds;
-	uint32_t i, n = 0, *doomed;
+	uint32_t i, n = 0, *doomed, s;
+	int32_t fd;
 
-	if (!fds->len)
+	if (lo < m->procs[p].fd_min)
+		lo = m->procs[p].fd_min;
+	if (hi < 0 || hi > m->procs[p].fd_max)
+		hi = m->procs[p].fd_max;
+	if (!fds->len || lo > hi)
 		return 0;
+	if ((uint64_t)hi - (uint64_t)lo < fds->len) {
+		for (fd = lo;; fd++) {
+			if (st_idmap_get(fds, (uint32_t)fd, &s))
+				close_fd(m, p, fd, ev);
+			if (fd == hi)
+				break;
+		}
+		return 0;
+	}
 	if (!(doomed = malloc(fds->len * sizeof(*doomed))))
 		return -1;
 	for (i = 0; i < fds->cap; i++)
 		if (fds->used[i] && (int32_t)fds->keys[i] >= lo &&
-		    (hi < 0 || (int32_t)fds->keys[i] <= hi))
+		    (int32_t)fds->keys[i] <= hi)
 			doomed[n++] = fds->keys[i];
 	for (i = 0; i < n; i++)
 		close_fd(m, p, (int32_t)doomed[i], ev);

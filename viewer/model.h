@@ -32,6 +32,7 @@ struct st_proc {
 	bool born;		/* fd table set up (inherited at fork) */
 	bool forked;		/* its header says fork_of */
 	struct st_idmap fds;	/* fd -> socket, while building */
+	int32_t fd_min, fd_max;	/* bounds of the fds it ever had, while building */
 };
 
 enum st_role { ST_R_NONE, ST_R_LISTEN, ST_R_CLIENT, ST_R_ACCEPTED, ST_R_PAIR };
