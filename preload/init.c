@@ -69,15 +69,21 @@ int64_t st_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static atomic_int warned;
+
+bool st_warned(void)
+{
+	return atomic_load(&warned) != 0;
+}
+
 void st_warn_once(const char *what, const char *path, int err)
 {
-	static atomic_int warned;
 	const char *msg = strerror(err);
 	int zero = 0;
 
 	if (!atomic_compare_exchange_strong(&warned, &zero, 1))
 		return;
-	if (!st_real.write)
+	if (!st_real.write || st_cfg.quiet)
 		return;
 	/* One write so the line is not split up by other output. */
 	{
@@ -179,6 +185,7 @@ void st_init(void)
 	find_self();
 	ep = getenv("SOCKTRACE_EXEC_PID");
 	st_cfg.execd = ep && atoi(ep) == st_pid;
+	st_cfg.quiet = getenv("SOCKTRACE_WARNED") != NULL;
 	st_busy = 0;
 	__atomic_store_n(&st_ready, 1, __ATOMIC_RELEASE);
 	errno = saved;
@@ -199,6 +206,14 @@ __attribute__((constructor)) static void st_start(void)
 {
 	st_init();
 	pthread_atfork(NULL, NULL, in_child);
+	/* A log directory we cannot use is said once for the whole run: here,
+	 * at start-up (one thread, so setenv is safe), and the variable tells
+	 * every process started from this one to keep quiet. */
+	if (!st_cfg.quiet && access(st_cfg.dir, W_OK | X_OK) != 0) {
+		st_warn_once("cannot write logs in", st_cfg.dir, errno);
+		setenv("SOCKTRACE_WARNED", "1", 1);
+		st_sink_disable();
+	}
 }
 
 __attribute__((destructor)) static void st_stop(void)

@@ -304,6 +304,11 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 	}
 }
 
+void st_sink_disable(void)
+{
+	atomic_store(&sk.state, SINK_BROKEN);
+}
+
 bool st_sink_is_open(void)
 {
 	int st = atomic_load(&sk.state);

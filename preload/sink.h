@@ -26,6 +26,8 @@ void st_span_put(struct st_span *s, const void *p, size_t n);
  * logged only then, so a process with no socket activity (a shell that
  * forks and execs) leaves no file. */
 bool st_sink_is_open(void);
+/* No log for this image: records are dropped from now on. */
+void st_sink_disable(void);
 /* In a fork child: forget the parent's log; the child opens its own. */
 void st_sink_forget(void);
 /* At exit: cut the file to its last record (sink.c says why no record

@@ -16,6 +16,7 @@ struct st_config {
 	bool execd;		/* this image was exec'd by a traced image of the same pid */
 	pid_t fork_of;		/* set in a fork child: the parent's pid */
 	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */
+	bool quiet;		/* an earlier image of this run has warned already */
 };
 
 extern struct st_config st_cfg;
@@ -33,5 +34,7 @@ int64_t st_now(void);
 /* Writes one line "socktrace: WHAT PATH: strerror" to stderr, once per
  * process, and only when tracing cannot go on. */
 void st_warn_once(const char *what, const char *path, int err);
+/* Whether this image met a reason to warn (said, or kept quiet). */
+bool st_warned(void);
 
 #endif

@@ -48,7 +48,6 @@ struct exec_env {
 	char dir[PATH_MAX + 16];
 	char payload[48];
 	char pid[48];
-	char *vars[4];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -88,7 +87,8 @@ static bool is_ours(const char *var)
 {
 	return strncmp(var, "LD_PRELOAD=", 11) == 0 || strncmp(var, "SOCKTRACE_DIR=", 14) == 0 ||
 	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
-	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0;
+	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0 ||
+	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0;
 }
 
 /* Fills out with envp less our variables, plus our variables with the
@@ -125,6 +125,10 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 		set_var(e->pid, sizeof(e->pid), "SOCKTRACE_EXEC_PID", num);
 		out[n++] = e->pid;
 	}
+	/* One warning for a whole run: an image that could not log says so
+	 * once, and the images it execs stay quiet. */
+	if (st_warned())
+		out[n++] = (char *)"SOCKTRACE_WARNED=1";
 	out[n] = NULL;
 	return out;
 }
