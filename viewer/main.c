@@ -23,13 +23,33 @@
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG };
 
+#define USAGE \
+	"usage: sockview [--conns [--json] | --svg] [--threads] [--ascii]\n" \
+	"                [--color=always|never|auto] [--width N] [--pid N]\n" \
+	"                [--port N] [--conn N] [--from S] [--to S] PATH...\n"
+
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: sockview [--conns [--json] | --svg] [--threads] [--ascii]\n"
-		"                [--color=always|never|auto] [--width N] [--pid N]\n"
-		"                [--port N] [--conn N] [--from S] [--to S] PATH...\n");
+	fputs(USAGE, stderr);
 	exit(2);
+}
+
+/* --help: the usage and what each option does, on stdout. */
+static void help(void)
+{
+	fputs(USAGE
+	      "\nDraws the socket calls logged by socktrace (a trace directory or log files)\n"
+	      "as a client/server timeline.\n\n"
+	      "  --conns         one row per connection (--json: JSON Lines)\n"
+	      "  --svg           the timeline as a standalone SVG picture\n"
+	      "  --threads       one lane per thread instead of per process\n"
+	      "  --ascii         no Unicode box drawing\n"
+	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
+	      "  --width N       fit N columns (default: the terminal's, or $COLUMNS, or 100)\n"
+	      "  --pid N, --port N, --conn N   only that process, port or connection\n"
+	      "  --from S, --to S              only that time window, seconds from the start\n"
+	      "\nSee sockview(1).\n", stdout);
+	exit(0);
 }
 
 /* A whole decimal number in [lo, hi], or a usage error. */
@@ -133,6 +153,7 @@ int main(int argc, char **argv)
 		case 'n': o.filter.conn = parse_long("--conn", optarg, 1, LONG_MAX); break;
 		case 'f': o.filter.from = parse_seconds("--from", optarg); break;
 		case 't': o.filter.to = parse_seconds("--to", optarg); break;
+		case 'h': help(); break;
 		default: usage();
 		}
 	}
