@@ -18,6 +18,8 @@
 #   WORKDIR/fuzz_view WORKDIR/crash-...
 # To minimise it:
 #   WORKDIR/fuzz_view -minimize_crash=1 -runs=20000 WORKDIR/crash-...
+# FUZZ_CFLAGS adds compiler flags: FUZZ_CFLAGS=-DPARALLEL_MIN=256 parses
+# every input on two threads (parallel.c), as a log of 16 MiB is.
 # Without clang, AFL++ works too: build fuzz_view.c with afl-clang-fast
 # -fsanitize=address,undefined and a main() that reads one file and calls
 # LLVMFuzzerTestOneInput (or link with AFL++'s libAFLDriver.a).
@@ -28,7 +30,7 @@ work=${2:-/tmp/sockview-fuzz}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work/seeds" "$work/corpus"
 
-clang -std=gnu11 -O1 -g -D_GNU_SOURCE -I"$src/common" -I"$src/viewer" \
+clang -std=gnu11 -O1 -g -D_GNU_SOURCE ${FUZZ_CFLAGS:-} -I"$src/common" -I"$src/viewer" \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -o "$work/fuzz_view" "$src/tests/fuzz/fuzz_view.c" \
 	$(ls "$src"/viewer/*.c | grep -v '/main\.c$') "$src"/common/*.c -lpthread -lm
