@@ -338,18 +338,20 @@ void st_sink_forget(void)
 	atomic_store(&sk.state, st == SINK_BROKEN ? SINK_BROKEN : SINK_CLOSED);
 }
 
-void st_sink_close(void)
+/* Stops writers and cuts the file to its last record; false when the log
+ * was not open (or is another process's, in a vfork child). */
+static bool shut_and_trim(void)
 {
 	uint64_t end;
 	int tries;
 	int fd;
 
 	if (atomic_load(&sk.state) != SINK_OPEN)
-		return;
-	/* A vfork child that calls exit() shares our memory: the log is its
-	 * parent's, which goes on writing, so leave it alone. */
+		return false;
+	/* A vfork child shares our memory: the log is its parent's, which
+	 * goes on writing, so leave it alone. */
 	if (getpid() != st_pid)
-		return;
+		return false;
 	/* Why the file can be cut at the write offset read after this store,
 	 * with no count of writers: a writer adds to the offset, then loads
 	 * the state (all sequentially consistent).  If it saw OPEN, its add
@@ -361,12 +363,43 @@ void st_sink_close(void)
 	for (tries = 0; atomic_load(&sk.active) > 0 && tries < 10000; tries++)
 		sched_yield();
 	if (atomic_load(&sk.active) > 0)
-		return;
+		return true;
 	end = atomic_load(&sk.off);
 	if (!take_lock())
-		return;
+		return true;
 	fd = open_file();
 	if (fd >= 0 && ftruncate(fd, (off_t)end) == 0)
 		sk.size = end;
+	drop_lock();
+	return true;
+}
+
+void st_sink_close(void)
+{
+	shut_and_trim();
+}
+
+bool st_sink_pause(void)
+{
+	return shut_and_trim();
+}
+
+void st_sink_resume(void)
+{
+	uint64_t i = 0, extent;
+	int fd;
+
+	if (!take_lock())
+		return;	/* records stay dropped: better than a write past the end */
+	while (i < ST_MAX_CHUNKS && atomic_load(&sk.chunk[i]))
+		i++;
+	extent = i * ST_CHUNK;
+	fd = open_file();
+	/* The mapped chunks must be backed by the file again before anyone
+	 * writes into them. */
+	if (fd >= 0 && (sk.size >= extent || ftruncate(fd, (off_t)extent) == 0)) {
+		sk.size = extent > sk.size ? extent : sk.size;
+		atomic_store(&sk.state, SINK_OPEN);
+	}
 	drop_lock();
 }

@@ -33,5 +33,10 @@ void st_sink_forget(void);
 /* At exit: cut the file to its last record (sink.c says why no record
  * that a writer reserved is lost). */
 void st_sink_close(void);
+/* Before an exec: the same, so the old image's log ends clean; true when
+ * the log was open and is now paused.  After a failed exec,
+ * st_sink_resume() opens it again where it was. */
+bool st_sink_pause(void);
+void st_sink_resume(void);
 
 #endif

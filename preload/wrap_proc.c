@@ -165,10 +165,14 @@ static int do_exec(const char *name, const char *file, char *const argv[], char 
 	struct exec_env e;
 	char *env[ENV_MAX];
 	char **fixed;
+	bool paused;
 	int ret, err;
 
 	log_exec(name, file, argv, 0, 0);
 	fixed = build_env(&e, envp, env, ENV_MAX);
+	/* The old image's log is cut to its last record now: after a
+	 * successful exec nothing of ours is left to do it. */
+	paused = st_sink_pause();
 	/* execvp searches PATH inside glibc, which then calls its own internal
 	 * execve: the environment is fixed here, before that. */
 	if (search)
@@ -176,6 +180,8 @@ static int do_exec(const char *name, const char *file, char *const argv[], char 
 	else
 		ret = st_real.execve(file, argv, fixed);
 	err = errno;
+	if (paused)
+		st_sink_resume();
 	log_exec(name, file, argv, ret, err);
 	errno = err;
 	return ret;

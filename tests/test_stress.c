@@ -325,6 +325,8 @@ static void check_exec(const char *mode)
 	if (strcmp(last->call, mode) != 0)
 		fail_msg("%s: the first file ends with a \"%s\" record, want \"%s\"",
 			 mode, last->call, mode);
+	/* The old image cut its log before the exec: no zero tail. */
+	assert_int_equal(first->nul_bytes, 0);
 	assert_int_equal(count_recs(&g_logs, first, "send", -1, -1), 1);
 	assert_int_equal(count_recs(&g_logs, second, "send", -1, -1), 1);
 	assert_int_equal(count_recs(&g_logs, second, "recv", -1, -1), 1);
@@ -332,6 +334,26 @@ static void check_exec(const char *mode)
 	for (j = second->first; j < second->first + second->count; j++)
 		if (strcmp(g_logs.recs[j].call, "send") == 0)
 			assert_true(data_is(&g_logs.recs[j], "exec!", 5));
+	free_logs(&g_logs);
+	run_free(&g_run);
+}
+
+/* execer execfail: an exec that fails leaves the log open where it was:
+ * the failed exec is logged, and so is the round after it. */
+static void test_exec_failed_goes_on(void **state)
+{
+	const char *argv[] = { "execer", "execfail", NULL };
+
+	(void)state;
+	run_prog(&g_run, true, argv, NULL, 30);
+	assert_exit_ok(&g_run);
+	load_logs(&g_logs, g_run.logs);
+	assert_int_equal(g_logs.nfiles, 1);
+	assert_int_equal(g_logs.malformed, 0);
+	assert_int_equal(g_logs.files[0].nul_bytes, 0);
+	assert_int_equal(count_recs(&g_logs, &g_logs.files[0], "execve", -1, -1), 2);
+	assert_int_equal(count_recs(&g_logs, &g_logs.files[0], "send", -1, -1), 2);
+	assert_int_equal(count_recs(&g_logs, &g_logs.files[0], "recv", -1, -1), 2);
 	free_logs(&g_logs);
 	run_free(&g_run);
 }
@@ -447,6 +469,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_fork_children_own_logs, cleanup),
 		cmocka_unit_test_teardown(test_fork_while_threads_log, cleanup),
 		cmocka_unit_test_teardown(test_exec_fresh_env, cleanup),
+		cmocka_unit_test_teardown(test_exec_failed_goes_on, cleanup),
 		cmocka_unit_test_teardown(test_execvp_unset_preload, cleanup),
 		cmocka_unit_test_teardown(test_posix_spawn_empty_env, cleanup),
 		cmocka_unit_test_teardown(test_exec_calls_documented, cleanup),

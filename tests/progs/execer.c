@@ -10,6 +10,8 @@
  *   execvp   the same, after unsetenv("LD_PRELOAD") and the SOCKTRACE_*
  *            variables, through execvp() with environ (prints
  *            "@ execvp pid=<pid>").
+ *   execfail one round, an execve of a path that does not exist (it fails),
+ *            another round, then prints "@ execfail pid=<pid> errno=<e>".
  *   spawn    one round, then posix_spawn()s itself in mode child with an
  *            empty environment, waits, prints
  *            "@ spawn pid=<pid> child=<pid> status=0".
@@ -17,6 +19,7 @@
  * the same P.
  */
 #include <err.h>
+#include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +85,16 @@ int main(int argc, char **argv)
 		cargv[0] = (char *)self;
 		execvp(self, cargv);
 		err(1, "execvp");
+	}
+	if (strcmp(mode, "execfail") == 0) {
+		int e;
+
+		one_round();
+		execve("/nonexistent/execer", cargv, environ);
+		e = errno;
+		one_round();
+		printf("@ execfail pid=%d errno=%d\n", (int)getpid(), e);
+		return 0;
 	}
 	if (strcmp(mode, "spawn") == 0) {
 		char *env[] = { NULL };
