@@ -7,7 +7,8 @@
  * ids, snippet offsets and header indices shifted, so the result is what
  * one thread would have made, in the same order.  Records of the second
  * half that precede its first header of the file cut in two belong to the
- * header the first half saw last.
+ * header the first half saw last.  The copy of the second half's records,
+ * the one serial step of a big parse, runs on two threads as well.
  */
 #include "trace.h"
 
@@ -61,11 +62,60 @@ static uint64_t line_of(const struct st_file *f, size_t off)
 	return n;
 }
 
+/* Records of the second half copied into the trace, strings, snippets and
+ * headers shifted: [from, to) of src to the same places of dst. */
+struct copy {
+	struct st_event *dst;
+	const struct st_event *src;
+	const uint32_t *ids;	/* the half's string id -> the trace's */
+	size_t snip_base;
+	uint32_t hbase;
+	uint32_t from, to;
+};
+
+/* Fewer records than this are copied on one thread (a fuzz build may set
+ * a small one, like PARALLEL_MIN). */
+#ifndef COPY_MIN
+#define COPY_MIN 65536
+#endif
+
+static void copy_events(const struct copy *c, uint32_t from, uint32_t to)
+{
+	const uint32_t *ids = c->ids;
+	uint32_t i;
+
+	for (i = from; i < to; i++) {
+		struct st_event *e = &c->dst[i];
+
+		*e = c->src[i];
+		e->name = ids[e->name];
+		e->local = ids[e->local];
+		e->peer = ids[e->peer];
+		e->addr = ids[e->addr];
+		e->err = ids[e->err];
+		e->flags = ids[e->flags];
+		e->detail = ids[e->detail];
+		if (e->snip_len && c->snip_base + e->snip > UINT32_MAX)
+			e->snip_len = 0;
+		else
+			e->snip += (uint32_t)c->snip_base;
+		if (e->hdr != UINT32_MAX)
+			e->hdr += c->hbase;
+	}
+}
+
+static void *run_copy(void *arg)
+{
+	const struct copy *c = arg;
+
+	copy_events(c, c->from, c->to);
+	return NULL;
+}
+
 static int merge(struct st_trace *tr, struct st_trace *part, uint16_t cut_file)
 {
 	uint32_t *ids, i, hbase = tr->nhdr, last_hdr = UINT32_MAX;
 	size_t snip_base = tr->nsnips;
-	bool patching = true;
 
 	if (!(ids = malloc(((size_t)part->str.count + 1) * sizeof(*ids))))
 		return -1;
@@ -116,32 +166,42 @@ static int merge(struct st_trace *tr, struct st_trace *part, uint16_t cut_file)
 	/* Records. */
 	if (part->nev) {
 		struct st_event *ev = realloc(tr->ev, (size_t)(tr->nev + part->nev) * sizeof(*ev));
+		struct copy lo, hi;
+		pthread_t th;
+		uint32_t first;
 
 		if (!ev)
 			goto fail;
 		tr->ev = ev;
 		tr->evcap = tr->nev + part->nev;
-		for (i = 0; i < part->nev; i++) {
-			struct st_event *e = &ev[tr->nev + i];
+		lo.dst = ev + tr->nev;
+		lo.src = part->ev;
+		lo.ids = ids;
+		lo.snip_base = snip_base;
+		lo.hbase = hbase;
+		/* The leading records of the cut file that have no header yet
+		 * take the first half's last one: copied here, one by one (a
+		 * short run, unless the file has no header at all). */
+		for (first = 0; first < part->nev; first++) {
+			const struct st_event *e = &part->ev[first];
 
-			*e = part->ev[i];
-			e->name = ids[e->name];
-			e->local = ids[e->local];
-			e->peer = ids[e->peer];
-			e->addr = ids[e->addr];
-			e->err = ids[e->err];
-			e->flags = ids[e->flags];
-			e->detail = ids[e->detail];
-			if (e->snip_len && snip_base + e->snip > UINT32_MAX)
-				e->snip_len = 0;
-			else
-				e->snip += (uint32_t)snip_base;
-			if (patching && (e->file != cut_file || e->hdr != UINT32_MAX))
-				patching = false;
-			if (e->hdr != UINT32_MAX)
-				e->hdr += hbase;
-			else if (patching && last_hdr != UINT32_MAX && tr->hdr[last_hdr].pid == e->pid)
-				e->hdr = last_hdr;
+			if (e->file != cut_file || e->hdr != UINT32_MAX)
+				break;
+			copy_events(&lo, first, first + 1);
+			if (last_hdr != UINT32_MAX && tr->hdr[last_hdr].pid == e->pid)
+				lo.dst[first].hdr = last_hdr;
+		}
+		/* The rest is half a million records and more on a big run: the
+		 * serial part of parsing, so it is copied on two threads too. */
+		hi = lo;
+		lo.from = first;
+		lo.to = hi.from = first + (part->nev - first) / 2;
+		hi.to = part->nev;
+		if (hi.to - hi.from < COPY_MIN || pthread_create(&th, NULL, run_copy, &hi) != 0) {
+			copy_events(&lo, lo.from, hi.to);
+		} else {
+			copy_events(&lo, lo.from, lo.to);
+			pthread_join(th, NULL);
 		}
 		tr->nev += part->nev;
 	}
