@@ -9,6 +9,7 @@
  * the buffer it was given.
  */
 #include "json.h"
+#include "record.h"
 
 #include <string.h>
 
@@ -54,17 +55,6 @@ static const char *skip_ws(const char *p, const char *end)
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Scans the string starting at the quote *p; returns the byte after the
@@ -120,7 +110,7 @@ static const char *scan_string(const char *p, const char *end,
 			if (end - p < 6)
 				return NULL;
 			for (k = 0; k < 4; k++) {
-				int h = hex_digit(p[2 + k]);
+				int h = st_hex_value(p[2 + k]);
 
 				if (h < 0)
 					return NULL;
@@ -480,7 +470,7 @@ long st_json_decode_prefix(const struct st_json_value *v, unsigned char *dst,
 		case 'r': dst[o++] = '\r'; break;
 		case 't': dst[o++] = '\t'; break;
 		case 'u':
-			dst[o++] = (unsigned char)(hex_digit(p[4]) * 16 + hex_digit(p[5]));
+			dst[o++] = (unsigned char)(st_hex_value(p[4]) * 16 + st_hex_value(p[5]));
 			p += 4;
 			break;
 		default: dst[o++] = (unsigned char)p[1]; break;

@@ -203,7 +203,7 @@ long st_encode_bytes(char *dst, size_t cap, const void *src, size_t n)
 	return (long)o;
 }
 
-static int hexval(char c)
+int st_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -243,7 +243,7 @@ long st_decode_bytes(unsigned char *dst, const char *src, size_t n)
 			if (n - i < 4)
 				return -1;
 			for (k = 0; k < 4; k++) {
-				int h = hexval(src[i + k]);
+				int h = st_hex_value(src[i + k]);
 				if (h < 0)
 					return -1;
 				v = v * 16 + h;

@@ -52,6 +52,9 @@ long st_encode_bytes(char *dst, size_t cap, const void *src, size_t n);
  * n bytes. */
 long st_decode_bytes(unsigned char *dst, const char *src, size_t n);
 
+/* The value of one hex digit (either case), or -1. */
+int st_hex_value(char c);
+
 /* Formats v in decimal into p (at least 21 bytes); returns the length. */
 size_t st_fmt_int(char *p, int64_t v);
 size_t st_fmt_uint(char *p, uint64_t v);

@@ -324,9 +324,3 @@ void st_fd_forget(int fd)
 	if ((unsigned)fd < ST_MAX_FDS)
 		st_fd_kind[fd] = FD_UNKNOWN;
 }
-
-void st_fd_mark_other(int fd)
-{
-	if ((unsigned)fd < ST_MAX_FDS)
-		st_fd_kind[fd] = FD_OTHER;
-}

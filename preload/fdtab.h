@@ -80,6 +80,5 @@ size_t st_fd_frag(int fd, char *dst, bool with_peer);
 void st_fd_copy(int oldfd, int newfd);
 /* fd was closed (or replaced). */
 void st_fd_forget(int fd);
-void st_fd_mark_other(int fd);
 
 #endif

@@ -52,28 +52,11 @@ bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
 	return n == strlen(err) && memcmp(s, err, n) == 0;
 }
 
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
-{
-	uint32_t n;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	if (*cap >= UINT32_MAX / 2)
-		return -1;
-	n = *cap ? *cap * 2 : 64;
-	if (!(np = realloc(*p, (size_t)n * size)))
-		return -1;
-	*p = np;
-	*cap = n;
-	return 0;
-}
-
 uint32_t st_model_add_conn(struct st_model *m)
 {
 	struct st_conn *c;
 
-	if (grow((void **)&m->conns, &m->conncap, m->nconns + 1, sizeof(*c)) < 0)
+	if (st_grow((void **)&m->conns, &m->conncap, m->nconns + 1, sizeof(*c), 64) < 0)
 		return ST_NONE;
 	c = &m->conns[m->nconns];
 	memset(c, 0, sizeof(*c));
@@ -91,7 +74,7 @@ int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
 
 	if (from == ST_NONE || to == ST_NONE)
 		return 0;
-	if (grow((void **)&m->links, &m->linkcap, m->nlinks + 1, sizeof(*l)) < 0)
+	if (st_grow((void **)&m->links, &m->linkcap, m->nlinks + 1, sizeof(*l), 64) < 0)
 		return -1;
 	l = &m->links[m->nlinks++];
 	l->from = from;
@@ -190,7 +173,7 @@ static uint32_t new_sock(struct st_model *m, uint32_t proc, uint32_t ev,
 {
 	struct st_sock *s;
 
-	if (grow((void **)&m->socks, &m->sockcap, m->nsocks + 1, sizeof(*s)) < 0)
+	if (st_grow((void **)&m->socks, &m->sockcap, m->nsocks + 1, sizeof(*s), 64) < 0)
 		return ST_NONE;
 	s = &m->socks[m->nsocks];
 	memset(s, 0, sizeof(*s));

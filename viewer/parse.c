@@ -435,7 +435,7 @@ void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno)
 	}
 }
 
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
 {
 	uint32_t n;
 	void *np;
@@ -444,7 +444,7 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 		return 0;
 	if (*cap >= UINT32_MAX / 2)
 		return -1;
-	n = *cap ? *cap * 2 : 1024;
+	n = *cap ? *cap * 2 : first;
 	if (!(np = realloc(*p, (size_t)n * size)))
 		return -1;
 	*p = np;
@@ -516,7 +516,7 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 	h.name = program_name(tr, f, h.exe);
 	h.file = file;
 	h.first_event = tr->nev;
-	if (grow((void **)&tr->hdr, &tr->hdrcap, tr->nhdr + 1, sizeof(h)) < 0)
+	if (st_grow((void **)&tr->hdr, &tr->hdrcap, tr->nhdr + 1, sizeof(h), 1024) < 0)
 		return -1;
 	if (h.version > tr->newest_version)
 		tr->newest_version = h.version;
@@ -658,7 +658,7 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 	e.hdr = tr->cur_hdr;
 	if (e.hdr != UINT32_MAX && tr->hdr[e.hdr].pid != e.pid)
 		e.hdr = UINT32_MAX;
-	if (grow((void **)&tr->ev, &tr->evcap, tr->nev + 1, sizeof(e)) < 0)
+	if (st_grow((void **)&tr->ev, &tr->evcap, tr->nev + 1, sizeof(e), 1024) < 0)
 		return -1;
 	tr->ev[tr->nev++] = e;
 	return 0;

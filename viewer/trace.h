@@ -144,6 +144,9 @@ void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 /* The raw line of record i (not NUL-terminated). */
 const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
 /* Shorthands for interned strings. */
+/* Makes room for need items of size bytes in *p (capacity *cap, doubling
+ * from first): 0, or -1 when it cannot. */
+int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first);
 const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
 
 /* Parses one line into the trace (parse.c); used by st_trace_parse_range.
