@@ -46,6 +46,16 @@ $(B)/libtrace.so: $(LIB_OBJ) $(COMMON_PIC) preload/libtrace.map
 	$(CC) -shared -o $@ $(LIB_OBJ) $(COMMON_PIC) -Wl,--version-script=preload/libtrace.map \
 	    -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -ldl -lpthread
 
+# The benchmark's cost floor: the same library with records dropped before
+# they are built (ST_TIME_ONLY, see bench/README.md).  Never installed.
+$(B)/bench/libtrace-timeonly.so: $(LIB_SRC:%.c=$(B)/pic-timeonly/%.o) $(COMMON_PIC) preload/libtrace.map
+	$(CC) -shared -o $@ $(LIB_SRC:%.c=$(B)/pic-timeonly/%.o) $(COMMON_PIC) \
+	    -Wl,--version-script=preload/libtrace.map -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -ldl -lpthread
+
+$(B)/pic-timeonly/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -DST_TIME_ONLY $(CFLAGS) -c -o $@ $<
+
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec $(CFLAGS) -c -o $@ $<
@@ -98,7 +108,7 @@ $(B)/tests/progs/%: tests/progs/%.c
 test check: all $(TESTS) $(PROGS) $(B)/asan/sockview
 	@tests/run.sh $(TESTS)
 
-bench: all $(BENCHES)
+bench: all $(BENCHES) $(B)/bench/libtrace-timeonly.so
 	@bench/run.sh
 
 demo: all

@@ -21,6 +21,8 @@ cd "$(dirname "$0")/.." || exit 1
 
 B=$PWD/build
 LIB=$B/libtrace.so
+# The cost floor: the library with every record dropped before it is built.
+FLOOR_LIB=$B/bench/libtrace-timeonly.so
 RUNS=${BENCH_RUNS:-5}
 SP_N=${BENCH_SOCKPAIR_N:-600000}
 PP_N=${BENCH_PINGPONG_N:-80000}
@@ -62,7 +64,7 @@ trap 'exit 130' INT TERM
 
 say() { printf '%s\n' "$*" >&2; }
 
-for f in "$LIB" "$B/bench/sockpair_loop" "$B/bench/tcp_pingpong" "$B/bench/freeport" \
+for f in "$LIB" "$FLOOR_LIB" "$B/bench/sockpair_loop" "$B/bench/tcp_pingpong" "$B/bench/freeport" \
 	 "$B/bench/genlog"; do
 	if [ ! -e "$f" ]; then
 		say "bench: $f is missing: run 'make bench' (it builds the library and build/bench/*)"
@@ -121,6 +123,7 @@ run_mode() {
 	case $mode in
 	untraced) timeout "$limit" "$@" ;;
 	traced) fresh_logs && timeout "$limit" env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$LIB" "$@" ;;
+	floor) fresh_logs && timeout "$limit" env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$FLOOR_LIB" "$@" ;;
 	strace) timeout "$limit" "${STRACE[@]}" "$@" ;;
 	esac
 	rc=$?
@@ -133,7 +136,7 @@ run_mode() {
 	fi
 }
 
-modes=(untraced traced)
+modes=(untraced traced floor)
 [ $have_strace = 1 ] && modes+=(strace)
 
 # One table row: workload, untraced, traced, ratio, strace ratio, target,
@@ -150,7 +153,7 @@ pass_if_le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "PASS" : "MISS"
 bench_micro() {
 	local name=$1 n=$2 key=$3 unit=$4 calls=$5 target=$6 prog=$7
 	local sn=$(( n / STRACE_DIV )) r mode out v
-	local -a u=() t=() s=() args
+	local -a u=() t=() s=() f=() args
 	shift 7
 	args=("$@")
 
@@ -170,10 +173,11 @@ bench_micro() {
 			fi
 			case $mode in
 			untraced) u+=("$v") ;; traced) t+=("$v") ;; strace) s+=("$v") ;;
+			floor) f+=("$v") ;;
 			esac
 		done
 	done
-	local mu mt ratio sratio=n/a added
+	local mu mt ratio sratio=n/a added mf
 	mu=$(median "${u[@]}"); mt=$(median "${t[@]}")
 	ratio=$(paired_ratio u t)
 	[ ${#s[@]} -gt 0 ] && sratio=$(fmt '%.1fx' "$(paired_ratio u s)")
@@ -182,6 +186,9 @@ bench_micro() {
 	add_row "$name" "$(fmt '%.0f' "$mu") ns/$unit" "$(fmt '%.0f' "$mt") ns/$unit" \
 		"$(fmt '%.3fx' "$ratio")" "$sratio" "<= ${target}x" "$(pass_if_le "$ratio" "$target")"
 	notes+=("$name: tracing adds **$(fmt '%.0f' "$added") ns per call** ($calls traced calls per $unit; (median traced - median untraced) / $calls)")
+	mf=$(median "${f[@]}")
+	raw+=("$name, ns/$unit, floor: ${f[*]}")
+	notes+=("$name, floor (calls wrapped and timed, no record): $(fmt '%.3fx' "$(paired_ratio u f)"), $(fmt '%.0f' "$(calc "($mf - $mu) / $calls")") ns per call; the record itself: $(fmt '%.0f' "$(calc "($mt - $mf) / $calls")") ns per call")
 }
 
 # micro NAME N KEY UNIT CALLS TARGET PROG [ARGS...]: one row, FAILED if it fails.
@@ -265,6 +272,7 @@ nginx_run() {
 	case $mode in
 	untraced) timeout 120 "${ng[@]}" & ;;
 	traced) fresh_logs && timeout 120 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$LIB" "${ng[@]}" & ;;
+	floor) fresh_logs && timeout 120 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$FLOOR_LIB" "${ng[@]}" & ;;
 	strace) timeout 120 "${STRACE[@]}" "${ng[@]}" & ;;
 	esac
 	NGINX_JOB=$!
@@ -308,7 +316,7 @@ nginx_run() {
 
 bench_nginx() {
 	local dir=$WORK/nginx port r mode v
-	local -a u=() t=() s=()
+	local -a u=() t=() s=() f=()
 
 	mkdir -m 0777 "$dir" "$dir/www" || return 1
 	# A small static file: 612 bytes, about nginx's own index page.
@@ -321,13 +329,14 @@ bench_nginx() {
 		nginx -t -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >&2
 		return 1
 	fi
-	say "bench: nginx: $RUNS x (untraced, traced, strace), wrk -t2 -c50 -d${WRK_SECS}s, port $port"
+	say "bench: nginx: $RUNS x (${modes[*]}), wrk -t2 -c50 -d${WRK_SECS}s, port $port"
 	for ((r = 0; r < RUNS; r++)); do
 		for mode in "${modes[@]}"; do
 			nginx_run "$mode" "$port" || return 1
 			v=$RPS
 			case $mode in
 			untraced) u+=("$v") ;; traced) t+=("$v") ;; strace) s+=("$v") ;;
+			floor) f+=("$v") ;;
 			esac
 		done
 	done
@@ -340,7 +349,8 @@ bench_nginx() {
 		sratio=$(fmt '%.1fx' "$(paired_ratio s u)")
 		notes+=("nginx under strace: $(fmt '%.0f' "$(median "${s[@]}")") req/s")
 	fi
-	raw+=("nginx, req/s: untraced ${u[*]}; traced ${t[*]}${s:+; strace ${s[*]}}")
+	raw+=("nginx, req/s: untraced ${u[*]}; traced ${t[*]}${s:+; strace ${s[*]}}; floor ${f[*]}")
+	notes+=("nginx, floor (calls wrapped and timed, no record): $(fmt '%.0f' "$(median "${f[@]}")") req/s, $(fmt '%.1f' "$(calc "100 / $(paired_ratio f u)")")% of untraced")
 	add_row "nginx 2 workers, wrk -t2 -c50, 612 B file" "$(fmt '%.0f' "$mu") req/s" \
 		"$(fmt '%.0f' "$mt") req/s ($(fmt '%.1f' "$share")%)" "$(fmt '%.3fx' "$ratio")" \
 		"$sratio" ">= 95% req/s" \

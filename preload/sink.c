@@ -259,6 +259,39 @@ static bool ensure_open(void)
 	}
 }
 
+/* How far past the end of a record its writer asks for the lines that a
+ * later record will fill, and how many lines it asks for (a record is
+ * some 150 to 250 bytes). */
+#define ST_PREFETCH_AHEAD 1024
+#define ST_PREFETCH_LINES 4
+
+/*
+ * Asks the CPU, for writing, for the cache lines of the log a few records
+ * ahead, so they arrive while this record and the next call are made.  The
+ * pages were populated (zeroed) by the helper thread on another CPU, and a
+ * first store to such a line otherwise waits for it to come over; in a
+ * stand-alone test on this VM, a stream of 176-byte records into such pages
+ * cost 160 to 520 ns per record without this and 150 to 170 with it, against
+ * some 130 into memory already in cache.  A prefetch never faults: a line
+ * of a page not yet populated is simply not fetched.
+ */
+static inline void prefetch_ahead(uint64_t end)
+{
+	uint64_t at = end + ST_PREFETCH_AHEAD, i = at >> ST_CHUNK_SHIFT;
+	const char *base;
+	int k;
+
+	if (i >= ST_MAX_CHUNKS ||
+	    (at & (ST_CHUNK - 1)) > ST_CHUNK - 64 * ST_PREFETCH_LINES)
+		return;
+	base = atomic_load_explicit(&sk.chunk[i], memory_order_relaxed);
+	if (!base)
+		return;
+	base += at & (ST_CHUNK - 1) & ~(uint64_t)63;
+	for (k = 0; k < ST_PREFETCH_LINES; k++)
+		__builtin_prefetch(base + 64 * k, 1, 3);
+}
+
 bool st_sink_reserve(struct st_span *s, size_t len)
 {
 	uint64_t off, i, last;
@@ -271,15 +304,20 @@ bool st_sink_reserve(struct st_span *s, size_t len)
 		return false;
 	last = (off + len - 1) >> ST_CHUNK_SHIFT;
 	/* A chunk that cannot be mapped leaves a hole of zeros, which readers
-	 * skip like the tail of a killed process's log. */
-	for (i = off >> ST_CHUNK_SHIFT; i <= last; i++)
-		if (!map_chunk(i))
-			return false;
+	 * skip like the tail of a killed process's log.  The common case, a
+	 * record inside one chunk already mapped, costs no call. */
+	i = off >> ST_CHUNK_SHIFT;
+	if (i != last || i >= ST_MAX_CHUNKS ||
+	    !atomic_load_explicit(&sk.chunk[i], memory_order_acquire))
+		for (; i <= last; i++)
+			if (!map_chunk(i))
+				return false;
 	/* Past the middle of a chunk, map the next one, so the prefault
 	 * helper can get it ready before anyone writes there. */
 	if (((off + len) >> (ST_CHUNK_SHIFT - 1)) != (off >> (ST_CHUNK_SHIFT - 1)) &&
 	    (((off + len) >> (ST_CHUNK_SHIFT - 1)) & 1))
 		map_chunk(last + 1);
+	prefetch_ahead(off + len);
 	s->off = off;
 	s->left = len;
 	return true;
