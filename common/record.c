@@ -14,11 +14,30 @@ const char st_digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+/* The number of decimal digits of u: log10 from the bit length (1233/4096
+ * is just under log10(2)), then one comparison to correct it. */
+static size_t digits(uint64_t u)
+{
+	static const uint64_t pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	unsigned bits = 64 - (unsigned)__builtin_clzll(u | 1);
+	unsigned n = (bits * 1233) >> 12;	/* at most 19 */
+
+	/* 0 has one digit, like 1. */
+	return (size_t)n + (u >= pow10[n]) + (u == 0);
+}
+
+/* Written in place from the last digit back, two digits at a time: the
+ * record head formats several numbers per call (bench/README.md). */
 size_t st_fmt_uint(char *p, uint64_t u)
 {
-	char tmp[24];
-	char *e = tmp + sizeof(tmp), *q = e;
-	size_t n;
+	size_t n = digits(u);
+	char *q = p + n;
 
 	while (u >= 100) {
 		unsigned d = (unsigned)(u % 100) * 2;
@@ -29,14 +48,11 @@ size_t st_fmt_uint(char *p, uint64_t u)
 		q[1] = st_digit_pairs[d + 1];
 	}
 	if (u >= 10) {
-		q -= 2;
-		q[0] = st_digit_pairs[u * 2];
-		q[1] = st_digit_pairs[u * 2 + 1];
+		q[-2] = st_digit_pairs[u * 2];
+		q[-1] = st_digit_pairs[u * 2 + 1];
 	} else {
-		*--q = (char)('0' + u);
+		q[-1] = (char)('0' + u);
 	}
-	n = (size_t)(e - q);
-	memcpy(p, q, n);
 	return n;
 }
 

@@ -7,10 +7,12 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,6 +254,42 @@ static void test_fmt_int(void **state)
 	}
 }
 
+/* st_fmt_uint against snprintf at every digit-count boundary and on a
+ * spread of other values, writing nothing past its length. */
+static void test_fmt_uint_boundaries(void **state)
+{
+	uint64_t p10 = 1, x = 0x9e3779b97f4a7c15ULL;
+	char want[32], buf[32];
+	size_t n;
+
+	(void)state;
+	for (int k = 0; k < 20 + 1000; k++) {
+		uint64_t vals[3];
+
+		if (k < 20) {
+			vals[0] = p10 - 1;
+			vals[1] = p10;
+			vals[2] = p10 + 1;
+			if (k < 19)
+				p10 *= 10;
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			vals[0] = x;
+			vals[1] = x >> (k % 64);
+			vals[2] = k == 20 ? UINT64_MAX : x % 1000003;
+		}
+		for (int j = 0; j < 3; j++) {
+			memset(buf, CANARY, sizeof buf);
+			snprintf(want, sizeof want, "%" PRIu64, vals[j]);
+			n = st_fmt_uint(buf, vals[j]);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(buf, want, n);
+			for (size_t i = n; i < sizeof buf; i++)
+				assert_int_equal((unsigned char)buf[i], CANARY);
+		}
+	}
+}
+
 /* st_rec_int through the builder, at the limits. */
 static void test_rec_int_limits(void **state)
 {
@@ -281,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_random),
 		cmocka_unit_test(test_decode_table),
 		cmocka_unit_test(test_fmt_int),
+		cmocka_unit_test(test_fmt_uint_boundaries),
 		cmocka_unit_test(test_rec_int_limits),
 	};
 
