@@ -42,23 +42,27 @@ all: $(B)/libtrace.so $(B)/socktrace $(B)/sockview $(EXAMPLES)
 
 # The library: hidden visibility, and a version script exporting only the
 # wrapped names, so nothing of ours clashes with the traced program.
+LIB_CFLAGS  := -fPIC -fvisibility=hidden -ftls-model=initial-exec
+LIB_LDFLAGS := -shared -Wl,--version-script=preload/libtrace.map \
+               -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined
+LIB_LIBS    := -ldl -lpthread
+
 $(B)/libtrace.so: $(LIB_OBJ) $(COMMON_PIC) preload/libtrace.map
-	$(CC) -shared -o $@ $(LIB_OBJ) $(COMMON_PIC) -Wl,--version-script=preload/libtrace.map \
-	    -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -ldl -lpthread
+	$(CC) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(COMMON_PIC) $(LIB_LIBS)
 
 # The benchmark's cost floor: the same library with records dropped before
 # they are built (ST_TIME_ONLY, see bench/README.md).  Never installed.
-$(B)/bench/libtrace-timeonly.so: $(LIB_SRC:%.c=$(B)/pic-timeonly/%.o) $(COMMON_PIC) preload/libtrace.map
-	$(CC) -shared -o $@ $(LIB_SRC:%.c=$(B)/pic-timeonly/%.o) $(COMMON_PIC) \
-	    -Wl,--version-script=preload/libtrace.map -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -ldl -lpthread
+FLOOR_OBJ   := $(LIB_SRC:%.c=$(B)/pic-timeonly/%.o)
+$(B)/bench/libtrace-timeonly.so: $(FLOOR_OBJ) $(COMMON_PIC) preload/libtrace.map
+	$(CC) $(LIB_LDFLAGS) -o $@ $(FLOOR_OBJ) $(COMMON_PIC) $(LIB_LIBS)
 
 $(B)/pic-timeonly/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -DST_TIME_ONLY $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASEFLAGS) $(LIB_CFLAGS) -DST_TIME_ONLY $(CFLAGS) -c -o $@ $<
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASEFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
