@@ -23,6 +23,8 @@ B=$PWD/build
 LIB=$B/libtrace.so
 # The cost floor: the library with every record dropped before it is built.
 FLOOR_LIB=$B/bench/libtrace-timeonly.so
+# The library each preloading mode runs under.
+declare -A PRELOAD=([traced]=$LIB [floor]=$FLOOR_LIB)
 RUNS=${BENCH_RUNS:-5}
 SP_N=${BENCH_SOCKPAIR_N:-600000}
 PP_N=${BENCH_PINGPONG_N:-80000}
@@ -122,8 +124,9 @@ run_mode() {
 	shift 2
 	case $mode in
 	untraced) timeout "$limit" "$@" ;;
-	traced) fresh_logs && timeout "$limit" env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$LIB" "$@" ;;
-	floor) fresh_logs && timeout "$limit" env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$FLOOR_LIB" "$@" ;;
+	traced | floor)
+		fresh_logs &&
+		timeout "$limit" env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="${PRELOAD[$mode]}" "$@" ;;
 	strace) timeout "$limit" "${STRACE[@]}" "$@" ;;
 	esac
 	rc=$?
@@ -138,6 +141,15 @@ run_mode() {
 
 modes=(untraced traced floor)
 [ $have_strace = 1 ] && modes+=(strace)
+
+# keep MODE VALUE: adds one run's number to the caller's array for that mode
+# (u, t, f, s: locals of bench_micro and bench_nginx, seen here through
+# bash's dynamic scope).
+keep() {
+	case $1 in
+	untraced) u+=("$2") ;; traced) t+=("$2") ;; floor) f+=("$2") ;; strace) s+=("$2") ;;
+	esac
+}
 
 # One table row: workload, untraced, traced, ratio, strace ratio, target,
 # result.  ratio and strace ratio are slowdown factors (>1 is slower).
@@ -171,10 +183,7 @@ bench_micro() {
 				say "bench: $prog printed no $key: $out"
 				return 1
 			fi
-			case $mode in
-			untraced) u+=("$v") ;; traced) t+=("$v") ;; strace) s+=("$v") ;;
-			floor) f+=("$v") ;;
-			esac
+			keep "$mode" "$v"
 		done
 	done
 	local mu mt ratio sratio=n/a added mf
@@ -271,8 +280,9 @@ nginx_run() {
 	rm -f "$dir/nginx.pid"
 	case $mode in
 	untraced) timeout 120 "${ng[@]}" & ;;
-	traced) fresh_logs && timeout 120 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$LIB" "${ng[@]}" & ;;
-	floor) fresh_logs && timeout 120 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$FLOOR_LIB" "${ng[@]}" & ;;
+	traced | floor)
+		fresh_logs &&
+		timeout 120 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="${PRELOAD[$mode]}" "${ng[@]}" & ;;
 	strace) timeout 120 "${STRACE[@]}" "${ng[@]}" & ;;
 	esac
 	NGINX_JOB=$!
@@ -334,10 +344,7 @@ bench_nginx() {
 		for mode in "${modes[@]}"; do
 			nginx_run "$mode" "$port" || return 1
 			v=$RPS
-			case $mode in
-			untraced) u+=("$v") ;; traced) t+=("$v") ;; strace) s+=("$v") ;;
-			floor) f+=("$v") ;;
-			esac
+			keep "$mode" "$v"
 		done
 	done
 	local mu mt ratio sratio=n/a share
