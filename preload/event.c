@@ -119,11 +119,8 @@ void st_event_begin(struct st_event *ev, const struct st_call *c, int64_t ret)
 #ifdef ST_TIME_ONLY
 	/* The benchmark's cost floor (bench/README.md): every call is wrapped
 	 * and timed as usual, and the record is dropped before it is built. */
-	ev->rec.buf = ev->buf;
-	ev->rec.cap = sizeof(ev->buf);
-	ev->rec.len = 0;
-	ev->rec.first = false;
-	ev->rec.overflow = true;
+	st_rec_begin(&ev->rec, ev->buf, sizeof(ev->buf));
+	ev->rec.overflow = true;	/* every later st_rec_* and the emit skip */
 	(void)ret;
 	return;
 #endif
