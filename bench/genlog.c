@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define SRV_PID 4000
 #define CLI_PID 4001
 #define SRV_ADDR "127.0.0.1:8080"
@@ -53,19 +55,6 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: genlog [-n records] [-x exchanges] dir\n");
 	exit(2);
-}
-
-/* Parses a positive decimal number no larger than max, or exits. */
-static long parse_count(const char *s, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > max)
-		errx(2, "bad %s: %s", what, s);
-	return v;
 }
 
 static void open_log(struct log_file *lf, const char *dir, int pid, const char *exe,
@@ -257,10 +246,10 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "n:x:")) != -1) {
 		switch (c) {
 		case 'n':
-			records = parse_count(optarg, LONG_MAX / 2, "record count");
+			records = parse_num(optarg, 1, LONG_MAX / 2, "record count");
 			break;
 		case 'x':
-			exchanges = parse_count(optarg, INT_MAX, "exchange count");
+			exchanges = parse_num(optarg, 1, INT_MAX, "exchange count");
 			break;
 		default:
 			usage();

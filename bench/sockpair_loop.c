@@ -20,25 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define MAX_SIZE 65536
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: sockpair_loop [-s size] [iterations]\n");
 	exit(2);
-}
-
-/* Parses a positive decimal number no larger than max, or exits. */
-static long parse_count(const char *s, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0 || v > max)
-		errx(2, "bad %s: %s", what, s);
-	return v;
 }
 
 static int64_t now_ns(void)
@@ -59,7 +48,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "s:")) != -1) {
 		switch (c) {
 		case 's':
-			size = parse_count(optarg, MAX_SIZE, "size");
+			size = parse_num(optarg, 1, MAX_SIZE, "size");
 			break;
 		default:
 			usage();
@@ -68,7 +57,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		usage();
 	if (argc - optind == 1)
-		iters = parse_count(argv[optind], LONG_MAX / 2, "iteration count");
+		iters = parse_num(argv[optind], 1, LONG_MAX / 2, "iteration count");
 
 	/* Printable payload, like a text protocol: the tracer's escaping
 	 * takes its common path. */

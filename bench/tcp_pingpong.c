@@ -35,25 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define MAX_SIZE 65536
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: tcp_pingpong [-s size] [-c cpu | -C] [rounds]\n");
 	exit(2);
-}
-
-/* Parses a decimal number in [min, max], or exits. */
-static long parse_num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		errx(2, "bad %s: %s", what, s);
-	return v;
 }
 
 /* Pins the calling process to one CPU (cpu < 0: leaves it alone). */
