@@ -74,7 +74,7 @@ $(B)/asan/%.o: %.c
 
 # The launcher looks for libtrace.so beside itself, then under the prefix.
 $(B)/obj/preload/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
-$(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o)
+$(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
 	$(CC) -o $@ $^
 
 $(B)/sockview: $(VIEW_OBJ)

@@ -111,7 +111,7 @@ fresh_logs() {
 
 # Checks that a traced run wrote logs (else the "traced" number means nothing).
 check_logs() {
-	if ! find "$WORK/logs" -name '*.jsonl' -size +0 | grep -q .; then
+	if ! find "$WORK/logs" \( -name '*.jsonl' -o -name '*.stlog' \) -size +0 | grep -q .; then
 		say "bench: $1: the traced run wrote no log in $WORK/logs"
 		return 1
 	fi

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "binlog.h"
 #include "fdtab.h"
 #include "names.h"
 #include "sink.h"
@@ -206,6 +207,18 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 	ev->inline_data = true;
 }
 
+/* Reserves a TEXT frame for a JSON line of len bytes and writes its head;
+ * the caller puts the line. */
+static bool reserve_text(struct st_span *span, size_t len)
+{
+	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)len };
+
+	if (!st_sink_reserve(span, st_frame_size(len)))
+		return false;
+	st_span_put(span, &f, sizeof(f));
+	return true;
+}
+
 /* The i-th piece of the payload to log: at most what is left of data_len. */
 static size_t piece(const struct st_event *ev, int i, size_t left, const unsigned char **p)
 {
@@ -229,7 +242,7 @@ static void emit_large(struct st_event *ev)
 		left -= len;
 	}
 	total = head + sizeof(data_key) - 1 + enc + sizeof(tail) - 1;
-	if (!st_sink_reserve(&span, total))
+	if (total > UINT32_MAX || !reserve_text(&span, total))
 		return;
 	st_span_put(&span, ev->buf, head);
 	st_span_put(&span, data_key, sizeof(data_key) - 1);
@@ -263,7 +276,104 @@ void st_event_emit(struct st_event *ev)
 		return;
 	}
 	n = st_rec_end(&ev->rec);
-	if (n < 0 || !st_sink_reserve(&span, (size_t)n))
+	if (n < 0 || !reserve_text(&span, (size_t)n))
 		return;
 	st_span_put(&span, ev->buf, (size_t)n);
+}
+
+/* Writes a TUPLE frame with fd's five-tuple keys when this log has not had
+ * it yet; returns its number (0: none). */
+static uint32_t log_tuple(int fd, uint32_t gen)
+{
+	struct {
+		struct st_frame f;
+		struct st_frame_tuple t;
+		char keys[ST_FRAG_MAX];
+	} fr;
+	struct st_span span;
+	size_t n;
+	uint32_t id = st_fd_tuple(fd, gen, fr.keys, &n);
+
+	if (n == 0)
+		return id;
+	fr.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_TUPLE, 0, (uint32_t)(sizeof(fr.t) + n) };
+	fr.t = (struct st_frame_tuple){ id, 0 };
+	if (!st_sink_reserve(&span, st_frame_size(fr.f.len)))
+		return 0;
+	st_span_put(&span, &fr, sizeof(fr.f) + fr.f.len);
+	st_fd_tuple_logged(fd, id, gen);
+	return id;
+}
+
+/* Copies up to want bytes of the iovecs to dst; returns how many. */
+static size_t gather(char *dst, const struct iovec *iov, int iovcnt, size_t want)
+{
+	size_t got = 0;
+	int i;
+
+	for (i = 0; i < iovcnt && got < want; i++) {
+		size_t k = iov[i].iov_len < want - got ? iov[i].iov_len : want - got;
+
+		memcpy(dst + got, iov[i].iov_base, k);
+		got += k;
+	}
+	return got;
+}
+
+bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+		   const struct iovec *iov, int iovcnt)
+{
+	struct {
+		struct st_frame f;
+		struct st_frame_data d;
+	} h;
+	struct st_span span;
+	size_t want = 0, room = 0, total;
+	uint32_t gen;
+	char *dst;
+	int i;
+
+	if (ret > 0 && st_cfg.payload != 0) {
+		want = (size_t)ret;
+		if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
+			want = (size_t)st_cfg.payload;
+		/* Only as much as the buffers hold (MSG_TRUNC reports more). */
+		for (i = 0; i < iovcnt && room < want; i++)
+			room += iov[i].iov_len;
+		if (want > room)
+			want = room;
+		if (want > ST_DATA_SNIP_MAX)
+			return false;	/* the JSON writer takes it in pieces */
+	}
+#ifdef ST_TIME_ONLY
+	return true;	/* the benchmark's cost floor: no record */
+#endif
+	gen = st_sink_gen();
+	if (gen == 0)
+		return true;
+	h.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
+				 (uint32_t)(sizeof(h.d) + want) };
+	h.d.pid = st_pid;
+	h.d.tid = st_gettid();
+	h.d.t = c->t0;
+	h.d.dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
+	h.d.ret = ret;
+	h.d.fd = c->fd;
+	h.d.tuple = log_tuple(c->fd, gen);
+	h.d.err = c->err;
+	h.d.flags = flags;
+	total = st_frame_size(h.f.len);
+	if (!st_sink_reserve(&span, total))
+		return true;
+	dst = st_span_ptr(&span);
+	if (dst) {
+		memcpy(dst, &h, sizeof(h));
+		gather(dst + sizeof(h), iov, iovcnt, want);
+	} else {
+		char snip[ST_DATA_SNIP_MAX];
+
+		st_span_put(&span, &h, sizeof(h));
+		st_span_put(&span, snip, gather(snip, iov, iovcnt, want));
+	}
+	return true;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "binlog.h"
 #include "record.h"
 #include "state.h"
 
@@ -63,5 +64,14 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 		    int64_t transferred);
 /* Writes the record; the record is dropped quietly when it cannot be. */
 void st_event_emit(struct st_event *ev);
+
+/* The fast way for a plain data call on a socket with no address of its
+ * own (a stream socket, or a connected datagram one): a DATA frame with the
+ * five-tuple by number and the snippet as raw bytes (common/binlog.h).
+ * The snippet is the first bytes of the iovecs, up to ret and the payload
+ * setting.  Returns false, writing nothing, when the record needs the JSON
+ * writer (a snippet larger than a DATA frame takes). */
+bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+		   const struct iovec *iov, int iovcnt);
 
 #endif

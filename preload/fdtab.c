@@ -29,11 +29,16 @@ struct entry {
 	/* The same, as record keys ready to copy: built on every change so a
 	 * data call copies them with one memcpy. */
 	unsigned short frag_len, frag_nopeer;
+	/* The number of the TUPLE frame that carries frag (a new one on every
+	 * change), and the log generation that has had it (see st_fd_tuple). */
+	uint32_t tuple;
+	_Atomic uint32_t tuple_gen;
 	char frag[ST_FRAG_MAX];
 };
 
 unsigned char st_fd_kind[ST_MAX_FDS];
 static struct entry *_Atomic table;
+static _Atomic uint32_t last_tuple;
 
 static struct entry *get_entry(int fd)
 {
@@ -67,6 +72,22 @@ static bool write_begin(struct entry *e)
 	return atomic_compare_exchange_strong(&e->seq, &s, s + 1);
 }
 
+/* A reader's side of the entry's sequence lock: take read_begin's value,
+ * copy the fields, and keep the copy only when read_ok says no write was
+ * under way or began meanwhile. */
+static unsigned read_begin(struct entry *e)
+{
+	return atomic_load_explicit(&e->seq, memory_order_acquire);
+}
+
+static bool read_ok(struct entry *e, unsigned s1)
+{
+	if (s1 & 1)
+		return false;
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&e->seq, memory_order_relaxed) == s1;
+}
+
 /* Rebuilds e->frag from the fields; called inside a write. */
 static void build_frag(struct entry *e)
 {
@@ -91,6 +112,10 @@ static void build_frag(struct entry *e)
 static void write_end(struct entry *e)
 {
 	build_frag(e);
+	e->tuple = atomic_fetch_add_explicit(&last_tuple, 1, memory_order_relaxed) + 1;
+	if (e->tuple == 0)	/* after 2^32 changes: 0 means "none" */
+		e->tuple = atomic_fetch_add_explicit(&last_tuple, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&e->tuple_gen, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->seq, 1, memory_order_release);
 }
 
@@ -201,21 +226,38 @@ static void copy_str(char *dst, const char *src)
 	dst[n] = '\0';
 }
 
+/* The entry of a descriptor known to be a socket, or NULL. */
+static struct entry *socket_entry(int fd)
+{
+	return st_fd_known_socket(fd) ? get_entry(fd) : NULL;
+}
+
+/* Copies n bytes of e's fragment to dst, which has room for ST_FRAG_MAX
+ * rounded up to 32; returns n, or 0 for a length a torn read made absurd.
+ * Fixed 32-byte blocks: a fragment is some 50 bytes, for which a
+ * variable-length copy (rep movs) costs more than the copy. */
+static size_t copy_frag(const struct entry *e, char *dst, size_t n)
+{
+	size_t k;
+
+	if (n > ST_FRAG_MAX)
+		return 0;
+	for (k = 0; k < n; k += 32)
+		memcpy(dst + k, e->frag + k, 32);
+	return n;
+}
+
 bool st_fd_get(int fd, struct st_sockinfo *out)
 {
 	struct entry *e;
 	int tries;
 
-	if (!st_fd_known_socket(fd))
-		return false;
-	e = get_entry(fd);
+	e = socket_entry(fd);
 	if (!e)
 		return false;
 	for (tries = 0; tries < 64; tries++) {
-		unsigned s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
+		unsigned s1 = read_begin(e);
 
-		if (s1 & 1)
-			continue;
 		out->proto = e->proto;
 		out->family = e->family;
 		out->type = e->type;
@@ -223,8 +265,7 @@ bool st_fd_get(int fd, struct st_sockinfo *out)
 		out->has_peer = e->has_peer;
 		copy_str(out->local, e->local);
 		copy_str(out->peer, e->peer);
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
+		if (read_ok(e, s1))
 			return out->proto != NULL;
 	}
 	return false;
@@ -235,29 +276,61 @@ size_t st_fd_frag(int fd, char *dst, bool with_peer)
 	struct entry *e;
 	int tries;
 
-	if (!st_fd_known_socket(fd))
-		return 0;
-	e = get_entry(fd);
+	e = socket_entry(fd);
 	if (!e)
 		return 0;
 	for (tries = 0; tries < 64; tries++) {
-		unsigned s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
-		size_t n, k;
+		unsigned s1 = read_begin(e);
+		size_t n = copy_frag(e, dst, with_peer ? e->frag_len : e->frag_nopeer);
 
-		if (s1 & 1)
-			continue;
-		n = with_peer ? e->frag_len : e->frag_nopeer;
-		if (n > ST_FRAG_MAX)
-			n = 0;
-		/* Fixed 32-byte blocks: a fragment is some 50 bytes, for which a
-		 * variable-length copy (rep movs) costs more than the copy. */
-		for (k = 0; k < n; k += 32)
-			memcpy(dst + k, e->frag + k, 32);
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s1)
+		if (read_ok(e, s1))
 			return n;
 	}
 	return 0;
+}
+
+uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
+{
+	struct entry *e;
+	int tries;
+
+	*fraglen = 0;
+	e = socket_entry(fd);
+	if (!e)
+		return 0;
+	for (tries = 0; tries < 64; tries++) {
+		unsigned s1 = read_begin(e);
+		uint32_t id = e->tuple;
+		size_t n = 0;
+
+		if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen)
+			n = copy_frag(e, frag, e->frag_len);
+		if (read_ok(e, s1)) {
+			*fraglen = n;
+			return n || atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) == gen
+				? id : 0;
+		}
+	}
+	return 0;
+}
+
+void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen)
+{
+	struct entry *e;
+	unsigned s1;
+
+	e = socket_entry(fd);
+	if (!e)
+		return;
+	s1 = atomic_load(&e->seq);
+	/* A change since the frame was written gave the entry a new number,
+	 * whose frame is still to come; one that raced with this store undoes
+	 * it (an extra frame later is harmless, a missing one is not). */
+	if ((s1 & 1) || e->tuple != id)
+		return;
+	atomic_store(&e->tuple_gen, gen);
+	if (atomic_load(&e->seq) != s1)
+		atomic_store(&e->tuple_gen, 0);
 }
 
 bool st_fd_is_socket(int fd)

@@ -9,6 +9,7 @@
 #define ST_FDTAB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "sockaddr.h"
@@ -76,6 +77,13 @@ bool st_fd_get(int fd, struct st_sockinfo *out);
  * with_peer is false.  Returns the length, 0 when fd is not a known
  * socket; dst needs ST_FRAG_MAX bytes. */
 size_t st_fd_frag(int fd, char *dst, bool with_peer);
+/* The number of fd's five-tuple for DATA frames (common/binlog.h), 0 when
+ * fd is not a known socket or its keys are empty.  When the log of
+ * generation gen has not had that TUPLE frame yet, the keys are copied into
+ * frag (ST_FRAG_MAX bytes) and *fraglen set; the caller writes the frame,
+ * then calls st_fd_tuple_logged().  Otherwise *fraglen is 0. */
+uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen);
+void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen);
 /* newfd now refers to what oldfd refers to. */
 void st_fd_copy(int oldfd, int newfd);
 /* fd was closed (or replaced). */

@@ -21,7 +21,7 @@ void st_log_file_name(char *buf, pid_t pid, int n)
 		buf[o++] = '-';
 		o += st_fmt_int(buf + o, n);
 	}
-	memcpy(buf + o, ".jsonl", 7);
+	memcpy(buf + o, ".stlog", 7);
 }
 
 /* Reads a small /proc file into buf; returns its length (0 on failure). */

@@ -10,7 +10,7 @@
 
 /* Builds the header record into buf; returns its length or -1. */
 long st_build_header(char *buf, size_t cap);
-/* "<pid>.jsonl" for n == 0, else "<pid>-<n>.jsonl"; buf >= 64 bytes. */
+/* "<pid>.stlog" for n == 0, else "<pid>-<n>.stlog"; buf >= 64 bytes. */
 void st_log_file_name(char *buf, pid_t pid, int n);
 
 #endif

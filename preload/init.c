@@ -54,19 +54,10 @@ __thread pid_t st_tid;
 __thread int st_busy;
 int st_ready;
 
-pid_t st_gettid(void)
+pid_t st_gettid_slow(void)
 {
-	if (!st_tid)
-		st_tid = (pid_t)syscall(SYS_gettid);
+	st_tid = (pid_t)syscall(SYS_gettid);
 	return st_tid;
-}
-
-int64_t st_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static atomic_int warned;

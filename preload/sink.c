@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "binlog.h"
 #include "header.h"
 #include "prefault.h"
 #include "real.h"
@@ -46,6 +47,9 @@ static struct {
 	_Atomic int active;		/* the prefault helper is at work */
 	_Atomic int state;
 	_Atomic pid_t lock;		/* tid growing the file, 0 when none */
+	/* Bumped for every file opened, in this process or (through fork)
+	 * its ancestors: which TUPLE frames a file has had (fdtab.c). */
+	_Atomic uint32_t gen;
 	uint64_t size;			/* file size; changed under lock */
 	char path[PATH_MAX];
 	char *_Atomic chunk[ST_MAX_CHUNKS];
@@ -172,7 +176,7 @@ static bool map_chunk(uint64_t i)
 	return ok;
 }
 
-/* Creates <dir>/<pid>.jsonl, or <pid>-N.jsonl when taken.  Returns the fd. */
+/* Creates <dir>/<pid>.stlog, or <pid>-N.stlog when taken.  Returns the fd. */
 static int create_file(void)
 {
 	char name[64];
@@ -186,6 +190,12 @@ static int create_file(void)
 		memcpy(sk.path, st_cfg.dir, dl);
 		sk.path[dl] = '/';
 		strcpy(sk.path + dl + 1, name);
+		/* The launcher turns <name>.stlog into <name>.jsonl: a JSON
+		 * log of that name (an earlier run's) takes the name too. */
+		memcpy(sk.path + strlen(sk.path) - 6, ".jsonl", 6);
+		if (access(sk.path, F_OK) == 0)
+			continue;
+		memcpy(sk.path + strlen(sk.path) - 6, ".stlog", 6);
 		fd = open(sk.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
@@ -215,11 +225,18 @@ static void open_log(void)
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}
+	/* The magic, then the header line as the first TEXT frame. */
+	memcpy(sk.chunk[0], ST_BINLOG_MAGIC, ST_BINLOG_MAGIC_LEN);
+	atomic_store(&sk.off, (uint64_t)ST_BINLOG_MAGIC_LEN);
 	hl = st_build_header(head, sizeof(head));
 	if (hl > 0) {
-		memcpy(sk.chunk[0], head, (size_t)hl);
-		atomic_store(&sk.off, (uint64_t)hl);
+		struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)hl };
+
+		memcpy(sk.chunk[0] + ST_BINLOG_MAGIC_LEN, &f, sizeof(f));
+		memcpy(sk.chunk[0] + ST_BINLOG_MAGIC_LEN + sizeof(f), head, (size_t)hl);
+		atomic_store(&sk.off, ST_BINLOG_MAGIC_LEN + st_frame_size((uint64_t)hl));
 	}
+	atomic_fetch_add(&sk.gen, 1);
 	atomic_store(&sk.state, SINK_OPEN);
 	{
 		struct st_prefault_view v = {
@@ -321,6 +338,20 @@ bool st_sink_reserve(struct st_span *s, size_t len)
 	s->off = off;
 	s->left = len;
 	return true;
+}
+
+uint32_t st_sink_gen(void)
+{
+	return ensure_open() ? atomic_load_explicit(&sk.gen, memory_order_relaxed) : 0;
+}
+
+void *st_span_ptr(const struct st_span *s)
+{
+	uint64_t i = s->off >> ST_CHUNK_SHIFT;
+
+	if (((s->off + s->left - 1) >> ST_CHUNK_SHIFT) != i)
+		return NULL;
+	return atomic_load_explicit(&sk.chunk[i], memory_order_relaxed) + (s->off & (ST_CHUNK - 1));
 }
 
 void st_span_put(struct st_span *s, const void *p, size_t n)

@@ -21,6 +21,13 @@ struct st_span {
 bool st_sink_reserve(struct st_span *s, size_t len);
 /* Copies n bytes into the span; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
+/* Where the span is in memory when it lies in one chunk, else NULL (then
+ * fill it with st_span_put()). */
+void *st_span_ptr(const struct st_span *s);
+/* The generation of the open log (> 0), opening it on first use; 0 when
+ * records must be dropped.  A new file is a new generation, so what a
+ * file has had written (TUPLE frames, fdtab.c) is known per file. */
+uint32_t st_sink_gen(void);
 
 /* Whether the log is open or being opened: fork and exec calls are
  * logged only then, so a process with no socket activity (a shell that

@@ -2,7 +2,8 @@
  * socktrace.c: the launcher.  Runs a command under libtrace.so, the way
  * `strace -f -o` runs one under ptrace: every process of the command writes
  * its log into one directory, a fresh one per run unless -o names one.
- * When the command ends, the launcher tidies the logs (a process killed by a
+ * When the command ends, the launcher turns the library's binary logs into
+ * JSON Lines (<pid>.jsonl) and tidies older JSON logs (a process killed by a
  * signal leaves zero padding), says on stderr where the trace is, draws the
  * timeline with sockview when stderr is a terminal, and exits with the
  * command's status.
@@ -23,12 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "binary.h"
+#include "binlog.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib/socktrace"
@@ -167,7 +170,8 @@ static void make_run_dir(char *out, size_t cap)
 	errx(1, "cannot create a trace directory in %s", base);
 }
 
-/* Splits "<pid>.jsonl" or "<pid>-<n>.jsonl"; false for any other name. */
+/* Splits "<pid>.EXT" or "<pid>-<n>.EXT", EXT jsonl or stlog; false for any
+ * other name. */
 static bool parse_log_name(const char *name, long *pid, long *n)
 {
 	char *end;
@@ -184,7 +188,7 @@ static bool parse_log_name(const char *name, long *pid, long *n)
 		if (errno || end == s || *n <= 0)
 			return false;
 	}
-	return strcmp(end, ".jsonl") == 0;
+	return strcmp(end, ".jsonl") == 0 || strcmp(end, ".stlog") == 0;
 }
 
 /* Whether some process may still write this log: its pid is alive (and no
@@ -203,6 +207,9 @@ static bool log_may_grow(int dirfd, const char *name)
 	snprintf(path, sizeof(path), "%ld-%ld.jsonl", pid, n + 1);
 	if (faccessat(dirfd, path, F_OK, 0) == 0)
 		return false;	/* the image that wrote it has exec'd */
+	snprintf(path, sizeof(path), "%ld-%ld.stlog", pid, n + 1);
+	if (faccessat(dirfd, path, F_OK, 0) == 0)
+		return false;
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -245,23 +252,116 @@ static long tidy_log(int dirfd, const char *name)
 	return lines;
 }
 
-static void tidy_logs(const char *dir, long *files, long *records)
+/* Writes all of buf to a new file name in dirfd; false (and no file) when
+ * it cannot. */
+static bool write_new(int dirfd, const char *name, const char *buf, size_t len)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	size_t o = 0;
 
-	*files = *records = 0;
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
+	if (fd < 0)
+		return false;
+	while (o < len) {
+		ssize_t w = write(fd, buf + o, len - o);
 
-		if (n > 6 && strcmp(de->d_name + n - 6, ".jsonl") == 0) {
-			(*files)++;
-			*records += tidy_log(dirfd(d), de->d_name);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		o += (size_t)w;
+	}
+	if (close(fd) != 0 || o < len) {
+		unlinkat(dirfd, name, 0);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A binary log (what the library writes, common/binlog.h) becomes
+ * <pid>.jsonl, the JSON Lines of docs/log-format.md, once nothing can write
+ * it any more; a log that may still grow (a server of another run sharing
+ * the directory) is left as it is, and sockview reads it as it is.
+ * Returns the number of records in the file.
+ */
+static long convert_log(int dirfd, const char *name)
+{
+	struct st_binlog_stats bs;
+	char jname[NAME_MAX + 1], tmp[NAME_MAX + 8];
+	struct stat sb;
+	char *raw, *text = NULL;
+	size_t len, i;
+	long lines = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) != 0 || sb.st_size <= 0) {
+		close(fd);
+		return 0;
+	}
+	raw = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (raw == MAP_FAILED)
+		return 0;
+	if (st_binlog_decode((const unsigned char *)raw, (size_t)sb.st_size, &text, &len, &bs) != 0) {
+		warnx("%s: not a socktrace log", name);
+		munmap(raw, (size_t)sb.st_size);
+		return 0;
+	}
+	munmap(raw, (size_t)sb.st_size);
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	if (bs.bad)
+		warnx("%s: skipped %llu corrupt stretch%s (%llu bytes)", name,
+		      (unsigned long long)bs.bad, bs.bad == 1 ? "" : "es",
+		      (unsigned long long)bs.bad_bytes);
+	if (!log_may_grow(dirfd, name)) {
+		/* <pid>.stlog -> <pid>.jsonl, through a temporary name, never
+		 * over an existing file. */
+		snprintf(jname, sizeof(jname), "%.*s.jsonl", (int)(strlen(name) - 6), name);
+		snprintf(tmp, sizeof(tmp), ".%s.part", jname);
+		if (faccessat(dirfd, jname, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			warnx("%s exists: %s left as it is", jname, name);
+		} else if (!write_new(dirfd, tmp, text, len)) {
+			warn("cannot write %s: %s left as it is", jname, name);
+		} else if (renameat(dirfd, tmp, dirfd, jname) != 0) {
+			warn("cannot rename to %s", jname);
+			unlinkat(dirfd, tmp, 0);
+		} else {
+			unlinkat(dirfd, name, 0);
 		}
 	}
-	closedir(d);
+	free(text);
+	return lines;
+}
+
+static void tidy_logs(const char *dir, long *files, long *records)
+{
+	struct dirent **names;
+	int n, i, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*files = *records = 0;
+	if (dfd < 0)
+		return;
+	/* The names first: converting adds and removes files. */
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		size_t k = strlen(name);
+
+		if (name[0] != '.' && k > 6 && strcmp(name + k - 6, ".jsonl") == 0) {
+			(*files)++;
+			*records += tidy_log(dfd, name);
+		} else if (name[0] != '.' && k > 6 && strcmp(name + k - 6, ".stlog") == 0) {
+			(*files)++;
+			*records += convert_log(dfd, name);
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	close(dfd);
 }
 
 static void set_preload(const char *lib)

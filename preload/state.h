@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct st_config {
 	char dir[PATH_MAX];	/* absolute log directory */
@@ -27,8 +28,24 @@ extern int st_ready;		/* 1 once the real functions are known */
 
 /* Resolves the real functions and reads the settings; idempotent. */
 void st_init(void);
-pid_t st_gettid(void);
-int64_t st_now(void);
+pid_t st_gettid_slow(void);
+
+/* This thread's id, asked of the kernel once per thread. */
+static inline pid_t st_gettid(void)
+{
+	pid_t t = st_tid;
+
+	return __builtin_expect(t != 0, 1) ? t : st_gettid_slow();
+}
+
+/* Now, in ns since the epoch (CLOCK_REALTIME, through the vDSO). */
+static inline int64_t st_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 
 /* Writes one line "socktrace: WHAT PATH: strerror" to stderr, once per

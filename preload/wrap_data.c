@@ -13,12 +13,14 @@
 
 #include "wrap.h"
 
-/* Writes the record of one data call. */
-static void log_io(const struct st_call *c, int64_t ret, int flags, const char *peer,
-		   const struct iovec *iov, int iovcnt)
+/* Writes the record of one data call: a DATA frame when it can be one. */
+static void log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+		   const char *peer, const struct iovec *iov, int iovcnt)
 {
 	struct st_event ev;
 
+	if (!peer && st_event_data(c, dc, ret, flags, iov, iovcnt))
+		return;
 	st_event_begin(&ev, c, ret);
 	st_event_sock(&ev, c->fd, peer);
 	st_event_flags(&ev, flags);
@@ -27,12 +29,12 @@ static void log_io(const struct st_call *c, int64_t ret, int flags, const char *
 	st_event_emit(&ev);
 }
 
-static void log_buf(const struct st_call *c, int64_t ret, int flags, const char *peer,
-		    const void *buf)
+static void log_buf(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+		    const char *peer, const void *buf)
 {
 	struct iovec one = { (void *)buf, ret > 0 ? (size_t)ret : 0 };
 
-	log_io(c, ret, flags, peer, &one, 1);
+	log_io(c, dc, ret, flags, peer, &one, 1);
 }
 
 static bool is_dgram(int fd)
@@ -51,20 +53,20 @@ static const char *dgram_peer(char *out, const struct sockaddr *sa, socklen_t le
 
 /* ---- sends ---- */
 
-static ssize_t do_send(const char *name, int fd, const void *buf, size_t n, int flags,
+static ssize_t do_send(enum st_dcall dc, int fd, const void *buf, size_t n, int flags,
 		       const struct sockaddr *to, socklen_t tolen)
 {
 	struct st_call c;
 	char pb[ST_ADDR_MAX];
 	ssize_t ret;
 
-	st_call_begin(&c, name, fd);
+	st_call_begin(&c, st_dcall_names[dc], fd);
 	ret = st_real.sendto(fd, buf, n, flags, to, tolen);
 	st_call_end(&c, ret < 0);
 	/* The first sendto on an unbound UDP socket binds it. */
 	if (ret >= 0 && to)
 		st_fd_refresh_if_unbound(fd);
-	log_buf(&c, ret, flags,
+	log_buf(&c, dc, ret, flags,
 		to && c.err != EFAULT && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
 	errno = c.errno_after;
 	return ret;
@@ -75,7 +77,7 @@ ST_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.send ? st_real.send(fd, buf, n, flags)
 				    : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
-	return do_send("send", fd, buf, n, flags, NULL, 0);
+	return do_send(ST_DC_SEND, fd, buf, n, flags, NULL, 0);
 }
 
 ST_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
@@ -84,7 +86,7 @@ ST_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.sendto ? st_real.sendto(fd, buf, n, flags, to, tolen)
 				      : syscall(SYS_sendto, fd, buf, n, flags, to, tolen);
-	return do_send("sendto", fd, buf, n, flags, to, tolen);
+	return do_send(ST_DC_SENDTO, fd, buf, n, flags, to, tolen);
 }
 
 ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
@@ -94,10 +96,10 @@ ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.write ? st_real.write(fd, buf, n) : syscall(SYS_write, fd, buf, n);
-	st_call_begin(&c, "write", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_WRITE], fd);
 	ret = st_real.write(fd, buf, n);
 	st_call_end(&c, ret < 0);
-	log_buf(&c, ret, 0, NULL, buf);
+	log_buf(&c, ST_DC_WRITE, ret, 0, NULL, buf);
 	errno = c.errno_after;
 	return ret;
 }
@@ -110,10 +112,10 @@ ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.writev ? st_real.writev(fd, iov, iovcnt)
 				      : syscall(SYS_writev, fd, iov, iovcnt);
-	st_call_begin(&c, "writev", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_WRITEV], fd);
 	ret = st_real.writev(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
-	log_io(&c, ret, 0, NULL, iov, iovcnt);
+	log_io(&c, ST_DC_WRITEV, ret, 0, NULL, iov, iovcnt);
 	errno = c.errno_after;
 	return ret;
 }
@@ -127,16 +129,16 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.sendmsg ? st_real.sendmsg(fd, msg, flags)
 				       : syscall(SYS_sendmsg, fd, msg, flags);
-	st_call_begin(&c, "sendmsg", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_SENDMSG], fd);
 	ret = st_real.sendmsg(fd, msg, flags);
 	st_call_end(&c, ret < 0);
 	if (c.err == EFAULT) {
 		/* The header may be unreadable: log the call without it. */
-		log_io(&c, ret, flags, NULL, NULL, 0);
+		log_io(&c, ST_DC_SENDMSG, ret, flags, NULL, NULL, 0);
 	} else {
 		if (ret >= 0 && msg->msg_name)
 			st_fd_refresh_if_unbound(fd);
-		log_io(&c, ret, flags,
+		log_io(&c, ST_DC_SENDMSG, ret, flags,
 		       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
 		       msg->msg_iov, (int)msg->msg_iovlen);
 	}
@@ -183,7 +185,7 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 
 /* recv, recvfrom and read on a socket.  For a datagram socket the source is
  * always asked for, into our own buffer when the program passed none. */
-static ssize_t do_recv(const char *name, int fd, void *buf, size_t n, int flags,
+static ssize_t do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
 		       struct sockaddr *from, socklen_t *fromlen)
 {
 	struct st_call c;
@@ -194,7 +196,7 @@ static ssize_t do_recv(const char *name, int fd, void *buf, size_t n, int flags,
 	bool dgram = is_dgram(fd);
 	ssize_t ret;
 
-	st_call_begin(&c, name, fd);
+	st_call_begin(&c, st_dcall_names[dc], fd);
 	if (dgram && !from)
 		ret = st_real.recvfrom(fd, buf, n, flags, (struct sockaddr *)&ss, &sl);
 	else
@@ -206,7 +208,7 @@ static ssize_t do_recv(const char *name, int fd, void *buf, size_t n, int flags,
 		else if (!from)
 			peer = dgram_peer(pb, (struct sockaddr *)&ss, sl < sizeof(ss) ? sl : sizeof(ss));
 	}
-	log_buf(&c, ret, flags, peer, buf);
+	log_buf(&c, dc, ret, flags, peer, buf);
 	errno = c.errno_after;
 	return ret;
 }
@@ -216,7 +218,7 @@ ST_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.recv ? st_real.recv(fd, buf, n, flags)
 				    : syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
-	return do_recv("recv", fd, buf, n, flags, NULL, NULL);
+	return do_recv(ST_DC_RECV, fd, buf, n, flags, NULL, NULL);
 }
 
 ST_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
@@ -225,7 +227,7 @@ ST_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.recvfrom ? st_real.recvfrom(fd, buf, n, flags, from, fromlen)
 					: syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
-	return do_recv("recvfrom", fd, buf, n, flags, from, fromlen);
+	return do_recv(ST_DC_RECVFROM, fd, buf, n, flags, from, fromlen);
 }
 
 ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
@@ -238,10 +240,10 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	/* Always the real read(2), even on a datagram socket: a sandboxed
 	 * program may be allowed read and not recvfrom.  The peer logged is
 	 * then the socket's own (read is used on connected sockets). */
-	st_call_begin(&c, "read", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_READ], fd);
 	ret = st_real.read(fd, buf, n);
 	st_call_end(&c, ret < 0);
-	log_buf(&c, ret, 0, NULL, buf);
+	log_buf(&c, ST_DC_READ, ret, 0, NULL, buf);
 	errno = c.errno_after;
 	return ret;
 }
@@ -254,10 +256,10 @@ ST_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return st_real.readv ? st_real.readv(fd, iov, iovcnt)
 				     : syscall(SYS_readv, fd, iov, iovcnt);
-	st_call_begin(&c, "readv", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_READV], fd);
 	ret = st_real.readv(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
-	log_io(&c, ret, 0, NULL, iov, iovcnt);
+	log_io(&c, ST_DC_READV, ret, 0, NULL, iov, iovcnt);
 	errno = c.errno_after;
 	return ret;
 }
@@ -297,7 +299,7 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		return st_real.recvmsg ? st_real.recvmsg(fd, msg, flags)
 				       : syscall(SYS_recvmsg, fd, msg, flags);
 	dgram = is_dgram(fd);
-	st_call_begin(&c, "recvmsg", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_RECVMSG], fd);
 	if (dgram && msg && !msg->msg_name) {
 		/* Ask for the source through a copy of the header. */
 		mine = *msg;
@@ -320,9 +322,9 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (ret >= 0)
 		forget_passed_fds(msg);
 	if (ret >= 0)
-		log_io(&c, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
+		log_io(&c, ST_DC_RECVMSG, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
 	else
-		log_io(&c, ret, flags, NULL, NULL, 0);	/* msg may be unreadable */
+		log_io(&c, ST_DC_RECVMSG, ret, flags, NULL, NULL, 0);	/* msg may be unreadable */
 	errno = c.errno_after;
 	return ret;
 }
@@ -437,10 +439,10 @@ ST_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
 
 	if (st_untraced() || !st_fd_maybe_socket(fd) || n > buflen)
 		return st_real.__recv_chk(fd, buf, n, buflen, flags);
-	st_call_begin(&c, "recv", fd);
+	st_call_begin(&c, st_dcall_names[ST_DC_RECV], fd);
 	ret = st_real.__recv_chk(fd, buf, n, buflen, flags);
 	st_call_end(&c, ret < 0);
-	log_buf(&c, ret, flags, NULL, buf);
+	log_buf(&c, ST_DC_RECV, ret, flags, NULL, buf);
 	errno = c.errno_after;
 	return ret;
 }
@@ -450,7 +452,7 @@ ST_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
 {
 	if (st_untraced() || !st_fd_maybe_socket(fd) || n > buflen)
 		return st_real.__recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
-	return do_recv("recvfrom", fd, buf, n, flags, from, fromlen);
+	return do_recv(ST_DC_RECVFROM, fd, buf, n, flags, from, fromlen);
 }
 
 ST_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)

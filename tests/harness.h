@@ -10,7 +10,7 @@
  *   with a timeout; wait for exit with a timeout (kill -9 and fail).  The
  *   test binary runs under ASan; the child gets a clean environment without
  *   any sanitizer options or preloads of ours.
- * - h_log_load: every record of every *.jsonl in a directory, parsed with
+ * - h_log_load: every record of every log (*.jsonl, *.stlog) in a directory, parsed with
  *   common/json.h, NUL bytes read as line breaks, malformed lines counted.
  * - h_at_parse: the examples' ground-truth "@ " lines (examples/show.h).
  *
@@ -42,6 +42,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "logtext.h"
 #include "sockaddr.h"
 
 #define H_LIB ST_BUILD_DIR "/libtrace.so"
@@ -381,7 +382,7 @@ struct h_log {
 	size_t n, cap;
 	int malformed;
 	int nfiles;
-	char files[64][256];	/* full paths of the *.jsonl files read */
+	char files[64][256];	/* full paths of the log files read */
 };
 
 /* Decodes a string value into a C string of cap bytes; false when it is not
@@ -516,7 +517,7 @@ static inline int h_cmp_name(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-/* Loads every record of every *.jsonl file in dir, files in name order,
+/* Loads every record of every log file (*.jsonl, *.stlog) in dir, files in name order,
  * records in file order. */
 static inline void h_log_load(struct h_log *log, const char *dir)
 {
@@ -527,9 +528,7 @@ static inline void h_log_load(struct h_log *log, const char *dir)
 	if (d == NULL)
 		fail_msg("opendir %s: %s", dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
-		size_t l = strlen(e->d_name);
-
-		if (l < 6 || strcmp(e->d_name + l - 6, ".jsonl") != 0)
+		if (!lt_is_log_name(e->d_name))
 			continue;
 		if (log->nfiles == 64)
 			fail_msg("more than 64 logs in %s", dir);
@@ -559,6 +558,20 @@ static inline void h_log_load(struct h_log *log, const char *dir)
 			len += got;
 		}
 		fclose(fp);
+		if (text == NULL && (text = malloc(1)) == NULL)
+			fail_msg("out of memory");
+		{
+			size_t tail; /* trailing zeros: the harness counts them as malformed below */
+			unsigned long bad = lt_decode(&text, &len, &tail);
+
+			(void)tail;
+
+			if (bad) {
+				log->malformed += (int)bad;
+				print_message("%s: %lu corrupt frames or lost five-tuples\n",
+					      log->files[f], bad);
+			}
+		}
 		for (i = 0; i <= len; i++) {
 			struct h_rec *r;
 

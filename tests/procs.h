@@ -48,6 +48,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "logtext.h"
 
 #define CHUNK ((size_t)4 << 20)	/* the log's growth step (preload/sink.c) */
 
@@ -275,8 +276,9 @@ struct rec {
 struct logfile {
 	char name[64];
 	char *buf;
-	size_t len;
-	size_t nul_bytes;	/* NUL bytes anywhere in the file */
+	size_t len;		/* of buf: the file, or its JSON text when it was binary */
+	size_t size;		/* of the file on disk */
+	size_t nul_bytes;	/* NUL bytes in a JSON file; zeros after the last frame of a binary one */
 	size_t malformed;
 	bool has_header;
 	int64_t pid, ppid, fork_of;
@@ -396,7 +398,7 @@ static inline void load_file(struct logset *ls, const char *dir, const char *nam
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &sb), 0);
-	f->len = (size_t)sb.st_size;
+	f->len = f->size = (size_t)sb.st_size;
 	f->buf = malloc(f->len + 1);
 	assert_non_null(f->buf);
 	for (i = 0; i < f->len;) {
@@ -406,6 +408,7 @@ static inline void load_file(struct logset *ls, const char *dir, const char *nam
 		i += (size_t)k;
 	}
 	close(fd);
+	f->malformed += lt_decode(&f->buf, &f->len, &f->nul_bytes);
 	f->first = ls->nrecs;
 	/* NUL bytes are line breaks (docs/log-format.md). */
 	for (i = 0; i <= f->len; i++) {
@@ -421,7 +424,7 @@ static inline void load_file(struct logset *ls, const char *dir, const char *nam
 	ls->nfiles++;
 }
 
-/* Loads every *.jsonl of dir, in name order. */
+/* Loads every log (*.jsonl, *.stlog) of dir, in name order. */
 static inline void load_logs(struct logset *ls, const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -434,7 +437,7 @@ static inline void load_logs(struct logset *ls, const char *dir)
 	while ((e = readdir(d))) {
 		size_t k = strlen(e->d_name);
 
-		if (k > 6 && strcmp(e->d_name + k - 6, ".jsonl") == 0) {
+		if (k > 6 && lt_is_log_name(e->d_name)) {
 			assert_true(n < 64);
 			names[n++] = strdup(e->d_name);
 		}

@@ -117,7 +117,7 @@ static void test_sigkill_keeps_returned_calls(void **state)
 	assert_int_equal(g_logs.nfiles, 1);
 	assert_int_equal(g_logs.malformed, 0);
 	assert_true(g_logs.files[0].nul_bytes > 0);
-	assert_int_equal(g_logs.files[0].len % CHUNK, 0);
+	assert_int_equal(g_logs.files[0].size % CHUNK, 0);
 	assert_int_equal(count_recs(&g_logs, NULL, "socketpair", -1, -1), 1);
 	assert_int_equal(count_recs(&g_logs, NULL, "send", fd0, -1), 3000);
 	assert_int_equal(count_recs(&g_logs, NULL, "recv", fd1, -1), 3000);
@@ -375,7 +375,7 @@ static void test_signal_handler_sends_all_logged(void **state)
 	n = count_recs(&g_logs, NULL, "send", b0, -1);
 	if (n != (size_t)hs)
 		fail_msg("%ld sends in the SIGALRM handler, %zu logged (the log grew %zu "
-			 "chunks meanwhile)", hs, n, g_logs.files[0].len / CHUNK);
+			 "chunks meanwhile)", hs, n, g_logs.files[0].size / CHUNK);
 }
 
 /* early: a constructor of the program makes a socketpair and sends before

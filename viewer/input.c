@@ -1,6 +1,7 @@
 /*
  * input.c: getting logs into a trace: paths (a file, or a directory of
- * *.jsonl), memory-mapping each file (or reading it, for pipes), cutting it
+ * *.jsonl and *.stlog), memory-mapping each file (or reading it, for pipes),
+ * turning a binary log into its JSON lines (common/binlog.h), cutting it
  * into lines at '\n' and at NUL bytes (a killed process leaves NUL padding),
  * and handing each line to the parser.  Pages already parsed are released
  * as we go, so a big log costs little resident memory; the mapping stays, so
@@ -11,6 +12,7 @@
  */
 #include "trace.h"
 #include "sort.h"
+#include "binlog.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -142,12 +144,46 @@ void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 	release_pages(f, from, to);
 }
 
+/* A binary log (common/binlog.h) becomes its JSON lines, in memory, in
+ * place of the file's contents; what the decoder skipped is counted. */
+static int decode_binary(struct st_trace *tr, const char *path, const char **map,
+			 size_t *size, bool *mapped)
+{
+	struct st_binlog_stats bs;
+	char *text;
+	size_t len;
+
+	if (st_binlog_decode((const unsigned char *)*map, *size, &text, &len, &bs) < 0) {
+		snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (bs.bad && tr->bad_frames == 0) {
+		const char *slash = strrchr(path, '/');
+
+		snprintf(tr->bad_file, sizeof(tr->bad_file), "%s",
+			 slash && slash[1] ? slash + 1 : path);
+	}
+	tr->bad_frames += bs.bad;
+	tr->bad_bytes += bs.bad_bytes;
+	tr->no_tuple += bs.no_tuple;
+	if (*mapped)
+		munmap((void *)*map, *size);
+	else
+		free((void *)*map);
+	*map = text;
+	*size = len;
+	*mapped = false;
+	return 0;
+}
+
 static int add_file_entry(struct st_trace *tr, char *path, const char *map,
 			  size_t size, bool mapped)
 {
 	struct st_file *files, *f;
 	const char *slash;
 
+	if (st_binlog_is(map, size) && decode_binary(tr, path, &map, &size, &mapped) < 0)
+		goto fail;
 	if (tr->nfiles >= UINT16_MAX) {
 		snprintf(tr->error, sizeof(tr->error), "too many log files");
 		goto fail;
@@ -256,7 +292,8 @@ static bool is_log_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".jsonl") == 0;
+	return name[0] != '.' && n > 6 &&
+	       (strcmp(name + n - 6, ".jsonl") == 0 || strcmp(name + n - 6, ".stlog") == 0);
 }
 
 static int add_dir(struct st_trace *tr, const char *path)
@@ -286,7 +323,7 @@ static int add_dir(struct st_trace *tr, const char *path)
 	}
 	free(names);
 	if (r == 0 && !found) {
-		snprintf(tr->error, sizeof(tr->error), "%s: no *.jsonl logs in this directory",
+		snprintf(tr->error, sizeof(tr->error), "%s: no *.jsonl or *.stlog logs in this directory",
 			 path);
 		r = -1;
 	}

@@ -103,6 +103,16 @@ static int terminal_width(void)
 
 static void report_skipped(const struct st_trace *tr)
 {
+	if (tr->bad_frames)
+		fprintf(stderr, "sockview: skipped %llu corrupt stretch%s of binary log "
+			"(%llu bytes; first in %s)\n",
+			(unsigned long long)tr->bad_frames, tr->bad_frames == 1 ? "" : "es",
+			(unsigned long long)tr->bad_bytes, tr->bad_file);
+	if (tr->no_tuple)
+		fprintf(stderr, "sockview: %llu data record%s lost %s five-tuple "
+			"(its frame was cut or corrupt)\n",
+			(unsigned long long)tr->no_tuple, tr->no_tuple == 1 ? "" : "s",
+			tr->no_tuple == 1 ? "its" : "their");
 	if (!tr->skipped)
 		return;
 	fprintf(stderr, "sockview: skipped %llu malformed line%s (first: %s:%llu)\n",

@@ -116,6 +116,10 @@ struct st_trace {
 	uint64_t skipped;	/* malformed lines */
 	uint32_t skip_file;	/* where the first one was */
 	uint64_t skip_line;
+	uint64_t bad_frames;	/* corrupt stretches of binary logs skipped */
+	uint64_t bad_bytes;
+	char bad_file[64];	/* where the first one was */
+	uint64_t no_tuple;	/* data records whose five-tuple was lost */
 	int newest_version;	/* the highest format version seen */
 	uint32_t cur_hdr;	/* while parsing: the current file's header */
 	uint32_t nparsed;	/* files parsed so far */

@@ -1,0 +1,421 @@
+/*
+ * binlog.c: the decoder of the library's binary log (see binlog.h): frames
+ * in, the JSON lines the JSON writer would have made out.  One frame walker
+ * serves two walks over the input: the first collects the TUPLE frames into
+ * a hash table, since in a torn log a DATA frame may come before the TUPLE
+ * frame it names; the second writes a line per TEXT and DATA frame and
+ * counts what it skipped.  Pure: no globals but the call-name table, no I/O.
+ *
+ * What is skipped: a word that is neither zero nor the head of a frame that
+ * fits in the input is corrupt, and is skipped 8 bytes at a time.  A frame
+ * whose head is sound but whose body is not (a TUPLE frame with id 0 or
+ * malformed keys, a DATA frame naming no known call or with an oversized
+ * snippet) is corrupt too, and is skipped whole, as its head says: a
+ * payload snippet inside it, written by whoever the traced program talked
+ * to, is then never read as frames.  Consecutive corrupt words and frames
+ * make one stretch in st->bad, and all their bytes go to st->bad_bytes.
+ */
+#include "binlog.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+#include "record.h"
+
+#define DCALL_NAME(id, name) [ST_DC_##id] = name,
+const char *const st_dcall_names[ST_DC_COUNT] = { ST_DCALLS(DCALL_NAME) };
+#undef DCALL_NAME
+
+/* The longest five-tuple keys a TUPLE frame may carry: well above what the
+ * library writes (ST_FRAG_MAX in preload/fdtab.h), and a bound on what a
+ * hostile file can make each DATA frame naming it expand to. */
+#define TUPLE_KEYS_MAX 4096
+
+/* The longest line a DATA frame gives: the fixed keys with the longest
+ * numbers and names take under 512 bytes, then the keys and the snippet,
+ * each snippet byte at most 6 once encoded. */
+#define DATA_LINE_MAX (1024 + TUPLE_KEYS_MAX + 6 * ST_DATA_SNIP_MAX)
+
+bool st_binlog_is(const void *buf, size_t len)
+{
+	return len >= ST_BINLOG_MAGIC_LEN && memcmp(buf, ST_BINLOG_MAGIC, ST_BINLOG_MAGIC_LEN) == 0;
+}
+
+/* One step of the walk: what the bytes at an offset are. */
+enum step_kind {
+	STEP_ZERO,	/* a zero word (or zero tail): skipped silently */
+	STEP_FRAME,	/* a well-formed frame */
+	STEP_BAD,	/* a corrupt word, or a frame with a corrupt body */
+};
+
+struct step {
+	enum step_kind kind;
+	size_t size;			/* the bytes this step covers */
+	struct st_frame head;		/* STEP_FRAME */
+	const unsigned char *body;	/* STEP_FRAME: head.len bytes */
+};
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The keys of a TUPLE frame: none, or JSON members to append as they are,
+ * so at least they must start a member and stay on one line. */
+static bool tuple_keys_ok(const unsigned char *p, size_t n)
+{
+	if (n == 0)
+		return true;
+	if (n < 2 || n > TUPLE_KEYS_MAX || p[0] != ',' || p[1] != '"')
+		return false;
+	return !memchr(p, '\n', n) && !memchr(p, '\r', n) && !memchr(p, '\0', n);
+}
+
+/* Whether a frame whose head is sound (and fits) has a body its kind
+ * allows. */
+static bool body_ok(const struct st_frame *h, const unsigned char *body)
+{
+	struct st_frame_tuple t;
+
+	switch (h->kind) {
+	case ST_FRAME_TEXT:
+		return true;
+	case ST_FRAME_DATA:
+		return h->aux < ST_DC_COUNT && h->len >= sizeof(struct st_frame_data) &&
+		       h->len - sizeof(struct st_frame_data) <= ST_DATA_SNIP_MAX;
+	case ST_FRAME_TUPLE:
+		if (h->len < sizeof(t))
+			return false;
+		memcpy(&t, body, sizeof(t));
+		return t.id != 0 && tuple_keys_ok(body + sizeof(t), h->len - sizeof(t));
+	default:
+		return false;
+	}
+}
+
+/* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
+ * word is zero padding or corrupt, never a frame. */
+static void next_step(const unsigned char *in, size_t len, size_t off, struct step *s)
+{
+	size_t left = len - off;
+	size_t word = left < 8 ? left : 8;
+	uint64_t size;
+
+	s->size = word;
+	if (all_zero(in + off, word)) {
+		s->kind = STEP_ZERO;
+		return;
+	}
+	s->kind = STEP_BAD;
+	if (left < sizeof(s->head))
+		return;
+	/* The input may sit at any address: copied, never cast. */
+	memcpy(&s->head, in + off, sizeof(s->head));
+	if (s->head.mark != ST_FRAME_MARK ||
+	    (s->head.kind != ST_FRAME_TEXT && s->head.kind != ST_FRAME_DATA &&
+	     s->head.kind != ST_FRAME_TUPLE))
+		return;
+	size = st_frame_size(s->head.len);
+	if (size > left)
+		return;
+	s->body = in + off + sizeof(s->head);
+	s->size = (size_t)size;		/* a corrupt body is skipped whole */
+	if (body_ok(&s->head, s->body))
+		s->kind = STEP_FRAME;
+}
+
+/*
+ * The TUPLE frames met: id -> keys, pointing into the input.  Open
+ * addressing with linear probing, a power-of-two size, at most half full;
+ * id 0 (never a valid id) marks an empty slot.  The ids come from the
+ * input, so they are only ever hashed, never used as sizes or indexes.
+ */
+struct tuple_slot {
+	uint32_t id;
+	uint32_t len;
+	const unsigned char *keys;
+};
+
+struct tuple_map {
+	struct tuple_slot *slots;
+	size_t cap;		/* 0 or a power of two */
+	size_t used;
+};
+
+/* Spreads the library's consecutive ids over the table (the murmur3
+ * finalizer). */
+static size_t hash_id(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x85ebca6bU;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35U;
+	x ^= x >> 16;
+	return x;
+}
+
+/* The slot holding id, or the empty slot where it would go; cap > 0. */
+static struct tuple_slot *map_slot(const struct tuple_map *m, uint32_t id)
+{
+	size_t mask = m->cap - 1, i = hash_id(id) & mask;
+
+	while (m->slots[i].id != 0 && m->slots[i].id != id)
+		i = (i + 1) & mask;
+	return &m->slots[i];
+}
+
+static const struct tuple_slot *map_get(const struct tuple_map *m, uint32_t id)
+{
+	const struct tuple_slot *s;
+
+	if (m->cap == 0)
+		return NULL;
+	s = map_slot(m, id);
+	return s->id == id ? s : NULL;
+}
+
+static int map_grow(struct tuple_map *m)
+{
+	struct tuple_map bigger;
+	size_t i;
+
+	bigger.cap = m->cap ? m->cap * 2 : 64;
+	if (bigger.cap < m->cap || bigger.cap > SIZE_MAX / sizeof(struct tuple_slot)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	bigger.slots = calloc(bigger.cap, sizeof(struct tuple_slot));
+	if (!bigger.slots) {
+		errno = ENOMEM;
+		return -1;
+	}
+	bigger.used = m->used;
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].id != 0)
+			*map_slot(&bigger, m->slots[i].id) = m->slots[i];
+	free(m->slots);
+	*m = bigger;
+	return 0;
+}
+
+/* Records id's keys.  The library numbers the keys anew whenever they
+ * change, so an id comes again only when two threads both wrote it, or
+ * after the numbering wrapped: the later frame wins. */
+static int map_put(struct tuple_map *m, uint32_t id, const unsigned char *keys, uint32_t len)
+{
+	struct tuple_slot *s;
+
+	if ((m->used + 1) * 2 > m->cap && map_grow(m) < 0)
+		return -1;
+	s = map_slot(m, id);
+	if (s->id == 0)
+		m->used++;
+	s->id = id;
+	s->keys = keys;
+	s->len = len;
+	return 0;
+}
+
+/* The output text, grown by doubling. */
+struct out {
+	char *buf;
+	size_t len, cap;	/* cap > 0 */
+};
+
+/* Makes room for n more bytes. */
+static int out_reserve(struct out *o, size_t n)
+{
+	size_t cap = o->cap;
+	char *p;
+
+	if (cap - o->len >= n)
+		return 0;
+	while (cap - o->len < n) {
+		if (cap > SIZE_MAX / 2) {
+			errno = ENOMEM;
+			return -1;
+		}
+		cap *= 2;
+	}
+	p = realloc(o->buf, cap);
+	if (!p) {
+		errno = ENOMEM;
+		return -1;
+	}
+	o->buf = p;
+	o->cap = cap;
+	return 0;
+}
+
+/* A TEXT frame's line, as the library wrote it, newline ensured. */
+static int put_text(struct out *o, const struct step *s)
+{
+	size_t n = s->head.len;
+
+	if (out_reserve(o, n + 1) < 0)
+		return -1;
+	memcpy(o->buf + o->len, s->body, n);
+	o->len += n;
+	if (s->body[n - 1] != '\n')
+		o->buf[o->len++] = '\n';
+	return 0;
+}
+
+/* Appends JSON members as they are (already checked to be members). */
+static void rec_raw(struct st_rec *r, const unsigned char *p, size_t n)
+{
+	if (r->overflow || r->cap - r->len < n) {
+		r->overflow = true;
+		return;
+	}
+	memcpy(r->buf + r->len, p, n);
+	r->len += n;
+	r->first = false;
+}
+
+/*
+ * A DATA frame's line: the keys in the order the JSON writer puts them
+ * (preload/event.c), so the text is the same byte for byte.  Returns 0, 1
+ * when the line did not fit (it always does: DATA_LINE_MAX is the worst
+ * case), or -1 when memory ran out.
+ */
+static int put_data(struct out *o, const struct tuple_map *m, const struct step *s,
+		    struct st_binlog_stats *st)
+{
+	struct st_frame_data d;
+	const unsigned char *snip = s->body + sizeof(d);
+	size_t nsnip = s->head.len - sizeof(d);
+	const struct tuple_slot *tuple = NULL;
+	char ebuf[16], fbuf[160];
+	struct st_rec r;
+	long n;
+
+	memcpy(&d, s->body, sizeof(d));
+	if (d.tuple != 0) {
+		tuple = map_get(m, d.tuple);
+		if (!tuple)
+			st->no_tuple++;
+	}
+	if (out_reserve(o, DATA_LINE_MAX) < 0)
+		return -1;
+	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
+	st_rec_str(&r, "call", st_dcall_names[s->head.aux]);
+	st_rec_int(&r, "pid", d.pid);
+	st_rec_int(&r, "tid", d.tid);
+	st_rec_int(&r, "t", d.t);
+	st_rec_int(&r, "dur", d.dur);
+	if (d.fd >= 0)
+		st_rec_int(&r, "fd", d.fd);
+	st_rec_int(&r, "ret", d.ret);
+	if (d.err != 0)
+		st_rec_str(&r, "errno", st_errno_name(d.err, ebuf));
+	if (tuple)
+		rec_raw(&r, tuple->keys, tuple->len);
+	if (d.flags != 0)
+		st_rec_str(&r, "flags", st_msg_flags(d.flags, fbuf, sizeof(fbuf)));
+	if (d.ret >= 0) {
+		st_rec_int(&r, "bytes", d.ret);
+		if (nsnip > 0)
+			st_rec_bytes(&r, "data", snip, nsnip);
+	}
+	n = st_rec_end(&r);
+	if (n < 0)
+		return 1;
+	o->len += (size_t)n;
+	return 0;
+}
+
+/* The first walk: every good TUPLE frame into the map. */
+static int collect_tuples(const unsigned char *in, size_t len, struct tuple_map *m)
+{
+	struct step s;
+	size_t off;
+
+	for (off = ST_BINLOG_MAGIC_LEN; off < len; off += s.size) {
+		struct st_frame_tuple t;
+
+		next_step(in, len, off, &s);
+		if (s.kind != STEP_FRAME || s.head.kind != ST_FRAME_TUPLE)
+			continue;
+		memcpy(&t, s.body, sizeof(t));
+		if (map_put(m, t.id, s.body + sizeof(t), s.head.len - (uint32_t)sizeof(t)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The second walk: the lines, and the count of what was skipped. */
+static int write_lines(const unsigned char *in, size_t len, const struct tuple_map *m,
+		       struct out *o, struct st_binlog_stats *st)
+{
+	bool in_bad = false;
+	struct step s;
+	size_t off;
+
+	for (off = ST_BINLOG_MAGIC_LEN; off < len; off += s.size) {
+		next_step(in, len, off, &s);
+		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
+			if (put_text(o, &s) < 0)
+				return -1;
+			st->frames++;
+		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_DATA) {
+			int r = put_data(o, m, &s, st);
+
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				s.kind = STEP_BAD;	/* not lost silently */
+			else
+				st->frames++;
+		}
+		if (s.kind == STEP_BAD) {
+			if (!in_bad)
+				st->bad++;
+			st->bad_bytes += s.size;
+		}
+		in_bad = s.kind == STEP_BAD;
+	}
+	return 0;
+}
+
+int st_binlog_decode(const unsigned char *in, size_t len, char **out, size_t *outlen,
+		     struct st_binlog_stats *st)
+{
+	struct tuple_map m = { NULL, 0, 0 };
+	struct out o;
+
+	memset(st, 0, sizeof(*st));
+	*out = NULL;
+	*outlen = 0;
+	if (!st_binlog_is(in, len)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* The JSON is seldom shorter than the frames. */
+	o.cap = len > 4096 ? len : 4096;
+	o.len = 0;
+	o.buf = malloc(o.cap);
+	if (!o.buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (collect_tuples(in, len, &m) < 0 || write_lines(in, len, &m, &o, st) < 0)
+		goto out_free;
+	free(m.slots);
+	*out = o.buf;
+	*outlen = o.len;
+	return 0;
+
+out_free:
+	free(m.slots);
+	free(o.buf);
+	errno = ENOMEM;
+	return -1;
+}
