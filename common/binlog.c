@@ -14,6 +14,11 @@
  * payload snippet inside it, written by whoever the traced program talked
  * to, is then never read as frames.  Consecutive corrupt words and frames
  * make one stretch in st->bad, and all their bytes go to st->bad_bytes.
+ *
+ * Before decoding, readers lay the staging ring over the log file
+ * (st_binlog_join): a check of the ring's head, a search from the ring's
+ * top for its last written word, a walk over the frames to the end of the
+ * one that word is in, then a copy with the ring's non-zero words on top.
  */
 #include "binlog.h"
 
@@ -86,10 +91,14 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 
 	switch (h->kind) {
 	case ST_FRAME_TEXT:
+	case ST_FRAME_PAD:
 		return true;
 	case ST_FRAME_DATA:
 		return h->aux < ST_DC_COUNT && h->len >= sizeof(struct st_frame_data) &&
 		       h->len - sizeof(struct st_frame_data) <= ST_DATA_SNIP_MAX;
+	case ST_FRAME_OPT:
+		return h->aux == 0 &&
+		       h->len == sizeof(struct st_frame_data) + sizeof(struct st_frame_opt);
 	case ST_FRAME_TUPLE:
 		if (h->len < sizeof(t))
 			return false;
@@ -98,6 +107,12 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 	default:
 		return false;
 	}
+}
+
+/* Whether a word is a frame head: the mark and a known kind. */
+static bool head_known(const struct st_frame *h)
+{
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_OPT;
 }
 
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
@@ -118,9 +133,7 @@ static void next_step(const unsigned char *in, size_t len, size_t off, struct st
 		return;
 	/* The input may sit at any address: copied, never cast. */
 	memcpy(&s->head, in + off, sizeof(s->head));
-	if (s->head.mark != ST_FRAME_MARK ||
-	    (s->head.kind != ST_FRAME_TEXT && s->head.kind != ST_FRAME_DATA &&
-	     s->head.kind != ST_FRAME_TUPLE))
+	if (!head_known(&s->head))
 		return;
 	size = st_frame_size(s->head.len);
 	if (size > left)
@@ -280,11 +293,57 @@ static void rec_raw(struct st_rec *r, const unsigned char *p, size_t n)
 	r->first = false;
 }
 
+/* The keys every DATA and OPT line starts with, up to the five-tuple, in
+ * the order the JSON writer puts them (preload/event.c). */
+static void put_call_keys(struct st_rec *r, const char *call, const struct st_frame_data *d,
+			  const struct tuple_map *m, struct st_binlog_stats *st)
+{
+	const struct tuple_slot *tuple = NULL;
+	char ebuf[16];
+
+	if (d->tuple != 0) {
+		tuple = map_get(m, d->tuple);
+		if (!tuple)
+			st->no_tuple++;
+	}
+	st_rec_str(r, "call", call);
+	st_rec_int(r, "pid", d->pid);
+	st_rec_int(r, "tid", d->tid);
+	st_rec_int(r, "t", d->t);
+	st_rec_int(r, "dur", d->dur);
+	if (d->fd >= 0)
+		st_rec_int(r, "fd", d->fd);
+	st_rec_int(r, "ret", d->ret);
+	if (d->err != 0)
+		st_rec_str(r, "errno", st_errno_name(d->err, ebuf));
+	if (tuple)
+		rec_raw(r, tuple->keys, tuple->len);
+}
+
+/* Ends a line begun in o's reserved room: 0, or 1 when it did not fit
+ * (it always does: DATA_LINE_MAX is the worst case). */
+static int end_line(struct out *o, struct st_rec *r)
+{
+	long n = st_rec_end(r);
+
+	if (n < 0)
+		return 1;
+	o->len += (size_t)n;
+	return 0;
+}
+
+/* A name, or the number when there is none. */
+static void rec_name_or_int(struct st_rec *r, const char *key, const char *name, int v)
+{
+	if (name)
+		st_rec_str(r, key, name);
+	else
+		st_rec_int(r, key, v);
+}
+
 /*
- * A DATA frame's line: the keys in the order the JSON writer puts them
- * (preload/event.c), so the text is the same byte for byte.  Returns 0, 1
- * when the line did not fit (it always does: DATA_LINE_MAX is the worst
- * case), or -1 when memory ran out.
+ * A DATA frame's line, the same text byte for byte as the JSON writer's.
+ * Returns 0, 1 when the line did not fit, or -1 when memory ran out.
  */
 static int put_data(struct out *o, const struct tuple_map *m, const struct step *s,
 		    struct st_binlog_stats *st)
@@ -292,44 +351,45 @@ static int put_data(struct out *o, const struct tuple_map *m, const struct step 
 	struct st_frame_data d;
 	const unsigned char *snip = s->body + sizeof(d);
 	size_t nsnip = s->head.len - sizeof(d);
-	const struct tuple_slot *tuple = NULL;
-	char ebuf[16], fbuf[160];
+	char fbuf[160];
 	struct st_rec r;
-	long n;
 
 	memcpy(&d, s->body, sizeof(d));
-	if (d.tuple != 0) {
-		tuple = map_get(m, d.tuple);
-		if (!tuple)
-			st->no_tuple++;
-	}
 	if (out_reserve(o, DATA_LINE_MAX) < 0)
 		return -1;
 	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
-	st_rec_str(&r, "call", st_dcall_names[s->head.aux]);
-	st_rec_int(&r, "pid", d.pid);
-	st_rec_int(&r, "tid", d.tid);
-	st_rec_int(&r, "t", d.t);
-	st_rec_int(&r, "dur", d.dur);
-	if (d.fd >= 0)
-		st_rec_int(&r, "fd", d.fd);
-	st_rec_int(&r, "ret", d.ret);
-	if (d.err != 0)
-		st_rec_str(&r, "errno", st_errno_name(d.err, ebuf));
-	if (tuple)
-		rec_raw(&r, tuple->keys, tuple->len);
-	if (d.flags != 0)
-		st_rec_str(&r, "flags", st_msg_flags(d.flags, fbuf, sizeof(fbuf)));
+	put_call_keys(&r, st_dcall_names[s->head.aux], &d, m, st);
+	if (s->head.aux == ST_DC_SENDFILE || s->head.aux == ST_DC_SENDFILE64)
+		st_rec_int(&r, "fd2", d.arg);
+	else if (d.arg != 0)
+		st_rec_str(&r, "flags", st_msg_flags(d.arg, fbuf, sizeof(fbuf)));
 	if (d.ret >= 0) {
 		st_rec_int(&r, "bytes", d.ret);
 		if (nsnip > 0)
 			st_rec_bytes(&r, "data", snip, nsnip);
 	}
-	n = st_rec_end(&r);
-	if (n < 0)
-		return 1;
-	o->len += (size_t)n;
-	return 0;
+	return end_line(o, &r);
+}
+
+/* An OPT frame's line (setsockopt), likewise. */
+static int put_opt(struct out *o, const struct tuple_map *m, const struct step *s,
+		   struct st_binlog_stats *st)
+{
+	struct st_frame_data d;
+	struct st_frame_opt x;
+	struct st_rec r;
+
+	memcpy(&d, s->body, sizeof(d));
+	memcpy(&x, s->body + sizeof(d), sizeof(x));
+	if (out_reserve(o, DATA_LINE_MAX) < 0)
+		return -1;
+	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
+	put_call_keys(&r, "setsockopt", &d, m, st);
+	rec_name_or_int(&r, "level", st_level_name(d.arg), d.arg);
+	rec_name_or_int(&r, "opt", st_opt_name(d.arg, x.opt), x.opt);
+	if (x.has_val)
+		st_rec_int(&r, "val", x.val);
+	return end_line(o, &r);
 }
 
 /* The first walk: every good TUPLE frame into the map. */
@@ -365,8 +425,10 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 			if (put_text(o, &s) < 0)
 				return -1;
 			st->frames++;
-		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_DATA) {
-			int r = put_data(o, m, &s, st);
+		} else if (s.kind == STEP_FRAME &&
+			   (s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_OPT)) {
+			int r = s.head.kind == ST_FRAME_DATA ? put_data(o, m, &s, st)
+							     : put_opt(o, m, &s, st);
 
 			if (r < 0)
 				return -1;
@@ -383,6 +445,142 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 		in_bad = s.kind == STEP_BAD;
 	}
 	return 0;
+}
+
+/* A bound on a ring's flushed offset: 64 TiB of log, far above any real
+ * one, so a hostile head cannot ask for an absurd output. */
+#define RING_FLUSHED_MAX ((uint64_t)1 << 46)
+
+/* The two files being joined; data is the ring's, from a head checked by
+ * ring_ok(). */
+struct join {
+	const unsigned char *log;
+	size_t len;
+	const unsigned char *data;
+	struct st_ring_head h;
+};
+
+/* Copies the ring's head into j; whether the ring file is well formed. */
+static bool ring_ok(struct join *j, const unsigned char *ring, size_t ringlen)
+{
+	struct st_ring_head *h = &j->h;
+
+	if (ringlen < ST_RING_DATA_OFF)
+		return false;
+	memcpy(h, ring, sizeof(*h));
+	j->data = ring + ST_RING_DATA_OFF;
+	return memcmp(h->magic, ST_RING_MAGIC, sizeof(h->magic)) == 0 &&
+	       h->cap >= 4096 && (h->cap & (h->cap - 1)) == 0 &&
+	       h->cap <= ringlen - ST_RING_DATA_OFF &&
+	       h->flushed % 8 == 0 && h->flushed <= RING_FLUSHED_MAX;
+}
+
+/* The ring's data word for log offset off (flushed <= off < flushed + cap). */
+static uint64_t ring_word(const struct join *j, uint64_t off)
+{
+	uint64_t w;
+
+	memcpy(&w, j->data + (off & (j->h.cap - 1)), sizeof(w));
+	return w;
+}
+
+/* The joined log's word at off, in the ring's window: the ring's word when
+ * not zero, else the log's bytes, zeros past its end. */
+static uint64_t joined_word(const struct join *j, uint64_t off)
+{
+	uint64_t w = ring_word(j, off);
+
+	if (w == 0 && off < j->len)
+		memcpy(&w, j->log + off, j->len - off < 8 ? j->len - off : 8);
+	return w;
+}
+
+/* The end of the last non-zero ring word past the log's end, or 0 when
+ * there is none.  Searched from the top, where the unwritten words are. */
+static uint64_t ring_end(const struct join *j)
+{
+	uint64_t k;
+
+	for (k = j->h.cap; k > 0; k -= 8) {
+		uint64_t off = j->h.flushed + k - 8;
+
+		if (off + 8 <= j->len)
+			break;
+		if (ring_word(j, off) != 0)
+			return off + 8;
+	}
+	return 0;
+}
+
+/*
+ * How long the joined log is, given the end of its last non-zero word past
+ * the log: not less, but up to the end of the frame that word is in, as
+ * its last words may be zeros (a DATA frame without snippet, errno or
+ * flags).  The library writes a frame's head last, so a frame whose head
+ * shows is whole.  flushed is a frame boundary: the frames are walked
+ * from there, as the decoder walks them, but no further than the ring's
+ * window.
+ */
+static uint64_t frame_end(const struct join *j, uint64_t end)
+{
+	uint64_t off = j->h.flushed, lim = j->h.flushed + j->h.cap;
+
+	while (off < end) {
+		uint64_t w = joined_word(j, off), size = 8;
+		struct st_frame f;
+
+		memcpy(&f, &w, sizeof(f));
+		if (head_known(&f))
+			size = st_frame_size(f.len);
+		off += size;
+	}
+	return off < lim ? off : lim;
+}
+
+/* Lays the ring's non-zero words over buf (n bytes, from frame_end(), so
+ * every such word fits). */
+static void overlay(const struct join *j, unsigned char *buf, size_t n)
+{
+	uint64_t k;
+
+	for (k = 0; k < j->h.cap; k += 8) {
+		uint64_t off = j->h.flushed + k, w;
+
+		if (off + 8 > n)
+			break;
+		w = ring_word(j, off);
+		if (w != 0)
+			memcpy(buf + off, &w, sizeof(w));
+	}
+}
+
+int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ring,
+		   size_t ringlen, unsigned char **out, size_t *outlen, uint64_t *dropped)
+{
+	struct join j = { log, len, NULL, { { 0 }, 0, 0, 0 } };
+	bool ok = ring_ok(&j, ring, ringlen);
+	uint64_t end = ok ? ring_end(&j) : 0;
+	uint64_t n = end ? frame_end(&j, end) : len;
+	unsigned char *buf;
+
+	*out = NULL;
+	*outlen = 0;
+	*dropped = 0;
+	/* n <= flushed + cap, with flushed <= 2^46 and cap no bigger than an
+	 * object (2^63): no wrap, but it may not fit a 32-bit size_t. */
+	if (n > SIZE_MAX || !(buf = malloc(n ? (size_t)n : 1))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (len)
+		memcpy(buf, log, len);
+	memset(buf + len, 0, (size_t)n - len);
+	if (ok)
+		overlay(&j, buf, (size_t)n);
+	*out = buf;
+	*outlen = (size_t)n;
+	*dropped = ok ? j.h.dropped : 0;
+	return ok ? 0 : 1;
 }
 
 int st_binlog_decode(const unsigned char *in, size_t len, char **out, size_t *outlen,

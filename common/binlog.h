@@ -9,9 +9,12 @@
  *   - a TEXT frame holds one JSON line as it is (the header, and every
  *     record that is not a plain data call);
  *   - a DATA frame holds the numbers of one data call (send, recv, read,
- *     write, ...) and its payload snippet as raw bytes;
+ *     write, sendfile, ...) and its payload snippet as raw bytes;
+ *   - an OPT frame holds the numbers of one setsockopt call;
  *   - a TUPLE frame gives the five-tuple keys a DATA frame refers to by
- *     number, written once per socket end change rather than per record.
+ *     number, written once per socket end change rather than per record;
+ *   - a PAD frame fills a stretch a writer reserved and then gave up (the
+ *     log was closing); readers skip it.
  *
  * st_binlog_decode() turns a file of frames into exactly the JSON lines the
  * JSON writer would have produced, so every reader (sockview, the launcher,
@@ -42,6 +45,8 @@ enum st_frame_kind {
 	ST_FRAME_TEXT = 1,
 	ST_FRAME_DATA = 2,
 	ST_FRAME_TUPLE = 3,
+	ST_FRAME_PAD = 4,
+	ST_FRAME_OPT = 5,
 };
 
 struct st_frame {
@@ -61,7 +66,8 @@ static inline uint64_t st_frame_size(uint64_t len)
 #define ST_DCALLS(X) \
 	X(SEND, "send") X(SENDTO, "sendto") X(SENDMSG, "sendmsg") X(WRITE, "write") \
 	X(WRITEV, "writev") X(RECV, "recv") X(RECVFROM, "recvfrom") \
-	X(RECVMSG, "recvmsg") X(READ, "read") X(READV, "readv")
+	X(RECVMSG, "recvmsg") X(READ, "read") X(READV, "readv") \
+	X(SENDFILE, "sendfile") X(SENDFILE64, "sendfile64")
 
 #define ST_DCALL_ENUM(id, name) ST_DC_##id,
 enum st_dcall { ST_DCALLS(ST_DCALL_ENUM) ST_DC_COUNT };
@@ -75,10 +81,11 @@ extern const char *const st_dcall_names[ST_DC_COUNT];
  * sizeof(struct st_frame_data) bytes, at most ST_DATA_SNIP_MAX.  The record
  * it stands for is
  *   {"call":NAME,"pid","tid","t","dur","fd","ret"[,"errno"][five-tuple]
- *    [,"flags"][,"bytes":ret[,"data":SNIPPET]]}
- * with "fd" when fd >= 0, "bytes" when ret >= 0, "data" when the snippet
- * is not empty, and the five-tuple keys of TUPLE frame `tuple` (none when
- * tuple is 0).
+ *    [,"flags"|,"fd2"][,"bytes":ret[,"data":SNIPPET]]}
+ * with "fd" when fd >= 0, "flags" (arg, MSG_* names) when arg is not 0,
+ * or for sendfile "fd2" (arg, the file read from) always, "bytes" when
+ * ret >= 0, "data" when the snippet is not empty, and the five-tuple keys
+ * of TUPLE frame `tuple` (none when tuple is 0).
  */
 struct st_frame_data {
 	int32_t pid, tid;
@@ -88,7 +95,22 @@ struct st_frame_data {
 	int32_t fd;
 	uint32_t tuple;
 	int32_t err;		/* errno when the call failed, else 0 */
-	int32_t flags;		/* MSG_* flags as passed */
+	int32_t arg;		/* MSG_* flags as passed; sendfile: the input fd */
+};
+
+/*
+ * The body of an OPT frame: a struct st_frame_data whose arg is the level,
+ * then this.  The record is
+ *   {"call":"setsockopt","pid","tid","t","dur","fd","ret"[,"errno"]
+ *    [five-tuple],"level","opt"[,"val"]}
+ * with level and opt by name when common/names.c knows them, else as
+ * numbers, and "val" when has_val.  No snippet.
+ */
+struct st_frame_opt {
+	int32_t opt;
+	int32_t val;
+	uint32_t has_val;
+	uint32_t zero;
 };
 
 #define ST_DATA_SNIP_MAX 4096
@@ -107,6 +129,50 @@ struct st_binlog_stats {
 	uint64_t bad_bytes;	/* bytes in them */
 	uint64_t no_tuple;	/* DATA frames naming a TUPLE frame not found */
 };
+
+/*
+ * The staging ring.  The library does not write frames into the log file's
+ * own pages: on a virtual machine a program's first store to each new page
+ * of a mapping costs microseconds, more than the record.  Frames go into a
+ * small ring, a second file mapped once (<log name>.ring), and a writer that
+ * sees enough of it filled copies the finished frames into the log file with
+ * pwrite(), at the same offsets, then zeroes that part of the ring.  The log
+ * file therefore holds a prefix of the frames; the rest (the last few
+ * kilobytes, or more after SIGKILL) is in the ring, which survives the
+ * process like the log does, and which readers lay over the log file with
+ * st_binlog_join().  A process that ends normally copies everything and
+ * removes its ring.
+ *
+ * The ring file: a struct st_ring_head at offset 0, then, at
+ * ST_RING_DATA_OFF, cap bytes of data (cap a power of two, at least 4096).
+ * Log offset L (L >= flushed) is at data offset L % cap; every log byte
+ * below flushed is in the log file.  A data word that is zero has not been
+ * written (or was already copied and cleared).
+ */
+#define ST_RING_MAGIC "\x93STRING\n"
+#define ST_RING_DATA_OFF 4096
+
+struct st_ring_head {
+	char magic[8];		/* ST_RING_MAGIC */
+	uint64_t cap;		/* bytes of data */
+	uint64_t flushed;	/* log offset: all before it is in the log file */
+	uint64_t dropped;	/* records dropped because the ring stayed full */
+};
+
+/*
+ * Lays a ring file's contents over the log file's: *out gets a malloc'd
+ * copy of the log (len bytes), extended as far as needed, in which every
+ * non-zero 8-byte word of the ring's data at log offsets [flushed,
+ * flushed + cap) replaces the log's bytes there, and trailing zero words
+ * are cut: not below len, nor inside the last frame (whose last words may
+ * be zeros).  A word-wise overlay, so a ring read while its owner copies it
+ * out still gives each frame once.  *dropped gets the ring's count of
+ * dropped records.  Returns 0; 1 when the ring is not a well-formed ring
+ * file (then *out is a plain copy of the log and *dropped 0); -1 with errno
+ * ENOMEM when memory runs out.  Pure.
+ */
+int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ring,
+		   size_t ringlen, unsigned char **out, size_t *outlen, uint64_t *dropped);
 
 /* True when the buffer starts with ST_BINLOG_MAGIC. */
 bool st_binlog_is(const void *buf, size_t len);

@@ -207,16 +207,13 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 	ev->inline_data = true;
 }
 
-/* Reserves a TEXT frame for a JSON line of len bytes and writes its head;
- * the caller puts the line. */
+/* Reserves a TEXT frame for a JSON line of len bytes; the caller puts the
+ * line and commits. */
 static bool reserve_text(struct st_span *span, size_t len)
 {
 	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)len };
 
-	if (!st_sink_reserve(span, st_frame_size(len)))
-		return false;
-	st_span_put(span, &f, sizeof(f));
-	return true;
+	return st_sink_reserve(span, &f);
 }
 
 /* The i-th piece of the payload to log: at most what is left of data_len. */
@@ -262,6 +259,7 @@ static void emit_large(struct st_event *ev)
 		}
 	}
 	st_span_put(&span, tail, sizeof(tail) - 1);
+	st_span_commit(&span);
 }
 
 void st_event_emit(struct st_event *ev)
@@ -279,6 +277,7 @@ void st_event_emit(struct st_event *ev)
 	if (n < 0 || !reserve_text(&span, (size_t)n))
 		return;
 	st_span_put(&span, ev->buf, (size_t)n);
+	st_span_commit(&span);
 }
 
 /* Writes a TUPLE frame with fd's five-tuple keys when this log has not had
@@ -298,9 +297,10 @@ static uint32_t log_tuple(int fd, uint32_t gen)
 		return id;
 	fr.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_TUPLE, 0, (uint32_t)(sizeof(fr.t) + n) };
 	fr.t = (struct st_frame_tuple){ id, 0 };
-	if (!st_sink_reserve(&span, st_frame_size(fr.f.len)))
+	if (!st_sink_reserve(&span, &fr.f))
 		return 0;
-	st_span_put(&span, &fr, sizeof(fr.f) + fr.f.len);
+	st_span_put(&span, &fr.t, fr.f.len);
+	st_span_commit(&span);
 	st_fd_tuple_logged(fd, id, gen);
 	return id;
 }
@@ -320,7 +320,44 @@ static size_t gather(char *dst, const struct iovec *iov, int iovcnt, size_t want
 	return got;
 }
 
-bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+/* A DATA frame's body in a span that wraps round the ring's end: through a
+ * copy.  Not inlined, so the copy's 4 KiB are not on every call's stack. */
+static __attribute__((noinline)) void put_data_wrapped(struct st_span *span,
+							const struct st_frame_data *d,
+							const struct iovec *iov, int iovcnt,
+							size_t want)
+{
+	char snip[ST_DATA_SNIP_MAX];
+
+	st_span_put(span, d, sizeof(*d));
+	st_span_put(span, snip, gather(snip, iov, iovcnt, want));
+}
+
+/* The numbers of a DATA or OPT frame's body; false when the record is to
+ * be dropped (the cost floor, or no log). */
+static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg)
+{
+	uint32_t gen;
+
+#ifdef ST_TIME_ONLY
+	return false;	/* the benchmark's cost floor: no record */
+#endif
+	gen = st_sink_gen();
+	if (gen == 0)
+		return false;
+	d->pid = st_pid;
+	d->tid = st_gettid();
+	d->t = c->t0;
+	d->dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
+	d->ret = ret;
+	d->fd = c->fd;
+	d->tuple = log_tuple(c->fd, gen);
+	d->err = c->err;
+	d->arg = arg;
+	return true;
+}
+
+bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 		   const struct iovec *iov, int iovcnt)
 {
 	struct {
@@ -328,8 +365,7 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int f
 		struct st_frame_data d;
 	} h;
 	struct st_span span;
-	size_t want = 0, room = 0, total;
-	uint32_t gen;
+	size_t want = 0, room = 0;
 	char *dst;
 	int i;
 
@@ -345,35 +381,38 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int f
 		if (want > ST_DATA_SNIP_MAX)
 			return false;	/* the JSON writer takes it in pieces */
 	}
-#ifdef ST_TIME_ONLY
-	return true;	/* the benchmark's cost floor: no record */
-#endif
-	gen = st_sink_gen();
-	if (gen == 0)
+	if (!fill_call(&h.d, c, ret, arg))
 		return true;
 	h.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
 				 (uint32_t)(sizeof(h.d) + want) };
-	h.d.pid = st_pid;
-	h.d.tid = st_gettid();
-	h.d.t = c->t0;
-	h.d.dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
-	h.d.ret = ret;
-	h.d.fd = c->fd;
-	h.d.tuple = log_tuple(c->fd, gen);
-	h.d.err = c->err;
-	h.d.flags = flags;
-	total = st_frame_size(h.f.len);
-	if (!st_sink_reserve(&span, total))
+	if (!st_sink_reserve(&span, &h.f))
 		return true;
 	dst = st_span_ptr(&span);
 	if (dst) {
-		memcpy(dst, &h, sizeof(h));
-		gather(dst + sizeof(h), iov, iovcnt, want);
+		memcpy(dst, &h.d, sizeof(h.d));
+		gather(dst + sizeof(h.d), iov, iovcnt, want);
 	} else {
-		char snip[ST_DATA_SNIP_MAX];
-
-		st_span_put(&span, &h, sizeof(h));
-		st_span_put(&span, snip, gather(snip, iov, iovcnt, want));
+		put_data_wrapped(&span, &h.d, iov, iovcnt, want);
 	}
+	st_span_commit(&span);
 	return true;
+}
+
+void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,
+		  int val)
+{
+	struct {
+		struct st_frame_data d;
+		struct st_frame_opt o;
+	} b;
+	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_OPT, 0, sizeof(b) };
+	struct st_span span;
+
+	if (!fill_call(&b.d, c, ret, level))
+		return;
+	b.o = (struct st_frame_opt){ opt, has_val ? val : 0, has_val, 0 };
+	if (!st_sink_reserve(&span, &f))
+		return;
+	st_span_put(&span, &b, sizeof(b));
+	st_span_commit(&span);
 }

@@ -69,9 +69,15 @@ void st_event_emit(struct st_event *ev);
  * own (a stream socket, or a connected datagram one): a DATA frame with the
  * five-tuple by number and the snippet as raw bytes (common/binlog.h).
  * The snippet is the first bytes of the iovecs, up to ret and the payload
- * setting.  Returns false, writing nothing, when the record needs the JSON
- * writer (a snippet larger than a DATA frame takes). */
-bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+ * setting.  arg is the call's MSG_* flags, or for sendfile the descriptor
+ * read from.  Returns false, writing nothing, when the record needs the
+ * JSON writer (a snippet larger than a DATA frame takes). */
+bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 		   const struct iovec *iov, int iovcnt);
+
+/* A setsockopt call, as an OPT frame: the level, the option and, when
+ * has_val, the int value set. */
+void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,
+		  int val);
 
 #endif

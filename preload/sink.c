@@ -1,22 +1,32 @@
 /*
- * sink.c: the log file of this process image, written through a shared
- * memory mapping.
+ * sink.c: the log file of this process image, and the staging ring its
+ * frames pass through (common/binlog.h, "The staging ring").
  *
- * The file grows in chunks of ST_CHUNK bytes, each mapped on its own.  A
- * writer reserves room for a whole record with one atomic add on the write
- * offset, then copies the record in: no lock and no system call per record,
- * and what was copied is in the page cache, so it survives SIGKILL.  Growing
- * the file (rare) is done by one thread at a time under a try-lock that holds
- * the owner's tid: a signal handler that interrupts the owner and wants to
- * log drops its record instead of waiting on itself.
+ * A writer reserves room for a whole frame with one compare-and-swap on the
+ * log offset, copies the frame into the ring (a shared file mapping, so it
+ * survives SIGKILL) and stores its 8-byte head last: a frame whose head is
+ * there is complete.  No lock and no system call per record.  When 64 KiB
+ * of the ring are in use, the writer that notices takes a try-lock and
+ * copies the complete frames at the front into the log file with pwrite()
+ * (the kernel's copy into new page-cache pages is some ten times cheaper
+ * than a program's first store to a new page of a mapping on the virtual
+ * machines we measured), clears that part of the ring and advances the
+ * flushed offset.  A frame too big for the ring goes into the log file
+ * directly, and only its head through the ring, marked so the copier
+ * leaves the file's bytes alone.
+ *
+ * The try-lock holds its owner's tid, so a signal handler that interrupts
+ * the owner and wants to log never waits on itself.  A writer that finds
+ * the ring full helps copy, yields, and after a bounded wait drops its
+ * record and counts it in the ring's head.
  *
  * The library keeps one descriptor of the log, moved high (near the fd
- * limit, at most 1000) and close-on-exec, used only to add a chunk.  Its
+ * limit, at most 1000) and close-on-exec, used only to copy out.  Its
  * identity (device and inode) is checked before each use: a program that
  * closes every fd, or dup2()s something over ours, makes us open the file
  * again by path, and what now has that number is left alone.  A process
- * that exits normally trims the zero tail of the last chunk; a killed one
- * leaves it, and readers skip NUL bytes (docs/log-format.md).
+ * that exits normally copies everything and removes its ring; a killed one
+ * leaves it, and readers lay it over the log (st_binlog_join()).
  */
 #include "sink.h"
 
@@ -32,27 +42,38 @@
 
 #include "binlog.h"
 #include "header.h"
-#include "prefault.h"
 #include "real.h"
 #include "state.h"
 
-#define ST_CHUNK_SHIFT 22
-#define ST_CHUNK ((uint64_t)1 << ST_CHUNK_SHIFT)
-#define ST_MAX_CHUNKS 16384	/* 64 GiB of log per process image */
+#define RING_SHIFT 20				/* a 1 MiB ring */
+#define RING_CAP ((uint64_t)1 << RING_SHIFT)
+#define RING_MASK (RING_CAP - 1)
+#define FLUSH_AT ((uint64_t)64 << 10)		/* ring bytes in use before a copy */
+#define DIRECT_MIN (RING_CAP / 4)		/* frames this big bypass the ring */
+#define WAIT_TRIES 20000			/* yields before a record is dropped */
+/* In the ring's copy of a direct TEXT frame's head: its bytes are in the
+ * log file already (whose copy of the head has aux 0; readers ignore a
+ * TEXT frame's aux, so a ring laid over the file may show either). */
+#define AUX_DIRECT 1
 
 enum { SINK_CLOSED, SINK_OPENING, SINK_OPEN, SINK_BROKEN, SINK_SHUT };
 
 static struct {
-	_Atomic uint64_t off;		/* next free byte of the file */
-	_Atomic int active;		/* the prefault helper is at work */
+	_Atomic uint64_t off;		/* next free log offset */
+	_Atomic uint64_t flushed;	/* log offsets below it are in the file */
 	_Atomic int state;
-	_Atomic pid_t lock;		/* tid growing the file, 0 when none */
+	_Atomic pid_t lock;		/* tid opening or copying out, 0 when none */
 	/* Bumped for every file opened, in this process or (through fork)
 	 * its ancestors: which TUPLE frames a file has had (fdtab.c). */
 	_Atomic uint32_t gen;
-	uint64_t size;			/* file size; changed under lock */
+	struct st_ring_head *ring;	/* the ring file's mapping, or NULL */
+	unsigned char *data;		/* its data: RING_CAP bytes */
+	bool ring_linked;		/* the ring file still has its name */
+	/* The flushed offset at which a wait for room last gave up: while
+	 * the copying has not moved past it, writers drop at once. */
+	_Atomic uint64_t stalled_at;
 	char path[PATH_MAX];
-	char *_Atomic chunk[ST_MAX_CHUNKS];
+	char ring_path[PATH_MAX + 8];
 } sk;
 
 /* Our descriptor of the log and what it must point at. */
@@ -115,25 +136,6 @@ static int open_file(void)
 	return fd < 0 ? -1 : keep_fd(fd);
 }
 
-/* Maps chunk i, growing the file first; caller holds the lock. */
-static char *add_chunk(int fd, uint64_t i)
-{
-	uint64_t need = (i + 1) * ST_CHUNK;
-	void *p;
-
-	/* ftruncate only ever grows the file here: size is known under the lock. */
-	if (sk.size < need) {
-		if (ftruncate(fd, (off_t)need) != 0)
-			return NULL;
-		sk.size = need;
-	}
-	p = mmap(NULL, ST_CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(i * ST_CHUNK));
-	if (p == MAP_FAILED)
-		return NULL;
-	atomic_store(&sk.chunk[i], p);
-	return p;
-}
-
 /* Takes the growth lock; false when this very thread holds it already. */
 static bool take_lock(void)
 {
@@ -153,27 +155,6 @@ static bool take_lock(void)
 static void drop_lock(void)
 {
 	atomic_store(&sk.lock, 0);
-}
-
-static bool map_chunk(uint64_t i)
-{
-	int fd;
-	bool ok;
-
-	if (i >= ST_MAX_CHUNKS)
-		return false;
-	if (atomic_load(&sk.chunk[i]))
-		return true;
-	if (!take_lock())
-		return false;
-	ok = atomic_load(&sk.chunk[i]) != NULL;
-	if (!ok) {
-		fd = open_file();
-		if (fd >= 0)
-			ok = add_chunk(fd, i) != NULL;
-	}
-	drop_lock();
-	return ok;
 }
 
 /* Creates <dir>/<pid>.stlog, or <pid>-N.stlog when taken.  Returns the fd. */
@@ -203,11 +184,169 @@ static int create_file(void)
 	return -1;
 }
 
-/* Opens the log and writes its header; called by the one thread that moved
- * the state from CLOSED to OPENING. */
+/* Writes n bytes at file offset off, whole; false on an error. */
+static bool put_file(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t k = pwrite(fd, c, n, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		c += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return true;
+}
+
+/* The ring's bytes for log offsets [from, to), to - from <= RING_CAP, as at
+ * most two stretches of the data area: into the file, or cleared. */
+static bool ring_out(int fd, uint64_t from, uint64_t to)
+{
+	uint64_t at = from & RING_MASK, n = to - from;
+	uint64_t first = n < RING_CAP - at ? n : RING_CAP - at;
+
+	if (fd >= 0 && (!put_file(fd, sk.data + at, first, from) ||
+			!put_file(fd, sk.data, n - first, from + first)))
+		return false;
+	if (fd < 0) {
+		memset(sk.data + at, 0, first);
+		memset(sk.data, 0, n - first);
+	}
+	return true;
+}
+
+static _Atomic uint64_t *ring_word(uint64_t off)
+{
+	return (_Atomic uint64_t *)(void *)(sk.data + (off & RING_MASK));
+}
+
+/* Takes the lock if no one holds it. */
+static bool try_lock(void)
+{
+	pid_t none = 0;
+
+	return atomic_compare_exchange_strong(&sk.lock, &none, st_gettid());
+}
+
+/* For a direct frame's writes: the lock (it guards our descriptor) and the
+ * descriptor, or -1, lock not taken, when this thread holds it already. */
+static int lock_for_file(void)
+{
+	int fd;
+
+	if (!take_lock())
+		return -1;
+	fd = open_file();
+	if (fd < 0)
+		drop_lock();
+	return fd;
+}
+
+/*
+ * Copies the complete frames at the front of the ring into the log file,
+ * clears them from the ring and advances the flushed offset; returns
+ * whether it advanced.  The order matters to readers of a killed process's
+ * ring: the file has the bytes before the ring loses them, and the ring has
+ * lost them before flushed says so (st_binlog_join() lays non-zero ring
+ * words over the file, so a stretch in both is still read once).
+ */
+static bool flush(void)
+{
+	uint64_t from, p, end, run;
+	int saved = errno, fd;
+	bool ok = true;
+
+	if (!sk.data || !try_lock())
+		return false;
+	fd = open_file();
+	from = run = p = atomic_load(&sk.flushed);
+	end = atomic_load(&sk.off);
+	while (fd >= 0 && ok && p < end) {
+		uint64_t w = atomic_load_explicit(ring_word(p), memory_order_acquire);
+		struct st_frame f;
+		uint64_t size;
+
+		if (w == 0)
+			break;	/* reserved, not yet written */
+		memcpy(&f, &w, sizeof(f));
+		size = st_frame_size(f.len);
+		if ((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) || f.kind == ST_FRAME_PAD) {
+			/* Already in the file, or nothing to copy: the ring
+			 * holds only this head. */
+			ok = ring_out(fd, run, p);
+			if (ok) {
+				ring_out(-1, run, p);
+				atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
+				run = p + size;
+			}
+		}
+		p += size;
+	}
+	if (ok && p > run) {
+		ok = ring_out(fd, run, p);
+		if (ok) {
+			ring_out(-1, run, p);
+			run = p;
+		}
+	}
+	if (run > from) {
+		atomic_store_explicit(&sk.flushed, run, memory_order_release);
+		__atomic_store_n(&sk.ring->flushed, run, __ATOMIC_RELEASE);
+	}
+	if (fd < 0 || !ok) {
+		/* What is in the ring stays there for readers; from now on
+		 * records are dropped rather than waited for. */
+		st_warn_once("cannot write the log file", sk.path, errno);
+		atomic_store(&sk.state, SINK_BROKEN);
+	}
+	atomic_store(&sk.lock, 0);
+	errno = saved;
+	return run > from;
+}
+
+/* Makes the ring file next to the log and maps it. */
+static bool make_ring(uint64_t start)
+{
+	void *p;
+	int fd;
+
+	memcpy(sk.ring_path, sk.path, strlen(sk.path));
+	strcpy(sk.ring_path + strlen(sk.path), ".ring");
+	fd = open(sk.ring_path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	if (ftruncate(fd, (off_t)(ST_RING_DATA_OFF + RING_CAP)) != 0) {
+		st_real.close(fd);
+		unlink(sk.ring_path);
+		return false;
+	}
+	p = mmap(NULL, ST_RING_DATA_OFF + RING_CAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	st_real.close(fd);
+	if (p == MAP_FAILED) {
+		unlink(sk.ring_path);
+		return false;
+	}
+	sk.ring = p;
+	sk.data = (unsigned char *)p + ST_RING_DATA_OFF;
+	sk.ring->cap = RING_CAP;
+	sk.ring->flushed = start;
+	sk.ring->dropped = 0;
+	memcpy(sk.ring->magic, ST_RING_MAGIC, sizeof(sk.ring->magic));
+	sk.ring_linked = true;
+	return true;
+}
+
+/* Opens the log, writes its magic and header and makes the ring; called by
+ * the one thread that moved the state from CLOSED to OPENING. */
 static void open_log(void)
 {
-	static char head[16384];	/* under the lock; too big for a signal stack */
+	static char head[ST_BINLOG_MAGIC_LEN + 8 + 16384];	/* under the lock */
+	uint64_t start = ST_BINLOG_MAGIC_LEN;
 	long hl;
 	int fd;
 
@@ -219,33 +358,26 @@ static void open_log(void)
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}
-	sk.size = 0;
-	if (!add_chunk(fd, 0)) {
-		st_warn_once("cannot map the log file", sk.path, errno);
-		atomic_store(&sk.state, SINK_BROKEN);
-		return;
-	}
-	/* The magic, then the header line as the first TEXT frame. */
-	memcpy(sk.chunk[0], ST_BINLOG_MAGIC, ST_BINLOG_MAGIC_LEN);
-	atomic_store(&sk.off, (uint64_t)ST_BINLOG_MAGIC_LEN);
-	hl = st_build_header(head, sizeof(head));
+	/* The magic, then the header line as the first TEXT frame, straight
+	 * into the file. */
+	memcpy(head, ST_BINLOG_MAGIC, ST_BINLOG_MAGIC_LEN);
+	hl = st_build_header(head + start + 8, sizeof(head) - start - 8);
 	if (hl > 0) {
 		struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)hl };
 
-		memcpy(sk.chunk[0] + ST_BINLOG_MAGIC_LEN, &f, sizeof(f));
-		memcpy(sk.chunk[0] + ST_BINLOG_MAGIC_LEN + sizeof(f), head, (size_t)hl);
-		atomic_store(&sk.off, ST_BINLOG_MAGIC_LEN + st_frame_size((uint64_t)hl));
+		memcpy(head + start, &f, sizeof(f));
+		memset(head + start + 8 + hl, 0, st_frame_size((uint64_t)hl) - 8 - (uint64_t)hl);
+		start += st_frame_size((uint64_t)hl);
 	}
+	if (!put_file(fd, head, start, 0) || !make_ring(start)) {
+		st_warn_once("cannot write the log file", sk.path, errno);
+		atomic_store(&sk.state, SINK_BROKEN);
+		return;
+	}
+	atomic_store(&sk.off, start);
+	atomic_store(&sk.flushed, start);
 	atomic_fetch_add(&sk.gen, 1);
 	atomic_store(&sk.state, SINK_OPEN);
-	{
-		struct st_prefault_view v = {
-			&sk.off, &sk.state, SINK_OPEN, &sk.active, sk.chunk,
-			ST_CHUNK_SHIFT, ST_MAX_CHUNKS,
-		};
-
-		st_prefault_start(&v);
-	}
 }
 
 /* Brings the sink to OPEN if it can; false when records must be dropped. */
@@ -276,82 +408,75 @@ static bool ensure_open(void)
 	}
 }
 
-/* How far past the end of a record its writer asks for the lines that a
- * later record will fill, and how many lines it asks for (a record is
- * some 150 to 250 bytes). */
-#define ST_PREFETCH_AHEAD 1024
-#define ST_PREFETCH_LINES 4
-
-/*
- * Asks the CPU, for writing, for the cache lines of the log a few records
- * ahead, so they arrive while this record and the next call are made.  The
- * pages were populated (zeroed) by the helper thread on another CPU, and a
- * first store to such a line otherwise waits for it to come over; in a
- * stand-alone test on this VM, a stream of 176-byte records into such pages
- * cost 160 to 520 ns per record without this and 150 to 170 with it, against
- * some 130 into memory already in cache.  A prefetch never faults: a line
- * of a page not yet populated is simply not fetched.
- */
-static inline void prefetch_ahead(uint64_t end)
+/* A writer that found the ring full: help copy it out, else yield.  False
+ * once it has waited long enough (what it waits for may be a frame this
+ * very thread was writing when a signal handler interrupted it). */
+static bool wait_room(int *tries)
 {
-	uint64_t at = end + ST_PREFETCH_AHEAD, i = at >> ST_CHUNK_SHIFT;
-	const char *base;
-	int k;
+	uint64_t fl = atomic_load(&sk.flushed);
 
-	if (i >= ST_MAX_CHUNKS ||
-	    (at & (ST_CHUNK - 1)) > ST_CHUNK - 64 * ST_PREFETCH_LINES)
-		return;
-	base = atomic_load_explicit(&sk.chunk[i], memory_order_relaxed);
-	if (!base)
-		return;
-	base += at & (ST_CHUNK - 1) & ~(uint64_t)63;
-	for (k = 0; k < ST_PREFETCH_LINES; k++)
-		__builtin_prefetch(base + 64 * k, 1, 3);
-}
-
-bool st_sink_reserve(struct st_span *s, size_t len)
-{
-	uint64_t off, i, last;
-
-	if (!ensure_open())
+	if (atomic_load_explicit(&sk.stalled_at, memory_order_relaxed) == fl)
 		return false;
-	off = atomic_fetch_add(&sk.off, len);
-	/* Checked after reserving, not before: see st_sink_close(). */
-	if (atomic_load(&sk.state) != SINK_OPEN)
+	if (++*tries > WAIT_TRIES) {
+		atomic_store_explicit(&sk.stalled_at, fl, memory_order_relaxed);
 		return false;
-	last = (off + len - 1) >> ST_CHUNK_SHIFT;
-	/* A chunk that cannot be mapped leaves a hole of zeros, which readers
-	 * skip like the tail of a killed process's log.  The common case, a
-	 * record inside one chunk already mapped, costs no call. */
-	i = off >> ST_CHUNK_SHIFT;
-	if (i != last || i >= ST_MAX_CHUNKS ||
-	    !atomic_load_explicit(&sk.chunk[i], memory_order_acquire))
-		for (; i <= last; i++)
-			if (!map_chunk(i))
-				return false;
-	/* Past the middle of a chunk, map the next one, so the prefault
-	 * helper can get it ready before anyone writes there. */
-	if (((off + len) >> (ST_CHUNK_SHIFT - 1)) != (off >> (ST_CHUNK_SHIFT - 1)) &&
-	    (((off + len) >> (ST_CHUNK_SHIFT - 1)) & 1))
-		map_chunk(last + 1);
-	prefetch_ahead(off + len);
-	s->off = off;
-	s->left = len;
+	}
+	if (!flush())
+		sched_yield();
 	return true;
 }
 
-uint32_t st_sink_gen(void)
+bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 {
-	return ensure_open() ? atomic_load_explicit(&sk.gen, memory_order_relaxed) : 0;
+	uint64_t size = st_frame_size(head->len), o;
+	bool direct = size >= DIRECT_MIN;
+	int tries = 0;
+
+	if (!ensure_open())
+		return false;
+	for (;;) {
+		/* Room for the frame in the ring (for its head only, when it
+		 * goes to the file directly). */
+		uint64_t need = direct ? sizeof(*head) : size;
+
+		o = atomic_load(&sk.off);
+		if (o + need - atomic_load_explicit(&sk.flushed, memory_order_acquire) > RING_CAP) {
+			if (!wait_room(&tries)) {
+				__atomic_fetch_add(&sk.ring->dropped, 1, __ATOMIC_RELAXED);
+				return false;
+			}
+			continue;
+		}
+		if (atomic_compare_exchange_weak(&sk.off, &o, o + size))
+			break;
+	}
+	s->start = s->off = o;
+	s->left = size;
+	s->head = *head;
+	s->direct = direct;
+	s->failed = false;
+	/* Checked after reserving, not before: see shut_and_flush().  A
+	 * stretch reserved and not filled would stop the copying. */
+	if (atomic_load(&sk.state) != SINK_OPEN) {
+		s->head = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_PAD, 0, head->len };
+		s->direct = false;
+		st_span_commit(s);
+		return false;
+	}
+	if (direct)
+		s->head.aux = AUX_DIRECT;
+	s->off += sizeof(*head);
+	s->left -= sizeof(*head);
+	return true;
 }
 
 void *st_span_ptr(const struct st_span *s)
 {
-	uint64_t i = s->off >> ST_CHUNK_SHIFT;
+	uint64_t at = s->off & RING_MASK;
 
-	if (((s->off + s->left - 1) >> ST_CHUNK_SHIFT) != i)
+	if (s->direct || at + s->left > RING_CAP)
 		return NULL;
-	return atomic_load_explicit(&sk.chunk[i], memory_order_relaxed) + (s->off & (ST_CHUNK - 1));
+	return sk.data + at;
 }
 
 void st_span_put(struct st_span *s, const void *p, size_t n)
@@ -360,17 +485,59 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 
 	if (n > s->left)
 		n = s->left;
-	while (n) {
-		uint64_t i = s->off >> ST_CHUNK_SHIFT;
-		uint64_t o = s->off & (ST_CHUNK - 1);
-		size_t k = (size_t)(ST_CHUNK - o) < n ? (size_t)(ST_CHUNK - o) : n;
+	if (s->direct) {
+		/* Big and rare: under the lock, which guards the descriptor. */
+		int fd = s->failed ? -1 : lock_for_file();
 
-		memcpy(atomic_load_explicit(&sk.chunk[i], memory_order_relaxed) + o, src, k);
+		if (fd < 0 || !put_file(fd, src, n, s->off))
+			s->failed = true;
+		if (fd >= 0)
+			drop_lock();
+		s->off += n;
+		s->left -= n;
+		return;
+	}
+	while (n) {
+		uint64_t at = s->off & RING_MASK;
+		size_t k = (size_t)(RING_CAP - at) < n ? (size_t)(RING_CAP - at) : n;
+
+		memcpy(sk.data + at, src, k);
 		s->off += k;
 		s->left -= k;
 		src += k;
 		n -= k;
 	}
+}
+
+void st_span_commit(struct st_span *s)
+{
+	uint64_t w;
+
+	if (s->direct && !s->failed) {
+		struct st_frame f = s->head;
+		int fd = lock_for_file();
+
+		f.aux = 0;
+		if (fd < 0 || !put_file(fd, &f, sizeof(f), s->start))
+			s->failed = true;
+		if (fd >= 0)
+			drop_lock();
+	}
+	/* A direct frame whose bytes did not all reach the file: its head in
+	 * the ring turns it into padding (the file's bytes there are skipped
+	 * as a corrupt stretch, or were never written). */
+	if (s->failed)
+		s->head = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_PAD, 0, s->head.len };
+	memcpy(&w, &s->head, sizeof(w));
+	atomic_store_explicit(ring_word(s->start), w, memory_order_release);
+	if (atomic_load_explicit(&sk.off, memory_order_relaxed) -
+	    atomic_load_explicit(&sk.flushed, memory_order_relaxed) >= FLUSH_AT)
+		flush();
+}
+
+uint32_t st_sink_gen(void)
+{
+	return ensure_open() ? atomic_load_explicit(&sk.gen, memory_order_relaxed) : 0;
 }
 
 void st_sink_disable(void)
@@ -388,32 +555,34 @@ bool st_sink_is_open(void)
 
 void st_sink_forget(void)
 {
-	uint64_t i;
 	int st = atomic_load(&sk.state);
 
-	for (i = 0; i < ST_MAX_CHUNKS && sk.chunk[i]; i++) {
-		munmap(sk.chunk[i], ST_CHUNK);
-		atomic_store(&sk.chunk[i], NULL);
-	}
+	/* The parent's ring came along, shared: not ours to write. */
+	if (sk.ring)
+		munmap(sk.ring, ST_RING_DATA_OFF + RING_CAP);
+	sk.ring = NULL;
+	sk.data = NULL;
+	sk.ring_linked = false;
 	/* The parent's descriptor came along: close it, if it still is one. */
 	if (fd_is_ours())
 		st_real.close(lf.fd);
 	lf.fd = -1;
 	atomic_store(&sk.off, 0);
-	atomic_store(&sk.active, 0);
+	atomic_store(&sk.flushed, 0);
+	atomic_store(&sk.stalled_at, 0);
 	atomic_store(&sk.lock, 0);
-	sk.size = 0;
 	/* A broken sink stays broken in the child: one warning is enough. */
 	atomic_store(&sk.state, st == SINK_BROKEN ? SINK_BROKEN : SINK_CLOSED);
 }
 
-/* Stops writers and cuts the file to its last record; false when the log
- * was not open (or is another process's, in a vfork child). */
-static bool shut_and_trim(void)
+/* Stops writers and copies every frame into the file; when all are there,
+ * the ring file is removed (its mapping stays: a writer that reserved
+ * after the stop still writes a PAD head into it).  False when the log was
+ * not open (or is another process's, in a vfork child). */
+static bool shut_and_flush(void)
 {
 	uint64_t end;
-	int tries;
-	int fd;
+	int tries = 0;
 
 	if (atomic_load(&sk.state) != SINK_OPEN)
 		return false;
@@ -421,54 +590,36 @@ static bool shut_and_trim(void)
 	 * goes on writing, so leave it alone. */
 	if (getpid() != st_pid)
 		return false;
-	/* Why the file can be cut at the write offset read after this store,
-	 * with no count of writers: a writer adds to the offset, then loads
-	 * the state (all sequentially consistent).  If it saw OPEN, its add
-	 * came before our store, so the offset we read covers its record,
-	 * which lands inside the file however late it is copied.  If it saw
-	 * SHUT, it drops the record and writes nothing. */
+	/* Why every record is copied with no count of writers: a writer
+	 * reserves, then loads the state (all sequentially consistent).  If
+	 * it saw OPEN, its reservation came before our store, so the offset
+	 * we read covers it, and we wait for its head.  If it saw SHUT, it
+	 * writes a PAD head and nothing else. */
 	atomic_store(&sk.state, SINK_SHUT);
-	/* The helper may be populating pages past the end: let it finish. */
-	for (tries = 0; atomic_load(&sk.active) > 0 && tries < 10000; tries++)
-		sched_yield();
-	if (atomic_load(&sk.active) > 0)
-		return true;
 	end = atomic_load(&sk.off);
-	if (!take_lock())
-		return true;
-	fd = open_file();
-	if (fd >= 0 && ftruncate(fd, (off_t)end) == 0)
-		sk.size = end;
-	drop_lock();
+	while (atomic_load(&sk.flushed) < end && wait_room(&tries))
+		;
+	if (atomic_load(&sk.flushed) >= end && sk.ring_linked) {
+		unlink(sk.ring_path);
+		sk.ring_linked = false;
+	}
 	return true;
 }
 
 void st_sink_close(void)
 {
-	shut_and_trim();
+	shut_and_flush();
 }
 
 bool st_sink_pause(void)
 {
-	return shut_and_trim();
+	return shut_and_flush();
 }
 
 void st_sink_resume(void)
 {
-	uint64_t i = 0, extent;
-	int fd;
-
-	if (!take_lock())
-		return;	/* records stay dropped: better than a write past the end */
-	while (i < ST_MAX_CHUNKS && atomic_load(&sk.chunk[i]))
-		i++;
-	extent = i * ST_CHUNK;
-	fd = open_file();
-	/* The mapped chunks must be backed by the file again before anyone
-	 * writes into them. */
-	if (fd >= 0 && (sk.size >= extent || ftruncate(fd, (off_t)extent) == 0)) {
-		sk.size = extent > sk.size ? extent : sk.size;
-		atomic_store(&sk.state, SINK_OPEN);
-	}
-	drop_lock();
+	/* The same ring goes on (the stretches reserved meanwhile are PAD
+	 * frames); if it lost its name, a kill from now on loses what it
+	 * holds, as the exec that failed would have. */
+	atomic_store(&sk.state, SINK_OPEN);
 }

@@ -1,6 +1,7 @@
 /*
- * sink.h: where records go.  One log file per process image, written through
- * a shared mapping so a record costs no system call and survives SIGKILL.
+ * sink.h: where records go.  One log file per process image; frames reach
+ * it through a staging ring in a shared mapping (sink.c), so a record costs
+ * no system call and survives SIGKILL.
  */
 #ifndef ST_SINK_H
 #define ST_SINK_H
@@ -9,21 +10,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A reserved stretch of the log, filled front to back with st_span_put(). */
+#include "binlog.h"
+
+/* A reserved frame of the log: its body is filled front to back with
+ * st_span_put() (or through st_span_ptr()), then st_span_commit() writes
+ * its head, which makes it complete. */
 struct st_span {
-	uint64_t off;
-	size_t left;
+	uint64_t start;		/* log offset of the head */
+	uint64_t off;		/* where the next body byte goes */
+	size_t left;		/* body bytes still to put */
+	struct st_frame head;
+	bool direct;		/* too big for the ring: body straight to the file */
+	bool failed;		/* the body could not be written: commit pads */
 };
 
-/* Reserves len bytes for one record, opening the log on first use.
- * Returns false (record dropped, nothing disturbed) when the log cannot be
- * written or this thread would have to wait on itself. */
-bool st_sink_reserve(struct st_span *s, size_t len);
-/* Copies n bytes into the span; the span must have room. */
+/* Reserves a frame with this head (its len says the body's size), opening
+ * the log on first use.  Returns false (record dropped, nothing disturbed)
+ * when the log cannot be written or the ring stayed full. */
+bool st_sink_reserve(struct st_span *s, const struct st_frame *head);
+/* Copies n bytes into the span's body; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
-/* Where the span is in memory when it lies in one chunk, else NULL (then
- * fill it with st_span_put()). */
+/* Where the rest of the body is in memory when it lies in one piece of
+ * the ring, else NULL (then fill it with st_span_put()). */
 void *st_span_ptr(const struct st_span *s);
+/* Writes the head: the frame is complete.  Once per reserved span. */
+void st_span_commit(struct st_span *s);
 /* The generation of the open log (> 0), opening it on first use; 0 when
  * records must be dropped.  A new file is a new generation, so what a
  * file has had written (TUPLE frames, fdtab.c) is known per file. */
@@ -37,8 +48,8 @@ bool st_sink_is_open(void);
 void st_sink_disable(void);
 /* In a fork child: forget the parent's log; the child opens its own. */
 void st_sink_forget(void);
-/* At exit: cut the file to its last record (sink.c says why no record
- * that a writer reserved is lost). */
+/* At exit: copy every frame into the file and remove the ring (sink.c
+ * says why no record that a writer reserved is lost). */
 void st_sink_close(void);
 /* Before an exec: the same, so the old image's log ends clean; true when
  * the log was open and is now paused.  After a failed exec,

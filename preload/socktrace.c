@@ -277,45 +277,102 @@ static bool write_new(int dirfd, const char *name, const char *buf, size_t len)
 	return true;
 }
 
-/*
- * A binary log (what the library writes, common/binlog.h) becomes
- * <pid>.jsonl, the JSON Lines of docs/log-format.md, once nothing can write
- * it any more; a log that may still grow (a server of another run sharing
- * the directory) is left as it is, and sockview reads it as it is.
- * Returns the number of records in the file.
- */
-static long convert_log(int dirfd, const char *name)
+/* Maps a whole regular file of dirfd read-only; NULL (errno set) when it
+ * cannot, or it is empty (ENODATA). */
+static unsigned char *map_file(int dirfd, const char *name, size_t *len)
 {
-	struct st_binlog_stats bs;
-	char jname[NAME_MAX + 1], tmp[NAME_MAX + 8];
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat sb;
-	char *raw, *text = NULL;
-	size_t len, i;
-	long lines = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	void *p = MAP_FAILED;
+	int e;
 
 	if (fd < 0)
-		return 0;
-	if (fstat(fd, &sb) != 0 || sb.st_size <= 0) {
-		close(fd);
-		return 0;
+		return NULL;
+	if (fstat(fd, &sb) == 0) {
+		errno = S_ISREG(sb.st_mode) ? ENODATA : EINVAL;
+		if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
+			*len = (size_t)sb.st_size;
+			p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		}
 	}
-	raw = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	e = errno;
 	close(fd);
-	if (raw == MAP_FAILED)
-		return 0;
-	if (st_binlog_decode((const unsigned char *)raw, (size_t)sb.st_size, &text, &len, &bs) != 0) {
-		warnx("%s: not a socktrace log", name);
-		munmap(raw, (size_t)sb.st_size);
-		return 0;
+	errno = e;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Decodes a binary log, its staging ring (rlen bytes, or ring NULL) laid
+ * over it first; says on stderr what was skipped or dropped.  Returns 0,
+ * or -1 when it is not a log or memory ran out. */
+static int decode_log(const char *name, const unsigned char *log, size_t len,
+		      const unsigned char *ring, size_t rlen, char **text, size_t *tlen)
+{
+	struct st_binlog_stats bs;
+	unsigned char *joined = NULL;
+	uint64_t dropped = 0;
+	int r;
+
+	if (ring) {
+		r = st_binlog_join(log, len, ring, rlen, &joined, &len, &dropped);
+		if (r < 0) {
+			warn("%s", name);
+			return -1;
+		}
+		if (r > 0)
+			warnx("%s.ring: not a staging ring; read without it", name);
+		log = joined;
 	}
-	munmap(raw, (size_t)sb.st_size);
-	for (i = 0; i < len; i++)
-		lines += text[i] == '\n';
+	r = st_binlog_decode(log, len, text, tlen, &bs);
+	free(joined);
+	if (r != 0) {
+		warnx("%s: not a socktrace log", name);
+		return -1;
+	}
 	if (bs.bad)
 		warnx("%s: skipped %llu corrupt stretch%s (%llu bytes)", name,
 		      (unsigned long long)bs.bad, bs.bad == 1 ? "" : "es",
 		      (unsigned long long)bs.bad_bytes);
+	if (dropped)
+		warnx("%s: %llu record%s dropped by the library (its staging ring stayed full)",
+		      name, (unsigned long long)dropped, dropped == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * A binary log (what the library writes, common/binlog.h) becomes
+ * <pid>.jsonl, the JSON Lines of docs/log-format.md, once nothing can write
+ * it any more; its staging ring <pid>.stlog.ring, if the process left one,
+ * is laid over it and removed with it.  A log that may still grow (a server
+ * of another run sharing the directory) is left as it is, and sockview
+ * reads it as it is.  Returns the number of records in the file.
+ */
+static long convert_log(int dirfd, const char *name)
+{
+	char jname[NAME_MAX + 1], tmp[NAME_MAX + 8], rname[NAME_MAX + 8];
+	unsigned char *raw, *ring;
+	size_t len = 0, rlen = 0, tlen, i;
+	char *text = NULL;
+	bool had_ring;
+	long lines = 0;
+	int r;
+
+	/* The ring before the log: what a live owner copies out of the ring
+	 * meanwhile is in the log file by then. */
+	snprintf(rname, sizeof(rname), "%s.ring", name);
+	ring = map_file(dirfd, rname, &rlen);
+	if (!ring && errno != ENOENT)
+		warn("%s: read without it", rname);
+	had_ring = ring != NULL;
+	raw = map_file(dirfd, name, &len);
+	r = raw ? decode_log(name, raw, len, ring, rlen, &text, &tlen) : -1;
+	if (raw)
+		munmap(raw, len);
+	if (ring)
+		munmap(ring, rlen);
+	if (r < 0)
+		return 0;
+	for (i = 0; i < tlen; i++)
+		lines += text[i] == '\n';
 	if (!log_may_grow(dirfd, name)) {
 		/* <pid>.stlog -> <pid>.jsonl, through a temporary name, never
 		 * over an existing file. */
@@ -323,13 +380,15 @@ static long convert_log(int dirfd, const char *name)
 		snprintf(tmp, sizeof(tmp), ".%s.part", jname);
 		if (faccessat(dirfd, jname, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 			warnx("%s exists: %s left as it is", jname, name);
-		} else if (!write_new(dirfd, tmp, text, len)) {
+		} else if (!write_new(dirfd, tmp, text, tlen)) {
 			warn("cannot write %s: %s left as it is", jname, name);
 		} else if (renameat(dirfd, tmp, dirfd, jname) != 0) {
 			warn("cannot rename to %s", jname);
 			unlinkat(dirfd, tmp, 0);
 		} else {
 			unlinkat(dirfd, name, 0);
+			if (had_ring)
+				unlinkat(dirfd, rname, 0);
 		}
 	}
 	free(text);

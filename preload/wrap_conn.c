@@ -451,8 +451,6 @@ ST_EXPORT int fcntl64(int fd, int cmd, ...)
 ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
 {
 	struct st_call c;
-	struct st_event ev;
-	const char *ln, *on;
 	int ret;
 
 	if (st_untraced())
@@ -462,20 +460,9 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 	ret = st_real.setsockopt(fd, level, opt, val, len);
 	st_call_end(&c, ret < 0);
 	if (st_fd_is_socket(fd)) {
-		begin_sock_event(&ev, &c, ret);
-		ln = st_level_name(level);
-		on = st_opt_name(level, opt);
-		if (ln)
-			st_rec_str(&ev.rec, "level", ln);
-		else
-			st_rec_int(&ev.rec, "level", level);
-		if (on)
-			st_rec_str(&ev.rec, "opt", on);
-		else
-			st_rec_int(&ev.rec, "opt", opt);
-		if (ret == 0 && val && len == sizeof(int))
-			st_rec_int(&ev.rec, "val", *(const int *)val);
-		st_event_emit(&ev);
+		bool has_val = ret == 0 && val && len == sizeof(int);
+
+		st_event_opt(&c, ret, level, opt, has_val, has_val ? *(const int *)val : 0);
 	}
 	errno = c.errno_after;
 	return ret;

@@ -11,11 +11,11 @@
  *   through a pipe, the whole run is bounded by a timeout (kill -9 of the
  *   group, status -1).  out_num reads "key=N" from a "@ " line of the
  *   program's output.
- * - load_logs / free_logs: every *.jsonl of a log directory read whole,
- *   parsed with common/json.h, NUL bytes read as line breaks (a killed
- *   process leaves its chunk's zero tail), headers kept per file, lines that
- *   do not parse counted per file; count_recs / file_of / data_is look
- *   records up.
+ * - load_logs / free_logs: every log of a log directory read whole (a
+ *   binary one with its staging ring, tests/logtext.h), parsed with
+ *   common/json.h, NUL bytes read as line breaks (a killed process leaves
+ *   its chunk's zero tail), headers kept per file, lines that do not parse
+ *   counted per file; count_recs / file_of / data_is look records up.
  *
  * These differ from tests/harness.h on purpose: the programs here are
  * hostile (they close or dup2 over every fd, get killed, fork in a flood),
@@ -50,7 +50,7 @@
 #include "json.h"
 #include "logtext.h"
 
-#define CHUNK ((size_t)4 << 20)	/* the log's growth step (preload/sink.c) */
+#define RING ((size_t)1 << 20)	/* the staging ring's data size (preload/sink.c) */
 
 /* ---- running a program under the library ---- */
 
@@ -387,28 +387,17 @@ static inline void load_file(struct logset *ls, const char *dir, const char *nam
 {
 	struct logfile *f = &ls->files[ls->nfiles];
 	char path[512];
-	struct stat sb;
 	size_t i, start = 0;
-	int fd;
 
 	assert_true(ls->nfiles < 64);
 	memset(f, 0, sizeof(*f));
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &sb), 0);
-	f->len = f->size = (size_t)sb.st_size;
-	f->buf = malloc(f->len + 1);
-	assert_non_null(f->buf);
-	for (i = 0; i < f->len;) {
-		ssize_t k = read(fd, f->buf + i, f->len - i);
-
-		assert_true(k > 0);
-		i += (size_t)k;
-	}
-	close(fd);
-	f->malformed += lt_decode(&f->buf, &f->len, &f->nul_bytes);
+	f->buf = lt_read_file(path, &f->len);
+	if (!f->buf)
+		fail_msg("%s: %s", path, strerror(errno));
+	f->size = f->len;
+	f->malformed += lt_decode(path, &f->buf, &f->len, &f->nul_bytes);
 	f->first = ls->nrecs;
 	/* NUL bytes are line breaks (docs/log-format.md). */
 	for (i = 0; i <= f->len; i++) {

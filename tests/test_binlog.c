@@ -6,6 +6,8 @@
  * frame (table driven), five-tuples that are missing or come late, a
  * table big enough to grow many times, and random damage to valid logs,
  * which must never crash the decoder (this binary runs under ASan/UBSan).
+ * Then st_binlog_join: ring files (struct ring) holding the part of a log
+ * its file lacks, wrapped, half copied out, or not rings at all.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,8 +150,19 @@ static void expect_log(const struct blog *b, const char *want, uint64_t frames, 
 	free(text);
 }
 
-/* A header, a five-tuple, a send and a failed recv: the exact lines. */
-static void test_exact_lines(void **state)
+#define CALLS_HEADER "{\"type\":\"header\",\"version\":1,\"pid\":10}\n"
+#define CALLS_LINES \
+	CALLS_HEADER \
+	"{\"call\":\"send\",\"pid\":10,\"tid\":11,\"t\":1700000000123456789,\"dur\":1500," \
+	"\"fd\":4,\"ret\":5,\"proto\":\"tcp\",\"local\":\"127.0.0.1:1\"," \
+	"\"peer\":\"127.0.0.1:2\",\"bytes\":5,\"data\":\"hello\"}\n" \
+	"{\"call\":\"recv\",\"pid\":10,\"tid\":11,\"t\":1700000000223456789,\"dur\":20," \
+	"\"fd\":4,\"ret\":-1,\"errno\":\"EAGAIN\",\"proto\":\"tcp\"," \
+	"\"local\":\"127.0.0.1:1\",\"peer\":\"127.0.0.1:2\"}\n"
+
+/* A header, a five-tuple, a send and a failed recv: CALLS_LINES.  Every
+ * frame's last word is non-zero, so a joined log ends where this one does. */
+static void build_calls(struct blog *b)
 {
 	const struct call send_hello = {
 		ST_DC_SEND, { 10, 11, 1700000000123456789, 1500, 5, 4, 1, 0, 0 }, "hello", 5,
@@ -157,23 +170,21 @@ static void test_exact_lines(void **state)
 	const struct call recv_again = {
 		ST_DC_RECV, { 10, 11, 1700000000223456789, 20, -1, 4, 1, EAGAIN, 0 }, NULL, 0,
 	};
+
+	blog_text(b, CALLS_HEADER);
+	blog_tuple(b, 1, TUPLE_KEYS);
+	blog_data(b, &send_hello);
+	blog_data(b, &recv_again);
+}
+
+static void test_exact_lines(void **state)
+{
 	struct blog b;
 
 	(void)state;
 	blog_start(&b);
-	blog_text(&b, "{\"type\":\"header\",\"version\":1,\"pid\":10}\n");
-	blog_tuple(&b, 1, TUPLE_KEYS);
-	blog_data(&b, &send_hello);
-	blog_data(&b, &recv_again);
-	expect_log(&b,
-		   "{\"type\":\"header\",\"version\":1,\"pid\":10}\n"
-		   "{\"call\":\"send\",\"pid\":10,\"tid\":11,\"t\":1700000000123456789,\"dur\":1500,"
-		   "\"fd\":4,\"ret\":5,\"proto\":\"tcp\",\"local\":\"127.0.0.1:1\","
-		   "\"peer\":\"127.0.0.1:2\",\"bytes\":5,\"data\":\"hello\"}\n"
-		   "{\"call\":\"recv\",\"pid\":10,\"tid\":11,\"t\":1700000000223456789,\"dur\":20,"
-		   "\"fd\":4,\"ret\":-1,\"errno\":\"EAGAIN\",\"proto\":\"tcp\","
-		   "\"local\":\"127.0.0.1:1\",\"peer\":\"127.0.0.1:2\"}\n",
-		   3, 0, 0, 0);
+	build_calls(&b);
+	expect_log(&b, CALLS_LINES, 3, 0, 0, 0);
 	free(b.p);
 }
 
@@ -269,6 +280,22 @@ static void test_zero_padding(void **state)
 	free(b.p);
 }
 
+/* A PAD frame is skipped silently, whatever it holds. */
+static void test_pad(void **state)
+{
+	struct blog b;
+
+	(void)state;
+	blog_start(&b);
+	blog_text(&b, "{\"a\":1}");
+	blog_head(&b, ST_FRAME_PAD, 0, 24);
+	blog_text(&b, "{\"forged\":1}");	/* the PAD frame's 24 bytes */
+	blog_head(&b, ST_FRAME_PAD, 0, 0);
+	blog_text(&b, "{\"b\":2}");
+	expect_log(&b, "{\"a\":1}\n{\"b\":2}\n", 2, 0, 0, 0);
+	free(b.p);
+}
+
 /* Odd TEXT content is copied as it is (the JSON reader rejects it). */
 static void test_text_nul(void **state)
 {
@@ -323,7 +350,7 @@ static void build_past_end(struct blog *b)
 
 static void build_bad_kind(struct blog *b)
 {
-	blog_head(b, 4, 0, 16);
+	blog_head(b, 0x7f, 0, 16);	/* a kind never defined */
 	blog_put(b, "{\"x\":1}\n{\"y\":2}\n", 16);
 	blog_head(b, 0, 0, 0);		/* the mark alone is not zero */
 	blog_text(b, "A");
@@ -664,6 +691,340 @@ static void test_random_damage(void **state)
 	}
 }
 
+/* ---- the staging ring (st_binlog_join) ---- */
+
+/* A ring file being built: the head, then cap data bytes. */
+struct ring {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static uint64_t word_at(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* Sets a head field, as the library's native integer. */
+static void ring_set(struct ring *r, size_t field, uint64_t v)
+{
+	memcpy(r->p + field, &v, sizeof(v));
+}
+
+static void ring_start(struct ring *r, size_t cap, uint64_t flushed, uint64_t dropped)
+{
+	r->cap = cap;
+	r->len = ST_RING_DATA_OFF + cap;
+	r->p = calloc(1, r->len);
+	assert_non_null(r->p);
+	memcpy(r->p, ST_RING_MAGIC, 8);
+	ring_set(r, offsetof(struct st_ring_head, cap), cap);
+	ring_set(r, offsetof(struct st_ring_head, flushed), flushed);
+	ring_set(r, offsetof(struct st_ring_head, dropped), dropped);
+}
+
+/* Log bytes [from, to) of b into the ring, where the library puts them. */
+static void ring_put(struct ring *r, const struct blog *b, size_t from, size_t to)
+{
+	for (size_t off = from; off < to; off++)
+		r->p[ST_RING_DATA_OFF + off % r->cap] = b->p[off];
+}
+
+/* Joins the first len bytes of log with r; checks the return and the
+ * dropped count, and gives the joined bytes. */
+static unsigned char *join(const unsigned char *log, size_t len, const struct ring *r,
+			   int want_ret, uint64_t want_dropped, size_t *n)
+{
+	unsigned char *out = NULL;
+	uint64_t dropped = 99;
+
+	assert_int_equal(st_binlog_join(log, len, r->p, r->len, &out, n, &dropped), want_ret);
+	assert_non_null(out);
+	assert_int_equal(dropped, want_dropped);
+	return out;
+}
+
+/* A join that must give the whole log b back, byte for byte, and its
+ * lines, want (frames of them). */
+static void expect_joined(const unsigned char *log, size_t len, const struct ring *r,
+			  const struct blog *b, const char *want, uint64_t frames)
+{
+	struct blog j;
+	size_t n;
+
+	j.p = join(log, len, r, 0, 0, &n);
+	j.len = j.cap = n;
+	assert_int_equal(n, b->len);
+	assert_memory_equal(j.p, b->p, n);
+	expect_log(&j, want, frames, 0, 0, 0);
+	free(j.p);
+}
+
+/* A log of a header, then build_calls(): CALLS_HEADER CALLS_LINES.
+ * Returns where the calls start (the part in the log file, in most joins). */
+static size_t build_header_calls(struct blog *b)
+{
+	size_t head;
+
+	blog_start(b);
+	blog_text(b, CALLS_HEADER);
+	head = b->len;
+	build_calls(b);
+	return head;
+}
+
+/* An all-zero ring, ahead of the log or behind it, changes nothing, and
+ * the zeros a killed process left in the log file itself stay. */
+static void test_join_no_ring_data(void **state)
+{
+	struct ring r;
+	struct blog b;
+
+	(void)state;
+	blog_start(&b);
+	build_calls(&b);
+	for (int i = 0; i < 3; i++) {
+		const size_t flushed[] = { 8, 48, b.len };
+
+		ring_start(&r, 4096, flushed[i], 0);
+		expect_joined(b.p, b.len, &r, &b, CALLS_LINES, 3);
+		free(r.p);
+	}
+	blog_zeros(&b, 40);
+	ring_start(&r, 4096, 16, 0);
+	expect_joined(b.p, b.len, &r, &b, CALLS_LINES, 3);
+	free(r.p);
+	free(b.p);
+}
+
+/* The log file holds the magic and the header; the other frames are only
+ * in the ring, right after them or after a stretch the file lacks (read
+ * as zeros). */
+static void test_join_ring_only(void **state)
+{
+	struct ring r;
+	struct blog b;
+	size_t head;
+
+	(void)state;
+	head = build_header_calls(&b);
+	ring_start(&r, 4096, head, 0);
+	ring_put(&r, &b, head, b.len);
+	expect_joined(b.p, head, &r, &b, CALLS_HEADER CALLS_LINES, 4);
+	free(r.p);
+
+	/* 64 bytes the log file never got: zeros between its end and flushed. */
+	b.len = head;
+	blog_zeros(&b, 64);
+	build_calls(&b);
+	ring_start(&r, 4096, head + 64, 0);
+	ring_put(&r, &b, head + 64, b.len);
+	expect_joined(b.p, head, &r, &b, CALLS_HEADER CALLS_LINES, 4);
+	free(r.p);
+	free(b.p);
+}
+
+/* A frame whose last word is zero (a DATA frame with no snippet, errno or
+ * flags) is kept whole though it ends the ring's data; a head claiming
+ * more than the ring holds gets no further than the ring's window. */
+static void test_join_zero_last_word(void **state)
+{
+	unsigned char *out;
+	struct ring r;
+	struct blog b;
+	size_t n, end;
+
+	(void)state;
+	blog_start(&b);
+	blog_data(&b, &data_cases[1].c);
+	assert_int_equal(word_at(b.p + b.len - 8), 0);
+	ring_start(&r, 4096, 8, 0);
+	ring_put(&r, &b, 8, b.len);
+	expect_joined(b.p, 8, &r, &b, data_cases[1].want, 1);
+
+	end = b.len;
+	blog_head(&b, ST_FRAME_TEXT, 0, 100000);
+	ring_put(&r, &b, end, b.len);
+	out = join(b.p, 8, &r, 0, 0, &n);
+	assert_int_equal(n, 8 + 4096);
+	assert_memory_equal(out, b.p, b.len);
+	assert_int_equal(word_at(out + n - 8), 0);
+	free(b.p);
+	b.p = out;
+	b.len = n;
+	expect_log(&b, data_cases[1].want, 1, 1, 8, 0);	/* the head: a corrupt word */
+	free(r.p);
+	free(b.p);
+}
+
+/* A ring that has gone round three times and more, its last frames
+ * running over the end of its data back to the start. */
+static void test_join_wrap(void **state)
+{
+	const size_t cap = 4096, flushed = 4 * cap - 24;
+	char *want;
+	struct ring r;
+	struct blog b;
+	size_t fill;
+
+	(void)state;
+	blog_start(&b);
+	fill = flushed - b.len - 8;		/* one TEXT frame up to flushed */
+	want = malloc(fill + 1 + sizeof(CALLS_LINES));
+	assert_non_null(want);
+	memset(want, 'x', fill);
+	want[fill] = '\n';
+	memcpy(want + fill + 1, CALLS_LINES, sizeof(CALLS_LINES));
+	blog_head(&b, ST_FRAME_TEXT, 0, (uint32_t)fill);
+	blog_put(&b, want, fill);
+	assert_int_equal(b.len, flushed);
+	build_calls(&b);
+	assert_true(flushed % cap + (b.len - flushed) > cap);
+	ring_start(&r, cap, flushed, 0);
+	ring_put(&r, &b, flushed, b.len);
+	expect_joined(b.p, flushed, &r, &b, want, 4);
+	free(want);
+	free(r.p);
+	free(b.p);
+}
+
+/*
+ * Read while the library copies the ring out: the file has the frames up
+ * to some word (here in the middle of the send frame) and flushed has not
+ * moved yet.  Whether the ring's words there were cleared, are still all
+ * there, or the file already has everything, each frame comes once.
+ */
+static void test_join_cleared_overlay(void **state)
+{
+	struct ring r;
+	struct blog b;
+	size_t head, mid;
+
+	(void)state;
+	head = build_header_calls(&b);
+	/* 32 bytes into the send frame, past the header and tuple frames */
+	mid = head + FRAME_SIZE(sizeof(CALLS_HEADER) - 1) + FRAME_SIZE(8 + sizeof(TUPLE_KEYS) - 1) + 32;
+
+	ring_start(&r, 4096, head, 0);
+	ring_put(&r, &b, mid, b.len);			/* cleared below mid */
+	expect_joined(b.p, mid, &r, &b, CALLS_HEADER CALLS_LINES, 4);
+	ring_put(&r, &b, head, mid);			/* not cleared yet */
+	expect_joined(b.p, mid, &r, &b, CALLS_HEADER CALLS_LINES, 4);
+	expect_joined(b.p, b.len, &r, &b, CALLS_HEADER CALLS_LINES, 4);
+	free(r.p);
+	free(b.p);
+}
+
+#define RING_FILE_LEN SIZE_MAX	/* not a field: the ring file's length */
+
+/* Ring files that are not rings: each spoils a good one (cap 8192). */
+static const struct {
+	const char *name;
+	size_t field;
+	uint64_t value;
+} bad_rings[] = {
+	{ "no magic", offsetof(struct st_ring_head, magic), 0 },
+	{ "cap not a power of two", offsetof(struct st_ring_head, cap), 6144 },
+	{ "cap below 4096", offsetof(struct st_ring_head, cap), 2048 },
+	{ "cap 0", offsetof(struct st_ring_head, cap), 0 },
+	{ "cap past the file", offsetof(struct st_ring_head, cap), 16384 },
+	{ "flushed not aligned", offsetof(struct st_ring_head, flushed), 52 },
+	{ "flushed absurd", offsetof(struct st_ring_head, flushed), ((uint64_t)1 << 46) + 8 },
+	{ "file cut in its data", RING_FILE_LEN, ST_RING_DATA_OFF + 8192 - 8 },
+	{ "file cut in its head", RING_FILE_LEN, 16 },
+	{ "no file", RING_FILE_LEN, 0 },
+};
+
+/* A bad ring gives 1 and a plain copy of the log, its data unused. */
+static void test_join_bad_ring(void **state)
+{
+	struct blog b;
+	size_t head;
+
+	(void)state;
+	head = build_header_calls(&b);
+	for (size_t i = 0; i < sizeof(bad_rings) / sizeof(bad_rings[0]); i++) {
+		unsigned char *out;
+		struct ring r;
+		size_t n;
+
+		ring_start(&r, 8192, head, 7);
+		ring_put(&r, &b, head, b.len);
+		if (bad_rings[i].field == RING_FILE_LEN)
+			r.len = bad_rings[i].value;
+		else
+			ring_set(&r, bad_rings[i].field, bad_rings[i].value);
+		out = join(b.p, head, &r, 1, 0, &n);
+		if (n != head || memcmp(out, b.p, head) != 0)
+			fail_msg("%s: not the log's copy (%zu bytes)", bad_rings[i].name, n);
+		free(out);
+		free(r.p);
+	}
+	free(b.p);
+}
+
+/* The ring's count of dropped records comes out with the join. */
+static void test_join_dropped(void **state)
+{
+	const uint64_t dropped = ((uint64_t)1 << 40) + 5;
+	unsigned char *out;
+	struct ring r;
+	struct blog b;
+	size_t n;
+
+	(void)state;
+	blog_start(&b);
+	build_calls(&b);
+	ring_start(&r, 4096, 8, dropped);
+	ring_put(&r, &b, 8, b.len);
+	out = join(b.p, 8, &r, 0, dropped, &n);
+	assert_int_equal(n, b.len);
+	assert_memory_equal(out, b.p, n);
+	free(out);
+	free(r.p);
+	free(b.p);
+}
+
+/* Random logs cut at random words: the file has a prefix, the ring the
+ * rest and maybe some of the prefix again.  The join decodes exactly as
+ * the whole log does. */
+static void test_join_random(void **state)
+{
+	unsigned seed = 20240917;
+
+	(void)state;
+	for (int iter = 0; iter < 500; iter++) {
+		struct st_binlog_stats st, jst;
+		char *want, *got;
+		size_t n, wn, gn, flushed, copied;
+		unsigned char *out;
+		struct ring r;
+		struct blog b;
+
+		random_log(&b, &seed);
+		blog_pad(&b);
+		flushed = 8 + 8 * (size_t)(rand_r(&seed) % (int)((b.len - 8) / 8 + 1));
+		copied = flushed + 8 * (size_t)(rand_r(&seed) % (int)((b.len - flushed) / 8 + 1));
+		ring_start(&r, 8192, flushed, 0);
+		ring_put(&r, &b, rand_r(&seed) % 2 ? flushed : copied, b.len);
+		out = join(b.p, copied, &r, 0, 0, &n);
+		assert_true(n <= b.len);
+		assert_memory_equal(out, b.p, n);
+		assert_int_equal(st_binlog_decode(b.p, b.len, &want, &wn, &st), 0);
+		assert_int_equal(st_binlog_decode(out, n, &got, &gn, &jst), 0);
+		assert_int_equal(gn, wn);
+		assert_memory_equal(got, want, gn);
+		assert_int_equal(jst.frames, st.frames);
+		free(want);
+		free(got);
+		free(out);
+		free(r.p);
+		free(b.p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,12 +1034,21 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_nul),
 		cmocka_unit_test(test_zero_padding),
+		cmocka_unit_test(test_pad),
 		cmocka_unit_test(test_corrupt_table),
 		cmocka_unit_test(test_tuple_missing_and_late),
 		cmocka_unit_test(test_tuple_repeated),
 		cmocka_unit_test(test_magic),
 		cmocka_unit_test(test_many_tuples),
 		cmocka_unit_test(test_random_damage),
+		cmocka_unit_test(test_join_no_ring_data),
+		cmocka_unit_test(test_join_ring_only),
+		cmocka_unit_test(test_join_wrap),
+		cmocka_unit_test(test_join_zero_last_word),
+		cmocka_unit_test(test_join_cleared_overlay),
+		cmocka_unit_test(test_join_bad_ring),
+		cmocka_unit_test(test_join_dropped),
+		cmocka_unit_test(test_join_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

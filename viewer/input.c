@@ -1,11 +1,12 @@
 /*
  * input.c: getting logs into a trace: paths (a file, or a directory of
  * *.jsonl and *.stlog), memory-mapping each file (or reading it, for pipes),
- * turning a binary log into its JSON lines (common/binlog.h), cutting it
- * into lines at '\n' and at NUL bytes (a killed process leaves NUL padding),
- * and handing each line to the parser.  Pages already parsed are released
- * as we go, so a big log costs little resident memory; the mapping stays, so
- * a record's raw line can be read again later (st_trace_line).
+ * turning a binary log, its staging ring <log>.ring laid over it, into its
+ * JSON lines (common/binlog.h), cutting it into lines at '\n' and at NUL
+ * bytes (a killed process leaves NUL padding), and handing each line to the
+ * parser.  Pages already parsed are released as we go, so a big log costs
+ * little resident memory; the mapping stays, so a record's raw line can be
+ * read again later (st_trace_line).
  *
  * Files are parsed when the trace is sorted (parallel.c decides how);
  * st_trace_sort() then adds the merged time order.
@@ -36,6 +37,15 @@ void st_trace_init(struct st_trace *tr)
 	tr->cur_hdr = UINT32_MAX;
 }
 
+/* Unmaps or frees a file's contents. */
+static void release_map(const char *map, size_t size, bool mapped)
+{
+	if (mapped)
+		munmap((void *)map, size);
+	else
+		free((void *)map);
+}
+
 void st_trace_free(struct st_trace *tr)
 {
 	uint32_t i;
@@ -43,10 +53,7 @@ void st_trace_free(struct st_trace *tr)
 	for (i = 0; i < tr->nfiles; i++) {
 		struct st_file *f = &tr->files[i];
 
-		if (f->mapped)
-			munmap((void *)f->map, f->size);
-		else
-			free((void *)f->map);
+		release_map(f->map, f->size, f->mapped);
 		free(f->path);
 	}
 	free(tr->files);
@@ -144,19 +151,40 @@ void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 	release_pages(f, from, to);
 }
 
-/* A binary log (common/binlog.h) becomes its JSON lines, in memory, in
- * place of the file's contents; what the decoder skipped is counted. */
-static int decode_binary(struct st_trace *tr, const char *path, const char **map,
-			 size_t *size, bool *mapped)
-{
-	struct st_binlog_stats bs;
-	char *text;
+/* A log's staging ring file, read whole; buf NULL when there is none. */
+struct ring {
+	char *buf;
 	size_t len;
+};
 
-	if (st_binlog_decode((const unsigned char *)*map, *size, &text, &len, &bs) < 0) {
-		snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
-		return -1;
+/* A binary log (common/binlog.h) becomes its JSON lines, in memory, in
+ * place of the file's contents, its ring (if any) laid over it first
+ * (st_binlog_join).  What the decoder skipped and what the library
+ * dropped are counted. */
+static int decode_binary(struct st_trace *tr, const char *path, const struct ring *ring,
+			 const char **map, size_t *size, bool *mapped)
+{
+	const unsigned char *in = (const unsigned char *)*map;
+	unsigned char *joined = NULL;
+	struct st_binlog_stats bs;
+	size_t len = *size, n;
+	uint64_t dropped;
+	char *text;
+	int r;
+
+	if (ring->buf) {
+		r = st_binlog_join(in, len, (const unsigned char *)ring->buf, ring->len, &joined,
+				   &len, &dropped);
+		if (r < 0)
+			goto fail;
+		tr->bad_rings += r > 0;
+		tr->dropped += dropped;
+		in = joined;
 	}
+	r = st_binlog_decode(in, len, &text, &n, &bs);
+	free(joined);
+	if (r < 0)
+		goto fail;
 	if (bs.bad && tr->bad_frames == 0) {
 		const char *slash = strrchr(path, '/');
 
@@ -166,23 +194,30 @@ static int decode_binary(struct st_trace *tr, const char *path, const char **map
 	tr->bad_frames += bs.bad;
 	tr->bad_bytes += bs.bad_bytes;
 	tr->no_tuple += bs.no_tuple;
-	if (*mapped)
-		munmap((void *)*map, *size);
-	else
-		free((void *)*map);
+	release_map(*map, *size, *mapped);
 	*map = text;
-	*size = len;
+	*size = n;
 	*mapped = false;
 	return 0;
+fail:
+	snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
+	return -1;
 }
 
-static int add_file_entry(struct st_trace *tr, char *path, const char *map,
+/* Adds a file's contents (then owned by the trace) and lays its ring over
+ * them (then freed; ring->buf NULL for none). */
+static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, const char *map,
 			  size_t size, bool mapped)
 {
 	struct st_file *files, *f;
 	const char *slash;
+	int r = 0;
 
-	if (st_binlog_is(map, size) && decode_binary(tr, path, &map, &size, &mapped) < 0)
+	if (st_binlog_is(map, size))
+		r = decode_binary(tr, path, ring, &map, &size, &mapped);
+	free(ring->buf);
+	ring->buf = NULL;
+	if (r < 0)
 		goto fail;
 	if (tr->nfiles >= UINT16_MAX) {
 		snprintf(tr->error, sizeof(tr->error), "too many log files");
@@ -204,10 +239,7 @@ static int add_file_entry(struct st_trace *tr, char *path, const char *map,
 	tr->nfiles++;
 	return 0;
 fail:
-	if (mapped)
-		munmap((void *)map, size);
-	else
-		free((void *)map);
+	release_map(map, size, mapped);
 	free(path);
 	return -1;
 }
@@ -216,6 +248,7 @@ int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 			size_t n)
 {
 	char *copy = malloc(n ? n : 1), *path = strdup(name);
+	struct ring none = { NULL, 0 };
 
 	if (!copy || !path) {
 		free(copy);
@@ -224,10 +257,10 @@ int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 		return -1;
 	}
 	memcpy(copy, buf, n);
-	return add_file_entry(tr, path, copy, n, false);
+	return add_file_entry(tr, path, &none, copy, n, false);
 }
 
-/* Reads a non-regular file (a pipe) into memory. */
+/* Reads a non-regular file (a pipe), or a ring file, into memory. */
 static char *read_all(int fd, size_t *size)
 {
 	size_t cap = 1 << 16, len = 0;
@@ -262,32 +295,73 @@ fail:
 	return NULL;
 }
 
+/*
+ * Reads <path>.ring, the staging ring of the log at path.  None is fine; a
+ * ring that cannot be read is counted and left out.  Returns -1 only when
+ * memory runs out.
+ */
+static int read_ring(struct st_trace *tr, const char *path, struct ring *ring)
+{
+	char *rpath;
+	int fd;
+
+	ring->buf = NULL;
+	ring->len = 0;
+	if (asprintf(&rpath, "%s.ring", path) < 0) {
+		snprintf(tr->error, sizeof(tr->error), "out of memory");
+		return -1;
+	}
+	/* Non-blocking: a FIFO by that name fails the read, never hangs. */
+	fd = open(rpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	free(rpath);
+	if (fd < 0) {
+		tr->bad_rings += errno != ENOENT;
+		return 0;
+	}
+	ring->buf = read_all(fd, &ring->len);
+	close(fd);
+	tr->bad_rings += !ring->buf;
+	return 0;
+}
+
+/* The ring is read before the log's size is taken: what a live owner
+ * copies out of the ring meanwhile is in the log file by then. */
 static int add_open_file(struct st_trace *tr, const char *path, int fd,
 			 const struct stat *st)
 {
 	char *copy = strdup(path), *map;
+	struct ring ring;
+	struct stat now;
 	size_t size = 0;
 
 	if (!copy) {
 		snprintf(tr->error, sizeof(tr->error), "out of memory");
 		return -1;
 	}
-	if (S_ISREG(st->st_mode) && st->st_size > 0) {
-		size = (size_t)st->st_size;
+	if (read_ring(tr, path, &ring) < 0) {
+		free(copy);
+		return -1;
+	}
+	if (fstat(fd, &now) != 0)
+		now = *st;
+	if (S_ISREG(now.st_mode) && now.st_size > 0) {
+		size = (size_t)now.st_size;
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
 			madvise(map, size, MADV_SEQUENTIAL);
-			return add_file_entry(tr, copy, map, size, true);
+			return add_file_entry(tr, copy, &ring, map, size, true);
 		}
 	}
 	if (!(map = read_all(fd, &size))) {
 		snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
+		free(ring.buf);
 		free(copy);
 		return -1;
 	}
-	return add_file_entry(tr, copy, map, size, false);
+	return add_file_entry(tr, copy, &ring, map, size, false);
 }
 
+/* *.jsonl or *.stlog; never a ring (<log>.ring), which its log brings. */
 static bool is_log_name(const char *name)
 {
 	size_t n = strlen(name);

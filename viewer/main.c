@@ -113,6 +113,14 @@ static void report_skipped(const struct st_trace *tr)
 			"(its frame was cut or corrupt)\n",
 			(unsigned long long)tr->no_tuple, tr->no_tuple == 1 ? "" : "s",
 			tr->no_tuple == 1 ? "its" : "their");
+	if (tr->dropped)
+		fprintf(stderr, "sockview: %llu record%s dropped by the library "
+			"(its staging ring stayed full)\n",
+			(unsigned long long)tr->dropped, tr->dropped == 1 ? "" : "s");
+	if (tr->bad_rings)
+		fprintf(stderr, "sockview: %llu staging ring file%s unreadable or malformed; "
+			"read without %s\n", (unsigned long long)tr->bad_rings,
+			tr->bad_rings == 1 ? "" : "s", tr->bad_rings == 1 ? "it" : "them");
 	if (!tr->skipped)
 		return;
 	fprintf(stderr, "sockview: skipped %llu malformed line%s (first: %s:%llu)\n",

@@ -120,6 +120,8 @@ struct st_trace {
 	uint64_t bad_bytes;
 	char bad_file[64];	/* where the first one was */
 	uint64_t no_tuple;	/* data records whose five-tuple was lost */
+	uint64_t dropped;	/* records the library dropped (ring full) */
+	uint64_t bad_rings;	/* staging rings unreadable or malformed */
 	int newest_version;	/* the highest format version seen */
 	uint32_t cur_hdr;	/* while parsing: the current file's header */
 	uint32_t nparsed;	/* files parsed so far */
