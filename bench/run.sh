@@ -11,10 +11,10 @@
 # that fails to run exits 1.  Only loopback addresses are used, and every
 # command runs under `timeout`.
 #
-# Environment: BENCH_RUNS (5), BENCH_SOCKPAIR_N (600000 iterations),
-# BENCH_PINGPONG_N (80000 round trips, both processes on one CPU),
+# Environment: BENCH_RUNS (9), BENCH_SOCKPAIR_N (300000 iterations),
+# BENCH_PINGPONG_N (40000 round trips, both processes on one CPU),
 # BENCH_PINGPONG2_N (10000 round trips, one CPU each), BENCH_STRACE_DIV (50: strace runs do
-# N/50 iterations, compared per iteration), BENCH_WRK_SECS (5),
+# N/50 iterations, compared per iteration), BENCH_WRK_SECS (4),
 # BENCH_LOG_RECORDS (1000000).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -25,12 +25,12 @@ LIB=$B/libtrace.so
 FLOOR_LIB=$B/bench/libtrace-timeonly.so
 # The library each preloading mode runs under.
 declare -A PRELOAD=([traced]=$LIB [floor]=$FLOOR_LIB)
-RUNS=${BENCH_RUNS:-5}
-SP_N=${BENCH_SOCKPAIR_N:-600000}
-PP_N=${BENCH_PINGPONG_N:-80000}
+RUNS=${BENCH_RUNS:-9}
+SP_N=${BENCH_SOCKPAIR_N:-300000}
+PP_N=${BENCH_PINGPONG_N:-40000}
 PP2_N=${BENCH_PINGPONG2_N:-10000}
 STRACE_DIV=${BENCH_STRACE_DIV:-50}
-WRK_SECS=${BENCH_WRK_SECS:-5}
+WRK_SECS=${BENCH_WRK_SECS:-4}
 LOG_RECORDS=${BENCH_LOG_RECORDS:-1000000}
 STRACE=(strace -f -e trace=network -yy -o /dev/null)
 RESULTS=bench/results.md

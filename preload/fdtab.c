@@ -20,20 +20,21 @@
 
 struct entry {
 	_Atomic unsigned seq;
+	/* The number of the TUPLE frame that carries frag (a new one on every
+	 * change), and the log generation that has had it (see st_fd_tuple):
+	 * next to seq, so a data call's look-up reads one cache line. */
+	uint32_t tuple;
+	_Atomic uint32_t tuple_gen;
+	/* The record keys below, ready to copy: built on every change so a
+	 * data call copies them with one memcpy. */
+	unsigned short frag_len, frag_nopeer;
 	int family;
 	int type;
 	const char *proto;
 	bool has_local, has_peer;	/* the kernel answered for that end */
+	char frag[ST_FRAG_MAX];
 	char local[ST_ADDR_MAX];
 	char peer[ST_ADDR_MAX];
-	/* The same, as record keys ready to copy: built on every change so a
-	 * data call copies them with one memcpy. */
-	unsigned short frag_len, frag_nopeer;
-	/* The number of the TUPLE frame that carries frag (a new one on every
-	 * change), and the log generation that has had it (see st_fd_tuple). */
-	uint32_t tuple;
-	_Atomic uint32_t tuple_gen;
-	char frag[ST_FRAG_MAX];
 };
 
 unsigned char st_fd_kind[ST_MAX_FDS];
