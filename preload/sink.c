@@ -220,6 +220,21 @@ static bool ring_out(int fd, uint64_t from, uint64_t to)
 	return true;
 }
 
+/* Copies the ring's bytes for [from, to) into the log file and clears
+ * them; *fd is our descriptor, looked up (and checked) on first need.
+ * Caller holds the lock. */
+static bool copy_out(int *fd, uint64_t from, uint64_t to)
+{
+	if (to == from)
+		return true;
+	if (*fd < 0 && (*fd = open_file()) < 0)
+		return false;
+	if (!ring_out(*fd, from, to))
+		return false;
+	ring_out(-1, from, to);
+	return true;
+}
+
 static _Atomic uint64_t *ring_word(uint64_t off)
 {
 	return (_Atomic uint64_t *)(void *)(sk.data + (off & RING_MASK));
@@ -258,15 +273,19 @@ static int lock_for_file(void)
 static bool flush(void)
 {
 	uint64_t from, p, end, run;
-	int saved = errno, fd;
+	int saved, fd = -1;
 	bool ok = true;
 
-	if (!sk.data || !try_lock())
+	/* Nothing complete at the front (a frame still being written): no
+	 * lock, no system call, however often writers ask. */
+	if (!sk.data ||
+	    atomic_load_explicit(ring_word(atomic_load(&sk.flushed)), memory_order_acquire) == 0 ||
+	    !try_lock())
 		return false;
-	fd = open_file();
+	saved = errno;
 	from = run = p = atomic_load(&sk.flushed);
 	end = atomic_load(&sk.off);
-	while (fd >= 0 && ok && p < end) {
+	while (ok && p < end) {
 		uint64_t w = atomic_load_explicit(ring_word(p), memory_order_acquire);
 		struct st_frame f;
 		uint64_t size;
@@ -278,9 +297,8 @@ static bool flush(void)
 		if ((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) || f.kind == ST_FRAME_PAD) {
 			/* Already in the file, or nothing to copy: the ring
 			 * holds only this head. */
-			ok = ring_out(fd, run, p);
+			ok = copy_out(&fd, run, p);
 			if (ok) {
-				ring_out(-1, run, p);
 				atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
 				run = p + size;
 			}
@@ -288,17 +306,15 @@ static bool flush(void)
 		p += size;
 	}
 	if (ok && p > run) {
-		ok = ring_out(fd, run, p);
-		if (ok) {
-			ring_out(-1, run, p);
+		ok = copy_out(&fd, run, p);
+		if (ok)
 			run = p;
-		}
 	}
 	if (run > from) {
 		atomic_store_explicit(&sk.flushed, run, memory_order_release);
 		__atomic_store_n(&sk.ring->flushed, run, __ATOMIC_RELEASE);
 	}
-	if (fd < 0 || !ok) {
+	if (!ok) {
 		/* What is in the ring stays there for readers; from now on
 		 * records are dropped rather than waited for. */
 		st_warn_once("cannot write the log file", sk.path, errno);
