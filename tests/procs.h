@@ -15,7 +15,10 @@
  *   binary one with its staging ring, tests/logtext.h), parsed with
  *   common/json.h, NUL bytes read as line breaks (a killed process leaves
  *   its chunk's zero tail), headers kept per file, lines that do not parse
- *   counted per file; count_recs / file_of / data_is look records up.
+ *   counted per file; count_recs / file_of / data_is look records up;
+ *   count_suffix counts the staging rings (*.ring) a run left.
+ * - g_run / g_logs / run_cleanup: the current test's run and logs, and the
+ *   teardown that frees them.
  *
  * These differ from tests/harness.h on purpose: the programs here are
  * hostile (they close or dup2 over every fd, get killed, fork in a flood),
@@ -449,6 +452,25 @@ static inline void free_logs(struct logset *ls)
 	memset(ls, 0, sizeof(*ls));
 }
 
+/* How many entries of dir have a name ending in suffix (".ring": the
+ * staging rings processes left there). */
+static inline int count_suffix(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	size_t sl = strlen(suffix);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		size_t k = strlen(e->d_name);
+
+		n += k > sl && strcmp(e->d_name + k - sl, suffix) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
 /* The file whose header says pid and execd; NULL when none. */
 static inline struct logfile *file_of(struct logset *ls, int64_t pid, bool execd)
 {
@@ -493,6 +515,21 @@ static inline bool data_is(const struct rec *r, const void *want, size_t n)
 	same = k == (long)n && memcmp(buf, want, n) == 0;
 	free(buf);
 	return same;
+}
+
+/* ---- the current test's run ---- */
+
+/* The run and logs of the current test, freed by run_cleanup() (a cmocka
+ * teardown) even when an assertion ends the test early. */
+static struct run g_run __attribute__((unused));
+static struct logset g_logs __attribute__((unused));
+
+static inline int run_cleanup(void **state)
+{
+	(void)state;
+	free_logs(&g_logs);
+	run_free(&g_run);
+	return 0;
 }
 
 #endif

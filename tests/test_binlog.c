@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "binlog.h"
@@ -112,6 +114,31 @@ static void blog_data(struct blog *b, const struct call *c)
 	blog_pad(b);
 }
 
+/* One setsockopt call: an OPT frame's two structs. */
+struct optcall {
+	struct st_frame_data d;		/* arg: the level */
+	struct st_frame_opt o;
+};
+
+/* An OPT frame of c with the given aux and len, which may be wrong: the
+ * body is c's bytes, cut at len or followed by zeros up to it. */
+static void blog_opt_frame(struct blog *b, uint16_t aux, uint32_t len, const struct optcall *c)
+{
+	unsigned char body[sizeof(c->d) + sizeof(c->o) + 16] = { 0 };
+
+	assert_true(len <= sizeof(body));
+	memcpy(body, &c->d, sizeof(c->d));
+	memcpy(body + sizeof(c->d), &c->o, sizeof(c->o));
+	blog_head(b, ST_FRAME_OPT, aux, len);
+	blog_put(b, body, len);
+	blog_pad(b);
+}
+
+static void blog_opt(struct blog *b, const struct optcall *c)
+{
+	blog_opt_frame(b, 0, sizeof(c->d) + sizeof(c->o), c);
+}
+
 /* Decodes b, which must succeed; the text comes back NUL-terminated. */
 static char *decode_ok(const struct blog *b, size_t *n, struct st_binlog_stats *st)
 {
@@ -188,7 +215,17 @@ static void test_exact_lines(void **state)
 	free(b.p);
 }
 
-/* DATA frames one at a time: which keys appear, and their values. */
+/* The numbers every OPT and sendfile case shares, and the text they give. */
+#define CALL_D(ret, fd, tuple, err, arg) \
+	{ 10, 11, 1700000000123456789, 1500, ret, fd, tuple, err, arg }
+#define CALL_START(call) \
+	"{\"call\":\"" call "\",\"pid\":10,\"tid\":11,\"t\":1700000000123456789,\"dur\":1500,"
+
+#define SENDFILE_CASE 5	/* the first sendfile case of data_cases */
+_Static_assert(MSG_DONTWAIT == 64, "the sendfile case with fd2 64 would print flags");
+
+/* DATA frames one at a time, after TUPLE frame 1 (used by the frames that
+ * name it): which keys appear, and their values. */
 static const struct {
 	struct call c;
 	const char *want;
@@ -212,19 +249,47 @@ static const struct {
 	  "{\"call\":\"writev\",\"pid\":1,\"tid\":1,\"t\":9223372036854775807,"
 	  "\"dur\":9223372036854775807,\"fd\":1,\"ret\":9223372036854775807,"
 	  "\"bytes\":9223372036854775807}\n" },
+	/* sendfile and sendfile64 (SENDFILE_CASE on): "fd2", the input fd,
+	 * right after the five-tuple, always, whatever its value; never
+	 * "flags" */
+	{ { ST_DC_SENDFILE, CALL_D(5, 4, 1, 0, 7), "hello", 5 },
+	  CALL_START("sendfile") "\"fd\":4,\"ret\":5" TUPLE_KEYS
+	  ",\"fd2\":7,\"bytes\":5,\"data\":\"hello\"}\n" },
+	/* fd2 0 is there too; nothing sent: bytes 0, no data */
+	{ { ST_DC_SENDFILE64, CALL_D(0, 4, 1, 0, 0), NULL, 0 },
+	  CALL_START("sendfile64") "\"fd\":4,\"ret\":0" TUPLE_KEYS ",\"fd2\":0,\"bytes\":0}\n" },
+	/* failed: errno, fd2, no bytes */
+	{ { ST_DC_SENDFILE, CALL_D(-1, 4, 1, EBADF, -1), NULL, 0 },
+	  CALL_START("sendfile") "\"fd\":4,\"ret\":-1,\"errno\":\"EBADF\"" TUPLE_KEYS
+	  ",\"fd2\":-1}\n" },
+	/* an fd2 that reads as MSG_DONTWAIT is a number; a snippet shorter
+	 * than ret; no five-tuple */
+	{ { ST_DC_SENDFILE64, CALL_D(100000, 9, 0, 0, MSG_DONTWAIT), "abc", 3 },
+	  CALL_START("sendfile64") "\"fd\":9,\"ret\":100000,\"fd2\":64,\"bytes\":100000,"
+	  "\"data\":\"abc\"}\n" },
 };
+
+/* Decodes TUPLE frame 1 (TUPLE_KEYS) then one DATA frame (c) or OPT frame
+ * (o): exactly want. */
+static void expect_alone(const struct call *c, const struct optcall *o, const char *want)
+{
+	struct blog b;
+
+	blog_start(&b);
+	blog_tuple(&b, 1, TUPLE_KEYS);
+	if (c)
+		blog_data(&b, c);
+	else
+		blog_opt(&b, o);
+	expect_log(&b, want, 1, 0, 0, 0);
+	free(b.p);
+}
 
 static void test_data_table(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(data_cases) / sizeof(data_cases[0]); i++) {
-		struct blog b;
-
-		blog_start(&b);
-		blog_data(&b, &data_cases[i].c);
-		expect_log(&b, data_cases[i].want, 1, 0, 0, 0);
-		free(b.p);
-	}
+	for (size_t i = 0; i < sizeof(data_cases) / sizeof(data_cases[0]); i++)
+		expect_alone(&data_cases[i].c, NULL, data_cases[i].want);
 }
 
 /* Flags go between the five-tuple and the bytes, named by st_msg_flags. */
@@ -245,6 +310,77 @@ static void test_flags(void **state)
 		 "\"ret\":2,\"proto\":\"udp\",\"flags\":\"%s\",\"bytes\":2,\"data\":\"hi\"}\n",
 		 st_msg_flags(MSG_DONTWAIT | MSG_NOSIGNAL, fbuf, sizeof(fbuf)));
 	expect_log(&b, want, 1, 0, 0, 0);
+	free(b.p);
+}
+
+/* ---- OPT frames (setsockopt) and sendfile DATA frames ---- */
+
+/* Each OPT case decoded after TUPLE frame 1 (TUPLE_KEYS): the line the
+ * library's JSON writer made for setsockopt, key for key. */
+static const struct {
+	struct optcall c;
+	const char *want;
+} opt_cases[] = {
+	/* names for both, the five-tuple, the value */
+	{ { CALL_D(0, 4, 1, 0, IPPROTO_TCP), { TCP_CORK, 1, 1, 0 } },
+	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0" TUPLE_KEYS
+	  ",\"level\":\"IPPROTO_TCP\",\"opt\":\"TCP_CORK\",\"val\":1}\n" },
+	/* no five-tuple; a value of 0 is still a value */
+	{ { CALL_D(0, 5, 0, 0, SOL_SOCKET), { SO_REUSEADDR, 0, 1, 0 } },
+	  CALL_START("setsockopt") "\"fd\":5,\"ret\":0"
+	  ",\"level\":\"SOL_SOCKET\",\"opt\":\"SO_REUSEADDR\",\"val\":0}\n" },
+	/* a value that is not an int (struct linger): no val */
+	{ { CALL_D(0, 4, 1, 0, SOL_SOCKET), { SO_LINGER, 0, 0, 0 } },
+	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0" TUPLE_KEYS
+	  ",\"level\":\"SOL_SOCKET\",\"opt\":\"SO_LINGER\"}\n" },
+	/* an unknown level: both as numbers; fd < 0 omitted; a negative value */
+	{ { CALL_D(0, -1, 0, 0, 277), { 5, -5, 1, 0 } },
+	  CALL_START("setsockopt") "\"ret\":0,\"level\":277,\"opt\":5,\"val\":-5}\n" },
+	/* a known level whose options have no names */
+	{ { CALL_D(0, 4, 1, 0, IPPROTO_UDP), { 1, 1, 1, 0 } },
+	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0" TUPLE_KEYS
+	  ",\"level\":\"IPPROTO_UDP\",\"opt\":1,\"val\":1}\n" },
+	/* the option is named under its own level: 1 is IP_TOS here */
+	{ { CALL_D(0, 4, 1, 0, IPPROTO_IP), { TCP_NODELAY, 7, 1, 0 } },
+	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0" TUPLE_KEYS
+	  ",\"level\":\"IPPROTO_IP\",\"opt\":\"IP_TOS\",\"val\":7}\n" },
+	/* a failed call: errno before the five-tuple, an unknown option of a
+	 * known level as a number, no val */
+	{ { CALL_D(-1, 4, 1, ENOPROTOOPT, SOL_SOCKET), { 12345, 0, 0, 0 } },
+	  CALL_START("setsockopt") "\"fd\":4,\"ret\":-1,\"errno\":\"ENOPROTOOPT\"" TUPLE_KEYS
+	  ",\"level\":\"SOL_SOCKET\",\"opt\":12345}\n" },
+	/* the extremes of each number */
+	{ { CALL_D(0, 4, 0, 0, INT32_MIN), { INT32_MAX, INT32_MIN, 1, 0 } },
+	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0"
+	  ",\"level\":-2147483648,\"opt\":2147483647,\"val\":-2147483648}\n" },
+};
+
+static void test_opt_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(opt_cases) / sizeof(opt_cases[0]); i++)
+		expect_alone(NULL, &opt_cases[i].c, opt_cases[i].want);
+}
+
+/* OPT and DATA frames of one socket in a row, as a program makes them:
+ * each line as alone, in order. */
+static void test_opt_between_data(void **state)
+{
+	char want[2048];
+	struct blog b;
+
+	(void)state;
+	assert_int_equal(data_cases[SENDFILE_CASE].c.dc, ST_DC_SENDFILE);
+	assert_int_equal(data_cases[SENDFILE_CASE + 1].c.dc, ST_DC_SENDFILE64);
+	blog_start(&b);
+	blog_tuple(&b, 1, TUPLE_KEYS);
+	blog_opt(&b, &opt_cases[0].c);
+	blog_data(&b, &data_cases[SENDFILE_CASE].c);
+	blog_opt(&b, &opt_cases[6].c);
+	blog_data(&b, &data_cases[SENDFILE_CASE + 1].c);
+	snprintf(want, sizeof(want), "%s%s%s%s", opt_cases[0].want, data_cases[SENDFILE_CASE].want,
+		 opt_cases[6].want, data_cases[SENDFILE_CASE + 1].want);
+	expect_log(&b, want, 4, 0, 0, 0);
 	free(b.p);
 }
 
@@ -427,6 +563,24 @@ static void build_nonzero_tail(struct blog *b)
 	blog_put(b, "xyz", 3);
 }
 
+/* OPT frames with a body of the wrong size or a non-zero aux: each skipped
+ * whole, the good frames around them decoded. */
+static void build_bad_opts(struct blog *b)
+{
+	const struct optcall c = { CALL_D(0, 4, 0, 0, SOL_SOCKET), { SO_KEEPALIVE, 1, 1, 0 } };
+	const uint32_t len = sizeof(c.d) + sizeof(c.o);
+
+	blog_text(b, "A");
+	blog_opt_frame(b, 1, len, &c);			/* aux 1: 8 + 64 */
+	blog_text(b, "B");
+	blog_opt_frame(b, 0, len - 8, &c);		/* short: 8 + 56 */
+	blog_opt_frame(b, 0, len + 8, &c);		/* long: 8 + 72 */
+	blog_opt_frame(b, ST_DC_SENDFILE, len, &c);	/* a DATA frame's aux: 8 + 64 */
+	blog_opt(b, &c);
+	blog_opt_frame(b, 0, len + 1, &c);		/* one byte long: 8 + 72 */
+	blog_text(b, "C");
+}
+
 /* st_frame_size() as a constant expression. */
 #define FRAME_SIZE(len) (8 + (((len) + 7) & ~(size_t)7))
 
@@ -449,6 +603,9 @@ static const struct {
 	{ "bad tuples", build_bad_tuples, "A\n" SEND_LINE SEND_LINE SEND_LINE, 4, 2,
 	  FRAME_SIZE(8 + sizeof(TUPLE_KEYS) - 1) + 16 + 32 + 32 + 24, 2 },
 	{ "nonzero tail", build_nonzero_tail, "A\n", 1, 1, 3, 0 },
+	{ "bad opts", build_bad_opts,
+	  "A\nB\n" CALL_START("setsockopt") "\"fd\":4,\"ret\":0,\"level\":\"SOL_SOCKET\","
+	  "\"opt\":\"SO_KEEPALIVE\",\"val\":1}\nC\n", 4, 3, 72 + 64 + 80 + 72 + 80, 0 },
 };
 
 static void test_corrupt_table(void **state)
@@ -594,8 +751,9 @@ static void test_many_tuples(void **state)
 	free(b.p);
 }
 
-/* A random valid log; returns its frame count with a line. */
-static uint64_t random_log(struct blog *b, unsigned *seed)
+/* A random valid log, with OPT frames when opts is set; returns its frame
+ * count with a line. */
+static uint64_t random_log(struct blog *b, unsigned *seed, bool opts)
 {
 	static const char *const texts[] = { "{\"a\":1}", "{\"b\":\"x\"}\n", "", "{}" };
 	int frames = rand_r(seed) % 40;
@@ -604,7 +762,7 @@ static uint64_t random_log(struct blog *b, unsigned *seed)
 
 	blog_start(b);
 	for (int i = 0; i < frames; i++) {
-		switch (rand_r(seed) % 4) {
+		switch (rand_r(seed) % (opts ? 5 : 4)) {
 		case 0: {
 			const char *t = texts[rand_r(seed) % 4];
 
@@ -618,6 +776,17 @@ static uint64_t random_log(struct blog *b, unsigned *seed)
 		case 2:
 			blog_zeros(b, 8 * (size_t)(rand_r(seed) % 3));
 			break;
+		case 4: {
+			struct optcall c = { { rand_r(seed), rand_r(seed), rand_r(seed), rand_r(seed),
+					       rand_r(seed) % 2 - 1, rand_r(seed) % 10 - 2,
+					       (uint32_t)(rand_r(seed) % 8), rand_r(seed) % 2 * EINVAL,
+					       rand_r(seed) % 2 ? IPPROTO_TCP : rand_r(seed) },
+					     { rand_r(seed) % 20, rand_r(seed), (uint32_t)(rand_r(seed) % 2), 0 } };
+
+			blog_opt(b, &c);
+			lines++;
+			break;
+		}
 		default: {
 			struct call c = { (unsigned)(rand_r(seed) % ST_DC_COUNT),
 					  { rand_r(seed), rand_r(seed), rand_r(seed), rand_r(seed),
@@ -647,7 +816,7 @@ static void test_random_damage(void **state)
 	for (int iter = 0; iter < 2000; iter++) {
 		struct st_binlog_stats st;
 		struct blog b;
-		uint64_t lines = random_log(&b, &seed);
+		uint64_t lines = random_log(&b, &seed, true);
 		int mode = rand_r(&seed) % 4;
 		size_t n;
 		char *out;
@@ -672,7 +841,7 @@ static void test_random_damage(void **state)
 				if (k % 8 == 0 && rand_r(&seed) % 2)
 					c = ST_FRAME_MARK;
 				if (k % 8 == 1 && rand_r(&seed) % 2)
-					c = (unsigned char)(rand_r(&seed) % 4);
+					c = (unsigned char)(rand_r(&seed) % (ST_FRAME_OPT + 1));
 				blog_put(&b, &c, 1);
 			}
 		}
@@ -1003,7 +1172,11 @@ static void test_join_random(void **state)
 		struct ring r;
 		struct blog b;
 
-		random_log(&b, &seed);
+		/* No OPT frames: one without a value ends in a zero word, and
+		 * a file cut right before that word, its ring holding nothing
+		 * after it, is cut there (st_binlog_join walks the frames only
+		 * when the ring has a non-zero word past the file's end). */
+		random_log(&b, &seed, false);
 		blog_pad(&b);
 		flushed = 8 + 8 * (size_t)(rand_r(&seed) % (int)((b.len - 8) / 8 + 1));
 		copied = flushed + 8 * (size_t)(rand_r(&seed) % (int)((b.len - flushed) / 8 + 1));
@@ -1031,6 +1204,8 @@ int main(void)
 		cmocka_unit_test(test_exact_lines),
 		cmocka_unit_test(test_data_table),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_opt_table),
+		cmocka_unit_test(test_opt_between_data),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_nul),
 		cmocka_unit_test(test_zero_padding),

@@ -22,25 +22,17 @@
  */
 #include "procs.h"
 
-/* The run and logs of the current test, freed by cleanup() even when an
- * assertion ends the test early. */
-static struct run g_run;
-static struct logset g_logs;
-
 /* Files a program writes outside its run directory (paths built before
- * the run starts), removed by cleanup() too. */
+ * the run starts), removed by cleanup() with the run and logs. */
 static char g_res[64], g_counts[64];
 
 static int cleanup(void **state)
 {
-	(void)state;
 	if (g_res[0])
 		unlink(g_res);
 	if (g_counts[0])
 		unlink(g_counts);
-	free_logs(&g_logs);
-	run_free(&g_run);
-	return 0;
+	return run_cleanup(state);
 }
 
 /* Reads the program's stdout until a line starting with marker has come,
@@ -201,6 +193,8 @@ static void test_close_everything(void **state)
 		load_logs(&g_logs, g_run.logs);
 		assert_int_equal(g_logs.nfiles, 1);
 		assert_int_equal(g_logs.malformed, 0);
+		/* The exit found the log again by name and removed the ring. */
+		assert_int_equal(count_suffix(g_run.logs, ".ring"), 0);
 		for (p = 0; p < 3; p++) {
 			size_t s = count_recs(&g_logs, NULL, "send", fds[p][0], -1);
 			size_t rv = count_recs(&g_logs, NULL, "recv", fds[p][1], -1);
@@ -245,6 +239,7 @@ static void test_dup2_over_free_fds_while_growing(void **state)
 	assert_int_equal(g_logs.nfiles, 1);
 	assert_int_equal(g_logs.malformed, 0);
 	assert_int_equal(g_logs.files[0].nul_bytes, 0);
+	assert_int_equal(count_suffix(g_run.logs, ".ring"), 0);
 	for (j = 0; j < g_logs.nrecs; j++) {
 		const struct rec *x = &g_logs.recs[j];
 

@@ -32,20 +32,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define BIG 4096
 
 static atomic_int stop;
 static atomic_long sends, recvs;
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		errx(2, "bad number: %s", s);
-	return v;
-}
 
 /* 10 rounds over the pair a -> b; 0 when every byte came back right. */
 static int rounds_on(int a, int b)

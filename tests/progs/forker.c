@@ -30,18 +30,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 static atomic_int stop;
 static atomic_int flooding;	/* threads that have done a first round */
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		errx(2, "bad number: %s", s);
-	return v;
-}
 
 /* n rounds of send+recv of size bytes on a new socketpair. */
 static void pair_rounds(int n, size_t size)
@@ -91,12 +83,8 @@ static int run_plain(int n)
 		err(1, "socketpair");
 	for (i = 0; i < n; i++) {
 		char msg[8];
-		pid_t pid;
+		pid_t pid = fork_flushed();
 
-		fflush(stdout);
-		pid = fork();
-		if (pid < 0)
-			err(1, "fork");
 		if (pid == 0) {
 			pair_rounds(3, 16);
 			snprintf(msg, sizeof(msg), "child%d", i % 10);
@@ -128,12 +116,8 @@ static int run_threaded(int nthreads, int n)
 	while (atomic_load(&flooding) < nthreads)
 		sched_yield();
 	for (i = 0; i < n; i++) {
-		pid_t pid;
+		pid_t pid = fork_flushed();
 
-		fflush(stdout);
-		pid = fork();
-		if (pid < 0)
-			err(1, "fork");
 		if (pid == 0) {
 			pair_rounds(1, 16);
 			_exit(0);

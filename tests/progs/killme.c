@@ -32,6 +32,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define MSG 64
 
 struct worker {
@@ -41,16 +43,6 @@ struct worker {
 };
 
 static _Atomic uint64_t *counts;
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		errx(2, "bad number: %s", s);
-	return v;
-}
 
 static void round_trip(int a, int b, char *buf)
 {

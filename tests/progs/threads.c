@@ -8,8 +8,8 @@
  * of send(SIZE bytes) on the first fd and recv(exactly SIZE bytes) on the
  * second.  SHARED more threads (default 0) share one AF_UNIX datagram
  * socketpair and do K rounds of send + recv each on it.  The message of
- * round k of thread i is msg_fill(i, k): "i:k:" then a filler, so a reader
- * can check every payload.
+ * round k of thread i is msg_fill(i, k) (msgfill.h): "i:k:" then a filler,
+ * so a reader can check every payload.
  *
  * Expected output, one line per thread in thread order, then a summary:
  *   @ thread <i> tid=<tid> send_fd=<fd> recv_fd=<fd>
@@ -25,6 +25,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "helpers.h"
+#include "msgfill.h"
+
 struct worker {
 	int index;
 	int send_fd, recv_fd;
@@ -34,26 +37,6 @@ struct worker {
 
 static long rounds;
 static size_t msg_size = 64;
-
-/* The message of round k of thread i (same formula in the tests). */
-static void msg_fill(char *buf, size_t n, int i, long k)
-{
-	size_t o = (size_t)snprintf(buf, n, "%d:%ld:", i, k);
-	size_t j;
-
-	for (j = o; j < n; j++)
-		buf[j] = (char)('a' + (j + (size_t)i + (size_t)k) % 26);
-}
-
-static long parse_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
-		errx(2, "bad number: %s", s);
-	return v;
-}
 
 static void *run(void *arg)
 {
