@@ -559,9 +559,20 @@ int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ri
 {
 	struct join j = { log, len, NULL, { { 0 }, 0, 0, 0 } };
 	bool ok = ring_ok(&j, ring, ringlen);
-	uint64_t end = ok ? ring_end(&j) : 0;
-	uint64_t n = end ? frame_end(&j, end) : len;
+	uint64_t end = ok ? ring_end(&j) : 0, n = len;
 	unsigned char *buf;
+
+	/* Up to the end of the frame the last word of either file is in: a
+	 * copy-out cut short by a kill may end the log inside a frame whose
+	 * last words, still in the ring, are zeros. */
+	if (ok) {
+		if (end < len)
+			end = len;
+		if (end > j.h.flushed)
+			n = frame_end(&j, end);
+		if (n < len)
+			n = len;
+	}
 
 	*out = NULL;
 	*outlen = 0;

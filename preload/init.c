@@ -28,8 +28,10 @@
  * LD_PRELOAD and our settings even when the program passes a fresh
  * environment, and mark it as the continuation of this pid.
  *
- * Exit.  The destructor trims the log's zero tail.  Nothing else is needed:
- * records are in the page cache as soon as they are copied.
+ * Exit.  The destructor (and the _exit wrappers, which skip it) copy the
+ * staging ring out into the log and remove it.  Nothing else is needed: a
+ * record is in the page cache, in the ring or the log, as soon as it is
+ * copied, and readers find a killed process's records in its ring.
  */
 #include "state.h"
 

@@ -50,7 +50,10 @@
 #define RING_MASK (RING_CAP - 1)
 #define FLUSH_AT ((uint64_t)64 << 10)		/* ring bytes in use before a copy */
 #define DIRECT_MIN (RING_CAP / 4)		/* frames this big bypass the ring */
-#define WAIT_TRIES 20000			/* yields before a record is dropped */
+/* How long a writer waits for room while the copying makes no progress,
+ * before it drops its record; at exit, how long the last copy waits. */
+#define WAIT_NS 1000000000LL
+#define WAIT_EXIT_NS 100000000LL
 /* In the ring's copy of a direct TEXT frame's head: its bytes are in the
  * log file already (whose copy of the head has aux 0; readers ignore a
  * TEXT frame's aux, so a ring laid over the file may show either). */
@@ -189,6 +192,8 @@ static bool put_file(int fd, const void *p, size_t n, uint64_t off)
 {
 	const char *c = p;
 
+	if (fd < 0)
+		return false;
 	while (n) {
 		ssize_t k = pwrite(fd, c, n, (off_t)off);
 
@@ -424,16 +429,27 @@ static bool ensure_open(void)
 	}
 }
 
+/* A wait for the copying to move: since when it has not moved. */
+struct wait {
+	uint64_t flushed;
+	int64_t since;
+	unsigned tries;
+};
+
 /* A writer that found the ring full: help copy it out, else yield.  False
- * once it has waited long enough (what it waits for may be a frame this
- * very thread was writing when a signal handler interrupted it). */
-static bool wait_room(int *tries)
+ * once the copying has not moved for limit ns (what it waits for may be a
+ * frame this very thread was writing when a signal handler interrupted
+ * it); from then on, writers drop at once until it moves. */
+static bool wait_room(struct wait *w, int64_t limit)
 {
 	uint64_t fl = atomic_load(&sk.flushed);
 
 	if (atomic_load_explicit(&sk.stalled_at, memory_order_relaxed) == fl)
 		return false;
-	if (++*tries > WAIT_TRIES) {
+	if (w->tries++ == 0 || fl != w->flushed) {
+		w->flushed = fl;
+		w->since = st_now();
+	} else if (w->tries % 64 == 0 && st_now() - w->since > limit) {
 		atomic_store_explicit(&sk.stalled_at, fl, memory_order_relaxed);
 		return false;
 	}
@@ -446,7 +462,7 @@ bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 {
 	uint64_t size = st_frame_size(head->len), o;
 	bool direct = size >= DIRECT_MIN;
-	int tries = 0;
+	struct wait w = { 0, 0, 0 };
 
 	if (!ensure_open())
 		return false;
@@ -457,7 +473,7 @@ bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 
 		o = atomic_load(&sk.off);
 		if (o + need - atomic_load_explicit(&sk.flushed, memory_order_acquire) > RING_CAP) {
-			if (!wait_room(&tries)) {
+			if (!wait_room(&w, WAIT_NS)) {
 				__atomic_fetch_add(&sk.ring->dropped, 1, __ATOMIC_RELAXED);
 				return false;
 			}
@@ -471,6 +487,7 @@ bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 	s->head = *head;
 	s->direct = direct;
 	s->failed = false;
+	s->fd = -1;
 	/* Checked after reserving, not before: see shut_and_flush().  A
 	 * stretch reserved and not filled would stop the copying. */
 	if (atomic_load(&sk.state) != SINK_OPEN) {
@@ -495,6 +512,17 @@ void *st_span_ptr(const struct st_span *s)
 	return sk.data + at;
 }
 
+/* A direct frame's descriptor of the log: looked up and checked under the
+ * lock once per frame (a frame of many pieces would otherwise make two
+ * system calls a piece, and hold up the writers waiting behind it); -1
+ * when this thread holds the lock already, or the file is gone. */
+static int direct_fd(struct st_span *s)
+{
+	if (s->fd < 0 && (s->fd = lock_for_file()) >= 0)
+		drop_lock();
+	return s->fd;
+}
+
 void st_span_put(struct st_span *s, const void *p, size_t n)
 {
 	const char *src = p;
@@ -502,13 +530,8 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 	if (n > s->left)
 		n = s->left;
 	if (s->direct) {
-		/* Big and rare: under the lock, which guards the descriptor. */
-		int fd = s->failed ? -1 : lock_for_file();
-
-		if (fd < 0 || !put_file(fd, src, n, s->off))
+		if (!s->failed && !put_file(direct_fd(s), src, n, s->off))
 			s->failed = true;
-		if (fd >= 0)
-			drop_lock();
 		s->off += n;
 		s->left -= n;
 		return;
@@ -531,13 +554,10 @@ void st_span_commit(struct st_span *s)
 
 	if (s->direct && !s->failed) {
 		struct st_frame f = s->head;
-		int fd = lock_for_file();
 
 		f.aux = 0;
-		if (fd < 0 || !put_file(fd, &f, sizeof(f), s->start))
+		if (!put_file(direct_fd(s), &f, sizeof(f), s->start))
 			s->failed = true;
-		if (fd >= 0)
-			drop_lock();
 	}
 	/* A direct frame whose bytes did not all reach the file: its head in
 	 * the ring turns it into padding (the file's bytes there are skipped
@@ -598,7 +618,7 @@ void st_sink_forget(void)
 static bool shut_and_flush(void)
 {
 	uint64_t end;
-	int tries = 0;
+	struct wait w = { 0, 0, 0 };
 
 	if (atomic_load(&sk.state) != SINK_OPEN)
 		return false;
@@ -613,9 +633,12 @@ static bool shut_and_flush(void)
 	 * writes a PAD head and nothing else. */
 	atomic_store(&sk.state, SINK_SHUT);
 	end = atomic_load(&sk.off);
-	while (atomic_load(&sk.flushed) < end && wait_room(&tries))
+	while (atomic_load(&sk.flushed) < end && wait_room(&w, WAIT_EXIT_NS))
 		;
-	if (atomic_load(&sk.flushed) >= end && sk.ring_linked) {
+	/* The ring stays when it holds frames still, or a count of dropped
+	 * records for the readers to report. */
+	if (atomic_load(&sk.flushed) >= end && sk.ring_linked &&
+	    __atomic_load_n(&sk.ring->dropped, __ATOMIC_RELAXED) == 0) {
 		unlink(sk.ring_path);
 		sk.ring_linked = false;
 	}

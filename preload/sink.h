@@ -22,6 +22,7 @@ struct st_span {
 	struct st_frame head;
 	bool direct;		/* too big for the ring: body straight to the file */
 	bool failed;		/* the body could not be written: commit pads */
+	int fd;			/* direct: the log's descriptor, once looked up */
 };
 
 /* Reserves a frame with this head (its len says the body's size), opening

@@ -38,6 +38,32 @@ ST_EXPORT pid_t fork(void)
 	return ret;
 }
 
+/* ---- _exit: no destructor runs, so the log is finished here ---- */
+
+/* What the destructor does at exit(): copy the ring out and remove it.  A
+ * forked child that ends with _exit() (the usual way) would otherwise
+ * leave its ring behind; readers would still find every record in it.
+ * Not logged: nothing would read a record written now. */
+static __attribute__((noreturn)) void finish_and_exit(__typeof__(_exit) *real, int status)
+{
+	st_sink_close();
+	if (real)
+		real(status);
+	syscall(SYS_exit_group, status);
+	for (;;)
+		;
+}
+
+ST_EXPORT void _exit(int status)
+{
+	finish_and_exit(st_real._exit, status);
+}
+
+ST_EXPORT void _Exit(int status)
+{
+	finish_and_exit(st_real._Exit, status);
+}
+
 /* ---- exec: keep the new image traced ---- */
 
 #define ENV_MAX 4096	/* entries we rebuild; a larger environment passes as is */
