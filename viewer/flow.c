@@ -19,7 +19,6 @@
 
 #include <stdlib.h>
 
-#include "sort.h"
 
 /* The most links a MSG_PEEK receive gets. */
 #define PEEK_LINKS 16
@@ -31,24 +30,18 @@ struct seg {
 	bool peek;
 };
 
+/* The sends (or the receives), in order of key, and in time order within
+ * a key: each list is counted by key first, so that every segment goes
+ * straight to its place (no growing, no sorting afterwards). */
 struct segs {
 	struct seg *v;
-	uint32_t n, cap;
+	uint32_t n;
+	uint32_t *at;		/* per key: where its next segment goes */
 };
 
-static int push(struct segs *s, const struct seg *g)
+static void place(struct segs *s, const struct seg *g)
 {
-	if (s->n == s->cap) {
-		uint32_t cap = s->cap ? s->cap * 2 : 1024;
-		struct seg *v;
-
-		if (cap < s->cap || !(v = realloc(s->v, cap * sizeof(*v))))
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *g;
-	return 0;
+	s->v[s->at[g->key]++] = *g;
 }
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -56,33 +49,67 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
-/* Sorts segments stably by connection and direction. */
-static int sort_segs(struct segs *s, uint32_t nconns)
+/* The connection of record i when the data pass follows it (ST_NONE when
+ * it does not): a connected stream socket's, unless refused or failed. */
+static uint32_t data_conn(const struct st_model *m, uint32_t i)
 {
-	uint32_t *keys = malloc((s->n + 1) * sizeof(*keys));
-	uint32_t *idx = malloc((s->n + 1) * sizeof(*idx)), i;
-	struct seg *v = malloc((s->n + 1) * sizeof(*v));
-	int r = -1;
+	uint32_t s = m->ev_sock[i], c;
 
-	if (!keys || !idx || !v)
-		goto out;
-	for (i = 0; i < s->n; i++) {
-		keys[i] = s->v[i].key;
-		idx[i] = i;
+	if (s == ST_NONE || (c = m->socks[s].conn) == ST_NONE ||
+	    m->conns[c].end == ST_END_REFUSED || m->conns[c].end == ST_END_FAILED)
+		return ST_NONE;
+	return c;
+}
+
+/* Which list record i (of connection c) makes a segment for, as
+ * follow_data decides it: 1 the sends, 2 the receives, 0 none; its key in
+ * *key. */
+static int seg_list(const struct st_model *m, uint32_t i, uint32_t c, uint32_t *key)
+{
+	const struct st_event *e = &m->tr->ev[i];
+	uint32_t side = m->socks[m->ev_sock[i]].side;
+
+	/* A failed call (a reset among them) moved nothing. */
+	if (e->err || e->ret <= 0)
+		return 0;
+	if (e->call == ST_C_SEND) {
+		*key = c * 2 + side;
+		return 1;
 	}
-	if (st_sort_small_keys(keys, idx, s->n, nconns * 2 + 1) < 0)
-		goto out;
-	for (i = 0; i < s->n; i++)
-		v[i] = s->v[idx[i]];
-	free(s->v);
-	s->v = v;
-	v = NULL;
-	r = 0;
-out:
-	free(keys);
-	free(idx);
-	free(v);
-	return r;
+	if (e->call == ST_C_RECV) {
+		*key = c * 2 + 1 - side;
+		return 2;
+	}
+	return 0;
+}
+
+/* Lays out both lists: counts per key, then where each key starts. */
+static int lay_out_segs(const struct st_model *m, struct segs *snd, struct segs *rcv)
+{
+	const struct st_trace *tr = m->tr;
+	size_t nkeys = (size_t)m->nconns * 2 + 1;
+	struct segs *list[3] = { NULL, snd, rcv };
+	uint32_t i, c, key, k, sum, n;
+	int which;
+
+	snd->at = calloc(nkeys, sizeof(*snd->at));
+	rcv->at = calloc(nkeys, sizeof(*rcv->at));
+	if (!snd->at || !rcv->at)
+		return -1;
+	for (i = 0; i < tr->nev; i++)
+		if ((c = data_conn(m, i)) != ST_NONE && (which = seg_list(m, i, c, &key)))
+			list[which]->at[key]++;
+	for (which = 1; which <= 2; which++) {
+		for (k = 0, sum = 0; k < nkeys; k++) {
+			n = list[which]->at[k];
+			list[which]->at[k] = sum;
+			sum += n;
+		}
+		list[which]->n = sum;
+		if (!(list[which]->v = st_big_alloc(((size_t)sum + 1) * sizeof(struct seg))))
+			return -1;
+	}
+	return 0;
 }
 
 /* Links each receive to the sends it read from. */
@@ -157,7 +184,8 @@ static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
 		g.len = (uint64_t)e->ret;
 		s->sent = add_sat(s->sent, g.len);
 		k->sent[dir] = add_sat(k->sent[dir], g.len);
-		return push(snd, &g);
+		place(snd, &g);
+		return 0;
 	}
 	if (e->call != ST_C_RECV)
 		return 0;
@@ -175,7 +203,8 @@ static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
 		s->rcvd = add_sat(s->rcvd, g.len);
 		k->rcvd[dir] = add_sat(k->rcvd[dir], g.len);
 	}
-	return push(rcv, &g);
+	place(rcv, &g);
+	return 0;
 }
 
 /* How a connection ended, once all its records are seen: closed when
@@ -210,16 +239,17 @@ int st_model_flow_streams(struct st_model *m)
 {
 	const struct st_trace *tr = m->tr;
 	struct segs snd = { 0 }, rcv = { 0 };
-	uint32_t k, i, s;
+	uint32_t k, i, c;
 	int r = -1;
 
+	if (lay_out_segs(m, &snd, &rcv) < 0)
+		goto out;
 	for (k = 0; k < tr->nev; k++) {
 		i = tr->order[k];
-		if ((s = m->ev_sock[i]) == ST_NONE || m->socks[s].conn == ST_NONE)
+		if (m->ev_sock[i] == ST_NONE || (c = m->socks[m->ev_sock[i]].conn) == ST_NONE)
 			continue;
-		if (m->conns[m->socks[s].conn].end == ST_END_REFUSED ||
-		    m->conns[m->socks[s].conn].end == ST_END_FAILED) {
-			m->ev_conn[i] = m->socks[s].conn;
+		if (data_conn(m, i) == ST_NONE) {
+			m->ev_conn[i] = c;
 			continue;
 		}
 		if (follow_data(m, i, &snd, &rcv) < 0)
@@ -228,11 +258,13 @@ int st_model_flow_streams(struct st_model *m)
 	/* Only stream connections and socketpairs exist yet. */
 	for (k = 0; k < m->nconns; k++)
 		st_model_settle_end(m, &m->conns[k]);
-	if (sort_segs(&snd, m->nconns) < 0 || sort_segs(&rcv, m->nconns) < 0 || link_segs(m, &snd, &rcv) < 0)
+	if (link_segs(m, &snd, &rcv) < 0)
 		goto out;
 	r = 0;
 out:
-	free(snd.v);
-	free(rcv.v);
+	st_big_free(snd.v);
+	st_big_free(rcv.v);
+	free(snd.at);
+	free(rcv.at);
 	return r;
 }

@@ -4,9 +4,11 @@
  * turning a binary log, its staging ring <log>.ring laid over it, into its
  * JSON lines (common/binlog.h), cutting it into lines at '\n' and at NUL
  * bytes (a killed process leaves NUL padding), and handing each line to the
- * parser.  Pages already parsed are released as we go, so a big log costs
- * little resident memory; the mapping stays, so a record's raw line can be
- * read again later (st_trace_line).
+ * parser.  A mapped JSON log is parsed by reading it again in blocks (a
+ * page read costs less than a page faulted in); the mapping stays, untouched
+ * until a record's raw line is asked for (st_trace_line).  Contents parsed
+ * from memory have their pages released behind the parser, so a big log
+ * costs little resident memory.
  *
  * Files are parsed when the trace is sorted (parallel.c decides how);
  * st_trace_sort() then adds the merged time order.
@@ -27,6 +29,9 @@
 
 /* Bytes parsed between two releases of mapped pages. */
 #define RELEASE_STEP ((size_t)32 << 20)
+/* Bytes read at a time when a log is read again rather than through its
+ * mapping. */
+#define READ_BLOCK ((size_t)1 << 20)
 /* Largest non-regular file read into memory. */
 #define MAX_READ ((size_t)1 << 32)
 
@@ -57,10 +62,10 @@ void st_trace_free(struct st_trace *tr)
 		free(f->path);
 	}
 	free(tr->files);
-	free(tr->ev);
+	st_vmem_free(&tr->ev_mem);
 	free(tr->hdr);
-	free(tr->snips);
-	free(tr->order);
+	st_vmem_free(&tr->snip_mem);
+	st_big_free(tr->order);
 	st_strtab_free(&tr->str);
 	memset(tr, 0, sizeof(*tr));
 }
@@ -96,18 +101,18 @@ static void release_pages(const struct st_file *f, size_t from, size_t to)
 		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
 }
 
-/* The parts of a line cut at NUL bytes (runs of them), each parsed as a
- * line of its own. */
+/* The parts of line [q, le) cut at NUL bytes (runs of them), each parsed
+ * as a line of its own; the line starts at byte off of the file. */
 static void parse_parts(struct st_trace *tr, uint16_t fi, const char *q,
-			const char *le, uint64_t lineno)
+			const char *le, uint64_t off, uint64_t lineno)
 {
-	const char *base = tr->files[fi].map;
+	const char *base = q;
 
 	while (q < le) {
 		const char *z = memchr(q, '\0', (size_t)(le - q));
 		const char *se = z ? z : le;
 
-		if (se > q && !st_parse_line(tr, fi, (uint64_t)(q - base), q, (size_t)(se - q)))
+		if (se > q && !st_parse_line(tr, fi, off + (uint64_t)(q - base), q, (size_t)(se - q)))
 			st_trace_skip(tr, fi, lineno);
 		if (!z)
 			break;
@@ -117,38 +122,120 @@ static void parse_parts(struct st_trace *tr, uint16_t fi, const char *q,
 	}
 }
 
+/* Cuts buf[0, n), the bytes of file fi from byte off on (the start of
+ * line *lineno), into lines and parses them: all of it when last, else up
+ * to its last '\n'.  Returns how many bytes that was; *lineno counts on. */
+static size_t parse_lines(struct st_trace *tr, uint16_t fi, const char *buf, size_t n,
+			  uint64_t off, uint64_t *lineno, bool last)
+{
+	const char *p = buf, *end = buf + n;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		if (!nl && !last)
+			break;
+		/* A line is read whole first: NUL bytes (padding left by a
+		 * killed process) are rare, and a line holding one fails as
+		 * JSON before anything of it is kept, so it is looked for only
+		 * then. */
+		if (le > p && !st_parse_line(tr, fi, off + (uint64_t)(p - buf), p, (size_t)(le - p))) {
+			if (memchr(p, '\0', (size_t)(le - p)))
+				parse_parts(tr, fi, p, le, off + (uint64_t)(p - buf), *lineno);
+			else
+				st_trace_skip(tr, fi, *lineno);
+		}
+		(*lineno)++;
+		p = nl ? nl + 1 : end;
+	}
+	return (size_t)(p - buf);
+}
+
+/* Parses [from, to) of file fi from its contents in memory (mapped, the
+ * pages released behind as we go, or read). */
+static void parse_memory(struct st_trace *tr, uint16_t fi, size_t from, size_t to,
+			 uint64_t lineno)
+{
+	const struct st_file *f = &tr->files[fi];
+	size_t pos = from, n, used;
+
+	while (pos < to) {
+		n = to - pos < RELEASE_STEP ? to - pos : RELEASE_STEP;
+		if (!(used = parse_lines(tr, fi, f->map + pos, n, pos, &lineno, pos + n == to))) {
+			/* A line longer than a step: all of it. */
+			const char *nl = memchr(f->map + pos + n, '\n', to - pos - n);
+
+			n = nl ? (size_t)(nl + 1 - f->map) - pos : to - pos;
+			used = parse_lines(tr, fi, f->map + pos, n, pos, &lineno, true);
+		}
+		release_pages(f, pos, pos + used);
+		pos += used;
+	}
+	release_pages(f, from, to);
+}
+
+/*
+ * Parses [from, to) of mapped file fi by reading it again, in blocks, from
+ * its path (the same file: its device and inode are checked): reading a
+ * page costs much less than faulting it in through the mapping.  False
+ * when the file cannot be opened again.  A file cut short since it was
+ * added is parsed as far as it goes.
+ */
+static bool parse_read(struct st_trace *tr, uint16_t fi, size_t from, size_t to,
+		       uint64_t lineno)
+{
+	const struct st_file *f = &tr->files[fi];
+	size_t cap = to - from < READ_BLOCK ? to - from : READ_BLOCK, have = 0, used;
+	uint64_t pos = from;
+	bool last = false;
+	struct stat st;
+	char *buf, *nb;
+	ssize_t r;
+	int fd;
+
+	if (!f->reread || (fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_dev != f->dev ||
+	    (uint64_t)st.st_ino != f->ino || !(buf = malloc(cap))) {
+		close(fd);
+		return false;
+	}
+	while (!last) {
+		if (have == cap) {
+			/* A line longer than the buffer. */
+			if (cap > SIZE_MAX / 2 || !(nb = realloc(buf, cap * 2))) {
+				parse_memory(tr, fi, (size_t)pos, to, lineno);
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = pread(fd, buf + have, (size_t)(to - pos - have) < cap - have ?
+			  (size_t)(to - pos - have) : cap - have, (off_t)(pos + have));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0)
+			have += (size_t)r;
+		last = r <= 0 || pos + have >= to;
+		used = parse_lines(tr, fi, buf, have, pos, &lineno, last);
+		memmove(buf, buf + used, have - used);
+		pos += used;
+		have -= used;
+	}
+	free(buf);
+	close(fd);
+	return true;
+}
+
 /* Cuts [from, to) of file fi into lines and parses them; lineno is the
  * number of the line at from.  from is the start of a line. */
 void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 			  size_t to, uint64_t lineno)
 {
-	const struct st_file *f = &tr->files[fi];
-	const char *base = f->map, *p = base + from, *end = base + to;
-	size_t released = from;
-
 	tr->cur_hdr = UINT32_MAX;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		/* A line is read whole first: NUL bytes (padding left by a
-		 * killed process) are rare, and a line holding one fails as
-		 * JSON before anything of it is kept, so it is looked for only
-		 * then. */
-		if (le > p && !st_parse_line(tr, fi, (uint64_t)(p - base), p, (size_t)(le - p))) {
-			if (memchr(p, '\0', (size_t)(le - p)))
-				parse_parts(tr, fi, p, le, lineno);
-			else
-				st_trace_skip(tr, fi, lineno);
-		}
-		p = le + 1;
-		lineno++;
-		if ((size_t)(le - base) - released > RELEASE_STEP) {
-			release_pages(f, released, (size_t)(le - base));
-			released = (size_t)(le - base);
-		}
-	}
-	release_pages(f, from, to);
+	if (from < to && !parse_read(tr, fi, from, to, lineno))
+		parse_memory(tr, fi, from, to, lineno);
 }
 
 /* A log's staging ring file, read whole; buf NULL when there is none. */
@@ -236,6 +323,8 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 	f->map = map;
 	f->size = size;
 	f->mapped = mapped;
+	f->reread = false;
+	f->dev = f->ino = 0;
 	tr->nfiles++;
 	return 0;
 fail:
@@ -348,8 +437,19 @@ static int add_open_file(struct st_trace *tr, const char *path, int fd,
 		size = (size_t)now.st_size;
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
+			struct st_file *f;
+
 			madvise(map, size, MADV_SEQUENTIAL);
-			return add_file_entry(tr, copy, &ring, map, size, true);
+			if (add_file_entry(tr, copy, &ring, map, size, true) < 0)
+				return -1;
+			/* A JSON log (not decoded from binary) is parsed by
+			 * reading it again; the mapping stays for the lines
+			 * asked for later (st_trace_line). */
+			f = &tr->files[tr->nfiles - 1];
+			f->reread = f->mapped;
+			f->dev = (uint64_t)now.st_dev;
+			f->ino = (uint64_t)now.st_ino;
+			return 0;
 		}
 	}
 	if (!(map = read_all(fd, &size))) {
@@ -427,6 +527,42 @@ int st_trace_add_path(struct st_trace *tr, const char *path)
 	return r;
 }
 
+/* At most this many ascending runs of records are merged straight from
+ * the records (one per log file, typically). */
+#define MAX_RUNS 16
+
+/*
+ * The time order when the records are a few ascending runs of t (each log
+ * file is in time order, unless threads interleave): a merge that reads the
+ * times from the records and writes tr->order, the only array it touches,
+ * ties going to the earlier run, so it is the same stable order as the
+ * sort's.  False (nothing done) when there are more runs.
+ */
+static bool merge_runs(struct st_trace *tr)
+{
+	const struct st_event *ev = tr->ev;
+	uint32_t pos[MAX_RUNS + 1], end[MAX_RUNS], nruns = 1, i, k, r, best;
+
+	pos[0] = 0;
+	for (i = 1; i < tr->nev; i++)
+		if (ev[i].t < ev[i - 1].t) {
+			if (nruns == MAX_RUNS)
+				return false;
+			pos[nruns++] = i;
+		}
+	for (r = 0; r < nruns; r++)
+		end[r] = r + 1 < nruns ? pos[r + 1] : tr->nev;
+	for (k = 0; k < tr->nev; k++) {
+		best = MAX_RUNS;
+		for (r = 0; r < nruns; r++)
+			if (pos[r] < end[r] &&
+			    (best == MAX_RUNS || ev[pos[r]].t < ev[pos[best]].t))
+				best = r;
+		tr->order[k] = pos[best]++;
+	}
+	return true;
+}
+
 int st_trace_sort(struct st_trace *tr)
 {
 	uint64_t *keys;
@@ -434,26 +570,28 @@ int st_trace_sort(struct st_trace *tr)
 
 	if (st_trace_parse_pending(tr) < 0)
 		return -1;
-	free(tr->order);
-	tr->order = malloc((tr->nev ? tr->nev : 1) * sizeof(*tr->order));
-	keys = malloc((tr->nev ? tr->nev : 1) * sizeof(*keys));
-	if (!tr->order || !keys) {
-		free(keys);
+	st_big_free(tr->order);
+	tr->order = st_big_alloc(((size_t)tr->nev + 1) * sizeof(*tr->order));
+	if (!tr->order)
 		return -1;
-	}
 	tr->t0 = INT64_MAX;
+	for (i = 0; i < tr->nev; i++)
+		if (tr->ev[i].t < tr->t0)
+			tr->t0 = tr->ev[i].t;
+	if (tr->nev == 0)
+		tr->t0 = 0;
+	if (merge_runs(tr))
+		return 0;
+	if (!(keys = st_big_alloc(((size_t)tr->nev + 1) * sizeof(*keys))))
+		return -1;
 	for (i = 0; i < tr->nev; i++) {
 		tr->order[i] = i;
 		keys[i] = (uint64_t)tr->ev[i].t;
-		if (tr->ev[i].t < tr->t0)
-			tr->t0 = tr->ev[i].t;
 	}
-	if (tr->nev == 0)
-		tr->t0 = 0;
 	if (st_sort_by_key(keys, tr->order, tr->nev) < 0) {
-		free(keys);
+		st_big_free(keys);
 		return -1;
 	}
-	free(keys);
+	st_big_free(keys);
 	return 0;
 }

@@ -18,8 +18,8 @@ void st_layout_free(struct st_layout *l)
 	free(l->lane_tid);
 	free(l->lane_first);
 	free(l->lane_last);
-	free(l->ev_lane);
-	free(l->rows);
+	st_big_free(l->ev_lane);
+	st_big_free(l->rows);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -96,12 +96,12 @@ static int assign_lanes(struct st_layout *l, const struct st_model *m,
 		proc_lane[p] = k;	/* process rank */
 	}
 	{
-		uint64_t *tk = malloc((tr->nev + 1) * sizeof(*tk));
-		uint32_t *ti = malloc((tr->nev + 1) * sizeof(*ti)), n = 0;
+		uint64_t *tk = st_big_alloc(((size_t)tr->nev + 1) * sizeof(*tk));
+		uint32_t *ti = st_big_alloc(((size_t)tr->nev + 1) * sizeof(*ti)), n = 0;
 
 		if (!tk || !ti) {
-			free(tk);
-			free(ti);
+			st_big_free(tk);
+			st_big_free(ti);
 			goto out;
 		}
 		/* The first visible record of each thread, ranked by process. */
@@ -112,24 +112,24 @@ static int assign_lanes(struct st_layout *l, const struct st_model *m,
 			if (st_idmap_get(&seen, thread_key(&threads, m, i), &lane))
 				continue;
 			if (st_idmap_put(&seen, thread_key(&threads, m, i), n) < 0) {
-				free(tk);
-				free(ti);
+				st_big_free(tk);
+				st_big_free(ti);
 				goto out;
 			}
 			tk[n] = (uint64_t)proc_lane[m->ev_proc[i]] << 32 | n;
 			ti[n++] = i;
 		}
 		if (st_sort_by_key(tk, ti, n) < 0) {
-			free(tk);
-			free(ti);
+			st_big_free(tk);
+			st_big_free(ti);
 			goto out;
 		}
 		cap = n + 1;
 		l->lane_proc = malloc(cap * sizeof(*l->lane_proc));
 		l->lane_tid = malloc(cap * sizeof(*l->lane_tid));
 		if (!l->lane_proc || !l->lane_tid) {
-			free(tk);
-			free(ti);
+			st_big_free(tk);
+			st_big_free(ti);
 			goto out;
 		}
 		for (k = 0; k < n; k++) {
@@ -139,8 +139,8 @@ static int assign_lanes(struct st_layout *l, const struct st_model *m,
 			st_idmap_put(&seen, thread_key(&threads, m, i), k);
 		}
 		l->nlanes = n;
-		free(tk);
-		free(ti);
+		st_big_free(tk);
+		st_big_free(ti);
 		for (k = 0; k < tr->nev; k++) {
 			i = tr->order[k];
 			if (st_filter_event(m, &o->filter, i) &&
@@ -164,11 +164,10 @@ int st_layout_build(struct st_layout *l, const struct st_model *m,
 	const struct st_trace *tr = m->tr;
 	uint64_t *keys = NULL;
 	uint32_t *idx = NULL, k, i, n = 0;
-	struct st_row *rows = NULL;
 	int r = -1;
 
 	memset(l, 0, sizeof(*l));
-	if (!(l->ev_lane = malloc(((size_t)tr->nev + 1) * sizeof(*l->ev_lane))))
+	if (!(l->ev_lane = st_big_alloc(((size_t)tr->nev + 1) * sizeof(*l->ev_lane))))
 		return -1;
 	if (assign_lanes(l, m, o) < 0)
 		goto out;
@@ -177,38 +176,45 @@ int st_layout_build(struct st_layout *l, const struct st_model *m,
 		if (l->ev_lane[i] != ST_NONE)
 			n += st_event_blocks(&tr->ev[i]) ? 2 : 1;
 	}
-	keys = malloc(((size_t)n + 1) * sizeof(*keys));
-	idx = malloc(((size_t)n + 1) * sizeof(*idx));
-	rows = malloc(((size_t)n + 1) * sizeof(*rows));
-	l->rows = malloc(((size_t)n + 1) * sizeof(*l->rows));
+	keys = st_big_alloc(((size_t)n + 1) * sizeof(*keys));
+	idx = st_big_alloc(((size_t)n + 1) * sizeof(*idx));
+	l->rows = st_big_alloc(((size_t)n + 1) * sizeof(*l->rows));
 	l->lane_first = malloc(((size_t)l->nlanes + 1) * sizeof(*l->lane_first));
 	l->lane_last = malloc(((size_t)l->nlanes + 1) * sizeof(*l->lane_last));
-	if (!keys || !idx || !rows || !l->rows || !l->lane_first || !l->lane_last)
+	if (!keys || !idx || !l->rows || !l->lane_first || !l->lane_last)
 		goto out;
+	/* Each row is sorted as its time * 2, + 1 unless it is a start row
+	 * (so start rows go first at the same instant), with its record:
+	 * the two make the row again (a record that blocks has a start row
+	 * and an end row, any other a whole row). */
 	n = 0;
 	for (k = 0; k < tr->nev; k++) {
 		const struct st_event *e;
-		int part;
 
 		i = tr->order[k];
 		if (l->ev_lane[i] == ST_NONE)
 			continue;
 		e = &tr->ev[i];
-		for (part = ST_WHOLE; part <= ST_END; part++) {
-			if (st_event_blocks(e) ? part == ST_WHOLE : part != ST_WHOLE)
-				continue;
-			rows[n].t = st_event_row_time(tr, e, (enum st_part)part);
-			rows[n].ev = i;
-			rows[n].part = (uint8_t)part;
-			keys[n] = (uint64_t)rows[n].t * 2 + (part != ST_START);
-			idx[n] = n;
-			n++;
+		if (st_event_blocks(e)) {
+			keys[n] = (uint64_t)st_event_row_time(tr, e, ST_START) * 2;
+			idx[n++] = i;
+			keys[n] = (uint64_t)st_event_row_time(tr, e, ST_END) * 2 + 1;
+			idx[n++] = i;
+		} else {
+			keys[n] = (uint64_t)st_event_row_time(tr, e, ST_WHOLE) * 2 + 1;
+			idx[n++] = i;
 		}
 	}
 	if (st_sort_by_key(keys, idx, n) < 0)
 		goto out;
-	for (k = 0; k < n; k++)
-		l->rows[k] = rows[idx[k]];
+	for (k = 0; k < n; k++) {
+		struct st_row *row = &l->rows[k];
+
+		row->t = (int64_t)(keys[k] >> 1);
+		row->ev = idx[k];
+		row->part = !(keys[k] & 1) ? ST_START :
+			    st_event_blocks(&tr->ev[idx[k]]) ? ST_END : ST_WHOLE;
+	}
 	l->nrows = n;
 	for (k = 0; k < l->nlanes; k++)
 		l->lane_first[k] = l->lane_last[k] = ST_NONE;
@@ -221,9 +227,8 @@ int st_layout_build(struct st_layout *l, const struct st_model *m,
 	}
 	r = 0;
 out:
-	free(keys);
-	free(idx);
-	free(rows);
+	st_big_free(keys);
+	st_big_free(idx);
 	if (r < 0)
 		st_layout_free(l);
 	return r;

@@ -74,7 +74,7 @@ int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
 
 	if (from == ST_NONE || to == ST_NONE)
 		return 0;
-	if (st_grow((void **)&m->links, &m->linkcap, m->nlinks + 1, sizeof(*l), 64) < 0)
+	if (st_grow_big((void **)&m->links, &m->linkcap, m->nlinks + 1, sizeof(*l), 64) < 0)
 		return -1;
 	l = &m->links[m->nlinks++];
 	l->from = from;
@@ -629,10 +629,10 @@ static int finish(struct st_model *m)
 	for (i = 0; i < m->nconns; i++)
 		m->conns[idx[i]].id = i + 1;
 
-	m->link_at = calloc((size_t)m->tr->nev + 2, sizeof(*m->link_at));
-	sorted = malloc((m->nlinks + 1) * sizeof(*sorted));
+	m->link_at = st_big_calloc((size_t)m->tr->nev + 2, sizeof(*m->link_at));
+	sorted = st_big_alloc(((size_t)m->nlinks + 1) * sizeof(*sorted));
 	if (!m->link_at || !sorted) {
-		free(sorted);
+		st_big_free(sorted);
 		return -1;
 	}
 	for (i = 0; i < m->nlinks; i++)
@@ -645,7 +645,7 @@ static int finish(struct st_model *m)
 	for (i = m->tr->nev; i > 0; i--)
 		m->link_at[i] = m->link_at[i - 1];
 	m->link_at[0] = 0;
-	free(m->links);
+	st_big_free(m->links);
 	m->links = sorted;
 	m->linkcap = m->nlinks + 1;
 	return 0;
@@ -658,9 +658,9 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 	memset(m, 0, sizeof(*m));
 	m->tr = tr;
 	st_strtab_init(&m->keys);
-	m->ev_proc = malloc(n * sizeof(*m->ev_proc));
-	m->ev_sock = malloc(n * sizeof(*m->ev_sock));
-	m->ev_conn = malloc(n * sizeof(*m->ev_conn));
+	m->ev_proc = st_big_alloc(n * sizeof(*m->ev_proc));
+	m->ev_sock = st_big_alloc(n * sizeof(*m->ev_sock));
+	m->ev_conn = st_big_alloc(n * sizeof(*m->ev_conn));
 	if (!m->ev_proc || !m->ev_sock || !m->ev_conn)
 		return -1;
 	if (follow_all(m) < 0 || st_model_pair_streams(m) < 0 ||
@@ -678,13 +678,13 @@ void st_model_free(struct st_model *m)
 	for (i = 0; i < m->nprocs; i++)
 		st_idmap_free(&m->procs[i].fds);
 	free(m->procs);
-	free(m->ev_proc);
-	free(m->ev_sock);
-	free(m->ev_conn);
+	st_big_free(m->ev_proc);
+	st_big_free(m->ev_sock);
+	st_big_free(m->ev_conn);
 	free(m->socks);
 	free(m->conns);
-	free(m->links);
-	free(m->link_at);
+	st_big_free(m->links);
+	st_big_free(m->link_at);
 	free(m->conn_by_id);
 	free(m->hdr_proc);
 	st_strtab_free(&m->keys);

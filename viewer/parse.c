@@ -435,7 +435,8 @@ void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno)
 	}
 }
 
-int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
+static int grow_with(void *(*re)(void *, size_t), void **p, uint32_t *cap,
+		     uint32_t need, size_t size, uint32_t first)
 {
 	uint32_t n;
 	void *np;
@@ -445,11 +446,93 @@ int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
 	if (*cap >= UINT32_MAX / 2)
 		return -1;
 	n = *cap ? *cap * 2 : first;
-	if (!(np = realloc(*p, (size_t)n * size)))
+	if (!(np = re(*p, (size_t)n * size)))
 		return -1;
 	*p = np;
 	*cap = n;
 	return 0;
+}
+
+int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
+{
+	return grow_with(realloc, p, cap, need, size, first);
+}
+
+int st_grow_big(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
+{
+	return grow_with(st_big_realloc, p, cap, need, size, first);
+}
+
+/* The room that is left in mapping v from p on, in items of size bytes. */
+static size_t room_left(const struct st_vmem *v, const void *p, size_t size)
+{
+	return (v->len - (size_t)((const char *)p - (const char *)v->base)) / size;
+}
+
+/* Grows the mapping v, which holds *p (its space running to the end of
+ * the mapping), to room for `need` items of size bytes from *p; *cap
+ * becomes the room there is (at most max). */
+static int reserve_mapped(struct st_vmem *v, void **p, size_t need, size_t size,
+			  size_t max, size_t *cap)
+{
+	size_t off = *p ? (size_t)((char *)*p - (char *)v->base) : 0;
+
+	if (*p && !v->base)
+		return -1;	/* a second half's space: not ours to grow */
+	if (need > (SIZE_MAX - off) / size ||
+	    st_vmem_reserve(v, off + need * size) < 0)
+		return -1;
+	*p = (char *)v->base + off;
+	*cap = room_left(v, *p, size);
+	if (*cap > max)
+		*cap = max;
+	return 0;
+}
+
+int st_trace_reserve(struct st_trace *tr, uint64_t records, uint64_t bytes)
+{
+	size_t cap;
+
+	if (records && tr->nev + records > tr->evcap) {
+		uint64_t need = tr->nev + records;
+
+		if (need > UINT32_MAX)
+			need = UINT32_MAX;
+		if (tr->backward || need <= tr->nev ||
+		    reserve_mapped(&tr->ev_mem, (void **)&tr->ev, (size_t)need,
+				   sizeof(*tr->ev), UINT32_MAX, &cap) < 0)
+			return -1;
+		tr->evcap = (uint32_t)cap;
+	}
+	if (bytes && tr->nsnips + bytes > tr->snipcap) {
+		if (tr->backward || bytes > SIZE_MAX - tr->nsnips ||
+		    reserve_mapped(&tr->snip_mem, (void **)&tr->snips,
+				   (size_t)(tr->nsnips + bytes), 1, SIZE_MAX, &cap) < 0)
+			return -1;
+		tr->snipcap = cap;
+	}
+	return 0;
+}
+
+void st_trace_trim(struct st_trace *tr)
+{
+	size_t room;
+
+	if (tr->backward)
+		return;
+	if (tr->ev_mem.base) {
+		st_vmem_trim(&tr->ev_mem, tr->ev, (size_t)tr->nev * sizeof(*tr->ev));
+		room = tr->ev_mem.base ? room_left(&tr->ev_mem, tr->ev, sizeof(*tr->ev)) : 0;
+		tr->evcap = room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+		if (!tr->ev_mem.base)
+			tr->ev = NULL;
+	}
+	if (tr->snip_mem.base) {
+		st_vmem_trim(&tr->snip_mem, tr->snips, tr->nsnips);
+		tr->snipcap = tr->snip_mem.base ? room_left(&tr->snip_mem, tr->snips, 1) : 0;
+		if (!tr->snip_mem.base)
+			tr->snips = NULL;
+	}
 }
 
 /* The program name from argv[0] (or exe), without its directory. */
@@ -525,10 +608,20 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 	return 0;
 }
 
+/* Where the next record goes: the next slot, or in a first half
+ * (backward) the next one down from the end; NULL when there is no room. */
+static struct st_event *new_event(struct st_trace *tr)
+{
+	if (tr->nev >= tr->evcap &&
+	    st_trace_reserve(tr, tr->nev > 1024 ? tr->nev : 1024, 0) < 0)
+		return NULL;
+	return tr->backward ? tr->ev - tr->nev - 1 : tr->ev + tr->nev;
+}
+
 static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
 			 struct st_event *e)
 {
-	unsigned char buf[ST_SNIP];
+	unsigned char buf[ST_SNIP], *dst;
 	long n = st_json_decode_prefix(v, buf, sizeof(buf));
 
 	if (n < 0)
@@ -536,17 +629,19 @@ static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
 	e->bits |= ST_B_DATA;
 	if (n == 0 || tr->nsnips + (size_t)n > UINT32_MAX)
 		return 0;
-	if (tr->nsnips + (size_t)n > tr->snipcap) {
-		size_t cap = tr->snipcap ? tr->snipcap * 2 : 1 << 16;
-		unsigned char *p = realloc(tr->snips, cap);
-
-		if (!p)
-			return 0;
-		tr->snips = p;
-		tr->snipcap = cap;
+	if (tr->nsnips + (size_t)n > tr->snipcap &&
+	    st_trace_reserve(tr, 0, tr->nsnips > (1 << 16) ? tr->nsnips : 1 << 16) < 0)
+		return 0;
+	if (tr->backward) {
+		/* Its distance from the end, made an offset when the halves
+		 * are joined. */
+		dst = tr->snips - tr->nsnips - (size_t)n;
+		e->snip = (uint32_t)(tr->nsnips + (size_t)n);
+	} else {
+		dst = tr->snips + tr->nsnips;
+		e->snip = (uint32_t)tr->nsnips;
 	}
-	memcpy(tr->snips + tr->nsnips, buf, (size_t)n);
-	e->snip = (uint32_t)tr->nsnips;
+	memcpy(dst, buf, (size_t)n);
 	e->snip_len = (uint8_t)n;
 	tr->nsnips += (size_t)n;
 	return 0;
@@ -555,7 +650,7 @@ static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
 static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file,
 		      uint64_t off, size_t len)
 {
-	struct st_event e;
+	struct st_event e, *slot;
 	int64_t v;
 	uint8_t small;
 
@@ -658,9 +753,10 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 	e.hdr = tr->cur_hdr;
 	if (e.hdr != UINT32_MAX && tr->hdr[e.hdr].pid != e.pid)
 		e.hdr = UINT32_MAX;
-	if (st_grow((void **)&tr->ev, &tr->evcap, tr->nev + 1, sizeof(e), 1024) < 0)
+	if (!(slot = new_event(tr)))
 		return -1;
-	tr->ev[tr->nev++] = e;
+	*slot = e;
+	tr->nev++;
 	return 0;
 }
 

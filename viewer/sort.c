@@ -13,6 +13,7 @@
  * the job.  All three are stable, so the result is the same.
  */
 #include "sort.h"
+#include "vmem.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -66,11 +67,11 @@ static bool sort_runs(uint64_t *keys, uint32_t *idx, size_t n)
 			start[nruns++] = i;
 		}
 	start[nruns] = n;
-	tk = malloc(n * sizeof(*tk));
-	ti = malloc(n * sizeof(*ti));
+	tk = st_big_alloc(n * sizeof(*tk));
+	ti = st_big_alloc(n * sizeof(*ti));
 	if (!tk || !ti) {
-		free(tk);
-		free(ti);
+		st_big_free(tk);
+		st_big_free(ti);
 		return false;
 	}
 	while (nruns > 1) {
@@ -85,8 +86,8 @@ static bool sort_runs(uint64_t *keys, uint32_t *idx, size_t n)
 		start[out] = n;
 		nruns = out;
 	}
-	free(tk);
-	free(ti);
+	st_big_free(tk);
+	st_big_free(ti);
 	return true;
 }
 
@@ -137,12 +138,12 @@ int st_sort_by_key(uint64_t *keys, uint32_t *idx, size_t n)
 	for (digits = 0; digits < DIGITS && (span >> (BITS * digits)); digits++)
 		;
 	hist = calloc(DIGITS, sizeof(*hist));
-	dst_k = malloc(n * sizeof(*dst_k));
-	dst_i = malloc(n * sizeof(*dst_i));
+	dst_k = st_big_alloc(n * sizeof(*dst_k));
+	dst_i = st_big_alloc(n * sizeof(*dst_i));
 	if (!hist || !dst_k || !dst_i) {
 		free(hist);
-		free(dst_k);
-		free(dst_i);
+		st_big_free(dst_k);
+		st_big_free(dst_i);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -176,8 +177,8 @@ int st_sort_by_key(uint64_t *keys, uint32_t *idx, size_t n)
 		dst_k = src_k;
 		dst_i = src_i;
 	}
-	free(dst_k);
-	free(dst_i);
+	st_big_free(dst_k);
+	st_big_free(dst_i);
 	free(hist);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "strtab.h"
+#include "vmem.h"
 
 /* How many payload bytes the viewer keeps per record. */
 #define ST_SNIP 32
@@ -92,6 +93,10 @@ struct st_file {
 	const char *map;	/* the contents (mapped or read) */
 	size_t size;
 	bool mapped;
+	bool reread;		/* parsed by reading it again from path, when
+				 * it is still the file of this device and
+				 * inode (input.c) */
+	uint64_t dev, ino;
 };
 
 /* A memo of interned id -> small value, so each distinct call name, proto
@@ -104,12 +109,20 @@ struct st_memo {
 struct st_trace {
 	struct st_file *files;
 	uint32_t nfiles;
-	struct st_event *ev;
-	uint32_t nev, evcap;
+	struct st_event *ev;	/* in a first half (backward): the end of
+				 * its space, record k at ev[-1 - k] */
+	uint32_t nev, evcap;	/* records, and room for them */
 	struct st_header *hdr;
 	uint32_t nhdr, hdrcap;
-	unsigned char *snips;
+	unsigned char *snips;	/* in a first half: the end of its space */
 	size_t nsnips, snipcap;
+	/* The mappings that hold ev and snips (vmem.h); none in a second
+	 * half's trace, which writes into its parent's (parallel.c). */
+	struct st_vmem ev_mem, snip_mem;
+	/* The first half of a parallel parse: records and snippets are laid
+	 * down from the end of their space, so that the second half's can
+	 * start right after it without being copied (parallel.c). */
+	bool backward;
 	struct st_strtab str;
 	uint32_t *order;	/* record indices by (t, read order) */
 	int64_t t0;		/* the first record's t */
@@ -149,10 +162,24 @@ void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 			  size_t to, uint64_t lineno);
 /* The raw line of record i (not NUL-terminated). */
 const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
-/* Shorthands for interned strings. */
+/* Makes room for `records` more records and `bytes` more snippet bytes
+ * (fewer records when that would pass UINT32_MAX): 0, or -1 when it cannot
+ * (no memory, or space that is not the trace's own to grow). */
+int st_trace_reserve(struct st_trace *tr, uint64_t records, uint64_t bytes);
+/* Gives back the room for records and snippets that the parse did not
+ * fill (reserved for the most the input could hold). */
+void st_trace_trim(struct st_trace *tr);
+/* The fewest bytes a record can come from: a JSON object with at least
+ * "call", "pid" and "t", `{"call":"","pid":0,"t":0}`.  So n bytes of log
+ * hold at most n / ST_MIN_RECORD records, and (each byte of a snippet
+ * being at least one byte of its line) at most n bytes of snippets. */
+#define ST_MIN_RECORD 25
 /* Makes room for need items of size bytes in *p (capacity *cap, doubling
  * from first): 0, or -1 when it cannot. */
 int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first);
+/* The same for an array of st_big_alloc (vmem.h). */
+int st_grow_big(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first);
+/* Shorthand for interned strings. */
 const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
 
 /* Parses one line into the trace (parse.c); used by st_trace_parse_range.
