@@ -160,10 +160,27 @@ void st_event_sock(struct st_event *ev, int fd, const char *peer)
 		st_rec_str(&ev->rec, "peer", peer);
 }
 
+size_t st_snippet_len(int64_t ret, const struct iovec *iov, int iovcnt)
+{
+	size_t want, room = 0;
+	int i;
+
+	if (ret <= 0 || st_cfg.payload == 0)
+		return 0;
+	want = (size_t)ret;
+	if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
+		want = (size_t)st_cfg.payload;
+	/* Only as much as the buffers hold (a recvmsg may report more than its
+	 * iovecs took, with MSG_TRUNC). */
+	for (i = 0; i < iovcnt && room < want; i++)
+		room += iov[i].iov_len;
+	return want < room ? want : room;
+}
+
 void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 		    int64_t transferred)
 {
-	size_t want, room = 0, left, o;
+	size_t want, left, o;
 	int i;
 
 	if (transferred < 0)
@@ -173,17 +190,7 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 	memcpy(ev->buf + ev->rec.len, ",\"bytes\":", 9);
 	ev->rec.len += 9;
 	ev->rec.len = (size_t)(put_int(ev->buf + ev->rec.len, transferred) - ev->buf);
-	if (st_cfg.payload == 0 || transferred == 0)
-		return;
-	want = (size_t)transferred;
-	if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
-		want = (size_t)st_cfg.payload;
-	/* Only as much as the buffers hold (a recvmsg may report more than its
-	 * iovecs took, with MSG_TRUNC). */
-	for (i = 0; i < iovcnt; i++)
-		room += iov[i].iov_len;
-	if (want > room)
-		want = room;
+	want = st_snippet_len(transferred, iov, iovcnt);
 	if (want == 0)
 		return;
 	ev->iov = iov;
@@ -365,22 +372,12 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 		struct st_frame_data d;
 	} h;
 	struct st_span span;
-	size_t want = 0, room = 0;
+	size_t want;
 	char *dst;
-	int i;
 
-	if (ret > 0 && st_cfg.payload != 0) {
-		want = (size_t)ret;
-		if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
-			want = (size_t)st_cfg.payload;
-		/* Only as much as the buffers hold (MSG_TRUNC reports more). */
-		for (i = 0; i < iovcnt && room < want; i++)
-			room += iov[i].iov_len;
-		if (want > room)
-			want = room;
-		if (want > ST_DATA_SNIP_MAX)
-			return false;	/* the JSON writer takes it in pieces */
-	}
+	want = st_snippet_len(ret, iov, iovcnt);
+	if (want > ST_DATA_SNIP_MAX)
+		return false;	/* the JSON writer takes it in pieces */
 	if (!fill_call(&h.d, c, ret, arg))
 		return true;
 	h.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,

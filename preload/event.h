@@ -59,6 +59,10 @@ void st_event_begin(struct st_event *ev, const struct st_call *c, int64_t ret);
 /* proto, local and peer of a socket fd from the fd table; a non-NULL
  * peer overrides the table's (a datagram's own address). */
 void st_event_sock(struct st_event *ev, int fd, const char *peer);
+/* How many payload bytes a record keeps of a call that returned ret with
+ * these buffers: ret, cut to the payload setting and to what the buffers
+ * hold; 0 when the call moved nothing or snippets are off. */
+size_t st_snippet_len(int64_t ret, const struct iovec *iov, int iovcnt);
 /* bytes and data: the first bytes of what was transferred. */
 void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 		    int64_t transferred);

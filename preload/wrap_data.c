@@ -386,6 +386,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	char snip[ST_DATA_SNIP_MAX];
 	off_t start = -1;
 	ssize_t ret, got = 0;
+	size_t want;
 
 	st_call_begin(&c, st_dcall_names[dc], out);
 	ret = real(out, in, offset, count);
@@ -394,11 +395,10 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	 * has written it (it moved it past them). */
 	if (ret > 0 && offset)
 		start = *offset - ret;
-	if (ret > 0 && st_cfg.payload != 0) {
-		size_t want = (size_t)ret < sizeof(snip) ? (size_t)ret : sizeof(snip);
-
-		if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
-			want = (size_t)st_cfg.payload;
+	one.iov_base = snip;
+	one.iov_len = sizeof(snip);
+	want = st_snippet_len(ret, &one, 1);
+	if (want > 0) {
 		if (start < 0) {
 			off_t now = lseek(in, 0, SEEK_CUR);
 
@@ -407,7 +407,6 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 		if (start >= 0)
 			got = pread(in, snip, want, start);
 	}
-	one.iov_base = snip;
 	one.iov_len = got > 0 ? (size_t)got : 0;
 	/* The snippet is what pread got, which may be less than ret; at
 	 * most ST_DATA_SNIP_MAX bytes, so a DATA frame always takes it. */
