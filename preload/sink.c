@@ -208,35 +208,24 @@ static bool put_file(int fd, const void *p, size_t n, uint64_t off)
 	return true;
 }
 
-/* The ring's bytes for log offsets [from, to), to - from <= RING_CAP, as at
- * most two stretches of the data area: into the file, or cleared. */
-static bool ring_out(int fd, uint64_t from, uint64_t to)
+/* Copies the ring's bytes for log offsets [from, to) (to - from <=
+ * RING_CAP, so at most two stretches of the data area) into the log file,
+ * at the same offsets, then clears them; *fd is our descriptor, looked up
+ * (and checked) on first need.  Caller holds the lock. */
+static bool copy_out(int *fd, uint64_t from, uint64_t to)
 {
 	uint64_t at = from & RING_MASK, n = to - from;
 	uint64_t first = n < RING_CAP - at ? n : RING_CAP - at;
 
-	if (fd >= 0 && (!put_file(fd, sk.data + at, first, from) ||
-			!put_file(fd, sk.data, n - first, from + first)))
-		return false;
-	if (fd < 0) {
-		memset(sk.data + at, 0, first);
-		memset(sk.data, 0, n - first);
-	}
-	return true;
-}
-
-/* Copies the ring's bytes for [from, to) into the log file and clears
- * them; *fd is our descriptor, looked up (and checked) on first need.
- * Caller holds the lock. */
-static bool copy_out(int *fd, uint64_t from, uint64_t to)
-{
-	if (to == from)
+	if (n == 0)
 		return true;
 	if (*fd < 0 && (*fd = open_file()) < 0)
 		return false;
-	if (!ring_out(*fd, from, to))
+	if (!put_file(*fd, sk.data + at, first, from) ||
+	    !put_file(*fd, sk.data, n - first, from + first))
 		return false;
-	ring_out(-1, from, to);
+	memset(sk.data + at, 0, first);
+	memset(sk.data, 0, n - first);
 	return true;
 }
 
