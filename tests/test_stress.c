@@ -10,7 +10,7 @@
  *
  *   threads     8 threads on their own socketpairs + 4 sharing one
  *   growth      4 KiB payloads (SOCKTRACE_PAYLOAD=all), 24 MB through the
- *               1 MiB staging ring, from 4 threads at once
+ *               256 KiB staging ring, from 4 threads at once
  *   big         single messages of 300 KiB and 1 MiB (SOCKTRACE_PAYLOAD=all),
  *               whose records go straight into the log file, whole
  *   fork        children get their own logs; fork from a busy threaded
@@ -122,7 +122,7 @@ static void test_threads_exact(void **state)
 }
 
 /* 4 threads, 700 rounds of 4 KiB each with SOCKTRACE_PAYLOAD=all: about
- * 24 MB of log through a 1 MiB staging ring, so frames wrap round its end
+ * 24 MB of log through a 256 KiB staging ring, so frames wrap round its end
  * hundreds of times.  Every record present with its whole payload and no
  * hole anywhere (no NUL byte in the file a normal exit left). */
 static void test_growth_through_ring(void **state)
@@ -154,14 +154,14 @@ static void test_growth_through_ring(void **state)
 	run_free(&g_run);
 }
 
-/* The messages bigmsg sends, in order: 200 KiB (a frame through the
- * ring), 300 KiB binary and text and 1 MiB binary and text (frames of 256
- * KiB and more go straight into the log file; all but the 300 KiB text
- * one are bigger than the ring, the binary ones some four times their
- * size once escaped), then two through the ring again: one that fits a
- * DATA frame's snippet and one that does not. */
+/* The messages bigmsg sends, in order: 10 KiB (a frame through the ring,
+ * under 64 KiB even escaped), 300 KiB binary and text and 1 MiB binary and
+ * text (frames of 64 KiB and more go straight into the log file; all are
+ * bigger than the 256 KiB ring, the binary ones some four times their size
+ * once escaped), then two through the ring again: one that fits a DATA
+ * frame's snippet and one that does not. */
 static const size_t big_sizes[] = {
-	200 << 10, 300 << 10, 300 << 10, 1 << 20, 1 << 20, 100, 5000,
+	10 << 10, 300 << 10, 300 << 10, 1 << 20, 1 << 20, 100, 5000,
 };
 #define N_BIG (sizeof(big_sizes) / sizeof(big_sizes[0]))
 
