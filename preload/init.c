@@ -159,6 +159,18 @@ static void read_payload(void)
 		st_cfg.payload = v;
 }
 
+/* SOCKTRACE_SENDFILE_DATA=1: a sendfile record gets the snippet too, read
+ * back from the input file with one pread() of our own.  Off by default:
+ * that extra system call on the program's file costs a web server some 4%
+ * of its requests, and a program under a seccomp filter that does not
+ * allow pread could be killed for it. */
+static void read_sendfile_data(void)
+{
+	const char *p = getenv("SOCKTRACE_SENDFILE_DATA");
+
+	st_cfg.sendfile_data = p && strcmp(p, "1") == 0;
+}
+
 static void find_self(void)
 {
 	Dl_info info;
@@ -182,6 +194,7 @@ void st_init(void)
 	st_pid = getpid();
 	read_dir();
 	read_payload();
+	read_sendfile_data();
 	find_self();
 	ep = getenv("SOCKTRACE_EXEC_PID");
 	st_cfg.execd = ep && atoi(ep) == st_pid;

@@ -14,6 +14,7 @@
 struct st_config {
 	char dir[PATH_MAX];	/* absolute log directory */
 	long payload;		/* snippet size in bytes; -1 = all */
+	bool sendfile_data;	/* read back what sendfile sent, for its snippet */
 	bool execd;		/* this image was exec'd by a traced image of the same pid */
 	pid_t fork_of;		/* set in a fork child: the parent's pid */
 	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */

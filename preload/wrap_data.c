@@ -376,7 +376,8 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 	return ret;
 }
 
-/* ---- sendfile: the bytes come from a file, read back for the snippet ---- */
+/* ---- sendfile: the bytes come from a file; read back for the snippet only
+ * when asked (SOCKTRACE_SENDFILE_DATA=1, init.c says why) ---- */
 
 static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out, int in,
 			   off_t *offset, size_t count)
@@ -397,7 +398,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 		start = *offset - ret;
 	one.iov_base = snip;
 	one.iov_len = sizeof(snip);
-	want = st_snippet_len(ret, &one, 1);
+	want = st_cfg.sendfile_data ? st_snippet_len(ret, &one, 1) : 0;
 	if (want > 0) {
 		if (start < 0) {
 			off_t now = lseek(in, 0, SEEK_CUR);

@@ -14,7 +14,9 @@
  * exactly as built here from what the program printed (the five-tuple,
  * level/opt by name or number, val only for an int that was set; fd2 always,
  * bytes only for a call that succeeded), and each sendfile payload the
- * file's bytes it sent.
+ * file's bytes it sent.  That is with SOCKTRACE_SENDFILE_DATA=1; run
+ * again without it, the same records must come with no payload at all for
+ * sendfile (the library reads nothing back) and the rest unchanged.
  *
  * Running the program and reading its log back: tests/procs.h.
  */
@@ -75,10 +77,12 @@ static const char *from_fd(const struct rec *r, size_t *n)
 	return p;
 }
 
-/* Checks the record of call i against what optsend printed about it. */
+/* Checks the record of call i against what optsend printed about it;
+ * sendfile's payload is expected only when the run asked for it. */
 static void check_call(size_t i, const struct rec *r, long tcp_fd, long udp_fd, long file_fd,
-		       const char *tuple, const unsigned char *file)
+		       const char *tuple, const unsigned char *file, bool sendfile_data)
 {
+	bool with_data = calls[i].data_len && sendfile_data;
 	char prefix[64], want[512], ebuf[16];
 	long ret, err;
 	size_t n, k;
@@ -104,10 +108,14 @@ static void check_call(size_t i, const struct rec *r, long tcp_fd, long udp_fd, 
 	if (calls[i].fd2 != NO_FD2)
 		k += (size_t)snprintf(want + k, sizeof(want) - k, ",\"fd2\":%ld",
 				      calls[i].fd2 == THE_FILE ? file_fd : calls[i].fd2);
-	snprintf(want + k, sizeof(want) - k, "%s", calls[i].tail);
+	k += (size_t)snprintf(want + k, sizeof(want) - k, "%s", calls[i].tail);
+	/* A tail that leads to a payload ends in a comma: with none, the
+	 * line ends there. */
+	if (calls[i].data_len && !with_data)
+		want[k - 1] = '}';
 	got = from_fd(r, &n);
 	/* A line with a payload is checked up to "data", the payload apart. */
-	if (calls[i].data_len) {
+	if (with_data) {
 		if (n < strlen(want) || memcmp(got, want, strlen(want)) != 0 ||
 		    memcmp(got + strlen(want), "\"data\":", 7) != 0)
 			fail_msg("%s: got %.*s\nwant %s\"data\":...", calls[i].name,
@@ -120,16 +128,16 @@ static void check_call(size_t i, const struct rec *r, long tcp_fd, long udp_fd, 
 	}
 }
 
-static void test_setsockopt_and_sendfile_records(void **state)
+static void check_records(bool sendfile_data)
 {
 	const char *argv[] = { "optsend", NULL };
-	const char *env[] = { "SOCKTRACE_PAYLOAD=all", NULL };
+	const char *env[] = { "SOCKTRACE_PAYLOAD=all",
+			      sendfile_data ? "SOCKTRACE_SENDFILE_DATA=1" : NULL, NULL };
 	unsigned char file[FILE_LEN];
 	long tcp_fd, udp_fd, file_fd;
 	char tuple[128];
 	size_t j, i = 0;
 
-	(void)state;
 	big_msg_fill(file, FILE_LEN, 1);
 	run_prog(&g_run, true, argv, env, 30);
 	assert_exit_ok(&g_run);
@@ -151,16 +159,30 @@ static void test_setsockopt_and_sendfile_records(void **state)
 			continue;
 		if (i == N_CALLS)
 			fail_msg("more setsockopt and sendfile records than the %zu calls", N_CALLS);
-		check_call(i++, r, tcp_fd, udp_fd, file_fd, tuple, file);
+		check_call(i++, r, tcp_fd, udp_fd, file_fd, tuple, file, sendfile_data);
 	}
 	if (i != N_CALLS)
 		fail_msg("%zu setsockopt and sendfile records, want %zu", i, N_CALLS);
+}
+
+static void test_setsockopt_and_sendfile_records(void **state)
+{
+	(void)state;
+	check_records(true);
+}
+
+/* The default: sendfile records without a payload. */
+static void test_sendfile_default_no_data(void **state)
+{
+	(void)state;
+	check_records(false);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_setsockopt_and_sendfile_records, run_cleanup),
+		cmocka_unit_test_teardown(test_sendfile_default_no_data, run_cleanup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
