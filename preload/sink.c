@@ -394,8 +394,8 @@ static void open_log(void)
 	atomic_store(&sk.state, SINK_OPEN);
 }
 
-/* Brings the sink to OPEN if it can; false when records must be dropped. */
-static bool ensure_open(void)
+/* ensure_open() when the sink is not open yet, or no longer. */
+static __attribute__((noinline)) bool open_slow(void)
 {
 	for (;;) {
 		int st = atomic_load(&sk.state);
@@ -420,6 +420,12 @@ static bool ensure_open(void)
 			return false;
 		sched_yield();
 	}
+}
+
+/* Brings the sink to OPEN if it can; false when records must be dropped. */
+static inline bool ensure_open(void)
+{
+	return __builtin_expect(atomic_load(&sk.state) == SINK_OPEN, 1) || open_slow();
 }
 
 /* A wait for the copying to move: since when it has not moved. */
