@@ -298,8 +298,11 @@ static uint32_t log_tuple(int fd, uint32_t gen)
 	} fr;
 	struct st_span span;
 	size_t n;
-	uint32_t id = st_fd_tuple(fd, gen, fr.keys, &n);
+	uint32_t id = st_fd_tuple_known(fd, gen);
 
+	if (id)
+		return id;
+	id = st_fd_tuple(fd, gen, fr.keys, &n);
 	if (n == 0)
 		return id;
 	fr.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_TUPLE, 0, (uint32_t)(sizeof(fr.t) + n) };
@@ -372,6 +375,7 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 		struct st_frame_data d;
 	} h;
 	struct st_span span;
+	uint64_t start;
 	size_t want;
 	char *dst;
 
@@ -382,6 +386,13 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 		return true;
 	h.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
 				 (uint32_t)(sizeof(h.d) + want) };
+	dst = st_sink_claim(st_frame_size(h.f.len), &start);
+	if (dst) {
+		memcpy(dst + sizeof(h.f), &h.d, sizeof(h.d));
+		gather(dst + sizeof(h.f) + sizeof(h.d), iov, iovcnt, want);
+		st_sink_publish(start, &h.f);
+		return true;
+	}
 	if (!st_sink_reserve(&span, &h.f))
 		return true;
 	dst = st_span_ptr(&span);
@@ -404,10 +415,18 @@ void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool
 	} b;
 	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_OPT, 0, sizeof(b) };
 	struct st_span span;
+	uint64_t start;
+	char *dst;
 
 	if (!fill_call(&b.d, c, ret, level))
 		return;
 	b.o = (struct st_frame_opt){ opt, has_val ? val : 0, has_val, 0 };
+	dst = st_sink_claim(st_frame_size(f.len), &start);
+	if (dst) {
+		memcpy(dst + sizeof(f), &b, sizeof(b));
+		st_sink_publish(start, &f);
+		return;
+	}
 	if (!st_sink_reserve(&span, &f))
 		return;
 	st_span_put(&span, &b, sizeof(b));

@@ -315,6 +315,21 @@ uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
 	return 0;
 }
 
+uint32_t st_fd_tuple_known(int fd, uint32_t gen)
+{
+	struct entry *e = socket_entry(fd);
+	unsigned s1;
+	uint32_t id;
+
+	if (!e)
+		return 0;
+	s1 = read_begin(e);
+	id = e->tuple;
+	if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen || !read_ok(e, s1))
+		return 0;
+	return id;
+}
+
 void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen)
 {
 	struct entry *e;

@@ -83,6 +83,9 @@ size_t st_fd_frag(int fd, char *dst, bool with_peer);
  * frag (ST_FRAG_MAX bytes) and *fraglen set; the caller writes the frame,
  * then calls st_fd_tuple_logged().  Otherwise *fraglen is 0. */
 uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen);
+/* The common case of st_fd_tuple(), nothing copied: fd's number when the
+ * log of generation gen has had its TUPLE frame, else 0. */
+uint32_t st_fd_tuple_known(int fd, uint32_t gen);
 void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen);
 /* newfd now refers to what oldfd refers to. */
 void st_fd_copy(int oldfd, int newfd);

@@ -549,8 +549,6 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 
 void st_span_commit(struct st_span *s)
 {
-	uint64_t w;
-
 	if (s->direct && !s->failed) {
 		struct st_frame f = s->head;
 
@@ -563,11 +561,41 @@ void st_span_commit(struct st_span *s)
 	 * as a corrupt stretch, or were never written). */
 	if (s->failed)
 		s->head = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_PAD, 0, s->head.len };
-	memcpy(&w, &s->head, sizeof(w));
-	atomic_store_explicit(ring_word(s->start), w, memory_order_release);
+	st_sink_publish(s->start, &s->head);
+}
+
+void st_sink_publish(uint64_t start, const struct st_frame *head)
+{
+	uint64_t w;
+
+	memcpy(&w, head, sizeof(w));
+	atomic_store_explicit(ring_word(start), w, memory_order_release);
 	if (atomic_load_explicit(&sk.off, memory_order_relaxed) -
 	    atomic_load_explicit(&sk.flushed, memory_order_relaxed) >= FLUSH_AT)
 		flush();
+}
+
+void *st_sink_claim(uint64_t size, uint64_t *start)
+{
+	uint64_t o = atomic_load_explicit(&sk.off, memory_order_relaxed);
+
+	if (atomic_load_explicit(&sk.state, memory_order_relaxed) != SINK_OPEN)
+		return NULL;
+	do {
+		if (o + size - atomic_load_explicit(&sk.flushed, memory_order_acquire) > RING_CAP ||
+		    (o & RING_MASK) + size > RING_CAP)
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&sk.off, &o, o + size));
+	/* As in st_sink_reserve(): a stretch reserved after a stop becomes
+	 * padding, and the caller's st_sink_reserve() finds the sink shut. */
+	if (atomic_load(&sk.state) != SINK_OPEN) {
+		struct st_frame pad = { ST_FRAME_MARK, ST_FRAME_PAD, 0, (uint32_t)(size - 8) };
+
+		st_sink_publish(o, &pad);
+		return NULL;
+	}
+	*start = o;
+	return sk.data + (o & RING_MASK);
 }
 
 uint32_t st_sink_gen(void)

@@ -29,6 +29,15 @@ struct st_span {
  * the log on first use.  Returns false (record dropped, nothing disturbed)
  * when the log cannot be written or the ring stayed full. */
 bool st_sink_reserve(struct st_span *s, const struct st_frame *head);
+/* The fast way to a frame of size bytes (its head included; a multiple of
+ * 8): when the sink is open, the ring has room without waiting and the
+ * frame does not wrap round the ring's end, reserves it and returns where
+ * it goes, *start set to its log offset; the caller writes the body (at 8
+ * bytes in), then st_sink_publish().  Otherwise NULL, nothing reserved:
+ * st_sink_reserve() is the way, which waits, wraps and drops. */
+void *st_sink_claim(uint64_t size, uint64_t *start);
+/* Writes the head of a claimed frame: it is complete. */
+void st_sink_publish(uint64_t start, const struct st_frame *head);
 /* Copies n bytes into the span's body; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
 /* Where the rest of the body is in memory when it lies in one piece of
