@@ -143,11 +143,12 @@ modes=(untraced traced floor)
 [ $have_strace = 1 ] && modes+=(strace)
 
 # keep MODE VALUE: adds one run's number to the caller's array for that mode
-# (u, t, f, s: locals of bench_micro and bench_nginx, seen here through
+# (u, t, f, s, d: locals of bench_micro and bench_nginx, seen here through
 # bash's dynamic scope).
 keep() {
 	case $1 in
 	untraced) u+=("$2") ;; traced) t+=("$2") ;; floor) f+=("$2") ;; strace) s+=("$2") ;;
+	sfdata) d+=("$2") ;;
 	esac
 }
 
@@ -283,6 +284,10 @@ nginx_run() {
 	traced | floor)
 		fresh_logs &&
 		timeout 120 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="${PRELOAD[$mode]}" "${ng[@]}" & ;;
+	sfdata)
+		fresh_logs &&
+		timeout 120 env SOCKTRACE_DIR="$WORK/logs" SOCKTRACE_SENDFILE_DATA=1 \
+			LD_PRELOAD="$LIB" "${ng[@]}" & ;;
 	strace) timeout 120 "${STRACE[@]}" "${ng[@]}" & ;;
 	esac
 	NGINX_JOB=$!
@@ -318,7 +323,7 @@ nginx_run() {
 		printf '%s\n' "$out" >&2
 		return 1
 	fi
-	if [ "$mode" = traced ]; then
+	if [ "$mode" = traced ] || [ "$mode" = sfdata ]; then
 		check_logs nginx || return 1
 	fi
 	RPS=$rps
@@ -326,7 +331,10 @@ nginx_run() {
 
 bench_nginx() {
 	local dir=$WORK/nginx port r mode v
-	local -a u=() t=() s=() f=()
+	local -a u=() t=() s=() f=() d=()
+	# nginx also runs traced with sendfile's snippet read back (not the
+	# default: one more system call per request), for the note.
+	local -a ngmodes=("${modes[@]}" sfdata)
 
 	mkdir -m 0777 "$dir" "$dir/www" || return 1
 	# A small static file: 612 bytes, about nginx's own index page.
@@ -339,9 +347,9 @@ bench_nginx() {
 		nginx -t -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >&2
 		return 1
 	fi
-	say "bench: nginx: $RUNS x (${modes[*]}), wrk -t2 -c50 -d${WRK_SECS}s, port $port"
+	say "bench: nginx: $RUNS x (${ngmodes[*]}), wrk -t2 -c50 -d${WRK_SECS}s, port $port"
 	for ((r = 0; r < RUNS; r++)); do
-		for mode in "${modes[@]}"; do
+		for mode in "${ngmodes[@]}"; do
 			nginx_run "$mode" "$port" || return 1
 			v=$RPS
 			keep "$mode" "$v"
@@ -358,6 +366,8 @@ bench_nginx() {
 	fi
 	raw+=("nginx, req/s: untraced ${u[*]}; traced ${t[*]}${s:+; strace ${s[*]}}; floor ${f[*]}")
 	notes+=("nginx, floor (calls wrapped and timed, no record): $(fmt '%.0f' "$(median "${f[@]}")") req/s, $(fmt '%.1f' "$(calc "100 / $(paired_ratio f u)")")% of untraced")
+	raw+=("nginx, req/s, SOCKTRACE_SENDFILE_DATA=1: ${d[*]}")
+	notes+=("nginx, traced with SOCKTRACE_SENDFILE_DATA=1 (sendfile's snippet read back, one more pread per request; off by default): $(fmt '%.0f' "$(median "${d[@]}")") req/s, $(fmt '%.1f' "$(calc "100 / $(paired_ratio d u)")")% of untraced")
 	add_row "nginx 2 workers, wrk -t2 -c50, 612 B file" "$(fmt '%.0f' "$mu") req/s" \
 		"$(fmt '%.0f' "$mt") req/s ($(fmt '%.1f' "$share")%)" "$(fmt '%.3fx' "$ratio")" \
 		"$sratio" ">= 95% req/s" \
