@@ -48,7 +48,7 @@
 /* The ring is small so that it stays in the CPU's caches: the lines a
  * record goes into were last touched (cleared) a quarter of a megabyte
  * ago.  With a 1 MiB ring and copies every 64 KiB, a one-CPU ping-pong
- * paid about 3% more per round trip (bench/README.md). */
+ * paid about 3% more per round trip (docs/design.md). */
 #define RING_SHIFT 18				/* a 256 KiB ring */
 #define RING_CAP ((uint64_t)1 << RING_SHIFT)
 #define RING_MASK (RING_CAP - 1)
