@@ -214,15 +214,6 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 	ev->inline_data = true;
 }
 
-/* Reserves a TEXT frame for a JSON line of len bytes; the caller puts the
- * line and commits. */
-static bool reserve_text(struct st_span *span, size_t len)
-{
-	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)len };
-
-	return st_sink_reserve(span, &f);
-}
-
 /* The i-th piece of the payload to log: at most what is left of data_len. */
 static size_t piece(const struct st_event *ev, int i, size_t left, const unsigned char **p)
 {
@@ -235,6 +226,7 @@ static void emit_large(struct st_event *ev)
 {
 	static const char data_key[] = ",\"data\":\"";
 	static const char tail[] = "\"}\n";
+	struct st_frame f;
 	struct st_span span;
 	size_t head = ev->rec.len, total, enc = 0, left, len;
 	const unsigned char *p;
@@ -246,7 +238,10 @@ static void emit_large(struct st_event *ev)
 		left -= len;
 	}
 	total = head + sizeof(data_key) - 1 + enc + sizeof(tail) - 1;
-	if (total > UINT32_MAX || !reserve_text(&span, total))
+	if (total > UINT32_MAX)
+		return;
+	f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)total };
+	if (!st_sink_reserve(&span, &f))
 		return;
 	st_span_put(&span, ev->buf, head);
 	st_span_put(&span, data_key, sizeof(data_key) - 1);
@@ -271,7 +266,6 @@ static void emit_large(struct st_event *ev)
 
 void st_event_emit(struct st_event *ev)
 {
-	struct st_span span;
 	long n;
 
 	if (ev->rec.overflow)
@@ -281,10 +275,11 @@ void st_event_emit(struct st_event *ev)
 		return;
 	}
 	n = st_rec_end(&ev->rec);
-	if (n < 0 || !reserve_text(&span, (size_t)n))
-		return;
-	st_span_put(&span, ev->buf, (size_t)n);
-	st_span_commit(&span);
+	if (n >= 0) {
+		struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)n };
+
+		st_sink_write(&f, ev->buf);
+	}
 }
 
 /* Writes a TUPLE frame with fd's five-tuple keys when this log has not had
@@ -296,7 +291,6 @@ static uint32_t log_tuple(int fd, uint32_t gen)
 		struct st_frame_tuple t;
 		char keys[ST_FRAG_MAX];
 	} fr;
-	struct st_span span;
 	size_t n;
 	uint32_t id = st_fd_tuple_known(fd, gen);
 
@@ -307,10 +301,8 @@ static uint32_t log_tuple(int fd, uint32_t gen)
 		return id;
 	fr.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_TUPLE, 0, (uint32_t)(sizeof(fr.t) + n) };
 	fr.t = (struct st_frame_tuple){ id, 0 };
-	if (!st_sink_reserve(&span, &fr.f))
+	if (!st_sink_write(&fr.f, &fr.t))
 		return 0;
-	st_span_put(&span, &fr.t, fr.f.len);
-	st_span_commit(&span);
 	st_fd_tuple_logged(fd, id, gen);
 	return id;
 }
@@ -330,17 +322,22 @@ static size_t gather(char *dst, const struct iovec *iov, int iovcnt, size_t want
 	return got;
 }
 
-/* A DATA frame's body in a span that wraps round the ring's end: through a
- * copy.  Not inlined, so the copy's 4 KiB are not on every call's stack. */
-static __attribute__((noinline)) void put_data_wrapped(struct st_span *span,
-							const struct st_frame_data *d,
-							const struct iovec *iov, int iovcnt,
-							size_t want)
+/* A DATA frame the fast way could not take (no room without waiting, or
+ * round the ring's end): reserved, and its body put through a copy.  Not
+ * inlined, so the copy's 4 KiB are not on every call's stack. */
+static __attribute__((noinline)) void put_data_slow(const struct st_frame *f,
+						     const struct st_frame_data *d,
+						     const struct iovec *iov, int iovcnt,
+						     size_t want)
 {
 	char snip[ST_DATA_SNIP_MAX];
+	struct st_span span;
 
-	st_span_put(span, d, sizeof(*d));
-	st_span_put(span, snip, gather(snip, iov, iovcnt, want));
+	if (!st_sink_reserve(&span, f))
+		return;
+	st_span_put(&span, d, sizeof(*d));
+	st_span_put(&span, snip, gather(snip, iov, iovcnt, want));
+	st_span_commit(&span);
 }
 
 /* The numbers of a DATA or OPT frame's body; false when the record is to
@@ -374,7 +371,6 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 		struct st_frame f;
 		struct st_frame_data d;
 	} h;
-	struct st_span span;
 	uint64_t start;
 	size_t want;
 	char *dst;
@@ -386,23 +382,14 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 		return true;
 	h.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
 				 (uint32_t)(sizeof(h.d) + want) };
-	dst = st_sink_claim(st_frame_size(h.f.len), &start);
+	dst = st_sink_claim(&h.f, &start);
 	if (dst) {
 		memcpy(dst + sizeof(h.f), &h.d, sizeof(h.d));
 		gather(dst + sizeof(h.f) + sizeof(h.d), iov, iovcnt, want);
 		st_sink_publish(start, &h.f);
-		return true;
-	}
-	if (!st_sink_reserve(&span, &h.f))
-		return true;
-	dst = st_span_ptr(&span);
-	if (dst) {
-		memcpy(dst, &h.d, sizeof(h.d));
-		gather(dst + sizeof(h.d), iov, iovcnt, want);
 	} else {
-		put_data_wrapped(&span, &h.d, iov, iovcnt, want);
+		put_data_slow(&h.f, &h.d, iov, iovcnt, want);
 	}
-	st_span_commit(&span);
 	return true;
 }
 
@@ -414,21 +401,9 @@ void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool
 		struct st_frame_opt o;
 	} b;
 	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_OPT, 0, sizeof(b) };
-	struct st_span span;
-	uint64_t start;
-	char *dst;
 
 	if (!fill_call(&b.d, c, ret, level))
 		return;
 	b.o = (struct st_frame_opt){ opt, has_val ? val : 0, has_val, 0 };
-	dst = st_sink_claim(st_frame_size(f.len), &start);
-	if (dst) {
-		memcpy(dst + sizeof(f), &b, sizeof(b));
-		st_sink_publish(start, &f);
-		return;
-	}
-	if (!st_sink_reserve(&span, &f))
-		return;
-	st_span_put(&span, &b, sizeof(b));
-	st_span_commit(&span);
+	st_sink_write(&f, &b);
 }

@@ -457,58 +457,96 @@ static bool wait_room(struct wait *w, int64_t limit)
 	return true;
 }
 
+/*
+ * Takes the log's next stretch for a frame with this head, with one
+ * compare-and-swap, when the ring has room for need bytes of it (and, when
+ * whole, holds it in one piece).  A writer with w waits for room, and
+ * drops its record (counted in the ring's head) when the copying stalls;
+ * one without gives up at once.  The stop is checked after taking, not
+ * before (see shut_and_flush()): a stretch taken after it becomes padding,
+ * since one taken and never filled would stop the copying.  Returns false,
+ * nothing taken or the stretch padded, or true with *at its log offset.
+ * Inlined, so the fast way's copy has no wait and no call in it.
+ */
+static inline __attribute__((always_inline)) bool take(const struct st_frame *head, uint64_t need, bool whole, struct wait *w,
+		 uint64_t *at)
+{
+	uint64_t size = st_frame_size(head->len), o = atomic_load(&sk.off);
+
+	for (;;) {
+		if (o + need - atomic_load_explicit(&sk.flushed, memory_order_acquire) > RING_CAP ||
+		    (whole && (o & RING_MASK) + size > RING_CAP)) {
+			if (!w)
+				return false;
+			if (!wait_room(w, WAIT_NS)) {
+				__atomic_fetch_add(&sk.ring->dropped, 1, __ATOMIC_RELAXED);
+				return false;
+			}
+			o = atomic_load(&sk.off);
+			continue;
+		}
+		if (atomic_compare_exchange_weak(&sk.off, &o, o + size))
+			break;
+	}
+	if (atomic_load(&sk.state) != SINK_OPEN) {
+		struct st_frame pad = { ST_FRAME_MARK, ST_FRAME_PAD, 0, head->len };
+
+		st_sink_publish(o, &pad);
+		return false;
+	}
+	*at = o;
+	return true;
+}
+
 bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 {
 	uint64_t size = st_frame_size(head->len), o;
 	bool direct = size >= DIRECT_MIN;
 	struct wait w = { 0, 0, 0 };
 
-	if (!ensure_open())
+	/* Room for the frame in the ring, or for its head only when it goes
+	 * to the file directly. */
+	if (!ensure_open() || !take(head, direct ? sizeof(*head) : size, false, &w, &o))
 		return false;
-	for (;;) {
-		/* Room for the frame in the ring (for its head only, when it
-		 * goes to the file directly). */
-		uint64_t need = direct ? sizeof(*head) : size;
-
-		o = atomic_load(&sk.off);
-		if (o + need - atomic_load_explicit(&sk.flushed, memory_order_acquire) > RING_CAP) {
-			if (!wait_room(&w, WAIT_NS)) {
-				__atomic_fetch_add(&sk.ring->dropped, 1, __ATOMIC_RELAXED);
-				return false;
-			}
-			continue;
-		}
-		if (atomic_compare_exchange_weak(&sk.off, &o, o + size))
-			break;
-	}
-	s->start = s->off = o;
-	s->left = size;
+	s->start = o;
+	s->off = o + sizeof(*head);
+	s->left = size - sizeof(*head);
 	s->head = *head;
+	if (direct)
+		s->head.aux = AUX_DIRECT;
 	s->direct = direct;
 	s->failed = false;
 	s->fd = -1;
-	/* Checked after reserving, not before: see shut_and_flush().  A
-	 * stretch reserved and not filled would stop the copying. */
-	if (atomic_load(&sk.state) != SINK_OPEN) {
-		s->head = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_PAD, 0, head->len };
-		s->direct = false;
-		st_span_commit(s);
-		return false;
-	}
-	if (direct)
-		s->head.aux = AUX_DIRECT;
-	s->off += sizeof(*head);
-	s->left -= sizeof(*head);
 	return true;
 }
 
-void *st_span_ptr(const struct st_span *s)
+void *st_sink_claim(const struct st_frame *head, uint64_t *start)
 {
-	uint64_t at = s->off & RING_MASK;
+	uint64_t size = st_frame_size(head->len);
 
-	if (s->direct || at + s->left > RING_CAP)
+	if (size >= DIRECT_MIN ||
+	    atomic_load_explicit(&sk.state, memory_order_relaxed) != SINK_OPEN ||
+	    !take(head, size, true, NULL, start))
 		return NULL;
-	return sk.data + at;
+	return sk.data + (*start & RING_MASK);
+}
+
+bool st_sink_write(const struct st_frame *head, const void *body)
+{
+	struct st_span s;
+	uint64_t at;
+	unsigned char *dst = st_sink_claim(head, &at);
+
+	if (dst) {
+		memcpy(dst + sizeof(*head), body, head->len);
+		st_sink_publish(at, head);
+		return true;
+	}
+	if (!st_sink_reserve(&s, head))
+		return false;
+	st_span_put(&s, body, head->len);
+	st_span_commit(&s);
+	return true;
 }
 
 /* A direct frame's descriptor of the log: looked up and checked under the
@@ -573,29 +611,6 @@ void st_sink_publish(uint64_t start, const struct st_frame *head)
 	if (atomic_load_explicit(&sk.off, memory_order_relaxed) -
 	    atomic_load_explicit(&sk.flushed, memory_order_relaxed) >= FLUSH_AT)
 		flush();
-}
-
-void *st_sink_claim(uint64_t size, uint64_t *start)
-{
-	uint64_t o = atomic_load_explicit(&sk.off, memory_order_relaxed);
-
-	if (atomic_load_explicit(&sk.state, memory_order_relaxed) != SINK_OPEN)
-		return NULL;
-	do {
-		if (o + size - atomic_load_explicit(&sk.flushed, memory_order_acquire) > RING_CAP ||
-		    (o & RING_MASK) + size > RING_CAP)
-			return NULL;
-	} while (!atomic_compare_exchange_weak(&sk.off, &o, o + size));
-	/* As in st_sink_reserve(): a stretch reserved after a stop becomes
-	 * padding, and the caller's st_sink_reserve() finds the sink shut. */
-	if (atomic_load(&sk.state) != SINK_OPEN) {
-		struct st_frame pad = { ST_FRAME_MARK, ST_FRAME_PAD, 0, (uint32_t)(size - 8) };
-
-		st_sink_publish(o, &pad);
-		return NULL;
-	}
-	*start = o;
-	return sk.data + (o & RING_MASK);
 }
 
 uint32_t st_sink_gen(void)

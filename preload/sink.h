@@ -13,8 +13,8 @@
 #include "binlog.h"
 
 /* A reserved frame of the log: its body is filled front to back with
- * st_span_put() (or through st_span_ptr()), then st_span_commit() writes
- * its head, which makes it complete. */
+ * st_span_put(), then st_span_commit() writes its head, which makes it
+ * complete. */
 struct st_span {
 	uint64_t start;		/* log offset of the head */
 	uint64_t off;		/* where the next body byte goes */
@@ -29,20 +29,20 @@ struct st_span {
  * the log on first use.  Returns false (record dropped, nothing disturbed)
  * when the log cannot be written or the ring stayed full. */
 bool st_sink_reserve(struct st_span *s, const struct st_frame *head);
-/* The fast way to a frame of size bytes (its head included; a multiple of
- * 8): when the sink is open, the ring has room without waiting and the
- * frame does not wrap round the ring's end, reserves it and returns where
- * it goes, *start set to its log offset; the caller writes the body (at 8
- * bytes in), then st_sink_publish().  Otherwise NULL, nothing reserved:
- * st_sink_reserve() is the way, which waits, wraps and drops. */
-void *st_sink_claim(uint64_t size, uint64_t *start);
+/* The fast way to a frame with this head: when the sink is open, the ring
+ * has room without waiting and holds the frame in one piece (and it is not
+ * one for the file directly), reserves it and returns where it goes, *start
+ * set to its log offset; the caller writes the body (at 8 bytes in), then
+ * st_sink_publish().  Otherwise NULL, nothing reserved: st_sink_reserve()
+ * is the way, which waits, wraps and drops. */
+void *st_sink_claim(const struct st_frame *head, uint64_t *start);
 /* Writes the head of a claimed frame: it is complete. */
 void st_sink_publish(uint64_t start, const struct st_frame *head);
+/* A whole frame, its body head->len bytes at body: claimed when it can
+ * be, else reserved; false when the record is dropped. */
+bool st_sink_write(const struct st_frame *head, const void *body);
 /* Copies n bytes into the span's body; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
-/* Where the rest of the body is in memory when it lies in one piece of
- * the ring, else NULL (then fill it with st_span_put()). */
-void *st_span_ptr(const struct st_span *s);
 /* Writes the head: the frame is complete.  Once per reserved span. */
 void st_span_commit(struct st_span *s);
 /* The generation of the open log (> 0), opening it on first use; 0 when
