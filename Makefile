@@ -18,11 +18,12 @@ BASEFLAGS := -std=gnu11 $(OPT) $(WARN) -Icommon -MMD -MP -D_GNU_SOURCE
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 COMMON_SRC  := $(wildcard common/*.c)
-# The launcher's files; every other file of preload/ is the library.
-LAUNCH_SRC  := preload/socktrace.c preload/binary.c
-LIB_SRC     := $(filter-out $(LAUNCH_SRC),$(wildcard preload/*.c))
-VIEW_SRC    := $(wildcard viewer/*.c)
-VIEW_LIBSRC := $(filter-out viewer/main.c,$(VIEW_SRC))
+LAUNCH_SRC  := $(wildcard launcher/*.c)
+LIB_SRC     := $(wildcard preload/*.c)
+# The viewer's rooms, in the order data flows through them.
+VIEW_ROOMS  := read model proto render
+VIEW_LIBSRC := $(foreach r,$(VIEW_ROOMS),$(wildcard viewer/$(r)/*.c))
+VIEW_SRC    := viewer/main.c $(VIEW_LIBSRC)
 EX_SRC      := $(wildcard examples/*.c)
 TEST_SRC    := $(wildcard tests/test_*.c)
 PROG_SRC    := $(wildcard tests/progs/*.c)
@@ -73,7 +74,7 @@ $(B)/asan/%.o: %.c
 	$(CC) $(BASEFLAGS) -Iviewer $(SAN) $(CFLAGS) -c -o $@ $<
 
 # The launcher looks for libtrace.so beside itself, then under the prefix.
-$(B)/obj/preload/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
+$(B)/obj/launcher/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
 $(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
 	$(CC) -o $@ $^
 
@@ -92,6 +93,11 @@ $(B)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< -lpthread
 
+# genlog writes records with the shared record writer.
+$(B)/bench/genlog: bench/genlog.c $(B)/obj/common/record.o
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $^ -lpthread
+
 # Unit and integration tests: cmocka, built with the sanitizers, linked with
 # the pure modules and the viewer's library part.
 $(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(SAN_OBJ)
@@ -100,8 +106,12 @@ $(B)/tests/%: tests/%.c $(wildcard tests/*.h) $(SAN_OBJ)
 	    -DST_BUILD_DIR='"$(abspath $(B))"' -DST_SRC_DIR='"$(abspath .)"' \
 	    -o $@ $< $(SAN_OBJ) -lcmocka -lpthread -lm
 
-# test_binary compiles the launcher's ELF reader in.
-$(B)/tests/test_binary: preload/binary.c preload/binary.h
+# test_binary links the launcher's ELF reader.
+$(B)/tests/test_binary: tests/test_binary.c $(wildcard tests/*.h) $(B)/asan/launcher/binary.o $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Iviewer -Itests -Ilauncher $(SAN) $(CFLAGS) \
+	    -DST_BUILD_DIR='"$(abspath $(B))"' -DST_SRC_DIR='"$(abspath .)"' \
+	    -o $@ $< $(B)/asan/launcher/binary.o $(SAN_OBJ) -lcmocka -lpthread -lm
 
 # Helper programs the integration tests run under the library (not sanitized:
 # they are the traced programs).

@@ -12,12 +12,10 @@
  * Prints: genlog records=N bytes=B conns=C
  *
  * The records are made with common/record.c, the same builder the library
- * uses, so the format cannot drift from the real one.  The Makefile's bench
- * rule compiles one .c file per program, so the builder is included here
- * rather than linked: it is pure code with no globals, and a bench tool can
- * afford the copy.
+ * uses (linked, see the Makefile), so the format cannot drift from the real
+ * one.
  */
-#include "../common/record.c"
+#include "record.h"
 
 #include <err.h>
 #include <errno.h>

@@ -1,8 +1,7 @@
 /*
  * test_binary.c: the launcher's look at a program before it runs it
- * (preload/binary.c): dynamic, static, script, unknown, and the libraries
- * a program asks for.  The launcher is not part of the test link, so its
- * file is compiled in here.
+ * (launcher/binary.c): dynamic, static, script, unknown, and the libraries
+ * a program asks for.  The Makefile links the launcher's object.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../preload/binary.c"
+#include "binary.h"
 
 static char dir[] = "/tmp/st_binary.XXXXXX";
 

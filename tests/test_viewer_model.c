@@ -1,5 +1,5 @@
 /*
- * test_viewer_model.c: the model (viewer/model.h) built from small logs
+ * test_viewer_model.c: the model (viewer/model/model.h) built from small logs
  * written here line by line: pairing connect with accept across processes
  * (IPv4, IPv6, IPv4-mapped, AF_UNIX), fd reuse, dup, fork inheritance,
  * byte-offset links (a 100-byte send read by two 50-byte recvs), MSG_PEEK,
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-#include "trace.h"
+#include "model/model.h"
+#include "read/trace.h"
 
 #define HDR(pid) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":1,\"t\":1000,\"exe\":\"/bin/p" #pid "\",\"argv\":[\"p" #pid "\"],\"execd\":false,\"payload\":64}"
 #define FORKHDR(pid, parent) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":" #parent ",\"fork_of\":" #parent ",\"t\":1000,\"exe\":\"/bin/p\",\"argv\":[\"p\"],\"execd\":false,\"payload\":64}"

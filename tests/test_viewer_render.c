@@ -31,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-#include "render.h"
-#include "trace.h"
+#include "model/model.h"
+#include "render/render.h"
+#include "read/trace.h"
 
 enum kind { TIMELINE, CONNS, JSON, SVG };
 

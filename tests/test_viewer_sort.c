@@ -1,5 +1,5 @@
 /*
- * test_viewer_sort.c: the stable key sort of viewer/sort.h on the shapes
+ * test_viewer_sort.c: the stable key sort of viewer/read/sort.h on the shapes
  * the viewer feeds it, each checked against a plain stable sort: keys in
  * order, a few ascending runs (one per log file, merged), keys slightly out
  * of place (insertion), keys too far out of place for the insertion budget
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sort.h"
+#include "read/sort.h"
 
 enum shape { SORTED, RUNS2, RUNS16, RUNS17, NEARLY, FAR, RANDOM, EQUAL, WIDE };
 

@@ -16,10 +16,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "model/model.h"
 #include "record.h"
-#include "render.h"
-#include "trace.h"
+#include "render/render.h"
+#include "read/trace.h"
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG };
 

@@ -17,7 +17,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work/logs"
 cc -std=gnu11 -O1 -g -D_GNU_SOURCE -DPARALLEL_MIN=256 -I"$src/common" -I"$src/viewer" \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-o "$work/sockview_par" "$src"/viewer/*.c "$src"/common/*.c -lm -lpthread
+	-o "$work/sockview_par" "$src"/viewer/main.c $(find "$src/viewer" -mindepth 2 -name "*.c") "$src"/common/*.c -lm -lpthread
 bad=0 n=0
 for f in "$corpus"/*; do
 	rm -f "$work"/logs/*

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-#include "render.h"
-#include "trace.h"
+#include "model/model.h"
+#include "render/render.h"
+#include "read/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -33,7 +33,7 @@ mkdir -p "$work/seeds" "$work/corpus"
 clang -std=gnu11 -O1 -g -D_GNU_SOURCE ${FUZZ_CFLAGS:-} -I"$src/common" -I"$src/viewer" \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -o "$work/fuzz_view" "$src/tests/fuzz/fuzz_view.c" \
-	$(ls "$src"/viewer/*.c | grep -v '/main\.c$') "$src"/common/*.c -lpthread -lm
+	$(find "$src/viewer" -mindepth 2 -name "*.c") "$src"/common/*.c -lpthread -lm
 
 # Seeds: each test log directory as one input, files separated by 0x1e.
 for d in "$src"/tests/data/*/; do

@@ -1,7 +1,7 @@
 /*
  * describe.c: the record lines and link labels of describe.h.
  */
-#include "describe.h"
+#include "render/describe.h"
 
 #include <string.h>
 

@@ -15,7 +15,7 @@
  * only (a log of a few thousand 1-byte sends and as many big peeks would
  * otherwise make millions of arrows).
  */
-#include "model.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 

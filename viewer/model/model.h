@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "idmap.h"
-#include "strtab.h"
-#include "trace.h"
+#include "model/idmap.h"
+#include "read/strtab.h"
+#include "read/trace.h"
 
 #define ST_NONE UINT32_MAX
 

@@ -4,13 +4,13 @@
  * rows are sorted by time with the radix sort, start rows before end rows
  * at the same instant.
  */
-#include "render.h"
+#include "render/render.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "describe.h"
-#include "sort.h"
+#include "render/describe.h"
+#include "read/sort.h"
 
 void st_layout_free(struct st_layout *l)
 {

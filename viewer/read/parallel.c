@@ -17,7 +17,7 @@
  * merge only reverses the first half's records in place and fixes the
  * second half's, on two threads.
  */
-#include "trace.h"
+#include "read/trace.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * idmap.c: the integer hash map of idmap.h.
  */
-#include "idmap.h"
+#include "model/idmap.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -17,14 +17,14 @@
  * placing stays linear in the number of arrows.  All arrows are drawn
  * before all labels, so no line runs over a label.
  */
-#include "render.h"
+#include "render/render.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "describe.h"
-#include "out.h"
+#include "render/describe.h"
+#include "render/out.h"
 
 #define LANE_W 540		/* width of a lane */
 #define LEFT 90			/* the time column */

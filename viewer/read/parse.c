@@ -9,7 +9,7 @@
  * or a string that is not a byte string (docs/log-format.md) is skipped and
  * counted; nothing of it enters the trace.
  */
-#include "trace.h"
+#include "read/trace.h"
 #include "json.h"
 #include "record.h"
 

@@ -4,11 +4,11 @@
  * traced shows as `-` (null in JSON); its address is still known from the
  * other side.  The server address is the one the client connected to.
  */
-#include "render.h"
+#include "render/render.h"
 
 #include <string.h>
 
-#include "out.h"
+#include "render/out.h"
 
 static const char *const end_names[] = {
 	[ST_END_OPEN] = "open", [ST_END_CLOSED] = "closed",

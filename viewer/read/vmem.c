@@ -1,7 +1,7 @@
 /*
  * vmem.c: the mappings of vmem.h.
  */
-#include "vmem.h"
+#include "read/vmem.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * out.c: the output buffer and escapes of out.h.
  */
-#include "out.h"
+#include "render/out.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,9 +3,9 @@
  * address it or its socket carries has that port; a connection when either
  * of its addresses has it.
  */
-#include "filter.h"
+#include "model/filter.h"
 
-#include "address.h"
+#include "model/address.h"
 
 void st_filter_init(struct st_filter *f)
 {

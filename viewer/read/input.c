@@ -13,8 +13,8 @@
  * Files are parsed when the trace is sorted (parallel.c decides how);
  * st_trace_sort() then adds the merged time order.
  */
-#include "trace.h"
-#include "sort.h"
+#include "read/trace.h"
+#include "read/sort.h"
 #include "binlog.h"
 
 #include <dirent.h>

@@ -3,7 +3,7 @@
  * array of (offset, length) per id, and an open-addressing hash table of
  * ids with linear probing, grown at half full.
  */
-#include "strtab.h"
+#include "read/strtab.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -9,13 +9,13 @@
  * connection (the first sender is the client); datagrams whose other side
  * was not traced form connections of their own, per remote address.
  */
-#include "model.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
-#include "sort.h"
+#include "model/address.h"
+#include "read/sort.h"
 
 /* How many unmatched sends a receive looks at before giving up. */
 #define SCAN_LIMIT 64

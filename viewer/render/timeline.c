@@ -16,15 +16,15 @@
  * waiting lanes and the time of the last row shown, which a thread keeps up
  * to date over the other thread's blocks without drawing them.
  */
-#include "render.h"
+#include "render/render.h"
 
 #include <err.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "describe.h"
-#include "out.h"
+#include "render/describe.h"
+#include "render/out.h"
 
 enum glyph {
 	G_SPACE, G_LIFE, G_BLOCK, G_EVENT, G_LINE, G_DOTTED, G_DOUBLE, G_DASHED,

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model.h"
-#include "out.h"
+#include "model/model.h"
+#include "render/out.h"
 
 /* Calls that wait at least this long get a start row of their own. */
 #define ST_BLOCK_NS 1000000

@@ -7,12 +7,12 @@
  * next; the end sorts the links by the record they point to and numbers the
  * connections in order of start.
  */
-#include "model.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "sort.h"
+#include "read/sort.h"
 
 static const char *const proto_names[] = {
 	[ST_P_NONE] = "-", [ST_P_TCP] = "tcp", [ST_P_UDP] = "udp",

@@ -12,8 +12,8 @@
  * insertion with a budget of moves; past the budget the radix sort finishes
  * the job.  All three are stable, so the result is the same.
  */
-#include "sort.h"
-#include "vmem.h"
+#include "read/sort.h"
+#include "read/vmem.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "strtab.h"
-#include "vmem.h"
+#include "read/strtab.h"
+#include "read/vmem.h"
 
 /* How many payload bytes the viewer keeps per record. */
 #define ST_SNIP 32

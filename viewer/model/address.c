@@ -1,7 +1,7 @@
 /*
  * address.c: parsing the text addresses of the log format (address.h).
  */
-#include "address.h"
+#include "model/address.h"
 
 #include <string.h>
 #include <strings.h>

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "filter.h"
-#include "model.h"
+#include "model/filter.h"
+#include "model/model.h"
 
 /* Quiet stretches at least this long are marked in the timeline. */
 #define ST_GAP_NS 250000000

@@ -10,13 +10,13 @@
  * over is a connection with one side not traced.  A connect that fails
  * (refused, unreachable, ...) is a connection attempt of its own.
  */
-#include "model.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
-#include "sort.h"
+#include "model/address.h"
+#include "read/sort.h"
 
 struct cand {
 	uint32_t ev;
