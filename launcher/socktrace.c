@@ -339,6 +339,10 @@ static int decode_log(const char *name, const unsigned char *log, size_t len,
 	if (dropped)
 		warnx("%s: %llu record%s dropped by the library (its staging ring stayed full)",
 		      name, (unsigned long long)dropped, dropped == 1 ? "" : "s");
+	if (bs.stop != ST_STOP_NONE)
+		warnx("%s: the log of process %.*s ends early: tracing stopped, %s%s%s", name,
+		      (int)strcspn(name, "-."), name, st_stop_text(bs.stop),
+		      bs.stop_err ? ": " : "", bs.stop_err ? strerror(bs.stop_err) : "");
 	return 0;
 }
 
