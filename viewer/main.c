@@ -102,8 +102,21 @@ static int terminal_width(void)
 	return 100;
 }
 
+/* The notes on single files (read/trace.h), one line each. */
+static void report_notes(const struct st_trace *tr)
+{
+	const char *p = tr->notes, *nl;
+
+	for (; p && (nl = strchr(p, '\n')); p = nl + 1)
+		fprintf(stderr, "sockview: %.*s\n", (int)(nl - p), p);
+	if (tr->nnotes > 64)
+		fprintf(stderr, "sockview: and %u more such file%s\n", tr->nnotes - 64,
+			tr->nnotes - 64 == 1 ? "" : "s");
+}
+
 static void report_skipped(const struct st_trace *tr)
 {
+	report_notes(tr);
 	if (tr->bad_frames)
 		fprintf(stderr, "sockview: skipped %llu corrupt stretch%s of binary log "
 			"(%llu bytes; first in %s)\n",
