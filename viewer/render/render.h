@@ -63,6 +63,8 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 		    const struct st_render_opts *o);
 int st_render_svg(FILE *fp, const struct st_model *m,
 		  const struct st_render_opts *o);
+int st_render_hosts(FILE *fp, const struct st_model *m,
+		    const struct st_render_opts *o);
 int st_render_perfetto(FILE *fp, const struct st_model *m,
 		       const struct st_render_opts *o);
 
