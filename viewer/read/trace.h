@@ -83,6 +83,8 @@ struct st_header {
 	uint32_t name;		/* program name: argv[0] or exe, base name */
 	uint32_t exe;
 	uint32_t first_event;	/* index of the first record after it */
+	uint32_t host, boot_id, cgroup;	/* host name, boot id, cgroup; 0: absent */
+	int64_t netns;		/* network namespace inode, 0 when absent */
 	uint16_t file;
 	bool execd;
 };
