@@ -147,6 +147,13 @@ struct st_ring_head {
 	uint64_t dropped;	/* records dropped because the ring stayed full */
 };
 
+/* What a join found besides the frames. */
+struct st_ring_info {
+	uint64_t dropped;	/* records the library dropped: the ring stayed full */
+	uint64_t missing;	/* log bytes below the ring's window that the log
+				 * file lacks (its copy-out failed: disk full) */
+};
+
 /*
  * Lays a ring file's contents over the log file's: *out gets a malloc'd
  * copy of the log (len bytes), extended as far as needed, in which every
@@ -154,13 +161,21 @@ struct st_ring_head {
  * flushed + cap) replaces the log's bytes there, and trailing zero words
  * are cut: not below len, nor inside the last frame (whose last words may
  * be zeros).  A word-wise overlay, so a ring read while its owner copies it
- * out still gives each frame once.  *dropped gets the ring's count of
- * dropped records.  Returns 0; 1 when the ring is not a well-formed ring
- * file (then *out is a plain copy of the log and *dropped 0); -1 with errno
- * ENOMEM when memory runs out.  Pure.
+ * out still gives each frame once.
+ *
+ * Every size in the ring's head is checked against the files' real sizes:
+ * cap must fit in ringlen, and when flushed lies past the log's end (the
+ * log file lacks bytes the library meant to copy there, or the head lies),
+ * the ring's window is laid right after the log's end (rounded up to 8)
+ * instead, and info->missing counts the bytes left out.  So *outlen is at
+ * most len + 8 + cap, whatever the head says.  info->dropped gets the
+ * ring's count of dropped records.  Returns 0; 1 when the ring is not a
+ * well-formed ring file (then *out is a plain copy of the log and *info
+ * zero); -1 with errno ENOMEM when memory runs out.  Pure.
  */
 int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ring,
-		   size_t ringlen, unsigned char **out, size_t *outlen, uint64_t *dropped);
+		   size_t ringlen, unsigned char **out, size_t *outlen,
+		   struct st_ring_info *info);
 
 /* True when the buffer starts with ST_BINLOG_MAGIC. */
 bool st_binlog_is(const void *buf, size_t len);

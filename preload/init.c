@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "real.h"
+#include "header.h"
 #include "sink.h"
 
 struct st_real st_real;
@@ -196,6 +197,7 @@ void st_init(void)
 	read_payload();
 	read_sendfile_data();
 	find_self();
+	st_read_host();
 	ep = getenv("SOCKTRACE_EXEC_PID");
 	st_cfg.execd = ep && atoi(ep) == st_pid;
 	st_cfg.quiet = getenv("SOCKTRACE_WARNED") != NULL;

@@ -29,7 +29,8 @@ enum key {
 	K_LOCAL, K_PEER, K_ADDR, K_BYTES, K_DATA, K_FLAGS, K_FD2, K_HOW,
 	K_BACKLOG, K_LEVEL, K_OPT, K_VAL, K_NODE, K_SERVICE, K_ADDRS, K_PATH,
 	K_ARGV, K_CHILD, K_FAMILY, K_CMD, K_SOCKTRACE, K_TYPE, K_PPID, K_EXE,
-	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NFDS, K_TIMEOUT, K_NKEYS
+	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NFDS, K_TIMEOUT, K_HOST,
+	K_BOOT_ID, K_NETNS, K_CGROUP, K_NKEYS
 };
 
 
@@ -113,6 +114,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_PPID;
 		if (memcmp(p, "nfds", 4) == 0)
 			return K_NFDS;
+		if (memcmp(p, "host", 4) == 0)
+			return K_HOST;
 		break;
 	case 5:
 		if (memcmp(p, "errno", 5) == 0)
@@ -133,10 +136,14 @@ static enum key find_key(const struct st_json_value *k)
 			return K_CHILD;
 		if (memcmp(p, "execd", 5) == 0)
 			return K_EXECD;
+		if (memcmp(p, "netns", 5) == 0)
+			return K_NETNS;
 		break;
 	case 6:
 		if (memcmp(p, "family", 6) == 0)
 			return K_FAMILY;
+		if (memcmp(p, "cgroup", 6) == 0)
+			return K_CGROUP;
 		break;
 	case 7:
 		if (memcmp(p, "backlog", 7) == 0)
@@ -147,6 +154,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_FORK_OF;
 		if (memcmp(p, "timeout", 7) == 0)
 			return K_TIMEOUT;
+		if (memcmp(p, "boot_id", 7) == 0)
+			return K_BOOT_ID;
 		break;
 	case 8:
 		if (memcmp(p, "so_error", 8) == 0)
@@ -567,6 +576,13 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 	if (has(f, K_ARGV) && f->v[K_ARGV]->type != ST_JSON_ARRAY)
 		return -1;
 	if (intern_key(tr, f, K_EXE, &h.exe) < 0)
+		return -1;
+	/* Who the host is (logs of older versions have none of these). */
+	if (intern_key(tr, f, K_HOST, &h.host) < 0 ||
+	    intern_key(tr, f, K_BOOT_ID, &h.boot_id) < 0 ||
+	    intern_key(tr, f, K_CGROUP, &h.cgroup) < 0)
+		return -1;
+	if (get_int(f, K_NETNS, 0, INT64_MAX, 0, &h.netns) < 0)
 		return -1;
 	h.name = program_name(tr, f, h.exe);
 	h.file = file;

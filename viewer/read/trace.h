@@ -78,6 +78,8 @@ struct st_header {
 	uint32_t name;		/* program name: argv[0] or exe, base name */
 	uint32_t exe;
 	uint32_t first_event;	/* index of the first record after it */
+	uint32_t host, boot_id, cgroup;	/* host name, boot id, cgroup; 0: absent */
+	int64_t netns;		/* network namespace inode, 0 when absent */
 	uint16_t file;
 	bool execd;
 };
@@ -92,6 +94,9 @@ struct st_file {
 				 * it is still the file of this device and
 				 * inode (input.c) */
 	uint64_t dev, ino;
+	bool had_ring;		/* a binary log whose staging ring was left:
+				 * its process was killed, or still runs */
+	uint64_t missing;	/* bytes of the log its file lacks (binlog.h) */
 };
 
 /* A memo of interned id -> small value, so each distinct call name, proto
@@ -136,6 +141,10 @@ struct st_trace {
 	struct st_memo memo[3];	/* call, proto, flag bits */
 	uint32_t last_str[48];	/* per key: the last string interned */
 	char error[512];	/* why st_trace_add_path failed */
+	char *notes;		/* what was left out of single files and why,
+				 * one line each ("PATH: why"), for the user */
+	size_t notes_len;
+	uint32_t nnotes;	/* notes made, some perhaps only counted */
 };
 
 void st_trace_init(struct st_trace *tr);
@@ -143,6 +152,9 @@ void st_trace_free(struct st_trace *tr);
 /* Adds a log file, or every *.jsonl in a directory (mapped now, parsed by
  * st_trace_sort).  Returns 0, or -1 with tr->error set. */
 int st_trace_add_path(struct st_trace *tr, const char *path);
+/* Adds a line to tr->notes (printf-like). */
+void st_trace_note(struct st_trace *tr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Reads a log from memory (copied), named name in messages. */
 int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 			size_t n);
