@@ -8,7 +8,8 @@
  * Makes a socketpair (a, b), sends "t" on a, dup2()s a over fd 1000 and
  * writes "Z" on 1000, then reads one byte at a time from b: "t", then "Z".
  * Then dup2()s b over 1001, closes b, sends "u" on 1000 and reads it from
- * 1001.  Prints "@ got tZu" when every byte came back in order (exit 0).
+ * 1001.  Prints "@ pair A B" (the pair's numbers), then "@ got tZu" when
+ * every byte came back in order (exit 0).
  */
 #include <err.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ int main(void)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		err(1, "socketpair");
+	printf("@ pair %d %d\n", sv[0], sv[1]);
 	if (send(sv[0], "t", 1, 0) != 1)
 		err(1, "send");
 	if (dup2(sv[0], 1000) != 1000)
