@@ -21,10 +21,10 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-enum mode { M_TIMELINE, M_CONNS, M_SVG };
+enum mode { M_TIMELINE, M_CONNS, M_SVG, M_PCAPNG };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg] [--threads] [--ascii]\n" \
+	"usage: sockview [--conns [--json] | --svg | --pcapng] [--threads] [--ascii]\n" \
 	"                [--color=always|never|auto] [--width N] [--pid N]\n" \
 	"                [--port N] [--conn N] [--from S] [--to S] PATH...\n"
 
@@ -42,6 +42,7 @@ static void help(void)
 	      "as a client/server timeline.\n\n"
 	      "  --conns         one row per connection (--json: JSON Lines)\n"
 	      "  --svg           the timeline as a standalone SVG picture\n"
+	      "  --pcapng        packets synthesized from the calls, for Wireshark\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -134,6 +135,7 @@ int main(int argc, char **argv)
 		{ "conns", no_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "svg", no_argument, NULL, 'S' },
+		{ "pcapng", no_argument, NULL, 'N' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -162,6 +164,7 @@ int main(int argc, char **argv)
 		case 'C': mode = M_CONNS; break;
 		case 'j': o.json = true; break;
 		case 'S': mode = M_SVG; break;
+		case 'N': mode = M_PCAPNG; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -208,6 +211,7 @@ int main(int argc, char **argv)
 	switch (mode) {
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
+	case M_PCAPNG: r = st_render_pcapng(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);

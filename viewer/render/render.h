@@ -60,5 +60,8 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 		    const struct st_render_opts *o);
 int st_render_svg(FILE *fp, const struct st_model *m,
 		  const struct st_render_opts *o);
+/* Packets synthesized from the model, as a pcapng capture (pcapng.c). */
+int st_render_pcapng(FILE *fp, const struct st_model *m,
+		     const struct st_render_opts *o);
 
 #endif
