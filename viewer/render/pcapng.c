@@ -145,13 +145,12 @@ static void put_option(struct st_out *o, uint16_t code, const void *v, size_t n)
 	st_out_put(o, zero, pad4(n) - n);
 }
 
-static void put_header_blocks(struct st_out *o)
+/* The section header, then one interface per host (named after it). */
+static void put_header_blocks(struct st_out *o, const struct st_model *m)
 {
 	static const char app[] = "sockview (socktrace), packets synthesized from the calls";
-	static const char ifname[] = "sockview";
 	static const uint8_t tsresol = 9;
-	uint32_t shb_len = 28 + 4 + (uint32_t)pad4(sizeof(app) - 1) + 4;
-	uint32_t idb_len = 20 + 4 + (uint32_t)pad4(sizeof(ifname) - 1) + 4 + 4 + 4;
+	uint32_t shb_len = 28 + 4 + (uint32_t)pad4(sizeof(app) - 1) + 4, h;
 	int64_t section = -1;
 
 	put32(o, 0x0A0D0D0A);
@@ -164,15 +163,30 @@ static void put_header_blocks(struct st_out *o)
 	put32(o, 0);
 	put32(o, shb_len);
 
-	put32(o, 1);
-	put32(o, idb_len);
-	put16(o, 101);		/* LINKTYPE_RAW */
-	put16(o, 0);
-	put32(o, SNAPLEN);
-	put_option(o, 2, ifname, sizeof(ifname) - 1);
-	put_option(o, 9, &tsresol, 1);
-	put32(o, 0);
-	put32(o, idb_len);
+	for (h = 0; h < (m->nhosts ? m->nhosts : 1); h++) {
+		char name[128];
+		size_t n = 0;
+		const char *s = m->nhosts && m->hosts[h].name ?
+				st_trace_str(m->tr, m->hosts[h].name, &n) : "";
+		struct st_out text = { NULL, name, 0, sizeof(name) - 1, false, false };
+		uint32_t idb_len;
+
+		st_out_str(&text, "sockview");
+		if (n) {
+			st_out_char(&text, ' ');
+			st_out_bytes(&text, s, n, 100);
+		}
+		idb_len = 20 + 4 + (uint32_t)pad4(text.len) + 4 + 4 + 4;
+		put32(o, 1);
+		put32(o, idb_len);
+		put16(o, 101);		/* LINKTYPE_RAW */
+		put16(o, 0);
+		put32(o, SNAPLEN);
+		put_option(o, 2, name, text.len);
+		put_option(o, 9, &tsresol, 1);
+		put32(o, 0);
+		put32(o, idb_len);
+	}
 }
 
 /* One Enhanced Packet Block: cap bytes of p, of a packet orig bytes long. */
@@ -195,7 +209,7 @@ static void put_packet(struct pc *p, int64_t t, size_t cap, size_t orig,
 	ts = t < 0 ? 0 : (uint64_t)t;
 	put32(o, 6);
 	put32(o, len);
-	put32(o, 0);
+	put32(o, p->m->nhosts ? p->m->procs[p->m->ev_proc[w->ev]].host : 0);
 	put32(o, (uint32_t)(ts >> 32));
 	put32(o, (uint32_t)ts);
 	put32(o, (uint32_t)cap);
@@ -930,7 +944,7 @@ int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_
 		goto out;
 	if (find_orphans(&p, idx, n) < 0)
 		goto out;
-	put_header_blocks(&p.out);
+	put_header_blocks(&p.out, m);
 	for (k = 0; k < n; k++) {
 		p.write = st_filter_event(m, &p.window, idx[k]);
 		one_record(&p, idx[k]);
