@@ -21,10 +21,11 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG };
+enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG, M_JSONL };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng]\n" \
+	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
+	"                 --jsonl]\n" \
 	"                [--threads] [--ascii] [--color=always|never|auto] [--width N]\n" \
 	"                [--pid N] [--port N] [--conn N] [--from S] [--to S] PATH...\n"
 
@@ -45,6 +46,7 @@ static void help(void)
 	      "  --hosts         each host, its clock offset and its processes\n"
 	      "  --perfetto      Chrome trace event JSON for ui.perfetto.dev\n"
 	      "  --pcapng        packets synthesized from the calls, for Wireshark\n"
+	      "  --jsonl         every record of the logs as JSON Lines, in time order\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -116,6 +118,44 @@ static void report_notes(const struct st_trace *tr)
 			tr->nnotes - 64 == 1 ? "" : "s");
 }
 
+/* Each log that ends early, and why when it is known: one line per
+ * process, so a partial picture is not taken for the whole. */
+static void report_endings(const struct st_trace *tr)
+{
+	uint32_t fi, h;
+
+	for (fi = 0; fi < tr->nfiles; fi++) {
+		const struct st_file *f = &tr->files[fi];
+		char who[96] = "";
+
+		if (!f->stop_len && !f->had_ring && !f->cut)
+			continue;
+		for (h = 0; h < tr->nhdr; h++)
+			if (tr->hdr[h].file == fi) {
+				size_t n;
+				const char *name = st_trace_str(tr, tr->hdr[h].name, &n);
+
+				snprintf(who, sizeof(who), " (process %d, %.*s)", tr->hdr[h].pid,
+					 (int)(n > 40 ? 40 : n), name);
+			}
+		if (f->stop_len)
+			fprintf(stderr, "sockview: %s%s: its log ends early: tracing stopped (%s%s%s); "
+				"what the process did after is not shown\n", f->name, who,
+				strcmp(f->stop_why, "write") == 0 ? "cannot write the log" :
+				strcmp(f->stop_why, "reopen") == 0 ? "cannot reopen the log" :
+				f->stop_why[0] ? f->stop_why : "reason unknown",
+				f->stop_err[0] ? ": " : "",
+				strcmp(f->stop_err, "ENOSPC") == 0 ? "disk full" : f->stop_err);
+		else if (f->had_ring)
+			fprintf(stderr, "sockview: %s%s: its log was not closed: the process was "
+				"killed (or still runs); its last records are those its ring kept\n",
+				f->name, who);
+		else
+			fprintf(stderr, "sockview: %s%s: its log ends early: the last record is "
+				"cut short (the process was killed?)\n", f->name, who);
+	}
+}
+
 static void report_skipped(const struct st_trace *tr)
 {
 	report_notes(tr);
@@ -153,6 +193,7 @@ int main(int argc, char **argv)
 		{ "hosts", no_argument, NULL, 'H' },
 		{ "perfetto", no_argument, NULL, 'F' },
 		{ "pcapng", no_argument, NULL, 'N' },
+		{ "jsonl", no_argument, NULL, 'L' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -184,6 +225,7 @@ int main(int argc, char **argv)
 		case 'H': mode = M_HOSTS; break;
 		case 'F': mode = M_PERFETTO; break;
 		case 'N': mode = M_PCAPNG; break;
+		case 'L': mode = M_JSONL; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -225,17 +267,25 @@ int main(int argc, char **argv)
 	if (tr.newest_version > ST_FORMAT_VERSION)
 		warnx("log format version %d is newer than %d: reading what I can",
 		      tr.newest_version, ST_FORMAT_VERSION);
-	if (st_model_build(&m, &tr) < 0)
+	st_trace_endings(&tr);
+	/* --jsonl needs the model's connections only to filter by them. */
+	if (mode == M_JSONL && o.filter.conn < 0 && o.filter.port < 0) {
+		memset(&m, 0, sizeof(m));
+		m.tr = &tr;
+	} else if (st_model_build(&m, &tr) < 0) {
 		errx(1, "out of memory");
+	}
 	switch (mode) {
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
 	case M_HOSTS: r = st_render_hosts(stdout, &m, &o); break;
 	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
 	case M_PCAPNG: r = st_render_pcapng(stdout, &m, &o); break;
+	case M_JSONL: r = st_render_jsonl(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);
+	report_endings(&tr);
 	if (r < 0)
 		errx(1, "cannot write the output");
 	st_model_free(&m);

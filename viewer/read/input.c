@@ -16,6 +16,7 @@
 #include "read/trace.h"
 #include "read/sort.h"
 #include "binlog.h"
+#include "json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -77,17 +78,93 @@ const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n)
 	return st_strtab_get(&tr->str, id, n);
 }
 
-const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n)
+/* Bytes [off, off + len) of file f, or "" when they are not all in it. */
+static const char *file_bytes(const struct st_file *f, uint64_t off, uint32_t len, size_t *n)
 {
-	const struct st_event *e = &tr->ev[i];
-	const struct st_file *f = &tr->files[e->file];
-
-	if (e->line > f->size || f->size - e->line < e->line_len) {
+	if (off > f->size || f->size - off < len) {
 		*n = 0;
 		return "";
 	}
-	*n = e->line_len;
-	return f->map + e->line;
+	*n = len;
+	return f->map + off;
+}
+
+const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n)
+{
+	const struct st_event *e = &tr->ev[i];
+
+	return file_bytes(&tr->files[e->file], e->line, e->line_len, n);
+}
+
+const char *st_trace_header_line(const struct st_trace *tr, uint32_t h, size_t *n)
+{
+	const struct st_header *hd = &tr->hdr[h];
+
+	return file_bytes(&tr->files[hd->file], hd->line, hd->line_len, n);
+}
+
+/* A string value of the stop line into dst (plain ASCII only). */
+static void stop_value(const struct st_json_value *v, char *dst, size_t cap)
+{
+	size_t i, n = v->type == ST_JSON_STRING ? v->n : 0;
+
+	if (n >= cap || (v->flags & (ST_JSON_ESCAPED | ST_JSON_WIDE)))
+		n = 0;
+	for (i = 0; i < n; i++)
+		dst[i] = (v->p[i] >= 'A' && v->p[i] <= 'Z') || (v->p[i] >= 'a' && v->p[i] <= 'z') ||
+			 (v->p[i] >= '0' && v->p[i] <= '9') ? v->p[i] : '?';
+	dst[n] = '\0';
+}
+
+/* Whether [p, p + n) is a stop line; its why and errno into f. */
+static bool read_stop(struct st_file *f, const char *p, size_t n)
+{
+	struct st_json_value k, v;
+	struct st_json_iter it;
+	bool stop = false, call = false;
+	int r;
+
+	if (st_json_object_begin(&it, p, n) < 0)
+		return false;
+	f->stop_why[0] = f->stop_err[0] = '\0';
+	while ((r = st_json_object_next(&it, &k, &v)) > 0) {
+		if (st_json_key_is(&k, "type"))
+			stop = v.type == ST_JSON_STRING && v.n == 4 && memcmp(v.p, "stop", 4) == 0;
+		else if (st_json_key_is(&k, "call"))
+			call = true;
+		else if (st_json_key_is(&k, "why"))
+			stop_value(&v, f->stop_why, sizeof(f->stop_why));
+		else if (st_json_key_is(&k, "errno"))
+			stop_value(&v, f->stop_err, sizeof(f->stop_err));
+	}
+	return r == 0 && stop && !call;
+}
+
+void st_trace_endings(struct st_trace *tr)
+{
+	uint32_t fi;
+
+	for (fi = 0; fi < tr->nfiles; fi++) {
+		struct st_file *f = &tr->files[fi];
+		const char *p = f->map, *e = f->map + f->size, *b;
+
+		f->cut = false;
+		f->stop_len = 0;
+		while (e > p && (e[-1] == '\0' || e[-1] == ' '))
+			e--;
+		/* A last line without its newline was cut short (a binary
+		 * log's text always ends in one). */
+		if (e > p && e[-1] != '\n')
+			f->cut = true;
+		while (e > p && e[-1] == '\n')
+			e--;
+		for (b = e; b > p && b[-1] != '\n' && b[-1] != '\0'; b--)
+			;
+		if (e > b && read_stop(f, b, (size_t)(e - b))) {
+			f->stop_line = (uint64_t)(b - p);
+			f->stop_len = (uint32_t)(e - b);
+		}
+	}
 }
 
 static void release_pages(const struct st_file *f, size_t from, size_t to)
@@ -101,6 +178,13 @@ static void release_pages(const struct st_file *f, size_t from, size_t to)
 	b = to / (size_t)pg * (size_t)pg;
 	if (b > a)
 		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
+}
+
+void st_trace_release(const struct st_trace *tr, uint16_t fi, size_t upto)
+{
+	const struct st_file *f = &tr->files[fi];
+
+	release_pages(f, 0, upto < f->size ? upto : f->size);
 }
 
 /* The parts of line [q, le) cut at NUL bytes (runs of them), each parsed
