@@ -79,5 +79,7 @@ long st_build_header(char *buf, size_t cap)
 	if (st_cfg.fork_of)
 		st_rec_int(&r, "fork_of", st_cfg.fork_of);
 	st_rec_int(&r, "payload", st_cfg.payload);
+	if (st_cfg.head > 0)
+		st_rec_int(&r, "head", st_cfg.head);
 	return st_rec_end(&r);
 }

@@ -19,8 +19,10 @@
 #include "read/strtab.h"
 #include "read/vmem.h"
 
-/* How many payload bytes the viewer keeps per record. */
-#define ST_SNIP 32
+/* How many payload bytes the viewer keeps per record: as many as the
+ * library keeps in full at the start of a connection (its head), so the
+ * protocol readers see whole handshakes and headers. */
+#define ST_SNIP 4096
 
 /* The calls the model understands; anything else is ST_C_OTHER and shown by
  * its logged name. */
@@ -72,8 +74,8 @@ struct st_event {
 	uint16_t file;
 	uint8_t call;		/* enum st_call */
 	uint8_t proto;		/* enum st_proto */
-	uint8_t snip_len;
-	uint8_t bits;		/* ST_B_* */
+	uint8_t bits;
+	uint16_t snip_len;		/* ST_B_* */
 };
 
 struct st_header {
