@@ -29,14 +29,11 @@
 #include "names.h"
 #include "record.h"
 
-#define DCALL_NAME(id, name) [ST_DC_##id] = name,
-const char *const st_dcall_names[ST_DC_COUNT] = { ST_DCALLS(DCALL_NAME) };
-#undef DCALL_NAME
-
-/* The longest five-tuple keys a TUPLE frame may carry: well above what the
- * library writes (ST_FRAG_MAX in preload/fdtab.h), and a bound on what a
- * hostile file can make each DATA frame naming it expand to. */
-#define TUPLE_KEYS_MAX 4096
+/* The longest five-tuple keys a TUPLE frame may carry: what the library
+ * writes at most (ST_FRAG_MAX in preload/fdtab.h), and so a bound on what a
+ * hostile file can make each DATA frame naming it expand to: a DATA frame
+ * of 56 bytes gives a line of at most some 1,900 (35 bytes per byte). */
+#define TUPLE_KEYS_MAX 1536
 
 /* The longest line a DATA frame gives: the fixed keys with the longest
  * numbers and names take under 512 bytes, then the keys and the snippet,
@@ -99,6 +96,8 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 	case ST_FRAME_OPT:
 		return h->aux == 0 &&
 		       h->len == sizeof(struct st_frame_data) + sizeof(struct st_frame_opt);
+	case ST_FRAME_STOP:
+		return h->aux == 0 && h->len == sizeof(struct st_frame_stop);
 	case ST_FRAME_TUPLE:
 		if (h->len < sizeof(t))
 			return false;
@@ -112,7 +111,7 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 /* Whether a word is a frame head: the mark and a known kind. */
 static bool head_known(const struct st_frame *h)
 {
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_OPT;
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_STOP;
 }
 
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
@@ -392,6 +391,45 @@ static int put_opt(struct out *o, const struct tuple_map *m, const struct step *
 	return end_line(o, &r);
 }
 
+const char *st_stop_name(uint32_t why)
+{
+	static const char *const names[ST_STOP_COUNT] = {
+		[ST_STOP_WRITE] = "write",
+		[ST_STOP_REOPEN] = "reopen",
+	};
+
+	return why < ST_STOP_COUNT ? names[why] : NULL;
+}
+
+const char *st_stop_text(uint32_t why)
+{
+	static const char *const texts[ST_STOP_COUNT] = {
+		[ST_STOP_WRITE] = "a write to the log file failed",
+		[ST_STOP_REOPEN] = "the log file could not be opened again",
+	};
+
+	return why < ST_STOP_COUNT && texts[why] ? texts[why] : "tracing stopped";
+}
+
+/* The line of a STOP frame that says tracing stopped:
+ * {"type":"stop","pid":P,"why":NAME|CODE[,"errno":NAME]}. */
+static int put_stop(struct out *o, const struct st_frame_stop *x)
+{
+	char ebuf[16];
+	struct st_rec r;
+
+	if (out_reserve(o, 256) < 0)
+		return -1;
+	st_rec_begin(&r, o->buf + o->len, 256);
+	st_rec_str(&r, "type", "stop");
+	st_rec_int(&r, "pid", x->pid);
+	rec_name_or_int(&r, "why", st_stop_name(x->why), (int)x->why);
+	if (x->err != 0)
+		st_rec_str(&r, "errno", st_errno_name(x->err, ebuf));
+	end_line(o, &r);	/* fits: 256 bytes is more than it takes */
+	return 0;
+}
+
 /* The first walk: every good TUPLE frame into the map. */
 static int collect_tuples(const unsigned char *in, size_t len, struct tuple_map *m)
 {
@@ -415,13 +453,17 @@ static int collect_tuples(const unsigned char *in, size_t len, struct tuple_map 
 static int write_lines(const unsigned char *in, size_t len, const struct tuple_map *m,
 		       struct out *o, struct st_binlog_stats *st)
 {
+	struct st_frame_stop stop = { 0, ST_STOP_NONE, 0, 0 };
 	bool in_bad = false;
 	struct step s;
 	size_t off;
 
 	for (off = ST_BINLOG_MAGIC_LEN; off < len; off += s.size) {
 		next_step(in, len, off, &s);
-		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
+		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_STOP) {
+			memcpy(&stop, s.body, sizeof(stop));
+			st->frames++;
+		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
 			if (put_text(o, &s) < 0)
 				return -1;
 			st->frames++;
@@ -444,43 +486,52 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 		}
 		in_bad = s.kind == STEP_BAD;
 	}
+	/* Last, since the records before it are all there are. */
+	st->stop = stop.why;
+	st->stop_err = stop.err;
+	if (stop.why != ST_STOP_NONE && put_stop(o, &stop) < 0)
+		return -1;
 	return 0;
 }
 
-/* A bound on a ring's flushed offset: 64 TiB of log, far above any real
- * one, so a hostile head cannot ask for an absurd output. */
-#define RING_FLUSHED_MAX ((uint64_t)1 << 46)
-
 /* The two files being joined; data is the ring's, from a head checked by
- * ring_ok(). */
+ * ring_ok().  The ring's window starts at log offset base: the head's
+ * flushed, or the log's end when flushed lies past it (shift = flushed -
+ * base bytes the log file lacks). */
 struct join {
 	const unsigned char *log;
 	size_t len;
 	const unsigned char *data;
 	struct st_ring_head h;
+	uint64_t base, shift;
 };
 
-/* Copies the ring's head into j; whether the ring file is well formed. */
+/* Copies the ring's head into j; whether the ring file is well formed:
+ * its data as big as the head says, and flushed a frame boundary. */
 static bool ring_ok(struct join *j, const unsigned char *ring, size_t ringlen)
 {
 	struct st_ring_head *h = &j->h;
+	uint64_t end = ((uint64_t)j->len + 7) & ~(uint64_t)7;
 
 	if (ringlen < ST_RING_DATA_OFF)
 		return false;
 	memcpy(h, ring, sizeof(*h));
 	j->data = ring + ST_RING_DATA_OFF;
-	return memcmp(h->magic, ST_RING_MAGIC, sizeof(h->magic)) == 0 &&
-	       h->cap >= 4096 && (h->cap & (h->cap - 1)) == 0 &&
-	       h->cap <= ringlen - ST_RING_DATA_OFF &&
-	       h->flushed % 8 == 0 && h->flushed <= RING_FLUSHED_MAX;
+	if (memcmp(h->magic, ST_RING_MAGIC, sizeof(h->magic)) != 0 || h->cap < 4096 ||
+	    (h->cap & (h->cap - 1)) != 0 || h->cap > ringlen - ST_RING_DATA_OFF ||
+	    h->flushed % 8 != 0)
+		return false;
+	j->base = h->flushed <= end ? h->flushed : end;
+	j->shift = h->flushed - j->base;
+	return true;
 }
 
-/* The ring's data word for log offset off (flushed <= off < flushed + cap). */
+/* The ring's data word for log offset off (base <= off < base + cap). */
 static uint64_t ring_word(const struct join *j, uint64_t off)
 {
 	uint64_t w;
 
-	memcpy(&w, j->data + (off & (j->h.cap - 1)), sizeof(w));
+	memcpy(&w, j->data + ((off + j->shift) & (j->h.cap - 1)), sizeof(w));
 	return w;
 }
 
@@ -502,7 +553,7 @@ static uint64_t ring_end(const struct join *j)
 	uint64_t k;
 
 	for (k = j->h.cap; k > 0; k -= 8) {
-		uint64_t off = j->h.flushed + k - 8;
+		uint64_t off = j->base + k - 8;
 
 		if (off + 8 <= j->len)
 			break;
@@ -517,13 +568,13 @@ static uint64_t ring_end(const struct join *j)
  * the log: not less, but up to the end of the frame that word is in, as
  * its last words may be zeros (a DATA frame without snippet, errno or
  * flags).  The library writes a frame's head last, so a frame whose head
- * shows is whole.  flushed is a frame boundary: the frames are walked
- * from there, as the decoder walks them, but no further than the ring's
- * window.
+ * shows is whole.  The window's start is a frame boundary: the frames are
+ * walked from there, as the decoder walks them, but no further than the
+ * ring's window.
  */
 static uint64_t frame_end(const struct join *j, uint64_t end)
 {
-	uint64_t off = j->h.flushed, lim = j->h.flushed + j->h.cap;
+	uint64_t off = j->base, lim = j->base + j->h.cap;
 
 	while (off < end) {
 		uint64_t w = joined_word(j, off), size = 8;
@@ -544,7 +595,7 @@ static void overlay(const struct join *j, unsigned char *buf, size_t n)
 	uint64_t k;
 
 	for (k = 0; k < j->h.cap; k += 8) {
-		uint64_t off = j->h.flushed + k, w;
+		uint64_t off = j->base + k, w;
 
 		if (off + 8 > n)
 			break;
@@ -555,9 +606,10 @@ static void overlay(const struct join *j, unsigned char *buf, size_t n)
 }
 
 int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ring,
-		   size_t ringlen, unsigned char **out, size_t *outlen, uint64_t *dropped)
+		   size_t ringlen, unsigned char **out, size_t *outlen,
+		   struct st_ring_info *info)
 {
-	struct join j = { log, len, NULL, { { 0 }, 0, 0, 0 } };
+	struct join j = { log, len, NULL, { { 0 }, 0, 0, 0 }, 0, 0 };
 	bool ok = ring_ok(&j, ring, ringlen);
 	uint64_t end = ok ? ring_end(&j) : 0, n = len;
 	unsigned char *buf;
@@ -568,7 +620,7 @@ int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ri
 	if (ok) {
 		if (end < len)
 			end = len;
-		if (end > j.h.flushed)
+		if (end > j.base)
 			n = frame_end(&j, end);
 		if (n < len)
 			n = len;
@@ -576,9 +628,9 @@ int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ri
 
 	*out = NULL;
 	*outlen = 0;
-	*dropped = 0;
-	/* n <= flushed + cap, with flushed <= 2^46 and cap no bigger than an
-	 * object (2^63): no wrap, but it may not fit a 32-bit size_t. */
+	memset(info, 0, sizeof(*info));
+	/* n <= base + cap <= len + 8 + ringlen: no wrap, and it fits a size_t
+	 * unless the two files together do not. */
 	if (n > SIZE_MAX || !(buf = malloc(n ? (size_t)n : 1))) {
 		errno = ENOMEM;
 		return -1;
@@ -586,11 +638,13 @@ int st_binlog_join(const unsigned char *log, size_t len, const unsigned char *ri
 	if (len)
 		memcpy(buf, log, len);
 	memset(buf + len, 0, (size_t)n - len);
-	if (ok)
+	if (ok) {
 		overlay(&j, buf, (size_t)n);
+		info->dropped = j.h.dropped;
+		info->missing = j.shift;
+	}
 	*out = buf;
 	*outlen = (size_t)n;
-	*dropped = ok ? j.h.dropped : 0;
 	return ok ? 0 : 1;
 }
 

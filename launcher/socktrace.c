@@ -312,12 +312,12 @@ static int decode_log(const char *name, const unsigned char *log, size_t len,
 		      const unsigned char *ring, size_t rlen, char **text, size_t *tlen)
 {
 	struct st_binlog_stats bs;
+	struct st_ring_info info = { 0, 0 };
 	unsigned char *joined = NULL;
-	uint64_t dropped = 0;
 	int r;
 
 	if (ring) {
-		r = st_binlog_join(log, len, ring, rlen, &joined, &len, &dropped);
+		r = st_binlog_join(log, len, ring, rlen, &joined, &len, &info);
 		if (r < 0) {
 			warn("%s", name);
 			return -1;
@@ -336,9 +336,16 @@ static int decode_log(const char *name, const unsigned char *log, size_t len,
 		warnx("%s: skipped %llu corrupt stretch%s (%llu bytes)", name,
 		      (unsigned long long)bs.bad, bs.bad == 1 ? "" : "es",
 		      (unsigned long long)bs.bad_bytes);
-	if (dropped)
+	if (info.dropped)
 		warnx("%s: %llu record%s dropped by the library (its staging ring stayed full)",
-		      name, (unsigned long long)dropped, dropped == 1 ? "" : "s");
+		      name, (unsigned long long)info.dropped, info.dropped == 1 ? "" : "s");
+	if (info.missing)
+		warnx("%s: %llu bytes of the log missing from the file (not written: disk full?)",
+		      name, (unsigned long long)info.missing);
+	if (bs.stop != ST_STOP_NONE)
+		warnx("%s: the log of process %.*s ends early: tracing stopped, %s%s%s", name,
+		      (int)strcspn(name, "-."), name, st_stop_text(bs.stop),
+		      bs.stop_err ? ": " : "", bs.stop_err ? strerror(bs.stop_err) : "");
 	return 0;
 }
 

@@ -1,11 +1,15 @@
 /*
  * header.c: the header record: format version, pid, ppid, start time, the
  * executable and its argv (read from /proc/self, since a preloaded library
- * is not handed argv), and how this image came to be (fork, exec).
+ * is not handed argv), how this image came to be (fork, exec), and the
+ * host it runs on: host name, boot id, network namespace and cgroup, read
+ * once at start-up (st_read_host) so that logs of several machines, or of
+ * several namespaces of one machine, can be told apart and merged.
  */
 #include "header.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +45,48 @@ static size_t read_proc(const char *path, char *buf, size_t cap)
 	}
 	st_real.close(fd);
 	return n;
+}
+
+/* Who the host is, from st_read_host(); empty strings when unknown. */
+static struct {
+	char name[256];
+	char boot[40];
+	char cgroup[256];
+	size_t cgroup_len;
+	long long netns;	/* inode of /proc/self/ns/net, 0 when unknown */
+} host;
+
+/* Cuts a buffer at its first newline (or at n); returns the new length. */
+static size_t first_line(const char *s, size_t n)
+{
+	const char *nl = memchr(s, '\n', n);
+
+	return nl ? (size_t)(nl - s) : n;
+}
+
+void st_read_host(void)
+{
+	char buf[1024], *p;
+	size_t n;
+	ssize_t l;
+
+	if (gethostname(host.name, sizeof(host.name) - 1) < 0)
+		host.name[0] = '\0';
+	host.name[sizeof(host.name) - 1] = '\0';
+	n = read_proc("/proc/sys/kernel/random/boot_id", host.boot, sizeof(host.boot) - 1);
+	host.boot[first_line(host.boot, n)] = '\0';
+	/* "net:[4026531840]" */
+	l = readlink("/proc/self/ns/net", buf, sizeof(buf) - 1);
+	if (l > 0) {
+		buf[l] = '\0';
+		if ((p = strchr(buf, '[')) != NULL)
+			host.netns = strtoll(p + 1, NULL, 10);
+	}
+	/* cgroup v2 has one line, "0::/path"; under v1 the first line will do. */
+	n = read_proc("/proc/self/cgroup", buf, sizeof(buf));
+	n = first_line(buf, n);
+	host.cgroup_len = n < sizeof(host.cgroup) ? n : sizeof(host.cgroup);
+	memcpy(host.cgroup, buf, host.cgroup_len);
 }
 
 long st_build_header(char *buf, size_t cap)
@@ -79,5 +125,12 @@ long st_build_header(char *buf, size_t cap)
 	if (st_cfg.fork_of)
 		st_rec_int(&r, "fork_of", st_cfg.fork_of);
 	st_rec_int(&r, "payload", st_cfg.payload);
+	if (host.boot[0]) {
+		st_rec_bytes(&r, "host", host.name, strlen(host.name));
+		st_rec_str(&r, "boot_id", host.boot);
+		st_rec_int(&r, "netns", host.netns);
+		if (host.cgroup_len)
+			st_rec_bytes(&r, "cgroup", host.cgroup, host.cgroup_len);
+	}
 	return st_rec_end(&r);
 }

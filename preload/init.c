@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "real.h"
+#include "header.h"
 #include "sink.h"
 
 struct st_real st_real;
@@ -188,14 +189,15 @@ void st_init(void)
 	if (st_ready || st_busy)
 		return;
 	st_busy = 1;
-#define CALL(name) st_real.name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);
+#define CALL(name, group, frame, view) \
+	st_real.name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);
 #include "calls.def"
-#undef CALL
 	st_pid = getpid();
 	read_dir();
 	read_payload();
 	read_sendfile_data();
 	find_self();
+	st_read_host();
 	ep = getenv("SOCKTRACE_EXEC_PID");
 	st_cfg.execd = ep && atoi(ep) == st_pid;
 	st_cfg.quiet = getenv("SOCKTRACE_WARNED") != NULL;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "binlog.h"
 
@@ -60,13 +61,20 @@ fail:
 static inline unsigned long lt_join_ring(const char *path, char **buf, size_t *len)
 {
 	char rpath[PATH_MAX + 8];
+	struct st_ring_info info;
 	unsigned char *out;
-	uint64_t dropped;
+	struct stat sb;
 	size_t rlen, n;
 	char *ring;
 	int r;
 
 	snprintf(rpath, sizeof(rpath), "%s.ring", path);
+	/* As every reader: a ring is a regular file of its own, never
+	 * followed through a symbolic link. */
+	if (lstat(rpath, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "logtext: %s is not a regular file (read as no ring)\n", rpath);
+		return 0;
+	}
 	ring = lt_read_file(rpath, &rlen);
 	if (!ring) {
 		if (errno != ENOENT)
@@ -74,7 +82,7 @@ static inline unsigned long lt_join_ring(const char *path, char **buf, size_t *l
 		return 0;
 	}
 	r = st_binlog_join((const unsigned char *)*buf, *len, (const unsigned char *)ring, rlen,
-			   &out, &n, &dropped);
+			   &out, &n, &info);
 	free(ring);
 	if (r < 0) {
 		fprintf(stderr, "logtext: cannot join %s\n", rpath);
@@ -82,15 +90,18 @@ static inline unsigned long lt_join_ring(const char *path, char **buf, size_t *l
 	}
 	if (r > 0)
 		fprintf(stderr, "logtext: %s is not a ring file\n", rpath);
-	if (dropped)
+	if (info.dropped)
 		fprintf(stderr, "logtext: %s: %llu records dropped\n", rpath,
-			(unsigned long long)dropped);
+			(unsigned long long)info.dropped);
+	if (info.missing)
+		fprintf(stderr, "logtext: %s: %llu log bytes missing\n", rpath,
+			(unsigned long long)info.missing);
 	free(*buf);
 	*buf = realloc(out, n + 1);
 	if (!*buf)
 		abort();
 	*len = n;
-	return (unsigned long)dropped;
+	return (unsigned long)(info.dropped + (info.missing != 0));
 }
 
 /* Replaces *buf (read from path by lt_read_file) by its JSON lines when it

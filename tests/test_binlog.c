@@ -920,12 +920,12 @@ static void ring_put(struct ring *r, const struct blog *b, size_t from, size_t t
 static unsigned char *join(const unsigned char *log, size_t len, const struct ring *r,
 			   int want_ret, uint64_t want_dropped, size_t *n)
 {
+	struct st_ring_info info = { 99, 99 };
 	unsigned char *out = NULL;
-	uint64_t dropped = 99;
 
-	assert_int_equal(st_binlog_join(log, len, r->p, r->len, &out, n, &dropped), want_ret);
+	assert_int_equal(st_binlog_join(log, len, r->p, r->len, &out, n, &info), want_ret);
 	assert_non_null(out);
-	assert_int_equal(dropped, want_dropped);
+	assert_int_equal(info.dropped, want_dropped);
 	return out;
 }
 
@@ -943,6 +943,26 @@ static void expect_joined(const unsigned char *log, size_t len, const struct rin
 	assert_memory_equal(j.p, b->p, n);
 	expect_log(&j, want, frames, 0, 0, 0);
 	free(j.p);
+}
+
+/* A join whose ring window lies past the log's end: the log, then the
+ * ring's frames right after it; missing bytes counted; its lines want. */
+static void expect_gap(const unsigned char *log, size_t len, const struct ring *r,
+		       uint64_t missing, const char *want, uint64_t frames)
+{
+	struct st_ring_info info;
+	unsigned char *out = NULL;
+	struct blog j;
+	size_t n;
+
+	assert_int_equal(st_binlog_join(log, len, r->p, r->len, &out, &n, &info), 0);
+	assert_non_null(out);
+	assert_true(n <= len + 8 + r->cap);
+	assert_int_equal(info.missing, missing);
+	j.p = out;
+	j.len = j.cap = n;
+	expect_log(&j, want, frames, 0, 0, 0);
+	free(out);
 }
 
 /* A log of a header, then build_calls(): CALLS_HEADER CALLS_LINES.
@@ -998,15 +1018,40 @@ static void test_join_ring_only(void **state)
 	expect_joined(b.p, head, &r, &b, CALLS_HEADER CALLS_LINES, 4);
 	free(r.p);
 
-	/* 64 bytes the log file never got: zeros between its end and flushed. */
+	/* 64 bytes the log file never got (its copy-out failed): the ring's
+	 * window is laid right after the log's end, the 64 bytes counted. */
 	b.len = head;
 	blog_zeros(&b, 64);
 	build_calls(&b);
 	ring_start(&r, 4096, head + 64, 0);
 	ring_put(&r, &b, head + 64, b.len);
-	expect_joined(b.p, head, &r, &b, CALLS_HEADER CALLS_LINES, 4);
+	expect_gap(b.p, head, &r, 64, CALLS_HEADER CALLS_LINES, 4);
 	free(r.p);
 	free(b.p);
+}
+
+/* Forged heads: flushed far past the log (2^32, 2^46, 2^63 - 8, 2^64 - 8)
+ * costs no more than the two files, and the ring's frames are read (the
+ * heads that make a ring no ring: test_join_bad_ring). */
+static void test_join_forged_head(void **state)
+{
+	static const uint64_t far[] = { (uint64_t)1 << 32, (uint64_t)1 << 46,
+					((uint64_t)1 << 63) - 8, UINT64_MAX - 7 };
+	struct ring r;
+	struct blog calls;
+	size_t head, i;
+
+	(void)state;
+	head = build_header_calls(&calls);
+	for (i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		ring_start(&r, 4096, far[i], 0);
+		/* the calls where the library would have put them after flushed */
+		for (size_t off = head; off < calls.len; off++)
+			r.p[ST_RING_DATA_OFF + (far[i] + off - head) % r.cap] = calls.p[off];
+		expect_gap(calls.p, head, &r, far[i] - head, CALLS_HEADER CALLS_LINES, 4);
+		free(r.p);
+	}
+	free(calls.p);
 }
 
 /* A frame whose last word is zero (a DATA frame with no snippet, errno or
@@ -1114,7 +1159,6 @@ static const struct {
 	{ "cap 0", offsetof(struct st_ring_head, cap), 0 },
 	{ "cap past the file", offsetof(struct st_ring_head, cap), 16384 },
 	{ "flushed not aligned", offsetof(struct st_ring_head, flushed), 52 },
-	{ "flushed absurd", offsetof(struct st_ring_head, flushed), ((uint64_t)1 << 46) + 8 },
 	{ "file cut in its data", RING_FILE_LEN, ST_RING_DATA_OFF + 8192 - 8 },
 	{ "file cut in its head", RING_FILE_LEN, 16 },
 	{ "no file", RING_FILE_LEN, 0 },
@@ -1229,6 +1273,7 @@ int main(void)
 		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_join_no_ring_data),
 		cmocka_unit_test(test_join_ring_only),
+		cmocka_unit_test(test_join_forged_head),
 		cmocka_unit_test(test_join_wrap),
 		cmocka_unit_test(test_join_zero_last_word),
 		cmocka_unit_test(test_join_cleared_overlay),

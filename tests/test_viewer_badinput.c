@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "binlog.h"
+
 #define VIEWER ST_BUILD_DIR "/asan/sockview"
 
 struct run {
@@ -499,6 +501,157 @@ static void test_peek_arrows_bounded(void **state)
 	free(buf);
 }
 
+/* ---- hostile binary logs and rings (issue 14) ---- */
+
+/* Fails, showing the run, when text lacks want. */
+static void want_in(const struct run *r, const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("no \"%s\" in the %s:\n--- stdout\n%.3000s\n--- stderr\n%.3000s", want,
+			 text == r->out ? "output" : "messages", r->out, r->err);
+}
+
+/* Writes n bytes to dir/name. */
+static void put_file(const char *dir, const char *name, const void *data, size_t n)
+{
+	char path[4400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+}
+
+/* A frame head and body into buf at *n (8-byte padded). */
+static void put_frame(unsigned char *buf, size_t *n, unsigned kind, unsigned aux,
+		      const void *body, uint32_t len)
+{
+	struct st_frame h = { ST_FRAME_MARK, (uint8_t)kind, (uint16_t)aux, len };
+
+	memcpy(buf + *n, &h, sizeof(h));
+	memcpy(buf + *n + 8, body, len);
+	memset(buf + *n + 8 + len, 0, (size_t)(st_frame_size(len) - 8 - len));
+	*n += (size_t)st_frame_size(len);
+}
+
+/* A binary log of pid's header and one socket record, as TEXT frames;
+ * returns its length in buf (room for 1 KiB). */
+static size_t small_binlog(unsigned char *buf, int pid)
+{
+	char line[512];
+	size_t n = ST_BINLOG_MAGIC_LEN;
+
+	memcpy(buf, ST_BINLOG_MAGIC, n);
+	snprintf(line, sizeof(line), "{\"socktrace\":1,\"type\":\"header\",\"pid\":%d,\"ppid\":1,"
+		 "\"t\":1000,\"exe\":\"/bin/h\",\"argv\":[\"h\"],\"execd\":false,\"payload\":64}\n", pid);
+	put_frame(buf, &n, ST_FRAME_TEXT, 0, line, (uint32_t)strlen(line));
+	snprintf(line, sizeof(line), "{\"call\":\"socket\",\"pid\":%d,\"tid\":%d,\"t\":%d,\"dur\":5,"
+		 "\"ret\":%d,\"proto\":\"udp\"}\n", pid, pid, 2000 + pid, pid % 100);
+	put_frame(buf, &n, ST_FRAME_TEXT, 0, line, (uint32_t)strlen(line));
+	return n;
+}
+
+/* A ring whose head says flushed and whose data holds a socket record of
+ * pid where the library would have put it. */
+static void put_ring(const char *dir, const char *name, uint64_t flushed, int pid)
+{
+	size_t len = ST_RING_DATA_OFF + 4096, n = 0, k;
+	unsigned char *ring = calloc(1, len), rec[1024];
+	struct st_ring_head h = { ST_RING_MAGIC, 4096, flushed, 0 };
+	char line[256];
+
+	assert_non_null(ring);
+	memcpy(ring, &h, sizeof(h));
+	snprintf(line, sizeof(line), "{\"call\":\"socket\",\"pid\":%d,\"tid\":%d,\"t\":%d,\"dur\":5,"
+		 "\"ret\":77,\"proto\":\"tcp\"}\n", pid, pid, 9000 + pid);
+	put_frame(rec, &n, ST_FRAME_TEXT, 0, line, (uint32_t)strlen(line));
+	for (k = 0; k < n; k++)
+		ring[ST_RING_DATA_OFF + (flushed + k) % 4096] = rec[k];
+	put_file(dir, name, ring, len);
+	free(ring);
+}
+
+/*
+ * One run's folder: a good JSON log beside binary logs made to hurt the
+ * reader: rings whose flushed is 2^32 and 2^46 past a small log, a ring
+ * that is a symbolic link to /dev/zero, a log that is one, a log of 1 MB
+ * of DATA frames naming one TUPLE frame with over-long keys.  Each costs
+ * only itself: the good log and every good record are drawn, each bad
+ * file is named on stderr, the exit status is 0.
+ */
+static void test_hostile_rings(void **state)
+{
+	static const char good[] =
+		"{\"socktrace\":1,\"type\":\"header\",\"pid\":10,\"ppid\":1,\"t\":1000,"
+		"\"exe\":\"/bin/good\",\"argv\":[\"good\"],\"execd\":false,\"payload\":64}\n"
+		"{\"call\":\"socket\",\"pid\":10,\"tid\":10,\"t\":1500,\"dur\":5,\"ret\":42,"
+		"\"proto\":\"tcp\"}\n";
+	const char *dir = make_log("hostile", good, sizeof(good) - 1);
+	const size_t big = (size_t)1 << 20;
+	unsigned char small[1024], *buf = malloc(big + 8192);
+	char path[4400], keys[4096];
+	struct st_frame_data d;
+	const char *args[] = { "--ascii", "--width=200", dir, NULL };
+	struct run r;
+	size_t n, i;
+
+	(void)state;
+	assert_non_null(buf);
+	/* far flushed offsets: the ring's record is read, after the log's */
+	n = small_binlog(small, 201);
+	put_file(dir, "201.stlog", small, n);
+	put_ring(dir, "201.stlog.ring", (uint64_t)1 << 32, 201);
+	n = small_binlog(small, 202);
+	put_file(dir, "202.stlog", small, n);
+	put_ring(dir, "202.stlog.ring", (uint64_t)1 << 46, 202);
+	/* a ring that is a link to /dev/zero; a log that is one */
+	n = small_binlog(small, 203);
+	put_file(dir, "203.stlog", small, n);
+	snprintf(path, sizeof(path), "%s/203.stlog.ring", dir);
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	snprintf(path, sizeof(path), "%s/204.stlog", dir);
+	assert_int_equal(symlink("/dev/zero", path), 0);
+	/* 1 MB of DATA frames, all naming TUPLE 1, whose keys are longer
+	 * than any the library writes */
+	n = small_binlog(buf, 205);
+	keys[0] = 1;
+	memset(keys + 1, 0, 7);
+	keys[8] = ',';
+	keys[9] = '"';
+	memset(keys + 10, 'k', sizeof(keys) - 10);
+	put_frame(buf, &n, ST_FRAME_TUPLE, 0, keys, sizeof(keys));
+	memset(&d, 0, sizeof(d));
+	d.pid = d.tid = 205;
+	d.t = 5000;
+	d.fd = 3;
+	d.tuple = 1;
+	d.ret = 0;
+	for (i = 0; n + 64 <= big; i++)
+		put_frame(buf, &n, ST_FRAME_DATA, ST_DC_RECV, &d, sizeof(d));
+	put_file(dir, "205.stlog", buf, n);
+	free(buf);
+
+	run_viewer(&r, args);
+	if (r.status != 0)
+		fail_msg("status %d: %s", r.status, r.err);
+	/* the good log, and every good record of the hostile ones */
+	want_in(&r, r.out, "good 10");
+	want_in(&r, r.out, "socket(tcp) = 42");
+	want_in(&r, r.out, "socket(udp) = 1");	/* 201 */
+	want_in(&r, r.out, "socket(udp) = 2");	/* 202 */
+	want_in(&r, r.out, "socket(udp) = 3");	/* 203 */
+	want_in(&r, r.out, "socket(tcp) = 77");	/* the rings' */
+	want_in(&r, r.out, "recv(3) = 0");		/* 205 */
+	/* each bad file named */
+	want_in(&r, r.err, "203.stlog.ring");
+	want_in(&r, r.err, "204.stlog: not a regular file");
+	want_in(&r, r.err, "201.stlog");
+	want_in(&r, r.err, "202.stlog");
+	want_in(&r, r.err, "five-tuple");
+	free_run(&r);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -526,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_newer_version),
 		cmocka_unit_test(test_fuzz_found),
 		cmocka_unit_test(test_peek_arrows_bounded),
+		cmocka_unit_test(test_hostile_rings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -161,6 +161,67 @@ static void test_pairing(void **state)
 	}
 }
 
+#define HOSTHDR(pid, host, boot, netns) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":1,\"t\":1000,\"exe\":\"/bin/p" #pid "\",\"argv\":[\"p" #pid "\"],\"execd\":false,\"payload\":64,\"host\":\"" host "\",\"boot_id\":\"" boot "\",\"netns\":" #netns "}"
+
+/* Logs of two hosts (the same pid on each): one process per host and pid;
+ * a TCP connection between them is paired by its five-tuple although the
+ * client's clock is ahead (its connect is logged after the accept), and
+ * loopback connections never pair across hosts.  Two folders of one host
+ * (same boot id and netns) are one host. */
+static void test_hosts(void **state)
+{
+	const char *a[] = {
+		HOSTHDR(100, "hosta", "boot-a", 7),
+		REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(100, 2100, "listen", "\"fd\":3,\"ret\":0,\"backlog\":5"),
+		REC(100, 2200, "accept", "\"fd\":3,\"ret\":4,\"proto\":\"tcp\","
+		    "\"local\":\"10.0.0.1:80\",\"peer\":\"10.0.0.2:4000\""),
+		REC(100, 2300, "socket", "\"ret\":5,\"proto\":\"tcp\""),
+		REC(100, 2400, "listen", "\"fd\":5,\"ret\":0,\"backlog\":5"),
+		REC(100, 2500, "accept", "\"fd\":5,\"ret\":6,\"proto\":\"tcp\","
+		    "\"local\":\"127.0.0.1:81\",\"peer\":\"127.0.0.1:5000\""),
+		NULL };
+	const char *b[] = {
+		HOSTHDR(100, "hostb", "boot-b", 7),
+		REC(100, 9000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(100, 9100, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\","
+		    "\"local\":\"10.0.0.2:4000\",\"peer\":\"10.0.0.1:80\""),
+		REC(100, 9200, "socket", "\"ret\":4,\"proto\":\"tcp\""),
+		REC(100, 9300, "connect", "\"fd\":4,\"ret\":0,\"proto\":\"tcp\","
+		    "\"local\":\"127.0.0.1:5000\",\"peer\":\"127.0.0.1:81\""),
+		NULL };
+	const char *b2[] = { HOSTHDR(200, "hostb", "boot-b", 7), NULL };
+	const char *const *logs[] = { a, b, b2, NULL };
+	struct world w;
+	uint32_t acc, con, p, i;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.nhosts, 2);
+	assert_int_equal(w.m.nprocs, 3);
+	assert_string_equal(str(&w, w.m.hosts[0].name), "hosta");
+	assert_string_equal(str(&w, w.m.hosts[1].name), "hostb");
+	assert_int_equal(w.m.hosts[0].nprocs, 1);
+	assert_int_equal(w.m.hosts[1].nprocs, 2);
+	for (p = 0; p < w.m.nprocs; p++)
+		if (w.m.procs[p].pid == 200)
+			assert_int_equal(w.m.procs[p].host, 1);
+	for (i = 0; i < w.tr.nev; i++)
+		assert_int_equal(w.m.procs[w.m.ev_proc[i]].host,
+				 w.tr.ev[i].t < 5000 ? 0u : 1u);
+	/* Across hosts by five-tuple. */
+	acc = 2;
+	con = find(&w, 100, "connect", 0);
+	assert_int_equal(w.tr.ev[acc].call, ST_C_ACCEPT);
+	assert_int_equal(w.m.ev_conn[acc], w.m.ev_conn[con]);
+	/* Not by loopback addresses. */
+	acc = 5;
+	con = find(&w, 100, "connect", 1);
+	assert_int_equal(w.tr.ev[acc].call, ST_C_ACCEPT);
+	assert_int_not_equal(w.m.ev_conn[acc], w.m.ev_conn[con]);
+	destroy(&w);
+}
+
 /* Two AF_UNIX clients of one listener are paired in order. */
 static void test_unix_order(void **state)
 {
@@ -538,6 +599,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairing),
+		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_unix_order),
 		cmocka_unit_test(test_fd_reuse),
 		cmocka_unit_test(test_dup),

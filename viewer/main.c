@@ -21,11 +21,11 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-enum mode { M_TIMELINE, M_CONNS, M_SVG };
+enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg] [--threads] [--ascii]\n" \
-	"                [--color=always|never|auto] [--width N] [--pid N]\n" \
+	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto] [--threads]\n" \
+	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
 	"                [--port N] [--conn N] [--from S] [--to S] PATH...\n"
 
 static void usage(void)
@@ -42,6 +42,8 @@ static void help(void)
 	      "as a client/server timeline.\n\n"
 	      "  --conns         one row per connection (--json: JSON Lines)\n"
 	      "  --svg           the timeline as a standalone SVG picture\n"
+	      "  --hosts         each host, its clock offset and its processes\n"
+	      "  --perfetto      Chrome trace event JSON for ui.perfetto.dev\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -101,8 +103,21 @@ static int terminal_width(void)
 	return 100;
 }
 
+/* The notes on single files (read/trace.h), one line each. */
+static void report_notes(const struct st_trace *tr)
+{
+	const char *p = tr->notes, *nl;
+
+	for (; p && (nl = strchr(p, '\n')); p = nl + 1)
+		fprintf(stderr, "sockview: %.*s\n", (int)(nl - p), p);
+	if (tr->nnotes > 64)
+		fprintf(stderr, "sockview: and %u more such file%s\n", tr->nnotes - 64,
+			tr->nnotes - 64 == 1 ? "" : "s");
+}
+
 static void report_skipped(const struct st_trace *tr)
 {
+	report_notes(tr);
 	if (tr->bad_frames)
 		fprintf(stderr, "sockview: skipped %llu corrupt stretch%s of binary log "
 			"(%llu bytes; first in %s)\n",
@@ -134,6 +149,8 @@ int main(int argc, char **argv)
 		{ "conns", no_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "svg", no_argument, NULL, 'S' },
+		{ "hosts", no_argument, NULL, 'H' },
+		{ "perfetto", no_argument, NULL, 'F' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -162,6 +179,8 @@ int main(int argc, char **argv)
 		case 'C': mode = M_CONNS; break;
 		case 'j': o.json = true; break;
 		case 'S': mode = M_SVG; break;
+		case 'H': mode = M_HOSTS; break;
+		case 'F': mode = M_PERFETTO; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -208,6 +227,8 @@ int main(int argc, char **argv)
 	switch (mode) {
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
+	case M_HOSTS: r = st_render_hosts(stdout, &m, &o); break;
+	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);

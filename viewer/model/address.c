@@ -105,3 +105,17 @@ bool st_addr_compatible(const char *a, size_t an, const char *b, size_t bn)
 	return is_wildcard(ha, hna) || is_wildcard(hb, hnb) ||
 	       (hna == hnb && memcmp(ha, hb, hna) == 0);
 }
+
+bool st_addr_is_host_only(const char *s, size_t n)
+{
+	const char *h;
+	size_t hn;
+	int port;
+
+	if (!split_inet(s, n, &h, &hn, &port))
+		return true;
+	if (s[0] != '[')
+		return hn >= 4 && memcmp(h, "127.", 4) == 0;
+	return (hn == 3 && memcmp(h, "::1", 3) == 0) ||
+	       (hn > 11 && strncasecmp(h, "::ffff:127.", 11) == 0);
+}

@@ -21,5 +21,9 @@ size_t st_addr_normalize(const char *s, size_t n, char *out);
 /* true when two normalized inet addresses can name the same end: same port,
  * and the same host or a wildcard host (0.0.0.0, [::]) on either side. */
 bool st_addr_compatible(const char *a, size_t an, const char *b, size_t bn);
+/* true when the address means something on its own host only: loopback
+ * (127.0.0.0/8, ::1, ::ffff:127.x), AF_UNIX, anything not inet.  Such ends
+ * never pair across hosts. */
+bool st_addr_is_host_only(const char *s, size_t n);
 
 #endif

@@ -54,6 +54,11 @@ static bool same_datagram(const struct st_model *m, const struct dg *s,
 
 	if (re->ret != se->ret)
 		return false;
+	/* Across hosts only by addresses that mean the same on both. */
+	if (m->procs[m->ev_proc[s->ev]].host != m->procs[m->ev_proc[r->ev]].host &&
+	    (st_model_host_only(tr, s->src) || st_model_host_only(tr, s->dst) ||
+	     st_model_host_only(tr, r->src) || st_model_host_only(tr, r->dst)))
+		return false;
 	n = se->snip_len < re->snip_len ? se->snip_len : re->snip_len;
 	if (n && memcmp(tr->snips + se->snip, tr->snips + re->snip, n) != 0)
 		return false;

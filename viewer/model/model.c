@@ -12,30 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/address.h"
 #include "read/sort.h"
-
-static const char *const proto_names[] = {
-	[ST_P_NONE] = "-", [ST_P_TCP] = "tcp", [ST_P_UDP] = "udp",
-	[ST_P_SCTP] = "sctp", [ST_P_UNIX_STREAM] = "unix-stream",
-	[ST_P_UNIX_DGRAM] = "unix-dgram", [ST_P_UNIX_SEQPACKET] = "unix-seqpacket",
-	[ST_P_RAW] = "raw", [ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink",
-	[ST_P_PACKET] = "packet", [ST_P_OTHER] = "other",
-};
 
 const char *st_proto_label(uint8_t proto)
 {
-	return proto <= ST_P_OTHER ? proto_names[proto] : "other";
+	return proto < ST_P_COUNT ? st_proto_names[proto] : st_proto_names[ST_P_OTHER];
 }
 
 bool st_proto_is_stream(uint8_t proto)
 {
-	return proto == ST_P_TCP || proto == ST_P_SCTP ||
-	       proto == ST_P_UNIX_STREAM || proto == ST_P_UNIX_SEQPACKET;
+	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_STREAM;
 }
 
 bool st_proto_is_dgram(uint8_t proto)
 {
-	return proto == ST_P_UDP || proto == ST_P_UNIX_DGRAM;
+	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_DGRAM;
 }
 
 bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
@@ -50,6 +42,14 @@ bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
 		return true;
 	s = st_trace_str(tr, e->err, &n);
 	return n == strlen(err) && memcmp(s, err, n) == 0;
+}
+
+bool st_model_host_only(const struct st_trace *tr, uint32_t addr)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, addr, &n);
+
+	return addr && st_addr_is_host_only(s, n);
 }
 
 uint32_t st_model_add_conn(struct st_model *m)
@@ -115,6 +115,15 @@ static int cmp_hdr_t(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+/* The key of a pid in the pid map: with several hosts, pids repeat across
+ * them, so the host goes in the low bits (a pid is below 2^22 on Linux). */
+static uint32_t pid_key(const struct st_model *m, uint32_t host, int32_t pid)
+{
+	if (m->nhosts <= 1)
+		return (uint32_t)pid;
+	return ((uint32_t)pid << 10) ^ (host & 1023);
+}
+
 /* Processes from the headers, in time order: an execd header continues the
  * process of its pid, a fork_of header names its parent. */
 static int build_procs(struct st_model *m, struct st_idmap *bypid)
@@ -133,19 +142,23 @@ static int build_procs(struct st_model *m, struct st_idmap *bypid)
 	qsort_r(ord, tr->nhdr, sizeof(*ord), cmp_hdr_t, tr->hdr);
 	for (i = 0; i < tr->nhdr; i++) {
 		const struct st_header *h = &tr->hdr[ord[i]];
+		uint32_t host = m->hdr_host[ord[i]];
 
-		if (!(h->execd && st_idmap_get(bypid, (uint32_t)h->pid, &pi))) {
+		if (!(h->execd && st_idmap_get(bypid, pid_key(m, host, h->pid), &pi))) {
 			if ((pi = add_proc(m, h->pid, h->t)) == ST_NONE)
 				goto fail;
 			m->procs[pi].ppid = h->ppid;
-			if ((h->fork_of >= 0 && st_idmap_get(bypid, (uint32_t)h->fork_of, &parent)) ||
-			    st_idmap_get(bypid, (uint32_t)h->ppid, &parent))
+			m->procs[pi].host = host;
+			m->hosts[host].nprocs++;
+			if ((h->fork_of >= 0 &&
+			     st_idmap_get(bypid, pid_key(m, host, h->fork_of), &parent)) ||
+			    st_idmap_get(bypid, pid_key(m, host, h->ppid), &parent))
 				m->procs[pi].parent = parent;
 			m->procs[pi].forked = h->fork_of >= 0;
 		}
 		if (h->name)
 			m->procs[pi].name = h->name;
-		if (st_idmap_put(bypid, (uint32_t)h->pid, pi) < 0)
+		if (st_idmap_put(bypid, pid_key(m, host, h->pid), pi) < 0)
 			goto fail;
 		m->hdr_proc[ord[i]] = pi;
 	}
@@ -153,11 +166,13 @@ static int build_procs(struct st_model *m, struct st_idmap *bypid)
 	for (i = 0; i < tr->nhdr; i++) {
 		const struct st_header *h = &tr->hdr[i];
 		struct st_proc *p = &m->procs[m->hdr_proc[i]];
+		uint32_t host = m->hdr_host[i];
 
 		if (p->parent != ST_NONE || h->execd)
 			continue;
-		if (((h->fork_of >= 0 && st_idmap_get(bypid, (uint32_t)h->fork_of, &parent)) ||
-		     st_idmap_get(bypid, (uint32_t)h->ppid, &parent)) &&
+		if (((h->fork_of >= 0 &&
+		      st_idmap_get(bypid, pid_key(m, host, h->fork_of), &parent)) ||
+		     st_idmap_get(bypid, pid_key(m, host, h->ppid), &parent)) &&
 		    parent != m->hdr_proc[i])
 			p->parent = parent;
 	}
@@ -433,15 +448,18 @@ static bool is_dup(const struct st_model *m, const struct st_event *e)
 static uint32_t proc_of(struct st_model *m, struct st_idmap *bypid, uint32_t i)
 {
 	const struct st_event *e = &m->tr->ev[i];
+	uint32_t host = e->file < m->tr->nfiles ? m->file_host[e->file] : 0;
 	uint32_t p;
 
 	if (e->hdr != ST_NONE)
 		return m->hdr_proc[e->hdr];
-	if (st_idmap_get(bypid, (uint32_t)e->pid, &p))
+	if (st_idmap_get(bypid, pid_key(m, host, e->pid), &p))
 		return p;
 	if ((p = add_proc(m, e->pid, e->t)) == ST_NONE)
 		return ST_NONE;
-	if (st_idmap_put(bypid, (uint32_t)e->pid, p) < 0)
+	m->procs[p].host = host;
+	m->hosts[host].nprocs++;
+	if (st_idmap_put(bypid, pid_key(m, host, e->pid), p) < 0)
 		return ST_NONE;
 	return p;
 }
@@ -576,7 +594,8 @@ static int follow_all(struct st_model *m)
 
 	/* Processes added on the way (records without a header) are born at
 	 * once: only those of the headers can be a fork's child. */
-	if (build_procs(m, &bypid) < 0 || kids_index(&kids, m) < 0)
+	if (st_model_find_hosts(m) < 0 || build_procs(m, &bypid) < 0 ||
+	    kids_index(&kids, m) < 0)
 		goto out;
 	for (k = 0; k < tr->nev; k++) {
 		i = tr->order[k];
@@ -687,6 +706,9 @@ void st_model_free(struct st_model *m)
 	st_big_free(m->link_at);
 	free(m->conn_by_id);
 	free(m->hdr_proc);
+	free(m->hosts);
+	free(m->hdr_host);
+	free(m->file_host);
 	st_strtab_free(&m->keys);
 	memset(m, 0, sizeof(*m));
 }

@@ -23,8 +23,34 @@
 
 #define ST_NONE UINT32_MAX
 
+/* A host: the processes that share a boot id and a network namespace
+ * (logs from several folders of one host make one host).  Logs without
+ * host identity (older versions) all go to one host with no name. */
+struct st_host {
+	uint32_t name;		/* host name (trace strings), 0 when unknown */
+	uint32_t boot_id, cgroup;	/* trace strings, 0 when unknown */
+	int64_t netns;
+	uint32_t nprocs;
+	/* Its clock against the reference host's (clock.c): offset is its
+	 * clock minus the reference's, in ns (subtracted from its records'
+	 * times when corrected); spread is the uncertainty, half the bracket
+	 * (ST_CLOCK_ONE_SIDED: +1 when offset is a lower bound, -1 upper). */
+	int64_t offset, spread;
+	uint32_t npairs;	/* matched messages that bounded it */
+	uint8_t clock;		/* enum st_clock */
+};
+
+enum st_clock {
+	ST_CLOCK_REF,		/* the reference host (or the only one) */
+	ST_CLOCK_FIXED,		/* bounded from both sides: offset applied */
+	ST_CLOCK_ONE_SIDED,	/* messages one way only: a bound, not applied */
+	ST_CLOCK_UNKNOWN,	/* no message to or from a host with a known clock */
+	ST_CLOCK_CONTRADICT,	/* bounds cross even piecewise: not applied */
+};
+
 struct st_proc {
 	int32_t pid, ppid;
+	uint32_t host;		/* index in the model's hosts */
 	uint32_t parent;	/* process index, ST_NONE when not traced */
 	uint32_t name;		/* program name of its latest image (trace strings) */
 	int64_t t_first;	/* its header's t, or its first record's */
@@ -81,6 +107,10 @@ struct st_link {
 
 struct st_model {
 	const struct st_trace *tr;
+	struct st_host *hosts;
+	uint32_t nhosts;
+	uint32_t *hdr_host;	/* header -> host */
+	uint32_t *file_host;	/* file -> host of its first header */
 	struct st_proc *procs;
 	uint32_t nprocs;
 	uint32_t *ev_proc;	/* per record: its process */
@@ -110,6 +140,12 @@ static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
 	return m->link_at[i + 1] - m->link_at[i];
 }
 
+/* The host of a process, of a record (host.c). */
+static inline uint32_t st_model_proc_host(const struct st_model *m, uint32_t p)
+{
+	return p == ST_NONE ? ST_NONE : m->procs[p].host;
+}
+
 /* Stream protocols pair connect with accept. */
 bool st_proto_is_stream(uint8_t proto);
 bool st_proto_is_dgram(uint8_t proto);
@@ -122,7 +158,12 @@ int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
 		      uint64_t len);
 bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
 		     const char *err);
+/* An address (trace string) that means something on its host only
+ * (loopback, AF_UNIX): ends with one never pair across hosts. */
+bool st_model_host_only(const struct st_trace *tr, uint32_t addr);
 void st_model_settle_end(struct st_model *m, struct st_conn *k);
+/* Groups the headers into hosts (host.c); before the processes. */
+int st_model_find_hosts(struct st_model *m);
 /* The passes. */
 int st_model_pair_streams(struct st_model *m);
 int st_model_flow_streams(struct st_model *m);

@@ -80,6 +80,15 @@ static uint32_t cand_key(struct st_model *m, const struct cand *c)
 		key[n++] = '>';
 		n += put_addr(tr, far, key + n, sizeof(key) - n);
 	}
+	/* Loopback and AF_UNIX ends pair within their host only. */
+	if (m->nhosts > 1 && (is_unix(tr, proto, far) || st_model_host_only(tr, near) ||
+			      st_model_host_only(tr, far)) && n + 12 <= sizeof(key)) {
+		uint32_t h = m->procs[m->ev_proc[c->ev]].host;
+
+		key[n++] = '@';
+		memcpy(key + n, &h, sizeof(h));
+		n += sizeof(h);
+	}
 	return st_strtab_intern(&m->keys, key, n);
 }
 
@@ -227,6 +236,41 @@ out:
 	return r;
 }
 
+/* Whether the candidates of one key come from more than one host. */
+static bool across_hosts(const struct st_model *m, const struct cand *cs,
+			 const uint32_t *idx, uint32_t n)
+{
+	uint32_t i, h = m->procs[m->ev_proc[cs[idx[0]].ev]].host;
+
+	for (i = 1; i < n; i++)
+		if (m->procs[m->ev_proc[cs[idx[i]].ev]].host != h)
+			return true;
+	return false;
+}
+
+/*
+ * The candidates of one key on different hosts, whose clocks differ: the
+ * k-th connect with the k-th accept, each side in its own host's time
+ * order, since no accept can be compared in time with a connect of another
+ * host before the clocks are known (clock.c learns them from these pairs).
+ */
+static int pair_in_order(struct st_model *m, const struct cand *cs,
+			 const uint32_t *idx, uint32_t n, uint32_t *scratch)
+{
+	uint32_t i, ncl = 0, nsv = 0, *cl = scratch, *sv = scratch + n;
+
+	for (i = 0; i < n; i++) {
+		if (cs[idx[i]].server)
+			sv[nsv++] = idx[i];
+		else
+			cl[ncl++] = idx[i];
+	}
+	for (i = 0; i < ncl || i < nsv; i++)
+		if (make_conn(m, i < ncl ? &cs[cl[i]] : NULL, i < nsv ? &cs[sv[i]] : NULL) < 0)
+			return -1;
+	return 0;
+}
+
 int st_model_pair_streams(struct st_model *m)
 {
 	const struct st_trace *tr = m->tr;
@@ -239,7 +283,7 @@ int st_model_pair_streams(struct st_model *m)
 		goto out;
 	keys = malloc((n + 1) * sizeof(*keys));
 	idx = malloc((n + 1) * sizeof(*idx));
-	queue = malloc((n + 1) * sizeof(*queue));
+	queue = malloc((2 * (size_t)n + 1) * sizeof(*queue));
 	ckey = malloc((n + 1) * sizeof(*ckey));
 	if (!keys || !idx || !queue || !ckey)
 		goto out;
@@ -261,6 +305,13 @@ int st_model_pair_streams(struct st_model *m)
 	for (g = 0; g < n; g = j) {
 		uint32_t head = 0, tail = 0;
 
+		for (j = g; j < n && keys[j] == keys[g]; j++)
+			;
+		if (keys[g] != 0 && across_hosts(m, cs, idx + g, j - g)) {
+			if (pair_in_order(m, cs, idx + g, j - g, queue) < 0)
+				goto out;
+			continue;
+		}
 		for (j = g; j < n && keys[j] == keys[g]; j++) {
 			const struct cand *c = &cs[idx[j]];
 

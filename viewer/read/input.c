@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ void st_trace_free(struct st_trace *tr)
 		free(f->path);
 	}
 	free(tr->files);
+	free(tr->notes);
 	st_vmem_free(&tr->ev_mem);
 	free(tr->hdr);
 	st_vmem_free(&tr->snip_mem);
@@ -247,31 +249,34 @@ struct ring {
 /* A binary log (common/binlog.h) becomes its JSON lines, in memory, in
  * place of the file's contents, its ring (if any) laid over it first
  * (st_binlog_join).  What the decoder skipped and what the library
- * dropped are counted. */
+ * dropped are counted.  -1 (errno set) when memory runs out. */
 static int decode_binary(struct st_trace *tr, const char *path, const struct ring *ring,
-			 const char **map, size_t *size, bool *mapped)
+			 const char **map, size_t *size, bool *mapped, struct st_ring_info *info)
 {
 	const unsigned char *in = (const unsigned char *)*map;
 	unsigned char *joined = NULL;
 	struct st_binlog_stats bs;
 	size_t len = *size, n;
-	uint64_t dropped;
 	char *text;
 	int r;
 
+	memset(info, 0, sizeof(*info));
 	if (ring->buf) {
 		r = st_binlog_join(in, len, (const unsigned char *)ring->buf, ring->len, &joined,
-				   &len, &dropped);
+				   &len, info);
 		if (r < 0)
-			goto fail;
-		tr->bad_rings += r > 0;
-		tr->dropped += dropped;
+			return -1;
+		if (r > 0) {
+			tr->bad_rings++;
+			st_trace_note(tr, "%s.ring: not a staging ring; read without it", path);
+		}
+		tr->dropped += info->dropped;
 		in = joined;
 	}
 	r = st_binlog_decode(in, len, &text, &n, &bs);
 	free(joined);
 	if (r < 0)
-		goto fail;
+		return -1;
 	if (bs.bad && tr->bad_frames == 0) {
 		const char *slash = strrchr(path, '/');
 
@@ -286,26 +291,30 @@ static int decode_binary(struct st_trace *tr, const char *path, const struct rin
 	*size = n;
 	*mapped = false;
 	return 0;
-fail:
-	snprintf(tr->error, sizeof(tr->error), "%s: %s", path, strerror(errno));
-	return -1;
 }
 
 /* Adds a file's contents (then owned by the trace) and lays its ring over
- * them (then freed; ring->buf NULL for none). */
+ * them (then freed; ring->buf NULL for none).  A binary log that cannot
+ * be decoded is named in a note and left out (0): it costs only itself. */
 static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, const char *map,
 			  size_t size, bool mapped)
 {
+	struct st_ring_info info = { 0, 0 };
 	struct st_file *files, *f;
+	bool had_ring = ring->buf != NULL;
 	const char *slash;
 	int r = 0;
 
 	if (st_binlog_is(map, size))
-		r = decode_binary(tr, path, ring, &map, &size, &mapped);
+		r = decode_binary(tr, path, ring, &map, &size, &mapped, &info);
 	free(ring->buf);
 	ring->buf = NULL;
-	if (r < 0)
-		goto fail;
+	if (r < 0) {
+		st_trace_note(tr, "%s: %s; left out", path, strerror(errno));
+		release_map(map, size, mapped);
+		free(path);
+		return 0;
+	}
 	if (tr->nfiles >= UINT16_MAX) {
 		snprintf(tr->error, sizeof(tr->error), "too many log files");
 		goto fail;
@@ -317,14 +326,19 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 	}
 	tr->files = files;
 	f = &files[tr->nfiles];
+	memset(f, 0, sizeof(*f));
 	f->path = path;
 	slash = strrchr(path, '/');
 	f->name = slash && slash[1] ? slash + 1 : path;
 	f->map = map;
 	f->size = size;
 	f->mapped = mapped;
-	f->reread = false;
-	f->dev = f->ino = 0;
+	f->had_ring = had_ring;
+	f->missing = info.missing;
+	if (info.missing)
+		st_trace_note(tr, "%s: %llu bytes of the log are missing from the file "
+			      "(not written: disk full?); what follows them is shown", path,
+			      (unsigned long long)info.missing);
 	tr->nfiles++;
 	return 0;
 fail:
@@ -384,13 +398,41 @@ fail:
 	return NULL;
 }
 
+/* Reads exactly size bytes of fd (fewer when it shrinks meanwhile); NULL
+ * when memory runs out or it cannot be read. */
+static char *read_sized(int fd, size_t size, size_t *got)
+{
+	char *buf = malloc(size ? size : 1);
+	size_t len = 0;
+	ssize_t r;
+
+	if (!buf)
+		return NULL;
+	while (len < size) {
+		r = pread(fd, buf + len, size - len, (off_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	*got = len;
+	return buf;
+}
+
 /*
  * Reads <path>.ring, the staging ring of the log at path.  None is fine; a
- * ring that cannot be read is counted and left out.  Returns -1 only when
- * memory runs out.
+ * ring that is not a regular file of its own (a symlink, a device, a FIFO)
+ * or cannot be read is named in a note and left out; it is read for no
+ * more than its size.  Returns -1 only when memory runs out.
  */
 static int read_ring(struct st_trace *tr, const char *path, struct ring *ring)
 {
+	struct stat st;
 	char *rpath;
 	int fd;
 
@@ -401,15 +443,24 @@ static int read_ring(struct st_trace *tr, const char *path, struct ring *ring)
 		return -1;
 	}
 	/* Non-blocking: a FIFO by that name fails the read, never hangs. */
-	fd = open(rpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	free(rpath);
+	fd = open(rpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {
-		tr->bad_rings += errno != ENOENT;
-		return 0;
+		if (errno != ENOENT) {
+			tr->bad_rings++;
+			st_trace_note(tr, "%s: %s; read without it", rpath,
+				      errno == ELOOP ? "a symbolic link, not a staging ring"
+						     : strerror(errno));
+		}
+	} else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		tr->bad_rings++;
+		st_trace_note(tr, "%s: not a regular file; read without it", rpath);
+	} else if (!(ring->buf = read_sized(fd, (size_t)st.st_size, &ring->len))) {
+		tr->bad_rings++;
+		st_trace_note(tr, "%s: %s; read without it", rpath, strerror(errno));
 	}
-	ring->buf = read_all(fd, &ring->len);
-	close(fd);
-	tr->bad_rings += !ring->buf;
+	if (fd >= 0)
+		close(fd);
+	free(rpath);
 	return 0;
 }
 
@@ -439,9 +490,13 @@ static int add_open_file(struct st_trace *tr, const char *path, int fd,
 		if (map != MAP_FAILED) {
 			struct st_file *f;
 
+			uint32_t before = tr->nfiles;
+
 			madvise(map, size, MADV_SEQUENTIAL);
 			if (add_file_entry(tr, copy, &ring, map, size, true) < 0)
 				return -1;
+			if (tr->nfiles == before)
+				return 0;	/* left out */
 			/* A JSON log (not decoded from binary) is parsed by
 			 * reading it again; the mapping stays for the lines
 			 * asked for later (st_trace_line). */
@@ -470,6 +525,27 @@ static bool is_log_name(const char *name)
 	       (strcmp(name + n - 6, ".jsonl") == 0 || strcmp(name + n - 6, ".stlog") == 0);
 }
 
+/* Adds a log found in a directory: a regular file (a symbolic link to
+ * one is followed), read like a named one; anything else, or a file that
+ * cannot be opened, is named in a note and left out. */
+static int add_dir_entry(struct st_trace *tr, const char *path)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		st_trace_note(tr, "%s: %s; left out", path,
+			      fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	r = add_open_file(tr, path, fd, &st);
+	close(fd);
+	return r;
+}
+
 static int add_dir(struct st_trace *tr, const char *path)
 {
 	struct dirent **names;
@@ -489,7 +565,8 @@ static int add_dir(struct st_trace *tr, const char *path)
 				snprintf(tr->error, sizeof(tr->error), "out of memory");
 				r = -1;
 			} else {
-				r = st_trace_add_path(tr, full);
+				r = names[i]->d_type == DT_DIR ? st_trace_add_path(tr, full)
+							       : add_dir_entry(tr, full);
 				free(full);
 			}
 		}
@@ -520,11 +597,42 @@ int st_trace_add_path(struct st_trace *tr, const char *path)
 		close(fd);
 		return add_dir(tr, path);
 	}
+	/* A log named on the command line may be a pipe; not a device. */
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		snprintf(tr->error, sizeof(tr->error), "%s: not a log file", path);
+		close(fd);
+		return -1;
+	}
 	/* Blocking reads from here on (a FIFO opened non-blocking). */
 	fcntl(fd, F_SETFL, 0);
 	r = add_open_file(tr, path, fd, &st);
 	close(fd);
 	return r;
+}
+
+/* Notes beyond this many are only counted. */
+#define MAX_NOTES 64
+
+void st_trace_note(struct st_trace *tr, const char *fmt, ...)
+{
+	char line[768];
+	size_t n;
+	va_list ap;
+	char *p;
+
+	if (tr->nnotes++ >= MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	if (!(p = realloc(tr->notes, tr->notes_len + n + 2)))
+		return;
+	tr->notes = p;
+	memcpy(p + tr->notes_len, line, n);
+	p[tr->notes_len + n] = '\n';
+	p[tr->notes_len + n + 1] = '\0';
+	tr->notes_len += n + 1;
 }
 
 /* At most this many ascending runs of records are merged straight from

@@ -29,7 +29,8 @@ enum key {
 	K_LOCAL, K_PEER, K_ADDR, K_BYTES, K_DATA, K_FLAGS, K_FD2, K_HOW,
 	K_BACKLOG, K_LEVEL, K_OPT, K_VAL, K_NODE, K_SERVICE, K_ADDRS, K_PATH,
 	K_ARGV, K_CHILD, K_FAMILY, K_CMD, K_SOCKTRACE, K_TYPE, K_PPID, K_EXE,
-	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NFDS, K_TIMEOUT, K_UNREADABLE, K_NKEYS
+	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NFDS, K_TIMEOUT, K_HOST,
+	K_BOOT_ID, K_NETNS, K_CGROUP, K_UNREADABLE, K_NKEYS
 };
 
 
@@ -40,43 +41,15 @@ struct fields {
 	uint64_t have;
 };
 
+/* Every call of common/calls.def, wrapped or not, by what the model makes
+ * of it. */
 static const struct {
 	const char *name;
 	enum st_call call;
 } call_names[] = {
-	{ "socket", ST_C_SOCKET }, { "socketpair", ST_C_SOCKETPAIR },
-	{ "bind", ST_C_BIND }, { "listen", ST_C_LISTEN },
-	{ "accept", ST_C_ACCEPT }, { "accept4", ST_C_ACCEPT },
-	{ "connect", ST_C_CONNECT },
-	{ "send", ST_C_SEND }, { "sendto", ST_C_SEND }, { "sendmsg", ST_C_SEND },
-	{ "sendmmsg", ST_C_SEND }, { "write", ST_C_SEND }, { "writev", ST_C_SEND },
-	{ "sendfile", ST_C_SEND }, { "sendfile64", ST_C_SEND },
-	{ "recv", ST_C_RECV }, { "recvfrom", ST_C_RECV }, { "recvmsg", ST_C_RECV },
-	{ "recvmmsg", ST_C_RECV }, { "read", ST_C_RECV }, { "readv", ST_C_RECV },
-	{ "__recv_chk", ST_C_RECV }, { "__recvfrom_chk", ST_C_RECV },
-	{ "__read_chk", ST_C_RECV },
-	{ "shutdown", ST_C_SHUTDOWN }, { "close", ST_C_CLOSE },
-	{ "close_range", ST_C_CLOSE_RANGE }, { "closefrom", ST_C_CLOSE_RANGE },
-	{ "dup", ST_C_DUP }, { "dup2", ST_C_DUP }, { "dup3", ST_C_DUP },
-	{ "fcntl", ST_C_FCNTL }, { "fcntl64", ST_C_FCNTL },
-	{ "setsockopt", ST_C_SETSOCKOPT },
-	{ "getsockname", ST_C_GETNAME }, { "getpeername", ST_C_GETNAME },
-	{ "getsockopt", ST_C_GETSOCKOPT },
-	{ "getaddrinfo", ST_C_RESOLVE }, { "gethostbyname", ST_C_RESOLVE },
-	{ "gethostbyname2", ST_C_RESOLVE },
-	{ "execve", ST_C_EXEC }, { "execv", ST_C_EXEC }, { "execvp", ST_C_EXEC },
-	{ "execvpe", ST_C_EXEC }, { "fork", ST_C_FORK },
-	{ "posix_spawn", ST_C_SPAWN }, { "posix_spawnp", ST_C_SPAWN },
-	{ "poll", ST_C_POLL }, { "ppoll", ST_C_POLL }, { "select", ST_C_POLL },
-	{ "pselect", ST_C_POLL }, { "epoll_wait", ST_C_POLL },
-	{ "epoll_pwait", ST_C_POLL },
-};
-
-static const char *const proto_names[] = {
-	[ST_P_TCP] = "tcp", [ST_P_UDP] = "udp", [ST_P_SCTP] = "sctp",
-	[ST_P_UNIX_STREAM] = "unix-stream", [ST_P_UNIX_DGRAM] = "unix-dgram",
-	[ST_P_UNIX_SEQPACKET] = "unix-seqpacket", [ST_P_RAW] = "raw",
-	[ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink", [ST_P_PACKET] = "packet",
+#define CALL(name, group, frame, view) { #name, ST_C_##view },
+#define VIEW_ONLY(name, group, view) { #name, ST_C_##view },
+#include "calls.def"
 };
 
 /* The key's index: a switch on the length, then comparisons of a known
@@ -141,6 +114,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_PPID;
 		if (memcmp(p, "nfds", 4) == 0)
 			return K_NFDS;
+		if (memcmp(p, "host", 4) == 0)
+			return K_HOST;
 		break;
 	case 5:
 		if (memcmp(p, "errno", 5) == 0)
@@ -161,10 +136,14 @@ static enum key find_key(const struct st_json_value *k)
 			return K_CHILD;
 		if (memcmp(p, "execd", 5) == 0)
 			return K_EXECD;
+		if (memcmp(p, "netns", 5) == 0)
+			return K_NETNS;
 		break;
 	case 6:
 		if (memcmp(p, "family", 6) == 0)
 			return K_FAMILY;
+		if (memcmp(p, "cgroup", 6) == 0)
+			return K_CGROUP;
 		break;
 	case 7:
 		if (memcmp(p, "backlog", 7) == 0)
@@ -175,6 +154,8 @@ static enum key find_key(const struct st_json_value *k)
 			return K_FORK_OF;
 		if (memcmp(p, "timeout", 7) == 0)
 			return K_TIMEOUT;
+		if (memcmp(p, "boot_id", 7) == 0)
+			return K_BOOT_ID;
 		break;
 	case 8:
 		if (memcmp(p, "so_error", 8) == 0)
@@ -274,8 +255,8 @@ static enum st_proto lookup_proto(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 1; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
-		if (strlen(proto_names[i]) == n && memcmp(proto_names[i], s, n) == 0)
+	for (i = 1; i < ST_P_COUNT; i++)
+		if (strlen(st_proto_names[i]) == n && memcmp(st_proto_names[i], s, n) == 0)
 			return (enum st_proto)i;
 	return ST_P_OTHER;
 }
@@ -599,6 +580,13 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 	if (has(f, K_ARGV) && f->v[K_ARGV]->type != ST_JSON_ARRAY)
 		return -1;
 	if (intern_key(tr, f, K_EXE, &h.exe) < 0)
+		return -1;
+	/* Who the host is (logs of older versions have none of these). */
+	if (intern_key(tr, f, K_HOST, &h.host) < 0 ||
+	    intern_key(tr, f, K_BOOT_ID, &h.boot_id) < 0 ||
+	    intern_key(tr, f, K_CGROUP, &h.cgroup) < 0)
+		return -1;
+	if (get_int(f, K_NETNS, 0, INT64_MAX, 0, &h.netns) < 0)
 		return -1;
 	h.name = program_name(tr, f, h.exe);
 	h.file = file;

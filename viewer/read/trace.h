@@ -16,26 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vocab.h"
 #include "read/strtab.h"
 #include "read/vmem.h"
 
 /* How many payload bytes the viewer keeps per record. */
 #define ST_SNIP 32
 
-/* The calls the model understands; anything else is ST_C_OTHER and shown by
- * its logged name. */
+/* What the model makes of a call: the view column of common/calls.def.
+ * Anything else is ST_C_OTHER and shown by its logged name. */
 enum st_call {
 	ST_C_OTHER, ST_C_SOCKET, ST_C_SOCKETPAIR, ST_C_BIND, ST_C_LISTEN,
 	ST_C_ACCEPT, ST_C_CONNECT, ST_C_SEND, ST_C_RECV, ST_C_SHUTDOWN,
 	ST_C_CLOSE, ST_C_CLOSE_RANGE, ST_C_DUP, ST_C_FCNTL, ST_C_SETSOCKOPT,
 	ST_C_GETNAME, ST_C_RESOLVE, ST_C_EXEC, ST_C_FORK, ST_C_POLL,
 	ST_C_GETSOCKOPT, ST_C_SPAWN,
-};
-
-enum st_proto {
-	ST_P_NONE, ST_P_TCP, ST_P_UDP, ST_P_SCTP, ST_P_UNIX_STREAM,
-	ST_P_UNIX_DGRAM, ST_P_UNIX_SEQPACKET, ST_P_RAW, ST_P_ICMP,
-	ST_P_NETLINK, ST_P_PACKET, ST_P_OTHER,
 };
 
 /* st_event.bits */
@@ -73,7 +68,7 @@ struct st_event {
 				 * poll timeout; -1 when absent */
 	uint16_t file;
 	uint8_t call;		/* enum st_call */
-	uint8_t proto;		/* enum st_proto */
+	uint8_t proto;		/* enum st_proto (vocab.h) */
 	uint8_t snip_len;
 	uint8_t bits;		/* ST_B_* */
 };
@@ -85,6 +80,8 @@ struct st_header {
 	uint32_t name;		/* program name: argv[0] or exe, base name */
 	uint32_t exe;
 	uint32_t first_event;	/* index of the first record after it */
+	uint32_t host, boot_id, cgroup;	/* host name, boot id, cgroup; 0: absent */
+	int64_t netns;		/* network namespace inode, 0 when absent */
 	uint16_t file;
 	bool execd;
 };
@@ -99,6 +96,9 @@ struct st_file {
 				 * it is still the file of this device and
 				 * inode (input.c) */
 	uint64_t dev, ino;
+	bool had_ring;		/* a binary log whose staging ring was left:
+				 * its process was killed, or still runs */
+	uint64_t missing;	/* bytes of the log its file lacks (binlog.h) */
 };
 
 /* A memo of interned id -> small value, so each distinct call name, proto
@@ -143,6 +143,10 @@ struct st_trace {
 	struct st_memo memo[3];	/* call, proto, flag bits */
 	uint32_t last_str[48];	/* per key: the last string interned */
 	char error[512];	/* why st_trace_add_path failed */
+	char *notes;		/* what was left out of single files and why,
+				 * one line each ("PATH: why"), for the user */
+	size_t notes_len;
+	uint32_t nnotes;	/* notes made, some perhaps only counted */
 };
 
 void st_trace_init(struct st_trace *tr);
@@ -150,6 +154,9 @@ void st_trace_free(struct st_trace *tr);
 /* Adds a log file, or every *.jsonl in a directory (mapped now, parsed by
  * st_trace_sort).  Returns 0, or -1 with tr->error set. */
 int st_trace_add_path(struct st_trace *tr, const char *path);
+/* Adds a line to tr->notes (printf-like). */
+void st_trace_note(struct st_trace *tr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Reads a log from memory (copied), named name in messages. */
 int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 			size_t n);

@@ -8,7 +8,11 @@
 
 #include <string.h>
 
+#include "render/describe.h"
 #include "render/out.h"
+
+/* The host column's width, when the trace has several hosts. */
+#define HOST_W 16
 
 static const char *const end_names[] = {
 	[ST_END_OPEN] = "open", [ST_END_CLOSED] = "closed",
@@ -73,6 +77,19 @@ static void cell_comm(struct st_out *o, const struct st_model *m, uint32_t p,
 	cell_text(o, m->tr, m->procs[p].name, width, width - 1);
 }
 
+static void cell_host(struct st_out *o, const struct st_model *m, uint32_t p)
+{
+	size_t start = o->len;
+
+	if (p == ST_NONE)
+		st_out_char(o, '-');
+	else
+		st_describe_host(o, m, m->procs[p].host);
+	if (o->len - start > HOST_W - 1)
+		o->len = start + HOST_W - 1;
+	pad_to(o, start, HOST_W);
+}
+
 /* A duration in ms with 3 decimals, rounded, from ns (any length: a hostile
  * log may span centuries, so no ns * 1000). */
 static void put_ms(struct st_out *o, int64_t ns)
@@ -91,18 +108,20 @@ static void put_row(struct st_out *o, const struct st_model *m,
 {
 	const struct st_trace *tr = m->tr;
 	size_t start = o->len;
+	int i;
 
 	st_out_uint(o, k->id);
 	pad_to(o, start, 5);
 	start = o->len;
 	st_out_str(o, st_proto_label(k->proto));
 	pad_to(o, start, 12);
-	cell_pid(o, m, k->proc[0], 8);
-	cell_comm(o, m, k->proc[0], 16);
-	cell_text(o, tr, k->addr[0], 24, 200);
-	cell_pid(o, m, k->proc[1], 8);
-	cell_comm(o, m, k->proc[1], 16);
-	cell_text(o, tr, k->addr[1], 24, 200);
+	for (i = 0; i < 2; i++) {
+		if (m->nhosts > 1)
+			cell_host(o, m, k->proc[i]);
+		cell_pid(o, m, k->proc[i], 8);
+		cell_comm(o, m, k->proc[i], 16);
+		cell_text(o, tr, k->addr[i], 24, 200);
+	}
 	start = o->len;
 	st_out_seconds(o, k->t_start - tr->t0, 6);
 	pad_to(o, start, 11);
@@ -158,6 +177,20 @@ static void put_json(struct st_out *o, const struct st_model *m,
 			st_out_str(o, "_comm\":");
 			put_json_str(o, tr, m->procs[k->proc[i]].name);
 		}
+		if (m->nhosts > 1 || m->hosts[0].boot_id) {
+			st_out_str(o, ",\"");
+			st_out_str(o, side[i]);
+			st_out_str(o, "_host\":");
+			if (k->proc[i] == ST_NONE) {
+				st_out_str(o, "null");
+			} else {
+				char hb[600];
+				struct st_out h = { NULL, hb, 0, sizeof(hb), false, false };
+
+				st_describe_host(&h, m, m->procs[k->proc[i]].host);
+				st_out_json(o, h.buf, h.len);
+			}
+		}
 		st_out_str(o, ",\"");
 		st_out_str(o, side[i]);
 		st_out_str(o, "\":");
@@ -193,7 +226,11 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 
 	if (st_out_init(&out, fp) < 0)
 		return -1;
-	if (!o->json)
+	if (!o->json && m->nhosts > 1)
+		st_out_str(&out, "ID   PROTO       CHOST           CPID    CCOMM           "
+			   "CLIENT                  SHOST           SPID    SCOMM           "
+			   "SERVER                  START(s)   DUR(ms)    C>S      S>C      END\n");
+	else if (!o->json)
 		st_out_str(&out, "ID   PROTO       CPID    CCOMM           CLIENT                  "
 			   "SPID    SCOMM           SERVER                  START(s)   "
 			   "DUR(ms)    C>S      S>C      END\n");

@@ -436,4 +436,28 @@ void st_describe_proc(struct st_out *o, const struct st_model *m, uint32_t p,
 		st_out_char(o, '/');
 		st_out_int(o, tid);
 	}
+	if (m->nhosts > 1) {
+		st_out_char(o, '@');
+		st_describe_host(o, m, pr->host);
+	}
+}
+
+void st_describe_host(struct st_out *o, const struct st_model *m, uint32_t h)
+{
+	const struct st_host *ho = &m->hosts[h];
+	uint32_t i;
+
+	if (!ho->name || !st_trace_str(m->tr, ho->name, NULL)[0]) {
+		st_out_char(o, '?');
+		return;
+	}
+	put_str(o, m->tr, ho->name);
+	/* Another host of that name (a container, a namespace): its netns too. */
+	for (i = 0; i < m->nhosts; i++) {
+		if (i != h && m->hosts[i].name == ho->name) {
+			st_out_str(o, "/net:");
+			st_out_int(o, ho->netns);
+			break;
+		}
+	}
 }

@@ -37,7 +37,11 @@ void st_describe_event(struct st_out *o, const struct st_model *m, uint32_t i,
  * how many bytes of the receive earlier links of it took. */
 void st_describe_link(struct st_out *o, const struct st_model *m,
 		      const struct st_link *l, uint64_t skip);
-/* `name pid` (`name pid/tid` when tid >= 0). */
+/* A host's name (`?` when unknown), with its netns inode when another host
+ * has the same name. */
+void st_describe_host(struct st_out *o, const struct st_model *m, uint32_t h);
+/* `name pid` (`name pid/tid` when tid >= 0), `@host` after it when the
+ * trace has several hosts. */
 void st_describe_proc(struct st_out *o, const struct st_model *m, uint32_t p,
 		      int32_t tid);
 
