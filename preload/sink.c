@@ -91,27 +91,58 @@ static struct {
 	int fd;
 	dev_t dev;
 	ino_t ino;
-} lf = { -1, 0, 0 };
+	bool transient;		/* held only while a copy runs (keep_fd()) */
+} lf = { -1, 0, 0, false };
 
-/* Where our descriptor goes: high, out of the way of the program's own
- * numbers and of loops that dup2() over low ones. */
-static int high_fd_floor(void)
+/* Above this soft limit, our descriptor goes just under it rather than
+ * over it: a descriptor at N makes the kernel's table of this process
+ * hold N entries (8 bytes each). */
+#define HIGH_FD_MAX 65536
+/* Where our descriptor goes under a soft limit above HIGH_FD_MAX. */
+#define HIGH_FD_FLOOR 1000
+/* Numbers over the soft limit tried for our descriptor. */
+#define HIGH_FD_SPARE 16
+
+/*
+ * Moves fd over the soft limit of descriptors, where none of the
+ * program's can be: the program gets every number it would get untraced,
+ * and EMFILE at the same count, and a dup2() or fcntl() of its onto that
+ * number fails as it would untraced.  The limit is raised for the moment
+ * of the F_DUPFD (the hard one too when it must be, which takes
+ * CAP_SYS_RESOURCE), then put back as it was: getrlimit() shows the
+ * program its own values, and a descriptor over the limit stays valid.
+ * Returns the new descriptor (fd stays open), or -1 when it cannot be
+ * moved there: the caller then keeps no descriptor at all.
+ */
+static int move_high(int fd)
 {
-	struct rlimit rl;
-	rlim_t floor = 1000;
+	struct rlimit rl, up;
+	int hi;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < floor + 16)
-		floor = rl.rlim_cur > 32 ? rl.rlim_cur - 16 : rl.rlim_cur / 2;
-	return (int)floor;
+	if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) != 0)
+		return -1;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > HIGH_FD_MAX)
+		return st_real.fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD_FLOOR);
+	up.rlim_cur = rl.rlim_cur + HIGH_FD_SPARE;
+	up.rlim_max = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < up.rlim_cur ? up.rlim_cur
+										   : rl.rlim_max;
+	if (prlimit(0, RLIMIT_NOFILE, &up, NULL) != 0)
+		return -1;
+	hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
+	prlimit(0, RLIMIT_NOFILE, &rl, NULL);
+	return hi;
 }
 
-/* Makes fd our descriptor of the log: moved high, identity noted. */
+/* Makes fd (just opened, low) our descriptor of the log: moved over the
+ * limit, identity noted.  When it cannot be moved, we hold none between
+ * copies: fd serves the copy under way (the lock's holder closes it when
+ * done, see flush()), and the next copy opens the file again by path. */
 static int keep_fd(int fd)
 {
 	struct stat sb;
-	int hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, high_fd_floor());
+	int hi = move_high(fd);
 
+	lf.transient = hi < 0;
 	if (hi >= 0) {
 		st_real.close(fd);
 		fd = hi;
@@ -133,6 +164,23 @@ static bool fd_is_ours(void)
 	return lf.fd >= 0 && fstat(lf.fd, &sb) == 0 && sb.st_dev == lf.dev && sb.st_ino == lf.ino;
 }
 
+/* The log file opened again by path, checked to be the file we made;
+ * -1 when it cannot be (a privilege drop, the file replaced). */
+static int reopen_path(void)
+{
+	struct stat sb;
+	int fd = open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || sb.st_dev != lf.dev || sb.st_ino != lf.ino) {
+		st_real.close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
 /* Our descriptor of the log, opened again if the program took it; caller
  * holds the lock. */
 static int open_file(void)
@@ -142,8 +190,36 @@ static int open_file(void)
 	if (fd_is_ours())
 		return lf.fd;
 	lf.fd = -1;	/* closed, or another file has the number: not ours */
-	fd = open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -1 : keep_fd(fd);
+	fd = reopen_path();
+	if (fd < 0)
+		return -1;
+	if (lf.transient) {
+		lf.fd = fd;
+		return fd;
+	}
+	return keep_fd(fd);
+}
+
+/* When we hold no descriptor between copies: the one a copy used is
+ * closed at its end; caller holds the lock. */
+static void put_back_fd(void)
+{
+	if (lf.transient && lf.fd >= 0) {
+		st_real.close(lf.fd);
+		lf.fd = -1;
+	}
+}
+
+bool st_sink_holds(int fd)
+{
+	return fd >= 0 && fd == lf.fd && !lf.transient && fd_is_ours();
+}
+
+int st_sink_fd(void)
+{
+	int fd = lf.fd;
+
+	return fd >= 0 && !lf.transient && fd_is_ours() ? fd : -1;
 }
 
 /* Takes the growth lock; false when this very thread holds it already. */
@@ -262,20 +338,6 @@ static bool try_lock(void)
 	return atomic_compare_exchange_strong(&sk.lock, &none, st_gettid());
 }
 
-/* For a direct frame's writes: the lock (it guards our descriptor) and the
- * descriptor, or -1, lock not taken, when this thread holds it already. */
-static int lock_for_file(void)
-{
-	int fd;
-
-	if (!take_lock())
-		return -1;
-	fd = open_file();
-	if (fd < 0)
-		drop_lock();
-	return fd;
-}
-
 static void stop_frame(unsigned char *buf, uint32_t why, int err);
 
 /*
@@ -376,6 +438,7 @@ static bool flush(void)
 	}
 	if (!ok)
 		stop_tracing(errno);
+	put_back_fd();
 	atomic_store(&sk.lock, 0);
 	errno = saved;
 	return run > from;
@@ -488,6 +551,7 @@ static void open_log(void)
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}
+	put_back_fd();
 	atomic_store(&sk.off, start);
 	atomic_store(&sk.flushed, start);
 	atomic_fetch_add(&sk.gen, 1);
@@ -617,6 +681,7 @@ bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 	s->direct = direct;
 	s->failed = false;
 	s->fd = -1;
+	s->own_fd = false;
 	return true;
 }
 
@@ -655,8 +720,18 @@ bool st_sink_write(const struct st_frame *head, const void *body)
  * when this thread holds the lock already, or the file is gone. */
 static int direct_fd(struct st_span *s)
 {
-	if (s->fd < 0 && (s->fd = lock_for_file()) >= 0)
-		drop_lock();
+	if (s->fd >= 0)
+		return s->fd;
+	if (!take_lock())
+		return -1;
+	/* Holding no descriptor between copies: this frame gets one of its
+	 * own, closed at its commit. */
+	s->own_fd = lf.transient;
+	if (s->own_fd)
+		s->fd = lf.fd >= 0 ? st_real.fcntl(lf.fd, F_DUPFD_CLOEXEC, 0) : reopen_path();
+	else
+		s->fd = open_file();
+	drop_lock();
 	return s->fd;
 }
 
@@ -694,6 +769,8 @@ void st_span_commit(struct st_span *s)
 		if (!put_file(direct_fd(s), &f, sizeof(f), s->start))
 			s->failed = true;
 	}
+	if (s->own_fd && s->fd >= 0)
+		st_real.close(s->fd);
 	/* A direct frame whose bytes did not all reach the file: its head in
 	 * the ring turns it into padding (the file's bytes there are skipped
 	 * as a corrupt stretch, or were never written). */

@@ -23,6 +23,7 @@ struct st_span {
 	bool direct;		/* too big for the ring: body straight to the file */
 	bool failed;		/* the body could not be written: commit pads */
 	int fd;			/* direct: the log's descriptor, once looked up */
+	bool own_fd;		/* fd is this frame's own: closed at its commit */
 };
 
 /* Reserves a frame with this head (its len says the body's size), opening
@@ -49,6 +50,14 @@ void st_span_commit(struct st_span *s);
  * records must be dropped.  A new file is a new generation, so what a
  * file has had written (TUPLE frames, fdtab.c) is known per file. */
 uint32_t st_sink_gen(void);
+
+/* The descriptor the sink holds of the log, when it holds one (over the
+ * fd limit, see sink.c); else -1.  The close wrappers leave it alone: the
+ * program never had that number, so closing it fails with EBADF, as it
+ * would untraced. */
+int st_sink_fd(void);
+/* Whether fd is that descriptor (a system call only when the number is). */
+bool st_sink_holds(int fd);
 
 /* Whether the log is open or being opened: fork and exec calls are
  * logged only then, so a process with no socket activity (a shell that

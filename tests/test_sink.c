@@ -11,6 +11,10 @@
  *   names taken a file or a symlink at <pid>.stlog.ring: tracing goes on
  *               under the next name, the file or the symlink's target
  *               untouched
+ *   fd limit    RLIMIT_NOFILE 32 and 1024 (soft = hard, soft < hard, set
+ *               after the log is open, without CAP_SYS_RESOURCE): the same
+ *               sockets before EMFILE, the same fd numbers, the same
+ *               getrlimit() as untraced, and every call in the log
  *
  * The tmpfs mounts are made in a mount namespace of this test's own
  * (unshare at start), so none of them is seen outside it or outlives it.
@@ -351,6 +355,86 @@ static void test_ring_name_file(void **state)
 	ring_name_taken(2);
 }
 
+static size_t count_str(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+/* fdlimit with these arguments, untraced then traced: the same output
+ * (count, fd numbers, limits), and a log of every call. */
+static void fd_limit(const char *soft, const char *hard, const char *opt1, const char *opt2)
+{
+	const char *argv[] = { "fdlimit", soft, hard, opt1, opt2, NULL };
+	struct run plain, traced;
+	char name[64], *log, *err;
+	long n;
+
+	run_prog(&plain, false, argv, NULL, 60);
+	assert_exit_ok(&plain);
+	run_prog(&traced, true, argv, NULL, 60);
+	assert_exit_ok(&traced);
+	err = run_stderr(&traced);
+	assert_string_equal(err, "");
+	free(err);
+	assert_string_equal(traced.out, plain.out);
+	n = out_num(traced.out, "@ count", "n");
+	assert_true(n > 0);
+	log = only_log(traced.logs, name, sizeof(name));
+	assert_non_null(log);
+	/* Every socket call, the one that failed with EMFILE too, and the
+	 * socketpair's rounds after it. */
+	assert_int_equal(count_str(log, "\"call\":\"socket\""),
+			 (size_t)n + 1 + (opt1 && strcmp(opt1, "late") == 0));
+	assert_int_equal(count_str(log, "\"errno\":\"EMFILE\""), 1);
+	assert_int_equal(count_str(log, "\"call\":\"recv\""), 3);
+	assert_null(strstr(log, "\"type\":\"stop\""));
+	free(log);
+	run_free(&plain);
+	run_free(&traced);
+}
+
+static void test_fd_limit_32(void **state)
+{
+	(void)state;
+	fd_limit("32", "32", NULL, NULL);
+}
+
+static void test_fd_limit_1024(void **state)
+{
+	(void)state;
+	fd_limit("1024", "1024", NULL, NULL);
+}
+
+static void test_fd_limit_soft_under_hard(void **state)
+{
+	(void)state;
+	fd_limit("32", "1024", NULL, NULL);
+}
+
+/* The log is open (its descriptor under the old, higher limit) when the
+ * program lowers the limit under it. */
+static void test_fd_limit_lowered_later(void **state)
+{
+	(void)state;
+	fd_limit("32", "32", "late", NULL);
+	fd_limit("1024", "1024", "late", NULL);
+}
+
+/* No CAP_SYS_RESOURCE, soft = hard: no number over the limit can be had,
+ * so the library holds no descriptor between its copies. */
+static void test_fd_limit_no_room_over_it(void **state)
+{
+	(void)state;
+	fd_limit("32", "32", "nocap", NULL);
+	fd_limit("32", "32", "late", "nocap");
+}
+
 /* A mount namespace of our own, so the tmpfs mounts stay in this test. */
 static void private_mounts(void)
 {
@@ -399,6 +483,11 @@ int main(void)
 		cmocka_unit_test(test_ring_name_symlink),
 		cmocka_unit_test(test_ring_name_dangling),
 		cmocka_unit_test(test_ring_name_file),
+		cmocka_unit_test(test_fd_limit_32),
+		cmocka_unit_test(test_fd_limit_1024),
+		cmocka_unit_test(test_fd_limit_soft_under_hard),
+		cmocka_unit_test(test_fd_limit_lowered_later),
+		cmocka_unit_test(test_fd_limit_no_room_over_it),
 	};
 	int r;
 
