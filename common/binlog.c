@@ -29,10 +29,6 @@
 #include "names.h"
 #include "record.h"
 
-#define DCALL_NAME(id, name) [ST_DC_##id] = name,
-const char *const st_dcall_names[ST_DC_COUNT] = { ST_DCALLS(DCALL_NAME) };
-#undef DCALL_NAME
-
 /* The longest five-tuple keys a TUPLE frame may carry: what the library
  * writes at most (ST_FRAG_MAX in preload/fdtab.h), and so a bound on what a
  * hostile file can make each DATA frame naming it expand to: a DATA frame

@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vocab.h"
+
 /* Not ASCII in the first byte: never mistaken for a JSON line. */
 #define ST_BINLOG_MAGIC "\x93STLOG\x01\n"
 #define ST_BINLOG_MAGIC_LEN 8
@@ -57,7 +59,7 @@ enum st_frame_kind {
 struct st_frame {
 	uint8_t mark;		/* ST_FRAME_MARK */
 	uint8_t kind;		/* enum st_frame_kind */
-	uint16_t aux;		/* DATA: the call (enum st_dcall); else 0 */
+	uint16_t aux;		/* DATA: the call (enum st_dcall, vocab.h); else 0 */
 	uint32_t len;		/* bytes after this head, padding excluded */
 };
 
@@ -66,20 +68,6 @@ static inline uint64_t st_frame_size(uint64_t len)
 {
 	return 8 + ((len + 7) & ~(uint64_t)7);
 }
-
-/* The calls a DATA frame can name; the JSON writer handles the others. */
-#define ST_DCALLS(X) \
-	X(SEND, "send") X(SENDTO, "sendto") X(SENDMSG, "sendmsg") X(WRITE, "write") \
-	X(WRITEV, "writev") X(RECV, "recv") X(RECVFROM, "recvfrom") \
-	X(RECVMSG, "recvmsg") X(READ, "read") X(READV, "readv") \
-	X(SENDFILE, "sendfile") X(SENDFILE64, "sendfile64")
-
-#define ST_DCALL_ENUM(id, name) ST_DC_##id,
-enum st_dcall { ST_DCALLS(ST_DCALL_ENUM) ST_DC_COUNT };
-#undef ST_DCALL_ENUM
-
-/* The call names, indexed by enum st_dcall. */
-extern const char *const st_dcall_names[ST_DC_COUNT];
 
 /*
  * The body of a DATA frame (after the head), then the snippet: head.len -
