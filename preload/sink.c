@@ -91,58 +91,69 @@ static struct {
 	int fd;
 	dev_t dev;
 	ino_t ino;
-	bool transient;		/* held only while a copy runs (keep_fd()) */
-} lf = { -1, 0, 0, false };
+} lf = { -1, 0, 0 };
 
-/* Above this soft limit, our descriptor goes just under it rather than
- * over it: a descriptor at N makes the kernel's table of this process
- * hold N entries (8 bytes each). */
+/* Above this soft limit, our descriptor goes to HIGH_FD_FLOOR rather than
+ * over the limit: a descriptor at N makes the kernel's table of this
+ * process hold N entries (8 bytes each). */
 #define HIGH_FD_MAX 65536
-/* Where our descriptor goes under a soft limit above HIGH_FD_MAX. */
 #define HIGH_FD_FLOOR 1000
 /* Numbers over the soft limit tried for our descriptor. */
 #define HIGH_FD_SPARE 16
 
+/* The soft limit raised by HIGH_FD_SPARE (the hard one too when it must
+ * be, which takes CAP_SYS_RESOURCE), then fd duplicated over the old one,
+ * then the limits put back as they were. */
+static int dup_over_limit(int fd, const struct rlimit *rl)
+{
+	struct rlimit up;
+	int hi;
+
+	up.rlim_cur = rl->rlim_cur + HIGH_FD_SPARE;
+	up.rlim_max = rl->rlim_max != RLIM_INFINITY && rl->rlim_max < up.rlim_cur ? up.rlim_cur
+										     : rl->rlim_max;
+	if (prlimit(0, RLIMIT_NOFILE, &up, NULL) != 0)
+		return -1;
+	hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, (int)rl->rlim_cur);
+	prlimit(0, RLIMIT_NOFILE, rl, NULL);
+	return hi;
+}
+
 /*
- * Moves fd over the soft limit of descriptors, where none of the
+ * A copy of fd over the soft limit of descriptors, where none of the
  * program's can be: the program gets every number it would get untraced,
  * and EMFILE at the same count, and a dup2() or fcntl() of its onto that
- * number fails as it would untraced.  The limit is raised for the moment
- * of the F_DUPFD (the hard one too when it must be, which takes
- * CAP_SYS_RESOURCE), then put back as it was: getrlimit() shows the
- * program its own values, and a descriptor over the limit stays valid.
- * Returns the new descriptor (fd stays open), or -1 when it cannot be
- * moved there: the caller then keeps no descriptor at all.
+ * number fails as it would untraced; getrlimit() shows it its own values,
+ * and the descriptor stays valid when the program lowers the limit.
+ * Where that cannot be (soft = hard and no CAP_SYS_RESOURCE), the highest
+ * number under the limit: the program then meets EMFILE one descriptor
+ * early.  (Holding none and opening the file for each copy was tried: a
+ * program that dup2()s onto free numbers, as daemons do with 0-2, can
+ * put its own file on the number we opened, and we would close it.)
+ * Returns the copy, or -1 when fd stays where it is.
  */
 static int move_high(int fd)
 {
-	struct rlimit rl, up;
+	struct rlimit rl;
 	int hi;
 
 	if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) != 0)
 		return -1;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > HIGH_FD_MAX)
 		return st_real.fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD_FLOOR);
-	up.rlim_cur = rl.rlim_cur + HIGH_FD_SPARE;
-	up.rlim_max = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < up.rlim_cur ? up.rlim_cur
-										   : rl.rlim_max;
-	if (prlimit(0, RLIMIT_NOFILE, &up, NULL) != 0)
-		return -1;
-	hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
-	prlimit(0, RLIMIT_NOFILE, &rl, NULL);
+	hi = dup_over_limit(fd, &rl);
+	if (hi < 0 && rl.rlim_cur > 3)
+		hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur - 1);
 	return hi;
 }
 
-/* Makes fd (just opened, low) our descriptor of the log: moved over the
- * limit, identity noted.  When it cannot be moved, we hold none between
- * copies: fd serves the copy under way (the lock's holder closes it when
- * done, see flush()), and the next copy opens the file again by path. */
+/* Makes fd (just opened, low) our descriptor of the log: moved high,
+ * identity noted. */
 static int keep_fd(int fd)
 {
 	struct stat sb;
 	int hi = move_high(fd);
 
-	lf.transient = hi < 0;
 	if (hi >= 0) {
 		st_real.close(fd);
 		fd = hi;
@@ -164,13 +175,17 @@ static bool fd_is_ours(void)
 	return lf.fd >= 0 && fstat(lf.fd, &sb) == 0 && sb.st_dev == lf.dev && sb.st_ino == lf.ino;
 }
 
-/* The log file opened again by path, checked to be the file we made;
- * -1 when it cannot be (a privilege drop, the file replaced). */
-static int reopen_path(void)
+/* Our descriptor of the log, opened again by path if the program took it
+ * (and checked to be the file we made); caller holds the lock. */
+static int open_file(void)
 {
 	struct stat sb;
-	int fd = open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
 
+	if (fd_is_ours())
+		return lf.fd;
+	lf.fd = -1;	/* closed, or another file has the number: not ours */
+	fd = open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &sb) != 0 || sb.st_dev != lf.dev || sb.st_ino != lf.ino) {
@@ -178,48 +193,17 @@ static int reopen_path(void)
 		errno = ESTALE;
 		return -1;
 	}
-	return fd;
-}
-
-/* Our descriptor of the log, opened again if the program took it; caller
- * holds the lock. */
-static int open_file(void)
-{
-	int fd;
-
-	if (fd_is_ours())
-		return lf.fd;
-	lf.fd = -1;	/* closed, or another file has the number: not ours */
-	fd = reopen_path();
-	if (fd < 0)
-		return -1;
-	if (lf.transient) {
-		lf.fd = fd;
-		return fd;
-	}
 	return keep_fd(fd);
-}
-
-/* When we hold no descriptor between copies: the one a copy used is
- * closed at its end; caller holds the lock. */
-static void put_back_fd(void)
-{
-	if (lf.transient && lf.fd >= 0) {
-		st_real.close(lf.fd);
-		lf.fd = -1;
-	}
 }
 
 bool st_sink_holds(int fd)
 {
-	return fd >= 0 && fd == lf.fd && !lf.transient && fd_is_ours();
+	return fd >= 0 && fd == lf.fd && fd_is_ours();
 }
 
 int st_sink_fd(void)
 {
-	int fd = lf.fd;
-
-	return fd >= 0 && !lf.transient && fd_is_ours() ? fd : -1;
+	return fd_is_ours() ? lf.fd : -1;
 }
 
 /* Takes the growth lock; false when this very thread holds it already. */
@@ -438,7 +422,6 @@ static bool flush(void)
 	}
 	if (!ok)
 		stop_tracing(errno);
-	put_back_fd();
 	atomic_store(&sk.lock, 0);
 	errno = saved;
 	return run > from;
@@ -551,7 +534,6 @@ static void open_log(void)
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}
-	put_back_fd();
 	atomic_store(&sk.off, start);
 	atomic_store(&sk.flushed, start);
 	atomic_fetch_add(&sk.gen, 1);
@@ -681,7 +663,6 @@ bool st_sink_reserve(struct st_span *s, const struct st_frame *head)
 	s->direct = direct;
 	s->failed = false;
 	s->fd = -1;
-	s->own_fd = false;
 	return true;
 }
 
@@ -724,13 +705,7 @@ static int direct_fd(struct st_span *s)
 		return s->fd;
 	if (!take_lock())
 		return -1;
-	/* Holding no descriptor between copies: this frame gets one of its
-	 * own, closed at its commit. */
-	s->own_fd = lf.transient;
-	if (s->own_fd)
-		s->fd = lf.fd >= 0 ? st_real.fcntl(lf.fd, F_DUPFD_CLOEXEC, 0) : reopen_path();
-	else
-		s->fd = open_file();
+	s->fd = open_file();
 	drop_lock();
 	return s->fd;
 }
@@ -769,8 +744,6 @@ void st_span_commit(struct st_span *s)
 		if (!put_file(direct_fd(s), &f, sizeof(f), s->start))
 			s->failed = true;
 	}
-	if (s->own_fd && s->fd >= 0)
-		st_real.close(s->fd);
 	/* A direct frame whose bytes did not all reach the file: its head in
 	 * the ring turns it into padding (the file's bytes there are skipped
 	 * as a corrupt stretch, or were never written). */

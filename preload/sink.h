@@ -23,7 +23,6 @@ struct st_span {
 	bool direct;		/* too big for the ring: body straight to the file */
 	bool failed;		/* the body could not be written: commit pads */
 	int fd;			/* direct: the log's descriptor, once looked up */
-	bool own_fd;		/* fd is this frame's own: closed at its commit */
 };
 
 /* Reserves a frame with this head (its len says the body's size), opening
