@@ -667,6 +667,7 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 	memset(m, 0, sizeof(*m));
 	m->tr = tr;
 	st_strtab_init(&m->keys);
+	st_strtab_init(&m->labels);
 	m->ev_proc = st_big_alloc(n * sizeof(*m->ev_proc));
 	m->ev_sock = st_big_alloc(n * sizeof(*m->ev_sock));
 	m->ev_conn = st_big_alloc(n * sizeof(*m->ev_conn));
@@ -681,7 +682,7 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 	if (match(m, st_model_pair_datagrams) < 0)
 		return -1;
 	settle_ends(m, first);
-	if (finish(m) < 0)
+	if (finish(m) < 0 || st_model_label_links(m) < 0)
 		return -1;
 	st_strtab_free(&m->keys);
 	return 0;
@@ -707,5 +708,8 @@ void st_model_free(struct st_model *m)
 	free(m->hdr_host);
 	free(m->file_host);
 	st_strtab_free(&m->keys);
+	st_strtab_free(&m->labels);
+	st_big_free(m->link_label);
+	free(m->msgs);
 	memset(m, 0, sizeof(*m));
 }
