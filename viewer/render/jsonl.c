@@ -124,7 +124,7 @@ int st_render_jsonl(FILE *fp, const struct st_model *m, const struct st_render_o
 		j.last[fi] = UINT32_MAX;
 	/* Which headers and stop lines go with a record shown. */
 	for (k = 0; k < tr->nev; k++) {
-		const struct st_event *e = &tr->ev[i = tr->order[k]];
+		const struct st_vevent *e = &tr->ev[i = tr->order[k]];
 
 		if (!st_filter_event(m, &o->filter, i))
 			continue;
@@ -133,7 +133,7 @@ int st_render_jsonl(FILE *fp, const struct st_model *m, const struct st_render_o
 		j.last[e->file] = k;
 	}
 	for (k = 0; k < tr->nev; k++) {
-		const struct st_event *e = &tr->ev[i = tr->order[k]];
+		const struct st_vevent *e = &tr->ev[i = tr->order[k]];
 		const char *p;
 		size_t n;
 
