@@ -189,6 +189,30 @@ int st_grow_big(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t fi
 /* Shorthand for interned strings. */
 const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
 
+/* Reading the raw lines of many records without faulting in the logs'
+ * mappings (lineread.c): a few windows of the files read again. */
+#define ST_LINE_WINDOWS 4
+struct st_line_window {
+	char *buf;
+	size_t len;
+	uint64_t off;		/* file offset of buf[0] */
+	uint64_t used;		/* tick of its last use */
+	uint32_t file;		/* UINT32_MAX: none */
+	int fd;
+};
+struct st_line_reader {
+	struct st_line_window win[ST_LINE_WINDOWS];
+	char *big;		/* a line longer than a window */
+	size_t big_cap;
+	uint64_t tick;
+};
+void st_line_reader_init(struct st_line_reader *r);
+void st_line_reader_free(struct st_line_reader *r);
+/* The raw line of record i, like st_trace_line(), valid until the next
+ * call with r. */
+const char *st_line_read(struct st_line_reader *r, const struct st_trace *tr, uint32_t i,
+			 size_t *n);
+
 /* Parses one line into the trace (parse.c); used by st_trace_parse_range.
  * false when the line is malformed (the caller counts it with
  * st_trace_skip): then no record or header was added, and when the line
