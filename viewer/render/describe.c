@@ -7,6 +7,8 @@
 
 /* Escaped payload characters shown in a line or label. */
 #define SHOW_PAYLOAD 24
+/* The most characters of a protocol summary on an arrow. */
+#define SHOW_LABEL 96
 
 static void put_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
 {
@@ -238,7 +240,10 @@ static void put_call(struct st_out *o, const struct st_model *m,
 		switch (e->call) {
 		case ST_C_BIND: case ST_C_CONNECT:
 			st_out_str(o, ", ");
-			put_str(o, tr, e->addr ? e->addr : e->peer);
+			if (!e->addr && (e->bits & ST_B_UNREAD_ADDR))
+				st_out_char(o, '?');
+			else
+				put_str(o, tr, e->addr ? e->addr : e->peer);
 			break;
 		case ST_C_LISTEN:
 			if (e->fd2 >= 0) {
@@ -298,6 +303,10 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	if (e->err) {
 		st_out_char(o, ' ');
 		put_str(o, tr, e->err);
+		if (e->bits & ST_B_UNREAD_ADDR)
+			st_out_str(o, " (address unreadable)");
+		else if (e->bits & ST_B_UNREAD)
+			st_out_str(o, " (arguments unreadable)");
 		return;
 	}
 	switch (e->call) {
@@ -389,6 +398,7 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 {
 	const struct st_trace *tr = m->tr;
 	const struct st_event *to = &tr->ev[l->to], *from = &tr->ev[l->from];
+	const char *label = st_link_label(m, l);
 
 	switch (l->kind) {
 	case ST_L_HANDSHAKE:
@@ -405,6 +415,14 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 		break;
 	default:
 		break;
+	}
+	if (label) {
+		/* What the protocol reader made of it. */
+		size_t n = strlen(label);
+
+		if (st_out_bytes(o, label, n, SHOW_LABEL) < n)
+			st_out_str(o, "...");
+		return;
 	}
 	st_out_uint(o, l->len);
 	st_out_str(o, " B");
