@@ -105,7 +105,7 @@ static struct st_line_window *window_of(struct st_line_reader *r, const struct s
 const char *st_line_read(struct st_line_reader *r, const struct st_trace *tr, uint32_t i,
 			 size_t *n)
 {
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	const struct st_file *f = &tr->files[e->file];
 	struct st_line_window *w;
 	size_t len = e->line_len;
