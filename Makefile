@@ -42,19 +42,29 @@ BENCHES     := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 all: $(B)/libtrace.so $(B)/socktrace $(B)/sockview $(EXAMPLES)
 
 # The library: hidden visibility, and a version script exporting only the
-# wrapped names, so nothing of ours clashes with the traced program.
+# wrapped names, so nothing of ours clashes with the traced program.  The
+# script is made from the CALL rows of common/calls.def.
+LIB_MAP     := $(B)/libtrace.map
 LIB_CFLAGS  := -fPIC -fvisibility=hidden -ftls-model=initial-exec
-LIB_LDFLAGS := -shared -Wl,--version-script=preload/libtrace.map \
+LIB_LDFLAGS := -shared -Wl,--version-script=$(LIB_MAP) \
                -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined
 LIB_LIBS    := -ldl -lpthread
 
-$(B)/libtrace.so: $(LIB_OBJ) $(COMMON_PIC) preload/libtrace.map
+$(B)/libtrace.so: $(LIB_OBJ) $(COMMON_PIC) $(LIB_MAP)
 	$(CC) $(LIB_LDFLAGS) -o $@ $(LIB_OBJ) $(COMMON_PIC) $(LIB_LIBS)
+
+$(LIB_MAP): common/calls.def
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -x c -D'CALL(name,group,frame,view)=name;' -o $@.names $<
+	{ echo '/* Made from common/calls.def by the Makefile. */'; \
+	  echo '{'; echo 'global:'; grep -v '^ *$$' $@.names; \
+	  echo 'local:'; echo '	*;'; echo '};'; } > $@.tmp
+	rm -f $@.names && mv $@.tmp $@
 
 # The benchmark's cost floor: the same library with records dropped before
 # they are built (ST_TIME_ONLY, see bench/README.md).  Never installed.
 FLOOR_OBJ   := $(LIB_SRC:%.c=$(B)/pic-timeonly/%.o)
-$(B)/bench/libtrace-timeonly.so: $(FLOOR_OBJ) $(COMMON_PIC) preload/libtrace.map
+$(B)/bench/libtrace-timeonly.so: $(FLOOR_OBJ) $(COMMON_PIC) $(LIB_MAP)
 	$(CC) $(LIB_LDFLAGS) -o $@ $(FLOOR_OBJ) $(COMMON_PIC) $(LIB_LIBS)
 
 $(B)/pic-timeonly/%.o: %.c

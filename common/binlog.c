@@ -29,10 +29,6 @@
 #include "names.h"
 #include "record.h"
 
-#define DCALL_NAME(id, name) [ST_DC_##id] = name,
-const char *const st_dcall_names[ST_DC_COUNT] = { ST_DCALLS(DCALL_NAME) };
-#undef DCALL_NAME
-
 /* The longest five-tuple keys a TUPLE frame may carry: what the library
  * writes at most (ST_FRAG_MAX in preload/fdtab.h), and so a bound on what a
  * hostile file can make each DATA frame naming it expand to: a DATA frame
@@ -100,6 +96,8 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 	case ST_FRAME_OPT:
 		return h->aux == 0 &&
 		       h->len == sizeof(struct st_frame_data) + sizeof(struct st_frame_opt);
+	case ST_FRAME_STOP:
+		return h->aux == 0 && h->len == sizeof(struct st_frame_stop);
 	case ST_FRAME_TUPLE:
 		if (h->len < sizeof(t))
 			return false;
@@ -113,7 +111,7 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 /* Whether a word is a frame head: the mark and a known kind. */
 static bool head_known(const struct st_frame *h)
 {
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_OPT;
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_STOP;
 }
 
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
@@ -393,6 +391,45 @@ static int put_opt(struct out *o, const struct tuple_map *m, const struct step *
 	return end_line(o, &r);
 }
 
+const char *st_stop_name(uint32_t why)
+{
+	static const char *const names[ST_STOP_COUNT] = {
+		[ST_STOP_WRITE] = "write",
+		[ST_STOP_REOPEN] = "reopen",
+	};
+
+	return why < ST_STOP_COUNT ? names[why] : NULL;
+}
+
+const char *st_stop_text(uint32_t why)
+{
+	static const char *const texts[ST_STOP_COUNT] = {
+		[ST_STOP_WRITE] = "a write to the log file failed",
+		[ST_STOP_REOPEN] = "the log file could not be opened again",
+	};
+
+	return why < ST_STOP_COUNT && texts[why] ? texts[why] : "tracing stopped";
+}
+
+/* The line of a STOP frame that says tracing stopped:
+ * {"type":"stop","pid":P,"why":NAME|CODE[,"errno":NAME]}. */
+static int put_stop(struct out *o, const struct st_frame_stop *x)
+{
+	char ebuf[16];
+	struct st_rec r;
+
+	if (out_reserve(o, 256) < 0)
+		return -1;
+	st_rec_begin(&r, o->buf + o->len, 256);
+	st_rec_str(&r, "type", "stop");
+	st_rec_int(&r, "pid", x->pid);
+	rec_name_or_int(&r, "why", st_stop_name(x->why), (int)x->why);
+	if (x->err != 0)
+		st_rec_str(&r, "errno", st_errno_name(x->err, ebuf));
+	end_line(o, &r);	/* fits: 256 bytes is more than it takes */
+	return 0;
+}
+
 /* The first walk: every good TUPLE frame into the map. */
 static int collect_tuples(const unsigned char *in, size_t len, struct tuple_map *m)
 {
@@ -416,13 +453,17 @@ static int collect_tuples(const unsigned char *in, size_t len, struct tuple_map 
 static int write_lines(const unsigned char *in, size_t len, const struct tuple_map *m,
 		       struct out *o, struct st_binlog_stats *st)
 {
+	struct st_frame_stop stop = { 0, ST_STOP_NONE, 0, 0 };
 	bool in_bad = false;
 	struct step s;
 	size_t off;
 
 	for (off = ST_BINLOG_MAGIC_LEN; off < len; off += s.size) {
 		next_step(in, len, off, &s);
-		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
+		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_STOP) {
+			memcpy(&stop, s.body, sizeof(stop));
+			st->frames++;
+		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
 			if (put_text(o, &s) < 0)
 				return -1;
 			st->frames++;
@@ -445,6 +486,11 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 		}
 		in_bad = s.kind == STEP_BAD;
 	}
+	/* Last, since the records before it are all there are. */
+	st->stop = stop.why;
+	st->stop_err = stop.err;
+	if (stop.why != ST_STOP_NONE && put_stop(o, &stop) < 0)
+		return -1;
 	return 0;
 }
 

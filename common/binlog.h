@@ -14,7 +14,11 @@
  *   - a TUPLE frame gives the five-tuple keys a DATA frame refers to by
  *     number, written once per socket end change rather than per record;
  *   - a PAD frame fills a stretch a writer reserved and then gave up (the
- *     log was closing); readers skip it.
+ *     log was closing); readers skip it;
+ *   - a STOP frame, one per log, written with the header, says whether the
+ *     library stopped tracing before the process ended, and why: its body
+ *     is rewritten in place (no new space needed on a full disk) when it
+ *     stops.
  *
  * st_binlog_decode() turns a file of frames into exactly the JSON lines the
  * JSON writer would have produced, so every reader (sockview, the launcher,
@@ -34,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vocab.h"
+
 /* Not ASCII in the first byte: never mistaken for a JSON line. */
 #define ST_BINLOG_MAGIC "\x93STLOG\x01\n"
 #define ST_BINLOG_MAGIC_LEN 8
@@ -47,12 +53,13 @@ enum st_frame_kind {
 	ST_FRAME_TUPLE = 3,
 	ST_FRAME_PAD = 4,
 	ST_FRAME_OPT = 5,
+	ST_FRAME_STOP = 6,
 };
 
 struct st_frame {
 	uint8_t mark;		/* ST_FRAME_MARK */
 	uint8_t kind;		/* enum st_frame_kind */
-	uint16_t aux;		/* DATA: the call (enum st_dcall); else 0 */
+	uint16_t aux;		/* DATA: the call (enum st_dcall, vocab.h); else 0 */
 	uint32_t len;		/* bytes after this head, padding excluded */
 };
 
@@ -61,20 +68,6 @@ static inline uint64_t st_frame_size(uint64_t len)
 {
 	return 8 + ((len + 7) & ~(uint64_t)7);
 }
-
-/* The calls a DATA frame can name; the JSON writer handles the others. */
-#define ST_DCALLS(X) \
-	X(SEND, "send") X(SENDTO, "sendto") X(SENDMSG, "sendmsg") X(WRITE, "write") \
-	X(WRITEV, "writev") X(RECV, "recv") X(RECVFROM, "recvfrom") \
-	X(RECVMSG, "recvmsg") X(READ, "read") X(READV, "readv") \
-	X(SENDFILE, "sendfile") X(SENDFILE64, "sendfile64")
-
-#define ST_DCALL_ENUM(id, name) ST_DC_##id,
-enum st_dcall { ST_DCALLS(ST_DCALL_ENUM) ST_DC_COUNT };
-#undef ST_DCALL_ENUM
-
-/* The call names, indexed by enum st_dcall. */
-extern const char *const st_dcall_names[ST_DC_COUNT];
 
 /*
  * The body of a DATA frame (after the head), then the snippet: head.len -
@@ -122,12 +115,40 @@ struct st_frame_tuple {
 	uint32_t zero;
 };
 
+/*
+ * Why the library stopped tracing a process before it ended: the body of
+ * the STOP frame.  Records after the stop are missing from the log.
+ */
+enum st_stop_why {
+	ST_STOP_NONE = 0,	/* tracing went on to the end */
+	ST_STOP_WRITE = 1,	/* a write to the log file failed (err: ENOSPC for a full disk) */
+	ST_STOP_REOPEN = 2,	/* the program closed the log's descriptor and the
+				 * file could not be opened again (err) */
+	ST_STOP_COUNT
+};
+
+struct st_frame_stop {
+	int32_t pid;		/* the process whose log this is */
+	uint32_t why;		/* enum st_stop_why */
+	int32_t err;		/* errno of the failure, or 0 */
+	uint32_t zero;
+};
+
+/* "write", "reopen": the "why" of the stop line; NULL for ST_STOP_NONE or
+ * a code not known. */
+const char *st_stop_name(uint32_t why);
+/* "a write to the log file failed", ...: what the code means, for a
+ * message; "tracing stopped" for a code not known. */
+const char *st_stop_text(uint32_t why);
+
 /* What a decode met besides good frames. */
 struct st_binlog_stats {
 	uint64_t frames;	/* frames decoded into lines */
 	uint64_t bad;		/* corrupt stretches skipped (each counted once) */
 	uint64_t bad_bytes;	/* bytes in them */
 	uint64_t no_tuple;	/* DATA frames naming a TUPLE frame not found */
+	uint32_t stop;		/* enum st_stop_why of the STOP frame (the last, if several) */
+	int32_t stop_err;	/* its errno */
 };
 
 /*
@@ -197,7 +218,10 @@ bool st_binlog_is(const void *buf, size_t len);
  * malloc'd buffer of *outlen bytes (not NUL-terminated), each line ending in
  * '\n'.  Anything that is not a well-formed frame is skipped and counted in
  * *st; a DATA frame gives one line, of bounded length, and a TEXT frame its
- * content as it is, with a newline added when missing.  Returns 0, or
+ * content as it is, with a newline added when missing.  A STOP frame that
+ * says tracing stopped gives the last line,
+ *   {"type":"stop","pid":P,"why":"write","errno":"ENOSPC"}
+ * (st->stop and st->stop_err say the same).  Returns 0, or
  * -1 (errno set) when memory runs out or the input has no magic.
  */
 int st_binlog_decode(const unsigned char *in, size_t len, char **out, size_t *outlen,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "vocab.h"
+
 /* snprintf here only formats into a caller's buffer; it is async-signal-safe
  * enough in glibc for integers, but we avoid it anyway on the hot path by
  * writing numbers by hand. */
@@ -176,36 +178,42 @@ const char *st_family_name(int family)
 	}
 }
 
-const char *st_proto_name(int family, int type, int protocol)
+/* The protocols of common/protos.def a socket can be. */
+static enum st_proto proto_of(int family, int type, int protocol)
 {
 	type &= 0xf;	/* drop SOCK_NONBLOCK / SOCK_CLOEXEC */
 	switch (family) {
 	case AF_INET:
 	case AF_INET6:
 		if (type == SOCK_STREAM)
-			return protocol == IPPROTO_SCTP ? "sctp" : "tcp";
+			return protocol == IPPROTO_SCTP ? ST_P_SCTP : ST_P_TCP;
 		if (type == SOCK_DGRAM) {
 			if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6)
-				return "icmp";
-			return "udp";
+				return ST_P_ICMP;
+			return ST_P_UDP;
 		}
 		if (type == SOCK_SEQPACKET)
-			return "sctp";
+			return ST_P_SCTP;
 		if (type == SOCK_RAW)
-			return "raw";
+			return ST_P_RAW;
 		break;
 	case AF_UNIX:
 		if (type == SOCK_STREAM)
-			return "unix-stream";
+			return ST_P_UNIX_STREAM;
 		if (type == SOCK_DGRAM)
-			return "unix-dgram";
+			return ST_P_UNIX_DGRAM;
 		if (type == SOCK_SEQPACKET)
-			return "unix-seqpacket";
+			return ST_P_UNIX_SEQPACKET;
 		break;
 	case AF_NETLINK:
-		return "netlink";
+		return ST_P_NETLINK;
 	case AF_PACKET:
-		return "packet";
+		return ST_P_PACKET;
 	}
-	return "other";
+	return ST_P_OTHER;
+}
+
+const char *st_proto_name(int family, int type, int protocol)
+{
+	return st_proto_names[proto_of(family, type, protocol)];
 }

@@ -342,6 +342,10 @@ static int decode_log(const char *name, const unsigned char *log, size_t len,
 	if (info.missing)
 		warnx("%s: %llu bytes of the log missing from the file (not written: disk full?)",
 		      name, (unsigned long long)info.missing);
+	if (bs.stop != ST_STOP_NONE)
+		warnx("%s: the log of process %.*s ends early: tracing stopped, %s%s%s", name,
+		      (int)strcspn(name, "-."), name, st_stop_text(bs.stop),
+		      bs.stop_err ? ": " : "", bs.stop_err ? strerror(bs.stop_err) : "");
 	return 0;
 }
 

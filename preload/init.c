@@ -189,9 +189,9 @@ void st_init(void)
 	if (st_ready || st_busy)
 		return;
 	st_busy = 1;
-#define CALL(name) st_real.name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);
+#define CALL(name, group, frame, view) \
+	st_real.name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);
 #include "calls.def"
-#undef CALL
 	st_pid = getpid();
 	read_dir();
 	read_payload();

@@ -1,6 +1,6 @@
 /*
- * real.h: the real libc functions behind our wrappers, one pointer per row of
- * calls.def, found with dlsym(RTLD_NEXT, ...) by st_init().
+ * real.h: the real libc functions behind our wrappers, one pointer per CALL
+ * row of common/calls.def, found with dlsym(RTLD_NEXT, ...) by st_init().
  */
 #ifndef ST_REAL_H
 #define ST_REAL_H
@@ -22,9 +22,8 @@ ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 int fcntl64(int fd, int cmd, ...);
 
 struct st_real {
-#define CALL(name) __typeof__(name) *name;
+#define CALL(name, group, frame, view) __typeof__(name) *name;
 #include "calls.def"
-#undef CALL
 };
 
 extern struct st_real st_real;

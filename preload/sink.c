@@ -62,6 +62,8 @@
  * log file already (whose copy of the head has aux 0; readers ignore a
  * TEXT frame's aux, so a ring laid over the file may show either). */
 #define AUX_DIRECT 1
+/* The STOP frame written after the header (common/binlog.h). */
+#define STOP_SIZE (sizeof(struct st_frame) + sizeof(struct st_frame_stop))
 
 enum { SINK_CLOSED, SINK_OPENING, SINK_OPEN, SINK_BROKEN, SINK_SHUT };
 
@@ -76,6 +78,7 @@ static struct {
 	struct st_ring_head *ring;	/* the ring file's mapping, or NULL */
 	unsigned char *data;		/* its data: RING_CAP bytes */
 	bool ring_linked;		/* the ring file still has its name */
+	uint64_t stop_off;		/* log offset of the STOP frame */
 	/* The flushed offset at which a wait for room last gave up: while
 	 * the copying has not moved past it, writers drop at once. */
 	_Atomic uint64_t stalled_at;
@@ -164,26 +167,39 @@ static void drop_lock(void)
 	atomic_store(&sk.lock, 0);
 }
 
-/* Creates <dir>/<pid>.stlog, or <pid>-N.stlog when taken.  Returns the fd. */
+/* Whether a name is taken: anything there, a dangling symlink included. */
+static bool name_taken(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 || errno != ENOENT;
+}
+
+/* Creates <dir>/<pid>.stlog, or <pid>-N.stlog when taken: the name, its
+ * ring's name (<name>.ring) and its JSON name (<pid>[-N].jsonl, what the
+ * launcher turns it into) must all be free, so a file or symlink someone
+ * put at any of them only moves us on to the next N.  Returns the fd. */
 static int create_file(void)
 {
 	char name[64];
-	size_t dl = strlen(st_cfg.dir);
+	size_t dl = strlen(st_cfg.dir), pl;
 	int n, fd;
 
-	if (dl + sizeof(name) >= sizeof(sk.path))
+	if (dl + sizeof(name) + 8 >= sizeof(sk.path))
 		return -1;
 	for (n = 0; n < 1000; n++) {
 		st_log_file_name(name, st_pid, n);
 		memcpy(sk.path, st_cfg.dir, dl);
 		sk.path[dl] = '/';
 		strcpy(sk.path + dl + 1, name);
-		/* The launcher turns <name>.stlog into <name>.jsonl: a JSON
-		 * log of that name (an earlier run's) takes the name too. */
-		memcpy(sk.path + strlen(sk.path) - 6, ".jsonl", 6);
-		if (access(sk.path, F_OK) == 0)
+		pl = strlen(sk.path);
+		memcpy(sk.path + pl - 6, ".jsonl", 7);
+		if (name_taken(sk.path))
 			continue;
-		memcpy(sk.path + strlen(sk.path) - 6, ".stlog", 6);
+		memcpy(sk.path + pl - 6, ".stlog.ring", 12);
+		if (name_taken(sk.path))
+			continue;
+		sk.path[pl] = '\0';
 		fd = open(sk.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
@@ -260,6 +276,52 @@ static int lock_for_file(void)
 	return fd;
 }
 
+static void stop_frame(unsigned char *buf, uint32_t why, int err);
+
+/*
+ * The log cannot be written any more (err: ENOSPC for a full disk), or
+ * our descriptor is gone and the file cannot be opened again: tracing
+ * stops, with one line on stderr and a mark in the log where the readers
+ * see it.  When the descriptor is there, the STOP frame after the header
+ * is rewritten in place (pages the file has already, so a full disk takes
+ * it); else the mark goes into the ring, as the log's next frame, when the
+ * ring is a file with room.  What is in the ring stays there for readers;
+ * from now on records are dropped rather than waited for.  Caller holds
+ * the lock.
+ */
+static void stop_tracing(int err)
+{
+	uint32_t why = lf.fd >= 0 ? ST_STOP_WRITE : ST_STOP_REOPEN;
+	unsigned char f[STOP_SIZE];
+
+	stop_frame(f, why, err);
+	if (lf.fd >= 0) {
+		/* A copy the disk cut short leaves a torn frame at the end of
+		 * the file: cut it off (what it held stays in the ring); if
+		 * that fails too, readers skip the tail as corrupt. */
+		(void)!ftruncate(lf.fd, (off_t)atomic_load(&sk.flushed));
+		put_file(lf.fd, f, sizeof(f), sk.stop_off);
+	} else if (sk.ring_linked) {
+		uint64_t o = atomic_load(&sk.off);
+
+		while (o + sizeof(f) - atomic_load(&sk.flushed) <= RING_CAP &&
+		       (o & RING_MASK) + sizeof(f) <= RING_CAP) {
+			if (atomic_compare_exchange_weak(&sk.off, &o, o + sizeof(f))) {
+				struct st_frame head;
+
+				memcpy(&head, f, sizeof(head));
+				memcpy(sk.data + (o & RING_MASK) + sizeof(head), f + sizeof(head),
+				       sizeof(f) - sizeof(head));
+				st_sink_publish(o, &head);
+				break;
+			}
+		}
+	}
+	st_warn_once(why == ST_STOP_WRITE ? "cannot write the log file"
+					  : "cannot open the log file again", sk.path, err);
+	atomic_store(&sk.state, SINK_BROKEN);
+}
+
 /*
  * Copies the complete frames at the front of the ring into the log file,
  * clears them from the ring and advances the flushed offset; returns
@@ -312,54 +374,83 @@ static bool flush(void)
 		atomic_store_explicit(&sk.flushed, run, memory_order_release);
 		__atomic_store_n(&sk.ring->flushed, run, __ATOMIC_RELEASE);
 	}
-	if (!ok) {
-		/* What is in the ring stays there for readers; from now on
-		 * records are dropped rather than waited for. */
-		st_warn_once("cannot write the log file", sk.path, errno);
-		atomic_store(&sk.state, SINK_BROKEN);
-	}
+	if (!ok)
+		stop_tracing(errno);
 	atomic_store(&sk.lock, 0);
 	errno = saved;
 	return run > from;
 }
 
-/* Makes the ring file next to the log and maps it. */
-static bool make_ring(uint64_t start)
+/* The ring's pages in memory only: what a killed process had not copied
+ * out is lost, but no store into it can fault. */
+static void *anon_ring(void)
+{
+	void *p = mmap(NULL, ST_RING_DATA_OFF + RING_CAP, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The ring file next to the log, its pages allocated on the disk before
+ * the first store (a store into a page of a shared file mapping that the
+ * file system cannot back is a SIGBUS), mapped; NULL when it cannot be. */
+static void *file_ring(void)
 {
 	void *p;
 	int fd;
 
-	memcpy(sk.ring_path, sk.path, strlen(sk.path));
-	strcpy(sk.ring_path + strlen(sk.path), ".ring");
-	fd = open(sk.ring_path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(sk.ring_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return false;
-	if (ftruncate(fd, (off_t)(ST_RING_DATA_OFF + RING_CAP)) != 0) {
-		st_real.close(fd);
-		unlink(sk.ring_path);
-		return false;
-	}
-	p = mmap(NULL, ST_RING_DATA_OFF + RING_CAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		return NULL;
+	p = MAP_FAILED;
+	if (posix_fallocate(fd, 0, (off_t)(ST_RING_DATA_OFF + RING_CAP)) == 0)
+		p = mmap(NULL, ST_RING_DATA_OFF + RING_CAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	st_real.close(fd);
 	if (p == MAP_FAILED) {
 		unlink(sk.ring_path);
-		return false;
+		return NULL;
 	}
+	return p;
+}
+
+/* Makes the ring: a file next to the log when the disk has room for it,
+ * else memory (records then reach the log as the copying goes, and a
+ * full disk stops them there, see flush()). */
+static bool make_ring(uint64_t start)
+{
+	void *p;
+
+	memcpy(sk.ring_path, sk.path, strlen(sk.path));
+	strcpy(sk.ring_path + strlen(sk.path), ".ring");
+	p = file_ring();
+	sk.ring_linked = p != NULL;
+	if (!p && !(p = anon_ring()))
+		return false;
 	sk.ring = p;
 	sk.data = (unsigned char *)p + ST_RING_DATA_OFF;
 	sk.ring->cap = RING_CAP;
 	sk.ring->flushed = start;
 	sk.ring->dropped = 0;
 	memcpy(sk.ring->magic, ST_RING_MAGIC, sizeof(sk.ring->magic));
-	sk.ring_linked = true;
 	return true;
 }
 
-/* Opens the log, writes its magic and header and makes the ring; called by
- * the one thread that moved the state from CLOSED to OPENING. */
+/* A STOP frame saying why, with this process's pid. */
+static void stop_frame(unsigned char *buf, uint32_t why, int err)
+{
+	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_STOP, 0, sizeof(struct st_frame_stop) };
+	struct st_frame_stop x = { st_pid, why, err, 0 };
+
+	memcpy(buf, &f, sizeof(f));
+	memcpy(buf + sizeof(f), &x, sizeof(x));
+}
+
+/* Opens the log, writes its magic, header and STOP frame and makes the
+ * ring; called by the one thread that moved the state from CLOSED to
+ * OPENING. */
 static void open_log(void)
 {
-	static char head[ST_BINLOG_MAGIC_LEN + 8 + 16384];	/* under the lock */
+	static unsigned char head[ST_BINLOG_MAGIC_LEN + 8 + 16384 + STOP_SIZE];	/* under the lock */
 	uint64_t start = ST_BINLOG_MAGIC_LEN;
 	long hl;
 	int fd;
@@ -372,10 +463,10 @@ static void open_log(void)
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}
-	/* The magic, then the header line as the first TEXT frame, straight
-	 * into the file. */
+	/* The magic, then the header line as the first TEXT frame, then the
+	 * STOP frame, straight into the file. */
 	memcpy(head, ST_BINLOG_MAGIC, ST_BINLOG_MAGIC_LEN);
-	hl = st_build_header(head + start + 8, sizeof(head) - start - 8);
+	hl = st_build_header((char *)head + start + 8, sizeof(head) - STOP_SIZE - start - 8);
 	if (hl > 0) {
 		struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)hl };
 
@@ -383,8 +474,17 @@ static void open_log(void)
 		memset(head + start + 8 + hl, 0, st_frame_size((uint64_t)hl) - 8 - (uint64_t)hl);
 		start += st_frame_size((uint64_t)hl);
 	}
+	sk.stop_off = start;
+	stop_frame(head + start, ST_STOP_NONE, 0);
+	start += STOP_SIZE;
 	if (!put_file(fd, head, start, 0) || !make_ring(start)) {
-		st_warn_once("cannot write the log file", sk.path, errno);
+		int err = errno;
+
+		/* Nothing of it could be read: no file rather than a broken one. */
+		unlink(sk.path);
+		st_real.close(fd);
+		lf.fd = -1;
+		st_warn_once("cannot write the log file", sk.path, err);
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}

@@ -36,8 +36,7 @@ ST_EXPORT int socket(int domain, int type, int protocol)
 	int ret;
 
 	if (st_untraced())
-		return st_real.socket ? st_real.socket(domain, type, protocol)
-				      : (int)syscall(SYS_socket, domain, type, protocol);
+		return ST_PASS(socket, SYS_socket, domain, type, protocol);
 	st_call_begin(&c, "socket", -1);
 	ret = st_real.socket(domain, type, protocol);
 	st_call_end(&c, ret < 0);
@@ -58,8 +57,7 @@ ST_EXPORT int socket(int domain, int type, int protocol)
 	if (st_sock_flags(type & ~0xf, fb, sizeof(fb)))
 		st_rec_str(&ev.rec, "flags", fb);
 	st_event_emit(&ev);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
@@ -69,8 +67,7 @@ ST_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	int ret;
 
 	if (st_untraced())
-		return st_real.socketpair ? st_real.socketpair(domain, type, protocol, sv)
-					  : (int)syscall(SYS_socketpair, domain, type, protocol, sv);
+		return ST_PASS(socketpair, SYS_socketpair, domain, type, protocol, sv);
 	st_call_begin(&c, "socketpair", -1);
 	ret = st_real.socketpair(domain, type, protocol, sv);
 	st_call_end(&c, ret < 0);
@@ -87,8 +84,7 @@ ST_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		st_rec_int(&ev.rec, "fd2", sv[1]);
 	}
 	st_event_emit(&ev);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
@@ -99,8 +95,7 @@ ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	int ret;
 
 	if (st_untraced())
-		return st_real.bind ? st_real.bind(fd, addr, len)
-				    : (int)syscall(SYS_bind, fd, addr, len);
+		return ST_PASS(bind, SYS_bind, fd, addr, len);
 	st_call_begin(&c, "bind", fd);
 	ret = st_real.bind(fd, addr, len);
 	st_call_end(&c, ret < 0);
@@ -112,8 +107,7 @@ ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		st_rec_str(&ev.rec, "addr", arg);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int listen(int fd, int backlog)
@@ -123,8 +117,7 @@ ST_EXPORT int listen(int fd, int backlog)
 	int ret;
 
 	if (st_untraced())
-		return st_real.listen ? st_real.listen(fd, backlog)
-				      : (int)syscall(SYS_listen, fd, backlog);
+		return ST_PASS(listen, SYS_listen, fd, backlog);
 	st_call_begin(&c, "listen", fd);
 	ret = st_real.listen(fd, backlog);
 	st_call_end(&c, ret < 0);
@@ -136,8 +129,7 @@ ST_EXPORT int listen(int fd, int backlog)
 		st_rec_int(&ev.rec, "backlog", backlog);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* accept and accept4: the record carries the new connection's ends. */
@@ -168,23 +160,20 @@ static int do_accept(const char *name, int fd, struct sockaddr *addr, socklen_t 
 		st_rec_str(&ev.rec, "flags", fb);
 	st_event_emit(&ev);
 out:
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *alen)
 {
 	if (st_untraced() || !st_real.accept4)
-		return st_real.accept ? st_real.accept(fd, addr, alen)
-				      : (int)syscall(SYS_accept, fd, addr, alen);
+		return ST_PASS(accept, SYS_accept, fd, addr, alen);
 	return do_accept("accept", fd, addr, alen, 0);
 }
 
 ST_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
 	if (st_untraced())
-		return st_real.accept4 ? st_real.accept4(fd, addr, alen, flags)
-				       : (int)syscall(SYS_accept4, fd, addr, alen, flags);
+		return ST_PASS(accept4, SYS_accept4, fd, addr, alen, flags);
 	return do_accept("accept4", fd, addr, alen, flags);
 }
 
@@ -196,8 +185,7 @@ ST_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int ret;
 
 	if (st_untraced())
-		return st_real.connect ? st_real.connect(fd, addr, len)
-				       : (int)syscall(SYS_connect, fd, addr, len);
+		return ST_PASS(connect, SYS_connect, fd, addr, len);
 	st_call_begin(&c, "connect", fd);
 	ret = st_real.connect(fd, addr, len);
 	st_call_end(&c, ret < 0);
@@ -218,8 +206,7 @@ ST_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	st_rec_str(&ev.rec, "addr", arg);
 	st_event_emit(&ev);
 out:
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int shutdown(int fd, int how)
@@ -229,8 +216,7 @@ ST_EXPORT int shutdown(int fd, int how)
 	int ret;
 
 	if (st_untraced())
-		return st_real.shutdown ? st_real.shutdown(fd, how)
-					: (int)syscall(SYS_shutdown, fd, how);
+		return ST_PASS(shutdown, SYS_shutdown, fd, how);
 	st_call_begin(&c, "shutdown", fd);
 	ret = st_real.shutdown(fd, how);
 	st_call_end(&c, ret < 0);
@@ -239,8 +225,7 @@ ST_EXPORT int shutdown(int fd, int how)
 		st_rec_str(&ev.rec, "how", st_shut_name(how));
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* Logs the close of a socket whose identity was taken before it closed. */
@@ -264,7 +249,7 @@ ST_EXPORT int close(int fd)
 	int ret;
 
 	if (st_untraced())
-		return st_real.close ? st_real.close(fd) : (int)syscall(SYS_close, fd);
+		return ST_PASS(close, SYS_close, fd);
 	if (!st_fd_known_socket(fd)) {
 		/* Whatever the number held, the next thing on it is new. */
 		st_fd_forget(fd);
@@ -281,8 +266,7 @@ ST_EXPORT int close(int fd)
 	ret = st_real.close(fd);
 	st_call_end(&c, ret < 0);
 	log_closed(&c, ret, &si);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* After close_range or closefrom succeeded: log and forget the sockets. */
@@ -312,16 +296,14 @@ ST_EXPORT int close_range(unsigned first, unsigned last, int flags)
 	int ret;
 
 	if (st_untraced() || !st_real.close_range)
-		return st_real.close_range ? st_real.close_range(first, last, flags)
-					   : (int)syscall(SYS_close_range, first, last, flags);
+		return ST_PASS(close_range, SYS_close_range, first, last, flags);
 	st_call_begin(&c, "close_range", -1);
 	ret = st_real.close_range(first, last, flags);
 	st_call_end(&c, ret < 0);
 	/* With CLOSE_RANGE_CLOEXEC nothing is closed until exec. */
 	if (ret == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		log_range_closed(&c, first, last);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT void closefrom(int lowfd)
@@ -366,13 +348,12 @@ ST_EXPORT int dup(int oldfd)
 	int ret;
 
 	if (st_untraced())
-		return st_real.dup ? st_real.dup(oldfd) : (int)syscall(SYS_dup, oldfd);
+		return ST_PASS(dup, SYS_dup, oldfd);
 	st_call_begin(&c, "dup", oldfd);
 	ret = st_real.dup(oldfd);
 	st_call_end(&c, ret < 0);
 	log_dup("dup", oldfd, ret, ret, &c, false);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 static int do_dup3(const char *name, int oldfd, int newfd, int flags)
@@ -389,23 +370,20 @@ static int do_dup3(const char *name, int oldfd, int newfd, int flags)
 		ret = st_real.dup3(oldfd, newfd, flags);
 	st_call_end(&c, ret < 0);
 	log_dup(name, oldfd, newfd, ret, &c, was_socket && ret >= 0);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int dup2(int oldfd, int newfd)
 {
 	if (st_untraced())
-		return st_real.dup2 ? st_real.dup2(oldfd, newfd)
-				    : (int)syscall(SYS_dup2, oldfd, newfd);
+		return ST_PASS(dup2, SYS_dup2, oldfd, newfd);
 	return do_dup3("dup2", oldfd, newfd, 0);
 }
 
 ST_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	if (st_untraced())
-		return st_real.dup3 ? st_real.dup3(oldfd, newfd, flags)
-				    : (int)syscall(SYS_dup3, oldfd, newfd, flags);
+		return ST_PASS(dup3, SYS_dup3, oldfd, newfd, flags);
 	return do_dup3("dup3", oldfd, newfd, flags);
 }
 
@@ -422,8 +400,7 @@ static int do_fcntl(__typeof__(fcntl) *real, int fd, int cmd, void *arg)
 	ret = real(fd, cmd, arg);
 	st_call_end(&c, ret < 0);
 	log_dup("fcntl", fd, ret, ret, &c, false);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int fcntl(int fd, int cmd, ...)
@@ -454,8 +431,7 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 	int ret;
 
 	if (st_untraced())
-		return st_real.setsockopt ? st_real.setsockopt(fd, level, opt, val, len)
-					  : (int)syscall(SYS_setsockopt, fd, level, opt, val, len);
+		return ST_PASS(setsockopt, SYS_setsockopt, fd, level, opt, val, len);
 	st_call_begin(&c, "setsockopt", fd);
 	ret = st_real.setsockopt(fd, level, opt, val, len);
 	st_call_end(&c, ret < 0);
@@ -464,8 +440,7 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 
 		st_event_opt(&c, ret, level, opt, has_val, has_val ? *(const int *)val : 0);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* getsockopt: only SO_ERROR is logged, the answer to a non-blocking
@@ -478,8 +453,7 @@ ST_EXPORT int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 	int ret;
 
 	if (st_untraced() || level != SOL_SOCKET || opt != SO_ERROR)
-		return st_real.getsockopt ? st_real.getsockopt(fd, level, opt, val, len)
-					  : (int)syscall(SYS_getsockopt, fd, level, opt, val, len);
+		return ST_PASS(getsockopt, SYS_getsockopt, fd, level, opt, val, len);
 	st_call_begin(&c, "getsockopt", fd);
 	ret = st_real.getsockopt(fd, level, opt, val, len);
 	st_call_end(&c, ret < 0);
@@ -496,8 +470,7 @@ ST_EXPORT int getsockopt(int fd, int level, int opt, void *val, socklen_t *len)
 		}
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* getsockname and getpeername: logged, and their answer refreshes the table. */
@@ -516,22 +489,19 @@ static int do_getname(const char *name, int fd, struct sockaddr *addr, socklen_t
 		begin_sock_event(&ev, &c, ret);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	if (st_untraced())
-		return st_real.getsockname ? st_real.getsockname(fd, addr, len)
-					   : (int)syscall(SYS_getsockname, fd, addr, len);
+		return ST_PASS(getsockname, SYS_getsockname, fd, addr, len);
 	return do_getname("getsockname", fd, addr, len, false);
 }
 
 ST_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	if (st_untraced())
-		return st_real.getpeername ? st_real.getpeername(fd, addr, len)
-					   : (int)syscall(SYS_getpeername, fd, addr, len);
+		return ST_PASS(getpeername, SYS_getpeername, fd, addr, len);
 	return do_getname("getpeername", fd, addr, len, true);
 }

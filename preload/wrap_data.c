@@ -78,15 +78,14 @@ static ssize_t do_send(enum st_dcall dc, int fd, const void *buf, size_t n, int 
 		st_fd_refresh_if_unbound(fd);
 	log_buf(&c, dc, ret, flags,
 		to && c.err != EFAULT && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.send ? st_real.send(fd, buf, n, flags)
-				    : syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+		return ST_REAL_OR(send, (fd, buf, n, flags),
+				  syscall(SYS_sendto, fd, buf, n, flags, NULL, 0));
 	return do_send(ST_DC_SEND, fd, buf, n, flags, NULL, 0);
 }
 
@@ -94,8 +93,7 @@ ST_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			 const struct sockaddr *to, socklen_t tolen)
 {
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.sendto ? st_real.sendto(fd, buf, n, flags, to, tolen)
-				      : syscall(SYS_sendto, fd, buf, n, flags, to, tolen);
+		return ST_PASS(sendto, SYS_sendto, fd, buf, n, flags, to, tolen);
 	return do_send(ST_DC_SENDTO, fd, buf, n, flags, to, tolen);
 }
 
@@ -105,13 +103,12 @@ ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.write ? st_real.write(fd, buf, n) : syscall(SYS_write, fd, buf, n);
+		return ST_PASS(write, SYS_write, fd, buf, n);
 	st_call_begin(&c, st_dcall_names[ST_DC_WRITE], fd);
 	ret = st_real.write(fd, buf, n);
 	st_call_end(&c, ret < 0);
 	log_buf(&c, ST_DC_WRITE, ret, 0, NULL, buf);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
@@ -120,14 +117,12 @@ ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.writev ? st_real.writev(fd, iov, iovcnt)
-				      : syscall(SYS_writev, fd, iov, iovcnt);
+		return ST_PASS(writev, SYS_writev, fd, iov, iovcnt);
 	st_call_begin(&c, st_dcall_names[ST_DC_WRITEV], fd);
 	ret = st_real.writev(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
 	log_io(&c, ST_DC_WRITEV, ret, 0, NULL, iov, iovcnt);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -137,8 +132,7 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.sendmsg ? st_real.sendmsg(fd, msg, flags)
-				       : syscall(SYS_sendmsg, fd, msg, flags);
+		return ST_PASS(sendmsg, SYS_sendmsg, fd, msg, flags);
 	st_call_begin(&c, st_dcall_names[ST_DC_SENDMSG], fd);
 	ret = st_real.sendmsg(fd, msg, flags);
 	st_call_end(&c, ret < 0);
@@ -152,8 +146,7 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
 		       msg->msg_iov, (int)msg->msg_iovlen);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
@@ -164,8 +157,7 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 	int ret, i;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.sendmmsg ? st_real.sendmmsg(fd, vec, vlen, flags)
-					: (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags);
+		return ST_PASS(sendmmsg, SYS_sendmmsg, fd, vec, vlen, flags);
 	st_call_begin(&c, "sendmmsg", fd);
 	ret = st_real.sendmmsg(fd, vec, vlen, flags);
 	st_call_end(&c, ret < 0);
@@ -187,8 +179,7 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* ---- receives ---- */
@@ -219,15 +210,14 @@ static ssize_t do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
 			peer = dgram_peer(pb, (struct sockaddr *)&ss, sl < sizeof(ss) ? sl : sizeof(ss));
 	}
 	log_buf(&c, dc, ret, flags, peer, buf);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.recv ? st_real.recv(fd, buf, n, flags)
-				    : syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
+		return ST_REAL_OR(recv, (fd, buf, n, flags),
+				  syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL));
 	return do_recv(ST_DC_RECV, fd, buf, n, flags, NULL, NULL);
 }
 
@@ -235,8 +225,7 @@ ST_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockad
 			   socklen_t *fromlen)
 {
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.recvfrom ? st_real.recvfrom(fd, buf, n, flags, from, fromlen)
-					: syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
+		return ST_PASS(recvfrom, SYS_recvfrom, fd, buf, n, flags, from, fromlen);
 	return do_recv(ST_DC_RECVFROM, fd, buf, n, flags, from, fromlen);
 }
 
@@ -246,7 +235,7 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.read ? st_real.read(fd, buf, n) : syscall(SYS_read, fd, buf, n);
+		return ST_PASS(read, SYS_read, fd, buf, n);
 	/* Always the real read(2), even on a datagram socket: a sandboxed
 	 * program may be allowed read and not recvfrom.  The peer logged is
 	 * then the socket's own (read is used on connected sockets). */
@@ -254,8 +243,7 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	ret = st_real.read(fd, buf, n);
 	st_call_end(&c, ret < 0);
 	log_buf(&c, ST_DC_READ, ret, 0, NULL, buf);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
@@ -264,14 +252,12 @@ ST_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.readv ? st_real.readv(fd, iov, iovcnt)
-				     : syscall(SYS_readv, fd, iov, iovcnt);
+		return ST_PASS(readv, SYS_readv, fd, iov, iovcnt);
 	st_call_begin(&c, st_dcall_names[ST_DC_READV], fd);
 	ret = st_real.readv(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
 	log_io(&c, ST_DC_READV, ret, 0, NULL, iov, iovcnt);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* fds received with SCM_RIGHTS are new to us: whatever their numbers held
@@ -306,8 +292,7 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.recvmsg ? st_real.recvmsg(fd, msg, flags)
-				       : syscall(SYS_recvmsg, fd, msg, flags);
+		return ST_PASS(recvmsg, SYS_recvmsg, fd, msg, flags);
 	dgram = is_dgram(fd);
 	st_call_begin(&c, st_dcall_names[ST_DC_RECVMSG], fd);
 	if (dgram && msg && !msg->msg_name) {
@@ -335,8 +320,7 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		log_io(&c, ST_DC_RECVMSG, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
 	else
 		log_io(&c, ST_DC_RECVMSG, ret, flags, NULL, NULL, 0);	/* msg may be unreadable */
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
@@ -348,8 +332,7 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 	int ret, i;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
-		return st_real.recvmmsg ? st_real.recvmmsg(fd, vec, vlen, flags, timeout)
-					: (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+		return ST_PASS(recvmmsg, SYS_recvmmsg, fd, vec, vlen, flags, timeout);
 	st_call_begin(&c, "recvmmsg", fd);
 	ret = st_real.recvmmsg(fd, vec, vlen, flags, timeout);
 	st_call_end(&c, ret < 0);
@@ -372,8 +355,7 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* ---- sendfile: the bytes come from a file; read back for the snippet only
@@ -412,15 +394,13 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	/* The snippet is what pread got, which may be less than ret; at
 	 * most ST_DATA_SNIP_MAX bytes, so a DATA frame always takes it. */
 	(void)st_event_data(&c, dc, ret, in, &one, 1);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t sendfile(int out, int in, off_t *offset, size_t count)
 {
 	if (st_untraced() || !st_fd_maybe_socket(out))
-		return st_real.sendfile ? st_real.sendfile(out, in, offset, count)
-					: syscall(SYS_sendfile, out, in, offset, count);
+		return ST_PASS(sendfile, SYS_sendfile, out, in, offset, count);
 	return do_sendfile(ST_DC_SENDFILE, st_real.sendfile, out, in, offset, count);
 }
 
@@ -449,8 +429,7 @@ ST_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
 	ret = st_real.__recv_chk(fd, buf, n, buflen, flags);
 	st_call_end(&c, ret < 0);
 	log_buf(&c, ST_DC_RECV, ret, flags, NULL, buf);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,

@@ -21,7 +21,7 @@ ST_EXPORT pid_t fork(void)
 	pid_t ret;
 
 	if (st_untraced())
-		return st_real.fork ? st_real.fork() : (pid_t)syscall(SYS_fork);
+		return ST_REAL_OR(fork, (), syscall(SYS_fork));
 	st_call_begin(&c, "fork", -1);
 	ret = st_real.fork();
 	st_call_end(&c, ret < 0);
@@ -34,8 +34,7 @@ ST_EXPORT pid_t fork(void)
 			st_rec_int(&ev.rec, "child", ret);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 /* ---- _exit: no destructor runs, so the log is finished here ---- */
@@ -216,30 +215,28 @@ static int do_exec(const char *name, const char *file, char *const argv[], char 
 ST_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	if (st_untraced())
-		return st_real.execve ? st_real.execve(path, argv, envp)
-				      : (int)syscall(SYS_execve, path, argv, envp);
+		return ST_PASS(execve, SYS_execve, path, argv, envp);
 	return do_exec("execve", path, argv, envp, false);
 }
 
 ST_EXPORT int execv(const char *path, char *const argv[])
 {
 	if (st_untraced())
-		return st_real.execve ? st_real.execve(path, argv, environ)
-				      : (int)syscall(SYS_execve, path, argv, environ);
+		return ST_PASS(execve, SYS_execve, path, argv, environ);
 	return do_exec("execv", path, argv, environ, false);
 }
 
 ST_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	if (st_untraced() || !st_real.execvpe)
-		return st_real.execvpe ? st_real.execvpe(file, argv, envp) : (errno = ENOSYS, -1);
+		return ST_REAL_OR(execvpe, (file, argv, envp), (errno = ENOSYS, -1));
 	return do_exec("execvpe", file, argv, envp, true);
 }
 
 ST_EXPORT int execvp(const char *file, char *const argv[])
 {
 	if (st_untraced() || !st_real.execvpe)
-		return st_real.execvp ? st_real.execvp(file, argv) : (errno = ENOSYS, -1);
+		return ST_REAL_OR(execvp, (file, argv), (errno = ENOSYS, -1));
 	return do_exec("execvp", file, argv, environ, true);
 }
 
@@ -263,16 +260,14 @@ static int do_spawn(__typeof__(posix_spawn) *real, const char *name, pid_t *pid,
 			st_rec_int(&ev.rec, "child", *pid);
 		st_event_emit(&ev);
 	}
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	if (st_untraced())
-		return st_real.posix_spawn ? st_real.posix_spawn(pid, path, fa, attr, argv, envp)
-					   : ENOSYS;
+		return ST_REAL_OR(posix_spawn, (pid, path, fa, attr, argv, envp), ENOSYS);
 	return do_spawn(st_real.posix_spawn, "posix_spawn", pid, path, fa, attr, argv, envp);
 }
 
@@ -280,8 +275,7 @@ ST_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	if (st_untraced())
-		return st_real.posix_spawnp ? st_real.posix_spawnp(pid, file, fa, attr, argv, envp)
-					    : ENOSYS;
+		return ST_REAL_OR(posix_spawnp, (pid, file, fa, attr, argv, envp), ENOSYS);
 	return do_spawn(st_real.posix_spawnp, "posix_spawnp", pid, file, fa, attr, argv, envp);
 }
 
@@ -299,8 +293,7 @@ ST_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 	int ret, n = 0;
 
 	if (st_untraced())
-		return st_real.getaddrinfo ? st_real.getaddrinfo(node, service, hints, res)
-					   : EAI_SYSTEM;
+		return ST_REAL_OR(getaddrinfo, (node, service, hints, res), EAI_SYSTEM);
 	st_call_begin(&c, "getaddrinfo", -1);
 	ret = st_real.getaddrinfo(node, service, hints, res);
 	/* The record's errno is the EAI_ name: the function's own error space. */
@@ -322,8 +315,7 @@ ST_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 		st_rec_array_end(&ev.rec);
 	}
 	st_event_emit(&ev);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 static void log_hostent(const char *call, const struct st_call *c, const char *name,
@@ -353,7 +345,7 @@ ST_EXPORT struct hostent *gethostbyname(const char *name)
 	int err;
 
 	if (st_untraced())
-		return st_real.gethostbyname ? st_real.gethostbyname(name) : NULL;
+		return ST_REAL_OR(gethostbyname, (name), NULL);
 	st_call_begin(&c, "gethostbyname", -1);
 	h = st_real.gethostbyname(name);
 	err = errno;
@@ -370,7 +362,7 @@ ST_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 	int err;
 
 	if (st_untraced())
-		return st_real.gethostbyname2 ? st_real.gethostbyname2(name, af) : NULL;
+		return ST_REAL_OR(gethostbyname2, (name, af), NULL);
 	st_call_begin(&c, "gethostbyname2", -1);
 	h = st_real.gethostbyname2(name, af);
 	err = errno;

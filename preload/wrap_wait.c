@@ -74,16 +74,14 @@ ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	int ret;
 
 	if (st_untraced())
-		return st_real.poll ? st_real.poll(fds, n, timeout)
-				    : (int)syscall(SYS_poll, fds, n, timeout);
+		return ST_PASS(poll, SYS_poll, fds, n, timeout);
 	/* fds is looked at only after the kernel could read it. */
 	st_call_begin(&c, "poll", -1);
 	ret = st_real.poll(fds, n, timeout);
 	st_call_end(&c, ret < 0);
 	if (c.err != EFAULT && watches_socket(fds, n))
 		log_poll(&c, ret, fds, n, timeout);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }
 
 ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
@@ -93,14 +91,13 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	int ret;
 
 	if (st_untraced())
-		return st_real.ppoll ? st_real.ppoll(fds, n, ts, mask)
-				     : (int)syscall(SYS_ppoll, fds, n, ts, mask, 8);
+		return ST_REAL_OR(ppoll, (fds, n, ts, mask),
+				  syscall(SYS_ppoll, fds, n, ts, mask, 8));
 	st_call_begin(&c, "ppoll", -1);
 	ret = st_real.ppoll(fds, n, ts, mask);
 	st_call_end(&c, ret < 0);
 	if (c.err != EFAULT && watches_socket(fds, n))
 		log_poll(&c, ret, fds, n,
 			 ts ? (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1);
-	errno = c.errno_after;
-	return ret;
+	return st_result(&c, ret);
 }

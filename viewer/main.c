@@ -21,13 +21,17 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS };
+enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg | --hosts] [--threads] [--ascii]\n" \
-	"                [--color=always|never|auto] [--width N] [--pid N]\n" \
-	"                [--port N] [--conn N] [--from S] [--to S] [--no-clock-fix]\n" \
-	"                PATH...\n"
+	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto] [--threads]
+" \
+	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]
+" \
+	"                [--port N] [--conn N] [--from S] [--to S] [--no-clock-fix]
+" \
+	"                PATH...
+"
 
 static void usage(void)
 {
@@ -44,6 +48,7 @@ static void help(void)
 	      "  --conns         one row per connection (--json: JSON Lines)\n"
 	      "  --svg           the timeline as a standalone SVG picture\n"
 	      "  --hosts         each host, its clock offset and its processes\n"
+	      "  --perfetto      Chrome trace event JSON for ui.perfetto.dev\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -152,6 +157,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "svg", no_argument, NULL, 'S' },
 		{ "hosts", no_argument, NULL, 'H' },
+		{ "perfetto", no_argument, NULL, 'F' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -183,6 +189,7 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'S': mode = M_SVG; break;
 		case 'H': mode = M_HOSTS; break;
+		case 'F': mode = M_PERFETTO; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -231,6 +238,7 @@ int main(int argc, char **argv)
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
 	case M_HOSTS: r = st_render_hosts(stdout, &m, &o); break;
+	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);

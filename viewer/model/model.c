@@ -15,28 +15,19 @@
 #include "model/address.h"
 #include "read/sort.h"
 
-static const char *const proto_names[] = {
-	[ST_P_NONE] = "-", [ST_P_TCP] = "tcp", [ST_P_UDP] = "udp",
-	[ST_P_SCTP] = "sctp", [ST_P_UNIX_STREAM] = "unix-stream",
-	[ST_P_UNIX_DGRAM] = "unix-dgram", [ST_P_UNIX_SEQPACKET] = "unix-seqpacket",
-	[ST_P_RAW] = "raw", [ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink",
-	[ST_P_PACKET] = "packet", [ST_P_OTHER] = "other",
-};
-
 const char *st_proto_label(uint8_t proto)
 {
-	return proto <= ST_P_OTHER ? proto_names[proto] : "other";
+	return proto < ST_P_COUNT ? st_proto_names[proto] : st_proto_names[ST_P_OTHER];
 }
 
 bool st_proto_is_stream(uint8_t proto)
 {
-	return proto == ST_P_TCP || proto == ST_P_SCTP ||
-	       proto == ST_P_UNIX_STREAM || proto == ST_P_UNIX_SEQPACKET;
+	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_STREAM;
 }
 
 bool st_proto_is_dgram(uint8_t proto)
 {
-	return proto == ST_P_UDP || proto == ST_P_UNIX_DGRAM;
+	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_DGRAM;
 }
 
 bool st_event_failed(const struct st_trace *tr, const struct st_event *e,

@@ -41,43 +41,15 @@ struct fields {
 	uint64_t have;
 };
 
+/* Every call of common/calls.def, wrapped or not, by what the model makes
+ * of it. */
 static const struct {
 	const char *name;
 	enum st_call call;
 } call_names[] = {
-	{ "socket", ST_C_SOCKET }, { "socketpair", ST_C_SOCKETPAIR },
-	{ "bind", ST_C_BIND }, { "listen", ST_C_LISTEN },
-	{ "accept", ST_C_ACCEPT }, { "accept4", ST_C_ACCEPT },
-	{ "connect", ST_C_CONNECT },
-	{ "send", ST_C_SEND }, { "sendto", ST_C_SEND }, { "sendmsg", ST_C_SEND },
-	{ "sendmmsg", ST_C_SEND }, { "write", ST_C_SEND }, { "writev", ST_C_SEND },
-	{ "sendfile", ST_C_SEND }, { "sendfile64", ST_C_SEND },
-	{ "recv", ST_C_RECV }, { "recvfrom", ST_C_RECV }, { "recvmsg", ST_C_RECV },
-	{ "recvmmsg", ST_C_RECV }, { "read", ST_C_RECV }, { "readv", ST_C_RECV },
-	{ "__recv_chk", ST_C_RECV }, { "__recvfrom_chk", ST_C_RECV },
-	{ "__read_chk", ST_C_RECV },
-	{ "shutdown", ST_C_SHUTDOWN }, { "close", ST_C_CLOSE },
-	{ "close_range", ST_C_CLOSE_RANGE }, { "closefrom", ST_C_CLOSE_RANGE },
-	{ "dup", ST_C_DUP }, { "dup2", ST_C_DUP }, { "dup3", ST_C_DUP },
-	{ "fcntl", ST_C_FCNTL }, { "fcntl64", ST_C_FCNTL },
-	{ "setsockopt", ST_C_SETSOCKOPT },
-	{ "getsockname", ST_C_GETNAME }, { "getpeername", ST_C_GETNAME },
-	{ "getsockopt", ST_C_GETSOCKOPT },
-	{ "getaddrinfo", ST_C_RESOLVE }, { "gethostbyname", ST_C_RESOLVE },
-	{ "gethostbyname2", ST_C_RESOLVE },
-	{ "execve", ST_C_EXEC }, { "execv", ST_C_EXEC }, { "execvp", ST_C_EXEC },
-	{ "execvpe", ST_C_EXEC }, { "fork", ST_C_FORK },
-	{ "posix_spawn", ST_C_SPAWN }, { "posix_spawnp", ST_C_SPAWN },
-	{ "poll", ST_C_POLL }, { "ppoll", ST_C_POLL }, { "select", ST_C_POLL },
-	{ "pselect", ST_C_POLL }, { "epoll_wait", ST_C_POLL },
-	{ "epoll_pwait", ST_C_POLL },
-};
-
-static const char *const proto_names[] = {
-	[ST_P_TCP] = "tcp", [ST_P_UDP] = "udp", [ST_P_SCTP] = "sctp",
-	[ST_P_UNIX_STREAM] = "unix-stream", [ST_P_UNIX_DGRAM] = "unix-dgram",
-	[ST_P_UNIX_SEQPACKET] = "unix-seqpacket", [ST_P_RAW] = "raw",
-	[ST_P_ICMP] = "icmp", [ST_P_NETLINK] = "netlink", [ST_P_PACKET] = "packet",
+#define CALL(name, group, frame, view) { #name, ST_C_##view },
+#define VIEW_ONLY(name, group, view) { #name, ST_C_##view },
+#include "calls.def"
 };
 
 /* The key's index: a switch on the length, then comparisons of a known
@@ -279,8 +251,8 @@ static enum st_proto lookup_proto(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 1; i < sizeof(proto_names) / sizeof(proto_names[0]); i++)
-		if (strlen(proto_names[i]) == n && memcmp(proto_names[i], s, n) == 0)
+	for (i = 1; i < ST_P_COUNT; i++)
+		if (strlen(st_proto_names[i]) == n && memcmp(st_proto_names[i], s, n) == 0)
 			return (enum st_proto)i;
 	return ST_P_OTHER;
 }

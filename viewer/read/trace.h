@@ -16,26 +16,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vocab.h"
 #include "read/strtab.h"
 #include "read/vmem.h"
 
 /* How many payload bytes the viewer keeps per record. */
 #define ST_SNIP 32
 
-/* The calls the model understands; anything else is ST_C_OTHER and shown by
- * its logged name. */
+/* What the model makes of a call: the view column of common/calls.def.
+ * Anything else is ST_C_OTHER and shown by its logged name. */
 enum st_call {
 	ST_C_OTHER, ST_C_SOCKET, ST_C_SOCKETPAIR, ST_C_BIND, ST_C_LISTEN,
 	ST_C_ACCEPT, ST_C_CONNECT, ST_C_SEND, ST_C_RECV, ST_C_SHUTDOWN,
 	ST_C_CLOSE, ST_C_CLOSE_RANGE, ST_C_DUP, ST_C_FCNTL, ST_C_SETSOCKOPT,
 	ST_C_GETNAME, ST_C_RESOLVE, ST_C_EXEC, ST_C_FORK, ST_C_POLL,
 	ST_C_GETSOCKOPT, ST_C_SPAWN,
-};
-
-enum st_proto {
-	ST_P_NONE, ST_P_TCP, ST_P_UDP, ST_P_SCTP, ST_P_UNIX_STREAM,
-	ST_P_UNIX_DGRAM, ST_P_UNIX_SEQPACKET, ST_P_RAW, ST_P_ICMP,
-	ST_P_NETLINK, ST_P_PACKET, ST_P_OTHER,
 };
 
 /* st_event.bits */
@@ -71,7 +66,7 @@ struct st_event {
 				 * poll timeout; -1 when absent */
 	uint16_t file;
 	uint8_t call;		/* enum st_call */
-	uint8_t proto;		/* enum st_proto */
+	uint8_t proto;		/* enum st_proto (vocab.h) */
 	uint8_t snip_len;
 	uint8_t bits;		/* ST_B_* */
 };

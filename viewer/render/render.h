@@ -1,5 +1,6 @@
 /*
- * render.h: the renderers (timeline.c, conntable.c, svg.c) and what they
+ * render.h: the renderers (timeline.c, conntable.c, svg.c, perfetto.c,
+ * mermaid.c, plantuml.c, html.c) and what they
  * share: the options, and the layout of lanes and rows (layout.c) that the
  * terminal timeline and the SVG both draw.  Every renderer reads only the
  * model.
@@ -31,6 +32,8 @@ struct st_render_opts {
 	uint32_t block_rows;	/* timeline rows per block drawn (timeline.c);
 				 * 0 for the default; tests make it small so
 				 * that two threads share a short trace */
+	uint32_t exchanges;	/* diagrams: arrows drawn before the rest is
+				 * folded into a note; 0 for the default */
 	struct st_filter filter;
 };
 
@@ -66,5 +69,7 @@ int st_render_hosts(FILE *fp, const struct st_model *m,
  * estimate, messages back in time, connections not paired), one line
  * each; nothing for one host. */
 void st_report_hosts(FILE *fp, const struct st_model *m);
+int st_render_perfetto(FILE *fp, const struct st_model *m,
+		       const struct st_render_opts *o);
 
 #endif

@@ -1,0 +1,409 @@
+/*
+ * test_sink.c: the log sink meets the faults of a real machine, and the
+ * program must not notice (issue 14):
+ *
+ *   full disk   the log directory on a small tmpfs with 0, 8, 40, 100 KB
+ *               free, and one with room for the ring that fills during the
+ *               run: the program's stdout and exit status are those of its
+ *               untraced run, its stderr gets one line, and the log (when
+ *               there is one) ends with the stop mark saying why; under the
+ *               launcher too, whose summary names the process
+ *   names taken a file or a symlink at <pid>.stlog.ring: tracing goes on
+ *               under the next name, the file or the symlink's target
+ *               untouched
+ *
+ * The tmpfs mounts are made in a mount namespace of this test's own
+ * (unshare at start), so none of them is seen outside it or outlives it.
+ * As root (CI) that is CLONE_NEWNS; otherwise a user namespace mapping us
+ * to root in it.
+ */
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+#include "procs.h"
+
+#define N_MSGS "100000"
+
+/* A tmpfs of 2 MiB at a fresh directory, with a logs/ directory and a
+ * filler file leaving exactly free_kb KiB. */
+struct disk {
+	char mnt[64];
+	char logs[96];
+};
+
+static void disk_make(struct disk *d, long free_kb)
+{
+	char filler[128];
+	struct statvfs sv;
+	int fd;
+
+	snprintf(d->mnt, sizeof(d->mnt), "/tmp/st_sink_mnt.XXXXXX");
+	assert_non_null(mkdtemp(d->mnt));
+	if (mount("tmpfs", d->mnt, "tmpfs", 0, "size=2m,mode=0700") != 0)
+		fail_msg("mount tmpfs on %s: %s", d->mnt, strerror(errno));
+	snprintf(d->logs, sizeof(d->logs), "%s/logs", d->mnt);
+	assert_int_equal(mkdir(d->logs, 0700), 0);
+	snprintf(filler, sizeof(filler), "%s/filler", d->mnt);
+	fd = open(filler, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(statvfs(d->mnt, &sv), 0);
+	if ((long)(sv.f_bavail * sv.f_frsize / 1024) > free_kb)
+		assert_int_equal(posix_fallocate(fd, 0, (off_t)(sv.f_bavail * sv.f_frsize -
+								    (unsigned long)free_kb * 1024)), 0);
+	close(fd);
+	assert_int_equal(statvfs(d->mnt, &sv), 0);
+	assert_int_equal((long)(sv.f_bavail * sv.f_frsize / 1024), free_kb);
+}
+
+static void disk_free(struct disk *d)
+{
+	if (!d->mnt[0])
+		return;
+	umount2(d->mnt, MNT_DETACH);
+	rmdir(d->mnt);
+	d->mnt[0] = '\0';
+}
+
+/* The run's stderr, whole. */
+static char *run_stderr(const struct run *r)
+{
+	char path[160];
+	size_t n;
+	char *s;
+
+	snprintf(path, sizeof(path), "%s/stderr", r->base);
+	s = lt_read_file(path, &n);
+	assert_non_null(s);
+	s[n] = '\0';
+	return s;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The one log file of a directory (a .stlog), decoded with its ring; NULL
+ * when the directory holds no log. */
+static char *only_log(const char *dir, char *name, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[256];
+	char *buf = NULL;
+	size_t len, zeros;
+	int found = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!lt_is_log_name(e->d_name))
+			continue;
+		found++;
+		snprintf(name, cap, "%s", e->d_name);
+	}
+	closedir(d);
+	assert_true(found <= 1);
+	if (!found)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	buf = lt_read_file(path, &len);
+	assert_non_null(buf);
+	/* The disk was full: what the library had copied out must still be
+	 * whole frames (no corrupt stretch). */
+	assert_int_equal(lt_decode(path, &buf, &len, &zeros), 0);
+	buf[len] = '\0';
+	return buf;
+}
+
+static struct run g_plain;	/* the untraced run, once */
+
+static void plain_run(void)
+{
+	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
+
+	if (g_plain.out)
+		return;
+	run_prog(&g_plain, false, argv, NULL, 60);
+	assert_exit_ok(&g_plain);
+}
+
+/* pairsend under the library (or the launcher) with its logs on a disk with
+ * free_kb KiB free: what the program shows must be what it shows
+ * untraced, and the log must say that it ends early. */
+static void full_disk(long free_kb, bool launcher)
+{
+	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
+	char preload[256], dir[160], name[64], sock[256], *err, *log;
+	const char *env[3];
+	struct disk d = { "", "" };
+	struct run r;
+
+	plain_run();
+	disk_make(&d, free_kb);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s/libtrace.so", ST_BUILD_DIR);
+	snprintf(dir, sizeof(dir), "SOCKTRACE_DIR=%s", d.logs);
+	env[0] = preload;
+	env[1] = dir;
+	env[2] = NULL;
+	if (launcher) {
+		snprintf(sock, sizeof(sock), "%s/tests/progs/pairsend", ST_BUILD_DIR);
+		{
+			const char *largv[] = { "../../socktrace", "-o", d.logs, "--no-view", "-q",
+						"--", sock, N_MSGS, NULL };
+
+			run_prog(&r, false, largv, NULL, 60);
+		}
+	} else {
+		run_prog(&r, false, argv, env, 60);
+	}
+	err = run_stderr(&r);
+	assert_true(r.status != -1);
+	assert_int_equal(r.status, g_plain.status);
+	assert_string_equal(r.out, g_plain.out);
+	log = only_log(d.logs, name, sizeof(name));
+	if (!launcher) {
+		/* One line, and it says why. */
+		if (count_lines(err) != 1 || !strstr(err, "No space left on device"))
+			fail_msg("%ld KB free: stderr is not one line about the full disk:\n%s",
+				 free_kb, err);
+	} else if (log) {
+		/* The library's line, then the launcher names the process. */
+		char want[128];
+
+		snprintf(want, sizeof(want), ": the log of process %.*s ends early",
+			 (int)strcspn(name, "-."), name);
+		if (!strstr(err, want) || !strstr(err, "No space left on device"))
+			fail_msg("%ld KB free: the launcher did not name the process:\n%s",
+				 free_kb, err);
+	}
+	if (free_kb == 0) {
+		/* No room even for the header: no log, rather than a broken one. */
+		assert_null(log);
+	} else {
+		assert_non_null(log);
+		if (!strstr(log, "{\"type\":\"stop\",") || !strstr(log, "\"why\":\"write\"") ||
+		    !strstr(log, "\"errno\":\"ENOSPC\""))
+			fail_msg("%ld KB free: no stop mark at the end of the log:\n%.2000s", free_kb,
+				 log + (strlen(log) > 2000 ? strlen(log) - 2000 : 0));
+		if (free_kb >= 40 && !strstr(log, "\"call\":\"send\""))
+			fail_msg("%ld KB free: no send record in the log", free_kb);
+	}
+	free(log);
+	free(err);
+	run_free(&r);
+	disk_free(&d);
+}
+
+static void test_disk_0kb(void **state)
+{
+	(void)state;
+	full_disk(0, false);
+}
+
+static void test_disk_8kb(void **state)
+{
+	(void)state;
+	full_disk(8, false);
+}
+
+static void test_disk_40kb(void **state)
+{
+	(void)state;
+	full_disk(40, false);
+}
+
+static void test_disk_100kb(void **state)
+{
+	(void)state;
+	full_disk(100, false);
+}
+
+/* Room for the ring file (its pages allocated up front), then the log
+ * fills the rest while the program runs. */
+static void test_disk_fills_during_run(void **state)
+{
+	(void)state;
+	full_disk(1000, false);
+}
+
+static void test_disk_launcher(void **state)
+{
+	(void)state;
+	full_disk(100, true);
+	full_disk(1000, true);
+	full_disk(0, true);
+}
+
+/* Something at <pid>.stlog.ring before the process starts: a symlink to a
+ * file (the victim), a dangling symlink, a plain file.  The pid is known
+ * only once the program runs, so the program is started stopped (it
+ * waits for a line on stdin), the names are made, then it goes on. */
+static void ring_name_taken(int how)
+{
+	static const char *const names[] = { "symlink to a file", "dangling symlink", "file" };
+	char base[64], logs[96], victim[128], ring[160], stlog[160], other[160], errp[160];
+	char preload[256], dir[160], prog[256], buf[256];
+	int in[2], out[2], e;
+	struct stat sb;
+	pid_t pid;
+	int status;
+	ssize_t n;
+
+	snprintf(base, sizeof(base), "/tmp/st_sink_ring.XXXXXX");
+	assert_non_null(mkdtemp(base));
+	snprintf(logs, sizeof(logs), "%s/logs", base);
+	assert_int_equal(mkdir(logs, 0700), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", base);
+	e = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(e >= 0);
+	assert_int_equal(write(e, "precious\n", 9), 9);
+	close(e);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s/libtrace.so", ST_BUILD_DIR);
+	snprintf(dir, sizeof(dir), "SOCKTRACE_DIR=%s", logs);
+	snprintf(prog, sizeof(prog), "%s/tests/progs/pairsend", ST_BUILD_DIR);
+	snprintf(errp, sizeof(errp), "%s/stderr", base);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *envp[] = { preload, dir, NULL };
+		char *argv[] = { (char *)"sh", (char *)"-c",
+				 (char *)"read go; exec \"$0\" 1000", prog, NULL };
+
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(e, 2);
+		close(in[1]);
+		close(out[0]);
+		execve("/bin/sh", argv, envp);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	/* sh execs pairsend with the same pid: its log is <pid>.stlog. */
+	snprintf(ring, sizeof(ring), "%s/%d.stlog.ring", logs, (int)pid);
+	snprintf(stlog, sizeof(stlog), "%s/%d.stlog", logs, (int)pid);
+	snprintf(other, sizeof(other), "%s/%d-1.stlog", logs, (int)pid);
+	if (how == 0)
+		assert_int_equal(symlink(victim, ring), 0);
+	else if (how == 1)
+		assert_int_equal(symlink("/nonexistent/st_sink_target", ring), 0);
+	else
+		assert_int_equal(close(open(ring, O_WRONLY | O_CREAT | O_EXCL, 0600)), 0);
+	assert_int_equal(write(in[1], "go\n", 3), 3);
+	close(in[1]);
+	n = read(out[0], buf, sizeof(buf) - 1);
+	close(out[0]);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_string_equal(buf, "@ done n=1000 bytes=100000\n");
+	/* Traced under the next name, quietly. */
+	assert_int_equal(stat(errp, &sb), 0);
+	if (sb.st_size != 0)
+		fail_msg("%s at the ring's name: the library said something", names[how]);
+	if (access(stlog, F_OK) == 0)
+		fail_msg("%s at the ring's name: the log took the name beside it", names[how]);
+	if (access(other, F_OK) != 0)
+		fail_msg("%s at the ring's name: no log %s", names[how], other);
+	{
+		char *text;
+		size_t len, zeros;
+
+		text = lt_read_file(other, &len);
+		assert_non_null(text);
+		assert_int_equal(lt_decode(other, &text, &len, &zeros), 0);
+		text[len] = '\0';
+		assert_non_null(strstr(text, "\"call\":\"recv\""));
+		free(text);
+	}
+	/* The victim and the thing at the name, untouched. */
+	assert_int_equal(lstat(ring, &sb), 0);
+	assert_true(how == 2 ? S_ISREG(sb.st_mode) && sb.st_size == 0 : S_ISLNK(sb.st_mode));
+	assert_int_equal(stat(victim, &sb), 0);
+	assert_int_equal(sb.st_size, 9);
+	rm_tree(base);
+}
+
+static void test_ring_name_symlink(void **state)
+{
+	(void)state;
+	ring_name_taken(0);
+}
+
+static void test_ring_name_dangling(void **state)
+{
+	(void)state;
+	ring_name_taken(1);
+}
+
+static void test_ring_name_file(void **state)
+{
+	(void)state;
+	ring_name_taken(2);
+}
+
+/* A mount namespace of our own, so the tmpfs mounts stay in this test. */
+static void private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) != 0) {
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		char map[64];
+		int fd;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+			fprintf(stderr, "test_sink: cannot make a mount namespace: %s\n",
+				strerror(errno));
+			exit(1);
+		}
+		fd = open("/proc/self/setgroups", O_WRONLY);
+		if (fd >= 0) {
+			(void)!write(fd, "deny", 4);
+			close(fd);
+		}
+		snprintf(map, sizeof(map), "0 %d 1", (int)uid);
+		fd = open("/proc/self/uid_map", O_WRONLY);
+		if (fd < 0 || write(fd, map, strlen(map)) < 0)
+			exit(1);
+		close(fd);
+		snprintf(map, sizeof(map), "0 %d 1", (int)gid);
+		fd = open("/proc/self/gid_map", O_WRONLY);
+		if (fd < 0 || write(fd, map, strlen(map)) < 0)
+			exit(1);
+		close(fd);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		fprintf(stderr, "test_sink: cannot make mounts private: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_disk_0kb),
+		cmocka_unit_test(test_disk_8kb),
+		cmocka_unit_test(test_disk_40kb),
+		cmocka_unit_test(test_disk_100kb),
+		cmocka_unit_test(test_disk_fills_during_run),
+		cmocka_unit_test(test_disk_launcher),
+		cmocka_unit_test(test_ring_name_symlink),
+		cmocka_unit_test(test_ring_name_dangling),
+		cmocka_unit_test(test_ring_name_file),
+	};
+	int r;
+
+	private_mounts();
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	run_free(&g_plain);
+	return r;
+}
