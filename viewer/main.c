@@ -24,14 +24,10 @@
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto] [--threads]
-" \
-	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]
-" \
-	"                [--port N] [--conn N] [--from S] [--to S] [--no-clock-fix]
-" \
-	"                PATH...
-"
+	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto] [--threads]\n" \
+	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
+	"                [--port N] [--conn N] [--from S] [--to S] [--no-clock-fix]\n" \
+	"                PATH...\n"
 
 static void usage(void)
 {
