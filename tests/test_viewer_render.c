@@ -11,8 +11,8 @@
  * files whose names sort against time with threads and UDP (unordered),
  * a forking AF_UNIX server with a dup'ed client fd (forkunix), and the
  * calls around connections: non-blocking connects ended by poll and
- * getsockopt(SO_ERROR), posix_spawn, a failed and a successful execve
- * (calls).
+ * getsockopt(SO_ERROR), posix_spawn, a failed and a successful execve,
+ * failed calls whose address or message header could not be read (calls).
  *
  * Every timeline is drawn again in blocks of a few rows, so that the two
  * drawing threads of timeline.c share even these short traces: the output

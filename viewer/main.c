@@ -21,13 +21,13 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO };
+enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto] [--threads]\n" \
-	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
-	"                [--port N] [--conn N] [--from S] [--to S] [--no-clock-fix]\n" \
-	"                PATH...\n"
+	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng]\n" \
+	"                [--threads] [--ascii] [--color=always|never|auto] [--width N]\n" \
+	"                [--pid N] [--port N] [--conn N] [--from S] [--to S]\n" \
+	"                [--no-clock-fix] PATH...\n"
 
 static void usage(void)
 {
@@ -45,6 +45,7 @@ static void help(void)
 	      "  --svg           the timeline as a standalone SVG picture\n"
 	      "  --hosts         each host, its clock offset and its processes\n"
 	      "  --perfetto      Chrome trace event JSON for ui.perfetto.dev\n"
+	      "  --pcapng        packets synthesized from the calls, for Wireshark\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 		{ "svg", no_argument, NULL, 'S' },
 		{ "hosts", no_argument, NULL, 'H' },
 		{ "perfetto", no_argument, NULL, 'F' },
+		{ "pcapng", no_argument, NULL, 'N' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -186,6 +188,7 @@ int main(int argc, char **argv)
 		case 'S': mode = M_SVG; break;
 		case 'H': mode = M_HOSTS; break;
 		case 'F': mode = M_PERFETTO; break;
+		case 'N': mode = M_PCAPNG; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -235,6 +238,7 @@ int main(int argc, char **argv)
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
 	case M_HOSTS: r = st_render_hosts(stdout, &m, &o); break;
 	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
+	case M_PCAPNG: r = st_render_pcapng(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);

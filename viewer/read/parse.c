@@ -30,7 +30,7 @@ enum key {
 	K_BACKLOG, K_LEVEL, K_OPT, K_VAL, K_NODE, K_SERVICE, K_ADDRS, K_PATH,
 	K_ARGV, K_CHILD, K_FAMILY, K_CMD, K_SOCKTRACE, K_TYPE, K_PPID, K_EXE,
 	K_EXECD, K_FORK_OF, K_FDS, K_SO_ERROR, K_NFDS, K_TIMEOUT, K_HOST,
-	K_BOOT_ID, K_NETNS, K_CGROUP, K_NKEYS
+	K_BOOT_ID, K_NETNS, K_CGROUP, K_UNREADABLE, K_NKEYS
 };
 
 
@@ -164,6 +164,10 @@ static enum key find_key(const struct st_json_value *k)
 	case 9:
 		if (memcmp(p, "socktrace", 9) == 0)
 			return K_SOCKTRACE;
+		break;
+	case 10:
+		if (memcmp(p, "unreadable", 10) == 0)
+			return K_UNREADABLE;
 		break;
 	default:
 		break;
@@ -730,6 +734,14 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 			e.bits |= ST_B_SHUT_RD;
 		if (memmem(h->p, h->n, "WR", 2))
 			e.bits |= ST_B_SHUT_WR;
+	}
+	if (has(f, K_UNREADABLE)) {
+		const struct st_json_value *u = f->v[K_UNREADABLE];
+
+		if (u->type != ST_JSON_STRING)
+			return -1;
+		e.bits |= u->n == 4 && memcmp(u->p, "addr", 4) == 0 ? ST_B_UNREAD_ADDR
+								    : ST_B_UNREAD;
 	}
 	if (make_detail(tr, f, (enum st_call)e.call, &e.detail) < 0)
 		return -1;

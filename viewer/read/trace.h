@@ -40,6 +40,8 @@ enum st_call {
 #define ST_B_SHUT_RD  0x08
 #define ST_B_SHUT_WR  0x10
 #define ST_B_EXECD    0x20	/* header: continues an execve */
+#define ST_B_UNREAD_ADDR 0x40	/* "unreadable":"addr": the address argument could not be read */
+#define ST_B_UNREAD   0x80	/* "unreadable": another argument (header, payload, ...) */
 
 struct st_event {
 	int64_t t;		/* start, ns since the epoch, >= 0 */

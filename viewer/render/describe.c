@@ -238,7 +238,10 @@ static void put_call(struct st_out *o, const struct st_model *m,
 		switch (e->call) {
 		case ST_C_BIND: case ST_C_CONNECT:
 			st_out_str(o, ", ");
-			put_str(o, tr, e->addr ? e->addr : e->peer);
+			if (!e->addr && (e->bits & ST_B_UNREAD_ADDR))
+				st_out_char(o, '?');
+			else
+				put_str(o, tr, e->addr ? e->addr : e->peer);
 			break;
 		case ST_C_LISTEN:
 			if (e->fd2 >= 0) {
@@ -298,6 +301,10 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	if (e->err) {
 		st_out_char(o, ' ');
 		put_str(o, tr, e->err);
+		if (e->bits & ST_B_UNREAD_ADDR)
+			st_out_str(o, " (address unreadable)");
+		else if (e->bits & ST_B_UNREAD)
+			st_out_str(o, " (arguments unreadable)");
 		return;
 	}
 	switch (e->call) {

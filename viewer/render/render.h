@@ -71,5 +71,8 @@ int st_render_hosts(FILE *fp, const struct st_model *m,
 void st_report_hosts(FILE *fp, const struct st_model *m);
 int st_render_perfetto(FILE *fp, const struct st_model *m,
 		       const struct st_render_opts *o);
+/* Packets synthesized from the model, as a pcapng capture (pcapng.c). */
+int st_render_pcapng(FILE *fp, const struct st_model *m,
+		     const struct st_render_opts *o);
 
 #endif

@@ -244,6 +244,25 @@ static enum glyph link_line(uint8_t kind)
 	}
 }
 
+/* " from CALL(FD) at SECONDS": where an arrow within one lane starts. */
+static void put_source(struct tl *t, uint32_t ev)
+{
+	const struct st_trace *tr = t->m->tr;
+	const struct st_event *e = &tr->ev[ev];
+	size_t n;
+	const char *name = st_trace_str(tr, e->name, &n);
+
+	st_out_str(&t->text, " from ");
+	st_out_bytes(&t->text, name, n, 32);
+	if (e->fd >= 0) {
+		st_out_char(&t->text, '(');
+		st_out_int(&t->text, e->fd);
+		st_out_char(&t->text, ')');
+	}
+	st_out_str(&t->text, " at ");
+	st_out_seconds(&t->text, e->t - tr->t0, 6);
+}
+
 /* An arrow row for link lk into the lane of its target. */
 static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 {
@@ -259,6 +278,10 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 		if (from == ST_NONE) {
 			st_out_str(&t->text, " from ");
 			st_describe_proc(&t->text, t->m, t->m->ev_proc[lk->from], -1);
+		} else if (t->row == 0 || l->rows[t->row - 1].ev != lk->from) {
+			/* In its own lane an arrow shows no start: name the
+			 * call it comes from unless that is the row above. */
+			put_source(t, lk->from);
 		}
 		put_spaces(t, t->tcol + 1);
 		end = last_alive(t, to);

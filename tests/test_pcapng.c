@@ -1,0 +1,512 @@
+/*
+ * test_pcapng.c: `sockview --pcapng` opened with tshark, the tool its users
+ * read it with.  Real programs run under the library on loopback, their
+ * logs go through sockview --pcapng, and tshark must find:
+ *
+ * - Follow TCP Stream giving back, byte for byte, what curl sent (its -v
+ *   request lines) and what python3's http.server answered (curl's -D
+ *   headers and its body, a 60 KB page), over IPv4 and IPv6, traced with
+ *   SOCKTRACE_PAYLOAD=all;
+ * - no tcp.analysis flag (retransmission, lost segment, dup ACK, ...) on
+ *   these fully traced connections, a good IP/TCP/UDP checksum on every
+ *   packet with checksum checking on, no malformed packet, no expert warning
+ *   or error;
+ * - a comment on every packet naming the process that made it, with the
+ *   direction flag from that process's side;
+ * - UDP echo: every datagram once, each way, with the bytes sent;
+ * - AF_UNIX: the stream followable on its synthetic address pair;
+ * - snippets: captured length the bytes kept, original length the real one.
+ */
+#include "harness.h"
+
+#include <ctype.h>
+#include <sys/socket.h>
+
+#define SOCKVIEW ST_BUILD_DIR "/sockview"
+#define TSHARK "/usr/bin/tshark"
+#define PYTHON "/usr/bin/python3"
+#define CURL "/usr/bin/curl"
+#define PAGE 60000
+
+/* python3's http.server answering one request, on port 0 of argv[2]. */
+static const char py_server[] =
+	"import http.server, functools, sys, socket\n"
+	"H = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n"
+	"class S(http.server.HTTPServer):\n"
+	"    address_family = socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET\n"
+	"s = S((sys.argv[2], 0), H)\n"
+	"print('port', s.server_address[1], flush=True)\n"
+	"s.handle_request()\n";
+
+static void need(const char *path)
+{
+	if (access(path, X_OK) != 0)
+		fail_msg("%s is not installed (.ci/deps installs it)", path);
+}
+
+/* Removes a test's directory: its log directory, then its files. */
+static void cleanup(const char *dir)
+{
+	char logs[96];
+
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	h_rmtree(logs);
+	h_rmtree(dir);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n = 0;
+
+	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+		fail_msg("cannot read %s", path);
+	p = malloc((size_t)n + 1);
+	if (!p || fread(p, 1, (size_t)n, f) != (size_t)n)
+		fail_msg("cannot read %s", path);
+	fclose(f);
+	p[n] = '\0';
+	*len = (size_t)n;
+	return p;
+}
+
+/* Runs a shell command line untraced; returns its stdout (malloc'd), failing
+ * the test unless it exits 0. */
+static char *sh(const char *cmd)
+{
+	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	struct h_opts o = { .untraced = true };
+	struct h_proc p;
+	char *out;
+	int rc;
+
+	h_start(&p, &o, argv);
+	rc = h_wait(&p, 60000);
+	if (rc != 0)
+		fail_msg("`%s` exited with %d: %s", cmd, rc, p.err.p);
+	out = p.out.p;
+	free(p.err.p);
+	return out;
+}
+
+/* Writes the pcapng of the logs in dir to dir/t.pcapng. */
+static void make_pcapng(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd, "%s --pcapng %s/log > %s/t.pcapng", SOCKVIEW, dir, dir);
+	free(sh(cmd));
+}
+
+/* tshark on dir/t.pcapng with checksum checking on and extra arguments. */
+static char *tshark(const char *dir, const char *args)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "%s -n -r %s/t.pcapng -o ip.check_checksum:TRUE "
+		 "-o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE %s 2>/dev/null",
+		 TSHARK, dir, args);
+	return sh(cmd);
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Appends the bytes of a hex string (up to a newline) to b. */
+static void unhex(struct h_buf *b, const char *s)
+{
+	while (hexval(s[0]) >= 0 && hexval(s[1]) >= 0) {
+		char c = (char)(hexval(s[0]) * 16 + hexval(s[1]));
+
+		h_buf_append(b, &c, 1);
+		s += 2;
+	}
+}
+
+/* Follow TCP Stream n in raw form: what node 0 (the first packet's
+ * source) sent into out[0], node 1's into out[1]. */
+static void follow(const char *dir, int n, struct h_buf out[2])
+{
+	char args[64], *text, *s;
+
+	snprintf(args, sizeof args, "-q -z follow,tcp,raw,%d", n);
+	text = tshark(dir, args);
+	memset(out, 0, 2 * sizeof(*out));
+	h_buf_append(&out[0], "", 0);
+	h_buf_append(&out[1], "", 0);
+	s = strstr(text, "Node 1:");
+	assert_non_null(s);
+	s = strchr(s, '\n');
+	while (s && *++s && *s != '=') {
+		if (*s == '\t')
+			unhex(&out[1], s + 1);
+		else
+			unhex(&out[0], s);
+		s = strchr(s, '\n');
+	}
+	free(text);
+}
+
+static void assert_same_bytes(const char *what, const struct h_buf *got, const char *want,
+			      size_t n)
+{
+	if (got->len != n || memcmp(got->p, want, n) != 0)
+		fail_msg("%s: Follow TCP Stream gave %zu bytes, the programs moved %zu%s", what,
+			 got->len, n, got->len == n ? " (different bytes)" : "");
+}
+
+/* The checks every capture here must pass: no tcp.analysis flag, every
+ * checksum good, nothing malformed, no expert warning or error, a comment on every
+ * packet. */
+static void check_clean(const char *dir)
+{
+	char *s = tshark(dir, "-Y 'tcp.analysis.flags || _ws.malformed || "
+			 "_ws.expert.severity >= 0x00600000'");
+	char *line;
+	int n = 0;
+
+	if (s[0])
+		fail_msg("tshark flags packets:\n%s", s);
+	free(s);
+	s = tshark(dir, "-T fields -E 'separator=|' -e frame.number -e ip.checksum.status "
+		   "-e tcp.checksum.status -e udp.checksum.status -e frame.comment");
+	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+		char ipst[8] = "", tcpst[8] = "", udpst[8] = "", *p = line;
+		char *f[5];
+		int k;
+
+		for (k = 0; k < 5; k++)
+			f[k] = strsep(&p, "|");
+		assert_non_null(f[4]);
+		snprintf(ipst, sizeof ipst, "%s", f[1]);
+		snprintf(tcpst, sizeof tcpst, "%s", f[2]);
+		snprintf(udpst, sizeof udpst, "%s", f[3]);
+		if ((ipst[0] && strcmp(ipst, "1") != 0) ||
+		    !((strcmp(tcpst, "1") == 0) ^ (strcmp(udpst, "1") == 0)))
+			fail_msg("packet %s: checksum status ip '%s' tcp '%s' udp '%s' (1 is good)",
+				 f[0], ipst, tcpst, udpst);
+		if (strncmp(f[4], "pid ", 4) != 0)
+			fail_msg("packet %s has no comment naming its process: '%s'", f[0], f[4]);
+		n++;
+	}
+	assert_true(n > 0);
+	free(s);
+}
+
+/* Every packet's comment names the process of the side it is reported
+ * from: the source for an outbound packet, the destination for an inbound
+ * one.  pid_at[i] is the process of port port_at[i]. */
+static void check_comments(const char *dir, const char *proto, const int port_at[2],
+			   const pid_t pid_at[2])
+{
+	char args[256], *s, *line;
+
+	snprintf(args, sizeof args, "-Y '%s.port == %d' -T fields -E 'separator=|' "
+		 "-e frame.number -e %s.srcport -e %s.dstport -e frame.packet_flags_direction "
+		 "-e frame.comment", proto, port_at[1], proto, proto);
+	s = tshark(dir, args);
+	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+		char *p = line, *f[5], want[32];
+		int k, port;
+		long dir_flag;
+
+		for (k = 0; k < 5; k++)
+			f[k] = strsep(&p, "|");
+		assert_non_null(f[4]);
+		dir_flag = strtol(f[3], NULL, 16);
+		if (dir_flag != 1 && dir_flag != 2)
+			fail_msg("packet %s: direction flag %s", f[0], f[3]);
+		port = atoi(dir_flag == 2 ? f[1] : f[2]);
+		for (k = 0; k < 2 && port_at[k] != port; k++)
+			;
+		if (k == 2)
+			fail_msg("packet %s: port %d is neither end's", f[0], port);
+		snprintf(want, sizeof want, "pid %d ", (int)pid_at[k]);
+		if (strncmp(f[4], want, strlen(want)) != 0)
+			fail_msg("packet %s (%s) should name %s: '%s'", f[0],
+				 dir_flag == 2 ? "outbound" : "inbound", want, f[4]);
+	}
+	free(s);
+}
+
+/* The request curl sent, from its -v lines "> ..." (each ends in \r\n). */
+static void curl_request(const char *verbose, struct h_buf *req)
+{
+	const char *s = verbose;
+
+	memset(req, 0, sizeof(*req));
+	h_buf_append(req, "", 0);
+	while (s && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
+
+		if (n >= 2 && s[0] == '>' && s[1] == ' ')
+			h_buf_append(req, s + 2, n - 2);
+		s += n;
+	}
+}
+
+/* curl fetches a 60 KB page from python3's http.server on host, both
+ * traced with whole payloads. */
+static void http_case(const char *host)
+{
+	char dir[64], path[256], url[128], line[128], port_s[16];
+	char hdr[160], body[160], logs[96];
+	const char *env[] = { "SOCKTRACE_PAYLOAD=all", NULL };
+	struct h_opts o = { .logdir = logs, .env = { env[0] } };
+	struct h_proc srv, cli;
+	struct h_buf req, got[2];
+	char *text, *want_hdr, *want_body, *resp, *streams;
+	size_t hn, bn;
+	int port, cport, port_at[2], stream;
+	pid_t pid_at[2];
+	FILE *f;
+
+	need(TSHARK);
+	need(PYTHON);
+	need(CURL);
+	h_tmpdir(dir);
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	assert_int_equal(mkdir(logs, 0700), 0);
+	snprintf(path, sizeof path, "%s/page.html", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < PAGE; i++)
+		fputc(i % 61 == 60 ? '\n' : 'a' + (i * 7) % 26, f);
+	fclose(f);
+	{
+		const char *argv[] = { PYTHON, "-c", py_server, dir, host, NULL };
+
+		h_start(&srv, &o, argv);
+	}
+	if (!h_wait_line(&srv, "port ", 10000, line, sizeof line))
+		fail_msg("python3 did not start: %s", srv.err.p);
+	port = atoi(line + 5);
+	snprintf(port_s, sizeof port_s, "%d", port);
+	snprintf(url, sizeof url, strchr(host, ':') ? "http://[%s]:%d/page.html" :
+		 "http://%s:%d/page.html", host, port);
+	snprintf(hdr, sizeof hdr, "%s/hdr", dir);
+	snprintf(body, sizeof body, "%s/body", dir);
+	{
+		const char *argv[] = { CURL, "-s", "-S", "-g", "-v", "--max-time", "30",
+				       "-D", hdr, "-o", body, "-w", "port=%{local_port}\n", url, NULL };
+
+		h_start(&cli, &o, argv);
+	}
+	assert_int_equal(h_wait(&cli, 30000), 0);
+	assert_int_equal(h_wait(&srv, 30000), 0);
+	text = strstr(cli.out.p, "port=");
+	assert_non_null(text);
+	cport = atoi(text + 5);
+
+	make_pcapng(dir);
+	check_clean(dir);
+	/* One connection to the server (curl has a socketpair of its own). */
+	snprintf(line, sizeof line, "-Y 'tcp.port == %d' -T fields -e tcp.stream", port);
+	streams = tshark(dir, line);
+	stream = atoi(streams);
+	for (text = streams; *text; text = strchr(text, '\n') + 1)
+		if (atoi(text) != stream)
+			fail_msg("more than one TCP stream on port %d:\n%s", port, streams);
+	free(streams);
+
+	follow(dir, stream, got);
+	curl_request(cli.err.p, &req);
+	assert_true(req.len > 20);
+	assert_same_bytes("curl's request", &got[0], req.p, req.len);
+	want_hdr = slurp(hdr, &hn);
+	want_body = slurp(body, &bn);
+	assert_int_equal(bn, PAGE);
+	resp = malloc(hn + bn);
+	assert_non_null(resp);
+	memcpy(resp, want_hdr, hn);
+	memcpy(resp + hn, want_body, bn);
+	assert_same_bytes("python's response", &got[1], resp, hn + bn);
+
+	port_at[0] = cport;
+	port_at[1] = port;
+	pid_at[0] = cli.pid;
+	pid_at[1] = srv.pid;
+	check_comments(dir, "tcp", port_at, pid_at);
+
+	free(resp);
+	free(want_hdr);
+	free(want_body);
+	free(req.p);
+	free(got[0].p);
+	free(got[1].p);
+	h_proc_free(&srv);
+	h_proc_free(&cli);
+	cleanup(dir);
+}
+
+static void test_http_ipv4(void **state)
+{
+	(void)state;
+	http_case("127.0.0.1");
+}
+
+static void test_http_ipv6(void **state)
+{
+	(void)state;
+	http_case("::1");
+}
+
+/* Runs an example server and its client, traced with SOCKTRACE_PAYLOAD
+ * payload, into dir/log; returns the server's port (0 for AF_UNIX). */
+static int echo_run(const char *dir, const char *payload, const char *const sargv[],
+		    const char *event, const char *const cargv_in[], pid_t pids[2])
+{
+	char logs[96], port_s[16], env[64];
+	const char *cargv[12];
+	struct h_opts o = { .logdir = logs };
+	struct h_proc srv, cli;
+	int port, i;
+
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	snprintf(env, sizeof env, "SOCKTRACE_PAYLOAD=%s", payload);
+	o.env[0] = env;
+	assert_int_equal(mkdir(logs, 0700), 0);
+	h_start(&srv, &o, sargv);
+	port = h_server_ready(&srv, event);
+	snprintf(port_s, sizeof port_s, "%d", port);
+	for (i = 0; cargv_in[i] && i < 11; i++)
+		cargv[i] = strcmp(cargv_in[i], "PORT") == 0 ? port_s : cargv_in[i];
+	cargv[i] = NULL;
+	h_start(&cli, &o, cargv);
+	assert_int_equal(h_wait(&cli, 20000), 0);
+	assert_int_equal(h_wait(&srv, 20000), 0);
+	pids[0] = cli.pid;
+	pids[1] = srv.pid;
+	h_proc_free(&srv);
+	h_proc_free(&cli);
+	return port;
+}
+
+/* The hex of a string (in capitals: what the echo servers answer), for
+ * comparing with tshark's payload fields. */
+static void to_hex(const char *s, bool upper, char *out)
+{
+	for (; *s; s++, out += 2)
+		sprintf(out, "%02x", upper ? toupper((unsigned char)*s) : (unsigned char)*s);
+	*out = '\0';
+}
+
+static void test_udp_echo(void **state)
+{
+	static const char *const msgs[] = { "one", "two\n\x01", "three three", NULL };
+	const char *sargv[] = { H_EXAMPLE("udp_echo_server"), "-n", "3", NULL };
+	const char *cargv[] = { H_EXAMPLE("udp_echo_client"), "127.0.0.1", "PORT",
+				msgs[0], msgs[1], msgs[2], NULL };
+	char dir[64], *s, *line, hex[64];
+	int port, n = 0, port_at[2];
+	pid_t pids[2];
+	(void)state;
+
+	need(TSHARK);
+	h_tmpdir(dir);
+	port = echo_run(dir, "all", sargv, "bound", cargv, pids);
+	make_pcapng(dir);
+	check_clean(dir);
+	/* In order: each datagram to the server, then its echo. */
+	s = tshark(dir, "-T fields -E 'separator=|' -e udp.srcport -e udp.dstport -e udp.payload");
+	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n"), n++) {
+		char *p = line, *src = strsep(&p, "|"), *dst = strsep(&p, "|");
+
+		assert_true(n < 6);
+		assert_non_null(p);
+		port_at[0] = atoi(src) == port ? atoi(dst) : atoi(src);
+		assert_int_equal(atoi(n % 2 ? src : dst), port);
+		to_hex(msgs[n / 2], n % 2, hex);
+		assert_string_equal(p, hex);
+	}
+	assert_int_equal(n, 6);
+	free(s);
+	port_at[1] = port;
+	check_comments(dir, "udp", port_at, pids);
+	cleanup(dir);
+}
+
+static void test_unix_stream(void **state)
+{
+	char dir[64], path[128], *s;
+	const char *sargv[] = { H_EXAMPLE("unix_echo_server"), "-n", "1", path, NULL };
+	const char *cargv[] = { H_EXAMPLE("unix_echo_client"), path, "hello", "unix world",
+				NULL };
+	struct h_buf got[2];
+	pid_t pids[2];
+	const int port_at[2] = { 40000, 30000 };
+	(void)state;
+
+	need(TSHARK);
+	h_tmpdir(dir);
+	snprintf(path, sizeof path, "%s/echo.sock", dir);
+	echo_run(dir, "all", sargv, "listen", cargv, pids);
+	make_pcapng(dir);
+	check_clean(dir);
+	follow(dir, 0, got);
+	assert_same_bytes("the unix client's bytes", &got[0], "hellounix world", 15);
+	assert_same_bytes("the unix server's echo", &got[1], "HELLOUNIX WORLD", 15);
+	/* The synthetic pair of connection 1, client first. */
+	s = tshark(dir, "-c 1 -T fields -E 'separator=|' -e ipv6.src -e ipv6.dst");
+	assert_string_equal(s, "fd00:7578::1:0:1|fd00:7578::2:0:1\n");
+	free(s);
+	check_comments(dir, "tcp", port_at, pids);
+	free(got[0].p);
+	free(got[1].p);
+	cleanup(dir);
+}
+
+/* With 4-byte snippets, data packets are cut after 4 payload bytes and
+ * keep their real length. */
+static void test_snippets(void **state)
+{
+	const char *sargv[] = { H_EXAMPLE("tcp_echo_server"), "-n", "1", NULL };
+	const char *cargv[] = { H_EXAMPLE("tcp_echo_client"), "127.0.0.1", "PORT",
+				"a message of 30 bytes, or so.", NULL };
+	char dir[64], *s, *line;
+	int data = 0;
+	pid_t pids[2];
+	(void)state;
+
+	need(TSHARK);
+	h_tmpdir(dir);
+	echo_run(dir, "4", sargv, "listen", cargv, pids);
+	make_pcapng(dir);
+	s = tshark(dir, "-T fields -E 'separator=|' -e frame.cap_len -e frame.len -e tcp.len "
+		   "-e ip.checksum.status");
+	for (line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+		int cap, len, tlen;
+		char ipst[8];
+
+		assert_int_equal(sscanf(line, "%d|%d|%d|%7s", &cap, &len, &tlen, ipst), 4);
+		assert_string_equal(ipst, "1");
+		if (tlen == 0) {
+			assert_int_equal(cap, len);
+			continue;
+		}
+		assert_int_equal(tlen, 29);
+		assert_int_equal(len, 40 + 29);
+		assert_int_equal(cap, 40 + 4);
+		data++;
+	}
+	assert_int_equal(data, 2);	/* the message and its echo */
+	free(s);
+	cleanup(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http_ipv4),
+		cmocka_unit_test(test_http_ipv6),
+		cmocka_unit_test(test_udp_echo),
+		cmocka_unit_test(test_unix_stream),
+		cmocka_unit_test(test_snippets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
