@@ -23,23 +23,16 @@
 /* The most links a MSG_PEEK receive gets. */
 #define PEEK_LINKS 16
 
-struct seg {
-	uint64_t off, len;
-	uint32_t ev;
-	uint32_t key;		/* connection * 2 + direction */
-	bool peek;
-};
-
 /* The sends (or the receives), in order of key, and in time order within
  * a key: each list is counted by key first, so that every segment goes
  * straight to its place (no growing, no sorting afterwards). */
 struct segs {
-	struct seg *v;
+	struct st_seg *v;
 	uint32_t n;
 	uint32_t *at;		/* per key: where its next segment goes */
 };
 
-static void place(struct segs *s, const struct seg *g)
+static void place(struct segs *s, const struct st_seg *g)
 {
 	s->v[s->at[g->key]++] = *g;
 }
@@ -106,7 +99,7 @@ static int lay_out_segs(const struct st_model *m, struct segs *snd, struct segs 
 			sum += n;
 		}
 		list[which]->n = sum;
-		if (!(list[which]->v = st_big_alloc(((size_t)sum + 1) * sizeof(struct seg))))
+		if (!(list[which]->v = st_big_alloc(((size_t)sum + 1) * sizeof(struct st_seg))))
 			return -1;
 	}
 	return 0;
@@ -119,7 +112,7 @@ static int link_segs(struct st_model *m, const struct segs *snd,
 	uint32_t a = 0, b, k, made;
 
 	for (b = 0; b < rcv->n; b++) {
-		const struct seg *r = &rcv->v[b];
+		const struct st_seg *r = &rcv->v[b];
 		uint64_t rend = add_sat(r->off, r->len);
 
 		while (a < snd->n && (snd->v[a].key < r->key ||
@@ -128,7 +121,7 @@ static int link_segs(struct st_model *m, const struct segs *snd,
 		made = 0;
 		for (k = a; k < snd->n && snd->v[k].key == r->key && snd->v[k].off < rend &&
 		     !(r->peek && made == PEEK_LINKS); k++) {
-			const struct seg *s = &snd->v[k];
+			const struct st_seg *s = &snd->v[k];
 			uint64_t lo = s->off > r->off ? s->off : r->off;
 			uint64_t send_end = add_sat(s->off, s->len);
 			uint64_t hi = send_end < rend ? send_end : rend;
@@ -157,7 +150,7 @@ static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
 	struct st_sock *s = &m->socks[m->ev_sock[i]];
 	uint32_t c = s->conn, peer;
 	struct st_conn *k = &m->conns[c];
-	struct seg g;
+	struct st_seg g;
 	int dir;
 
 	m->ev_conn[i] = c;
@@ -258,7 +251,8 @@ int st_model_flow_streams(struct st_model *m)
 	/* Only stream connections and socketpairs exist yet. */
 	for (k = 0; k < m->nconns; k++)
 		st_model_settle_end(m, &m->conns[k]);
-	if (link_segs(m, &snd, &rcv) < 0)
+	if (link_segs(m, &snd, &rcv) < 0 ||
+	    st_model_read_streams(m, snd.v, snd.n, rcv.v, rcv.n) < 0)
 		goto out;
 	r = 0;
 out:

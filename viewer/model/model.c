@@ -677,6 +677,7 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 	memset(m, 0, sizeof(*m));
 	m->tr = tr;
 	st_strtab_init(&m->keys);
+	st_strtab_init(&m->labels);
 	m->ev_proc = st_big_alloc(n * sizeof(*m->ev_proc));
 	m->ev_sock = st_big_alloc(n * sizeof(*m->ev_sock));
 	m->ev_conn = st_big_alloc(n * sizeof(*m->ev_conn));
@@ -684,7 +685,7 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 		return -1;
 	if (follow_all(m) < 0 || st_model_pair_streams(m) < 0 ||
 	    st_model_flow_streams(m) < 0 || st_model_pair_datagrams(m) < 0 ||
-	    finish(m) < 0)
+	    finish(m) < 0 || st_model_label_links(m) < 0)
 		return -1;
 	st_strtab_free(&m->keys);
 	return 0;
@@ -712,5 +713,8 @@ void st_model_free(struct st_model *m)
 	free(m->hdr_host);
 	free(m->file_host);
 	st_strtab_free(&m->keys);
+	st_strtab_free(&m->labels);
+	st_big_free(m->link_label);
+	free(m->msgs);
 	memset(m, 0, sizeof(*m));
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "model/idmap.h"
+#include "proto/proto.h"
 #include "read/strtab.h"
 #include "read/trace.h"
 
@@ -103,6 +104,8 @@ struct st_conn {
 	uint32_t err;		/* errno name of a failed attempt */
 	int64_t t_start, t_end;
 	uint64_t sent[2], rcvd[2];	/* by direction: 0 client->server */
+	uint8_t app;		/* enum st_app (proto/proto.h): what it speaks */
+	uint32_t sni;		/* TLS: the ClientHello's server name (labels) */
 };
 
 enum st_link_kind { ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET };
@@ -114,6 +117,21 @@ struct st_link {
 	uint8_t kind;		/* enum st_link_kind */
 	uint64_t off;		/* data: offset of the first byte in its direction */
 	uint64_t len;		/* data: bytes */
+};
+
+/* A range of one direction's bytes that one record moved (flow.c). */
+struct st_seg {
+	uint64_t off, len;
+	uint32_t ev;
+	uint32_t key;		/* connection * 2 + direction */
+	bool peek;
+};
+
+/* A message the protocol readers found: where it starts, its summary. */
+struct st_msg {
+	uint64_t off;
+	uint32_t key;		/* connection * 2 + direction */
+	uint32_t label;		/* in st_model.labels */
 };
 
 struct st_model {
@@ -138,6 +156,12 @@ struct st_model {
 	struct st_strtab keys;	/* pairing keys, while building */
 	uint32_t *hdr_proc;	/* header -> process */
 	bool clock_fixed;	/* records' times corrected by hosts' offsets */
+	/* What the protocol readers said (app.c): the summary of every link
+	 * that carries the start of a message, and the strings. */
+	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
+	struct st_strtab labels;
+	struct st_msg *msgs;	/* by key, then offset (while building) */
+	uint32_t nmsgs, msgcap;
 };
 
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
@@ -169,6 +193,11 @@ static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
 	return m->link_at[i + 1] - m->link_at[i];
 }
 
+/* The summary of what a link carries (`GET / HTTP/1.1`, `ClientHello
+ * sni=...`), printable ASCII; NULL when the readers said nothing of it. */
+const char *st_link_label(const struct st_model *m, const struct st_link *l);
+/* A connection's server name (TLS), NULL when none. */
+const char *st_conn_sni(const struct st_model *m, const struct st_conn *k);
 /* The host of a process, of a record (host.c). */
 static inline uint32_t st_model_proc_host(const struct st_model *m, uint32_t p)
 {
@@ -197,5 +226,13 @@ int st_model_find_hosts(struct st_model *m);
 int st_model_pair_streams(struct st_model *m);
 int st_model_flow_streams(struct st_model *m);
 int st_model_pair_datagrams(struct st_model *m);
+/* Reads each stream direction's bytes with its protocol's reader (app.c):
+ * the sends of each key (or its receives, when its sender was not
+ * traced), each list in key order and time order within a key. */
+int st_model_read_streams(struct st_model *m, const struct st_seg *snd, uint32_t nsnd,
+			  const struct st_seg *rcv, uint32_t nrcv);
+/* Gives each link the summaries of the messages that start in it, and
+ * reads datagrams (once the links are in their final order). */
+int st_model_label_links(struct st_model *m);
 
 #endif

@@ -634,7 +634,7 @@ static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
 		e->snip = (uint32_t)tr->nsnips;
 	}
 	memcpy(dst, buf, (size_t)n);
-	e->snip_len = (uint8_t)n;
+	e->snip_len = (uint16_t)n;
 	tr->nsnips += (size_t)n;
 	return 0;
 }

@@ -20,8 +20,10 @@
 #include "read/strtab.h"
 #include "read/vmem.h"
 
-/* How many payload bytes the viewer keeps per record. */
-#define ST_SNIP 32
+/* How many payload bytes the viewer keeps per record: as many as the
+ * library keeps in full at the start of a connection (its head), so the
+ * protocol readers see whole handshakes and headers. */
+#define ST_SNIP 4096
 
 /* What the model makes of a call: the view column of common/calls.def.
  * Anything else is ST_C_OTHER and shown by its logged name. */
@@ -69,8 +71,8 @@ struct st_event {
 	uint16_t file;
 	uint8_t call;		/* enum st_call */
 	uint8_t proto;		/* enum st_proto (vocab.h) */
-	uint8_t snip_len;
 	uint8_t bits;		/* ST_B_* */
+	uint16_t snip_len;
 };
 
 struct st_header {

@@ -7,6 +7,8 @@
 
 /* Escaped payload characters shown in a line or label. */
 #define SHOW_PAYLOAD 24
+/* The most characters of a protocol summary on an arrow. */
+#define SHOW_LABEL 96
 
 static void put_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
 {
@@ -396,6 +398,7 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 {
 	const struct st_trace *tr = m->tr;
 	const struct st_event *to = &tr->ev[l->to], *from = &tr->ev[l->from];
+	const char *label = st_link_label(m, l);
 
 	switch (l->kind) {
 	case ST_L_HANDSHAKE:
@@ -412,6 +415,14 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 		break;
 	default:
 		break;
+	}
+	if (label) {
+		/* What the protocol reader made of it. */
+		size_t n = strlen(label);
+
+		if (st_out_bytes(o, label, n, SHOW_LABEL) < n)
+			st_out_str(o, "...");
+		return;
 	}
 	st_out_uint(o, l->len);
 	st_out_str(o, " B");
