@@ -8,8 +8,10 @@
  * whose bytes it returned, by byte offset), datagram, EOF and reset.
  *
  * Building happens in passes over the records in time order: processes
- * (model.c), fd tables and sockets (model.c), stream pairing (pair.c),
- * stream data and EOF (flow.c), datagrams (dgram.c).
+ * (model.c), fd tables and sockets (model.c), then the matchers: stream
+ * pairing (pair.c), stream data and EOF (flow.c), datagrams (dgram.c).
+ * Each matcher returns what it found to the builder (found.h); none calls
+ * back into model.c.
  */
 #ifndef ST_MODEL_H
 #define ST_MODEL_H
@@ -17,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/address.h"
 #include "model/idmap.h"
 #include "proto/proto.h"
 #include "read/strtab.h"
@@ -204,28 +207,29 @@ static inline uint32_t st_model_proc_host(const struct st_model *m, uint32_t p)
 	return p == ST_NONE ? ST_NONE : m->procs[p].host;
 }
 
-/* Stream protocols pair connect with accept. */
-bool st_proto_is_stream(uint8_t proto);
-bool st_proto_is_dgram(uint8_t proto);
-const char *st_proto_label(uint8_t proto);
-
-/* Building blocks shared by the passes (model.c). */
-uint32_t st_model_add_conn(struct st_model *m);
-int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
-		      uint32_t conn, enum st_link_kind kind, uint64_t off,
-		      uint64_t len);
-bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
-		     const char *err);
 /* An address (trace string) that means something on its host only
  * (loopback, AF_UNIX): ends with one never pair across hosts. */
-bool st_model_host_only(const struct st_trace *tr, uint32_t addr);
-void st_model_settle_end(struct st_model *m, struct st_conn *k);
+static inline bool st_model_host_only(const struct st_trace *tr, uint32_t addr)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, addr, &n);
+
+	return addr && st_addr_is_host_only(s, n);
+}
+
 /* Groups the headers into hosts (host.c); before the processes. */
 int st_model_find_hosts(struct st_model *m);
-/* The passes. */
-int st_model_pair_streams(struct st_model *m);
-int st_model_flow_streams(struct st_model *m);
-int st_model_pair_datagrams(struct st_model *m);
+
+/* The matchers, run by the builder (model.c) in this order: each adds the
+ * connections and links it found to *out (found.h), and may note the
+ * connections on the model's sockets and records. */
+struct st_found;
+/* Pairs each stream connect with its accept (pair.c). */
+int st_model_pair_streams(struct st_model *m, struct st_found *out);
+/* Links each stream receive to the sends it read (flow.c). */
+int st_model_flow_streams(struct st_model *m, struct st_found *out);
+/* Matches datagrams, and makes their flows (dgram.c). */
+int st_model_pair_datagrams(struct st_model *m, struct st_found *out);
 /* Reads each stream direction's bytes with its protocol's reader (app.c):
  * the sends of each key (or its receives, when its sender was not
  * traced), each list in key order and time order within a key. */
