@@ -311,8 +311,8 @@ static uint32_t arrows_back(const struct world *w)
 	uint32_t i, n = 0;
 
 	for (i = 0; i < w->m.nlinks; i++) {
-		const struct st_event *s = &w->tr.ev[w->m.links[i].from];
-		const struct st_event *r = &w->tr.ev[w->m.links[i].to];
+		const struct st_vevent *s = &w->tr.ev[w->m.links[i].from];
+		const struct st_vevent *r = &w->tr.ev[w->m.links[i].to];
 
 		if (r->t + r->dur < s->t)
 			n++;

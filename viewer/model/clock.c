@@ -55,7 +55,7 @@ struct edge {
 	bool lower;		/* ONE_SIDED: it is a lower bound */
 };
 
-static int64_t end_of(const struct st_event *e)
+static int64_t end_of(const struct st_vevent *e)
 {
 	return e->t + e->dur;
 }
@@ -76,7 +76,7 @@ static int collect(const struct st_model *m, struct bound **out, uint32_t *nout)
 		const struct st_link *l = &m->links[i];
 		uint32_t ha = m->procs[m->ev_proc[l->from]].host;
 		uint32_t hb = m->procs[m->ev_proc[l->to]].host;
-		const struct st_event *s = &tr->ev[l->from], *r = &tr->ev[l->to];
+		const struct st_vevent *s = &tr->ev[l->from], *r = &tr->ev[l->to];
 
 		if (ha == hb)
 			continue;
@@ -358,7 +358,7 @@ void st_clock_apply(const struct st_model *m, struct st_trace *tr)
 	uint32_t i;
 
 	for (i = 0; i < tr->nev; i++) {
-		struct st_event *e = &tr->ev[i];
+		struct st_vevent *e = &tr->ev[i];
 		const struct st_host *h = &m->hosts[m->procs[m->ev_proc[i]].host];
 		int64_t t;
 
@@ -387,7 +387,7 @@ uint32_t st_clock_backwards(const struct st_model *m, int64_t *worst)
 	*worst = 0;
 	for (i = 0; i < m->nlinks; i++) {
 		const struct st_link *l = &m->links[i];
-		const struct st_event *s = &tr->ev[l->from], *r = &tr->ev[l->to];
+		const struct st_vevent *s = &tr->ev[l->from], *r = &tr->ev[l->to];
 		int64_t back = s->t - end_of(r);
 
 		if (back > 0 && m->procs[m->ev_proc[l->from]].host !=
