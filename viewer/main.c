@@ -28,7 +28,8 @@ enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
 	"                --mermaid | --plantuml [--exchanges N] | --jsonl] [--threads]\n" \
 	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
-	"                [--port N] [--conn N] [--from S] [--to S] PATH...\n"
+	"                [--port N] [--conn N] [--from S] [--to S]\n" \
+	"                [--no-clock-fix] PATH...\n"
 
 static void usage(void)
 {
@@ -56,6 +57,8 @@ static void help(void)
 	      "  --width N       fit N columns (default: the terminal's, or $COLUMNS, or 100)\n"
 	      "  --pid N, --port N, --conn N   only that process, port or connection\n"
 	      "  --from S, --to S              only that time window, seconds from the start\n"
+	      "  --no-clock-fix  logs of several hosts: raw times, not corrected by the\n"
+	      "                  clock offsets estimated from their messages\n"
 	      "\nSee sockview(1).\n", stdout);
 	exit(0);
 }
@@ -210,6 +213,7 @@ int main(int argc, char **argv)
 		{ "conn", required_argument, NULL, 'n' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "no-clock-fix", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -219,6 +223,7 @@ int main(int argc, char **argv)
 	enum mode mode = M_TIMELINE;
 	const char *color = "auto";
 	int ch, i, r;
+	bool clock_fix = true;
 
 	memset(&o, 0, sizeof(o));
 	st_filter_init(&o.filter);
@@ -244,6 +249,7 @@ int main(int argc, char **argv)
 		case 'n': o.filter.conn = parse_long("--conn", optarg, 1, LONG_MAX); break;
 		case 'f': o.filter.from = parse_seconds("--from", optarg); break;
 		case 't': o.filter.to = parse_seconds("--to", optarg); break;
+		case 'R': clock_fix = false; break;
 		case 'h': help(); break;
 		default: usage();
 		}
@@ -281,7 +287,7 @@ int main(int argc, char **argv)
 	if (mode == M_JSONL && o.filter.conn < 0 && o.filter.port < 0) {
 		memset(&m, 0, sizeof(m));
 		m.tr = &tr;
-	} else if (st_model_build(&m, &tr) < 0) {
+	} else if (st_model_build_clocked(&m, &tr, clock_fix) < 0) {
 		errx(1, "out of memory");
 	}
 	switch (mode) {
@@ -297,6 +303,8 @@ int main(int argc, char **argv)
 	}
 	report_skipped(&tr);
 	report_endings(&tr);
+	if (m.nprocs)
+		st_report_hosts(stderr, &m);
 	if (r < 0)
 		errx(1, "cannot write the output");
 	st_model_free(&m);
