@@ -129,7 +129,13 @@ $(B)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -o $@ $< -lpthread
 
-test check: all $(TESTS) $(PROGS) $(B)/asan/sockview
+# The npm tools the export tests drive (mermaid-cli, puppeteer-core), at
+# pinned versions, with Debian's chromium (tests/tools/install.sh).
+TOOLS_STAMP := tests/tools/node_modules/.socktrace-installed
+$(TOOLS_STAMP): tests/tools/package.json tests/tools/package-lock.json tests/tools/install.sh
+	tests/tools/install.sh
+
+test check: all $(TESTS) $(PROGS) $(B)/asan/sockview $(TOOLS_STAMP)
 	@tests/run.sh $(TESTS)
 
 bench: all $(BENCHES) $(B)/bench/libtrace-timeonly.so

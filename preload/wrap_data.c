@@ -19,7 +19,7 @@
  * ones that take a DATA frame included, and push their frames a page
  * lower. */
 static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64_t ret,
-						  int flags, const char *peer,
+						  int flags, const char *peer, size_t head,
 						  const struct iovec *iov, int iovcnt,
 						  const char *unread)
 {
@@ -31,8 +31,15 @@ static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64
 	if (unread)
 		st_rec_str(&ev.rec, "unreadable", unread);
 	if (ret >= 0)
-		st_event_datav(&ev, iov, iovcnt, ret);
+		st_event_datav(&ev, iov, iovcnt, ret, head);
 	st_event_emit(&ev);
+}
+
+/* How many bytes of a transfer on fd fall in the head of its direction
+ * (kept in full); a peek moves nothing, so it counts nothing. */
+static size_t head_of(int fd, bool in, int flags, int64_t ret)
+{
+	return in && (flags & MSG_PEEK) ? 0 : st_fd_head(fd, in, ret);
 }
 
 /* Writes the record of one data call: a DATA frame when it can be one.
@@ -41,9 +48,11 @@ static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64
 static void log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
 		   const char *peer, const struct iovec *iov, int iovcnt)
 {
-	if (!peer && st_event_data(c, dc, ret, flags, iov, iovcnt))
+	size_t head = head_of(c->fd, dc >= ST_DC_RECV && dc <= ST_DC_READV, flags, ret);
+
+	if (!peer && st_event_data(c, dc, ret, flags, head, iov, iovcnt))
 		return;
-	log_io_text(c, ret, flags, peer, iov, iovcnt, NULL);
+	log_io_text(c, ret, flags, peer, head, iov, iovcnt, NULL);
 }
 
 /* A call on one buffer, of which the kernel used the first used bytes. */
@@ -120,7 +129,7 @@ static ssize_t do_send(enum st_dcall dc, int fd, const void *buf, size_t n, int 
 	if (to && is_dgram(fd))
 		a = st_addr_in(&c, to, &tolen, &copy, &unread);
 	if (__builtin_expect(unread, 0))
-		log_io_text(&c, ret, flags, NULL, NULL, 0, "addr");
+		log_io_text(&c, ret, flags, NULL, 0, NULL, 0, "addr");
 	else
 		log_buf(&c, dc, ret, flags, a ? dgram_peer(pb, a, tolen) : NULL, buf,
 			ret > 0 ? (size_t)ret : 0);
@@ -216,7 +225,7 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		peer = sent_msg_peer(&c, msg, pb, &unread);
 	if (ret < 0) {
 		if (unread)
-			log_io_text(&c, ret, flags, NULL, NULL, 0, unread);
+			log_io_text(&c, ret, flags, NULL, 0, NULL, 0, unread);
 		else
 			log_io(&c, ST_DC_SENDMSG, ret, flags, peer, NULL, 0);
 		return st_result(&c, ret);
@@ -256,7 +265,8 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 		st_event_flags(&ev, flags);
 		st_rec_int(&ev.rec, "msg", i);
 		if (ret > 0)
-			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
+			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len,
+				       head_of(fd, false, 0, vec[i].msg_len));
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
@@ -538,7 +548,7 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 		st_rec_int(&ev.rec, "msg", i);
 		if (ret > 0)
 			st_event_datav(&ev, &first[i], noted && !((flags & MSG_TRUNC) && !dgram) ? 1 : 0,
-				       vec[i].msg_len);
+				       vec[i].msg_len, head_of(fd, true, flags, vec[i].msg_len));
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
@@ -555,7 +565,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	char snip[ST_DATA_SNIP_MAX];
 	off_t start = -1;
 	ssize_t ret, got = 0;
-	size_t want;
+	size_t want, head;
 
 	st_call_begin(&c, st_dcall_names[dc], out);
 	ret = real(out, in, offset, count);
@@ -566,7 +576,8 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 		start = *offset - ret;
 	one.iov_base = snip;
 	one.iov_len = sizeof(snip);
-	want = st_cfg.sendfile_data ? st_snippet_len(ret, &one, 1) : 0;
+	head = st_fd_head(out, false, ret);
+	want = st_cfg.sendfile_data ? st_snippet_len(ret, head, &one, 1) : 0;
 	if (want > 0) {
 		if (start < 0) {
 			off_t now = lseek(in, 0, SEEK_CUR);
@@ -579,7 +590,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	one.iov_len = got > 0 ? (size_t)got : 0;
 	/* The snippet is what pread got, which may be less than ret; at
 	 * most ST_DATA_SNIP_MAX bytes, so a DATA frame always takes it. */
-	(void)st_event_data(&c, dc, ret, in, &one, 1);
+	(void)st_event_data(&c, dc, ret, in, 0, &one, 1);
 	return st_result(&c, ret);
 }
 

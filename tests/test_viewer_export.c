@@ -10,6 +10,12 @@
  * - Perfetto: tests/tools/check_perfetto.py checks each file against the
  *   rules of Perfetto's JSON importer, with the number of slices and links
  *   the model has; its --self-test shows that it rejects broken files.
+ * - Mermaid: every diagram (each case, a folded one, a filtered one, an
+ *   empty one) rendered by mermaid-cli in one run, with Debian's chromium;
+ *   the real run's picture shows the hostile payloads as text.
+ * - PlantUML: `plantuml -checkonly` accepts every diagram, and rendering
+ *   them (SVG) reports no error (a label can pass the check and still break
+ *   the drawing); the real run's picture shows the payloads as text.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +30,7 @@
 
 #define SOCKVIEW ST_BUILD_DIR "/asan/sockview"
 #define TOOLS ST_SRC_DIR "/tests/tools"
+#define MMDC TOOLS "/node_modules/.bin/mmdc"
 
 static const char *const data_cases[] = {
 	"echo", "fdreuse", "split", "killed", "unordered", "forkunix", "calls",
@@ -44,9 +51,13 @@ static const char *const hostile[] = {
 struct world {
 	char dir[64];		/* everything of this run */
 	char real[128];		/* the traced examples' logs */
+	bool keep;		/* something failed: leave dir for a look */
 };
 
 static struct world W;
+
+/* Fails the test and keeps the files. */
+#define FAIL(...) do { W.keep = true; fail_msg(__VA_ARGS__); } while (0)
 
 /* Runs a shell command line; its exit status (-1 when it could not run).
  * Output goes to dir/cmd.log, shown when the caller fails. */
@@ -83,7 +94,7 @@ static void sh_ok(int rc, const char *what)
 		fclose(f);
 	}
 	buf[n] = '\0';
-	fail_msg("%s: exit status %d\n%s", what, rc, buf);
+	FAIL("%s: exit status %d\n%s", what, rc, buf);
 }
 
 /* The path of a case's logs: a tests/data directory, or the real run. */
@@ -195,11 +206,13 @@ static int teardown(void **state)
 	char path[128];
 
 	(void)state;
-	h_rmtree(W.real);
-	snprintf(path, sizeof(path), "%s/sock", W.dir);
-	unlink(path);
-	h_rmtree(W.dir);
-	return 0;
+	if (W.keep) {
+		print_message("the files are in %s\n", W.dir);
+		return 0;
+	}
+	/* The logs, the exports, and what the tools left (java's prefs). */
+	snprintf(path, sizeof(path), "rm -rf '%s'", W.dir);
+	return system(path) == 0 ? 0 : -1;
 }
 
 /* ---- Perfetto ---------------------------------------------------------- */
@@ -230,10 +243,128 @@ static void test_perfetto(void **state)
 	      "the Perfetto checker's self-test");
 }
 
+/* ---- sequence diagrams ------------------------------------------------ */
+
+/* The diagrams of every case, and of a fold, a filter and nothing. */
+struct diagram {
+	const char *name, *opts;
+};
+
+static const struct diagram diagrams[] = {
+	{ "echo", "" }, { "fdreuse", "" }, { "split", "" }, { "killed", "" },
+	{ "unordered", "" }, { "forkunix", "" }, { "calls", "" }, { "real", "" },
+	{ "split", "--exchanges 3" }, { "real", "--port 9" }, { "echo", "--pid 101" },
+};
+#define NDIAGRAMS (sizeof(diagrams) / sizeof(diagrams[0]))
+
+/* Reads a whole file into a NUL-terminated buffer. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		FAIL("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	assert_non_null(buf = malloc((size_t)n + 1));
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The texts an SVG picture of the real run must show: the payloads as
+ * characters (XML-escaped in the file), cut where labels are cut. */
+static void check_shows_payloads(const char *svg_path)
+{
+	static const char *const want[] = {
+		"a;b#c", "&lt;script&gt;document.t", "&lt;img src=x onerror=",
+		"%%{init:", "back\\\\slash `tick` {c",
+	};
+	char *svg = slurp(svg_path);
+	size_t k;
+
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		if (!strstr(svg, want[k]))
+			FAIL("%s does not show %s", svg_path, want[k]);
+	free(svg);
+}
+
+static void test_mermaid(void **state)
+{
+	char md[256], out[256], path[300];
+	FILE *f;
+	size_t k;
+
+	(void)state;
+	snprintf(md, sizeof(md), "%s/all.md", W.dir);
+	assert_non_null(f = fopen(md, "w"));
+	for (k = 0; k < NDIAGRAMS; k++) {
+		char opts[128], *text;
+
+		snprintf(opts, sizeof(opts), "--mermaid %s", diagrams[k].opts);
+		export(diagrams[k].name, opts, ".mmd", out, sizeof(out));
+		text = slurp(out);
+		if (strncmp(text, "sequenceDiagram\n", 16) != 0)
+			FAIL("%s: not a sequence diagram", out);
+		fprintf(f, "```mermaid\n%s```\n\n", text);
+		free(text);
+	}
+	fclose(f);
+	/* One browser for all of them. */
+	sh_ok(sh("%s -q -p %s/puppeteer.json -i '%s' -o '%s/all.out.md'", MMDC, TOOLS,
+		 md, W.dir), "mmdc");
+	for (k = 0; k < NDIAGRAMS; k++) {
+		snprintf(path, sizeof(path), "%s/all.out-%zu.svg", W.dir, k + 1);
+		if (access(path, R_OK) != 0)
+			FAIL("mmdc drew no %s", path);
+	}
+	/* Diagram 8 is the real run. */
+	snprintf(path, sizeof(path), "%s/all.out-8.svg", W.dir);
+	check_shows_payloads(path);
+}
+
+static void test_plantuml(void **state)
+{
+	char out[256], files[NDIAGRAMS * 260] = "", path[300];
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < NDIAGRAMS; k++) {
+		char opts[128], name[64];
+
+		snprintf(opts, sizeof(opts), "--plantuml %s", diagrams[k].opts);
+		snprintf(name, sizeof(name), ".%zu.puml", k);
+		export(diagrams[k].name, opts, name, out, sizeof(out));
+		strcat(files, " '");
+		strcat(files, out);
+		strcat(files, "'");
+	}
+	sh_ok(sh("HOME='%s' plantuml -checkonly %s", W.dir, files), "plantuml -checkonly");
+	sh_ok(sh("HOME='%s' plantuml -tsvg %s", W.dir, files), "plantuml -tsvg");
+	for (k = 0; k < NDIAGRAMS; k++) {
+		char *svg;
+
+		snprintf(path, sizeof(path), "%s/%s.%zu.svg", W.dir, diagrams[k].name, k);
+		svg = slurp(path);
+		if (strstr(svg, "An error has occured") || strstr(svg, "Syntax Error") ||
+		    strstr(svg, "Exception"))
+			FAIL("plantuml drew an error for %s", path);
+		free(svg);
+	}
+	snprintf(path, sizeof(path), "%s/real.7.svg", W.dir);
+	check_shows_payloads(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perfetto),
+		cmocka_unit_test(test_mermaid),
+		cmocka_unit_test(test_plantuml),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

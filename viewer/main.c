@@ -21,12 +21,14 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG };
+enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
+	    M_MERMAID, M_PLANTUML };
 
 #define USAGE \
-	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng]\n" \
-	"                [--threads] [--ascii] [--color=always|never|auto] [--width N]\n" \
-	"                [--pid N] [--port N] [--conn N] [--from S] [--to S] PATH...\n"
+	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
+	"                --mermaid | --plantuml [--exchanges N]] [--threads]\n" \
+	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
+	"                [--port N] [--conn N] [--from S] [--to S] PATH...\n"
 
 static void usage(void)
 {
@@ -45,6 +47,8 @@ static void help(void)
 	      "  --hosts         each host, its clock offset and its processes\n"
 	      "  --perfetto      Chrome trace event JSON for ui.perfetto.dev\n"
 	      "  --pcapng        packets synthesized from the calls, for Wireshark\n"
+	      "  --mermaid, --plantuml  a sequence diagram of the exchanges\n"
+	      "  --exchanges N   diagrams: draw the first N arrows (default 100)\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -153,6 +157,9 @@ int main(int argc, char **argv)
 		{ "hosts", no_argument, NULL, 'H' },
 		{ "perfetto", no_argument, NULL, 'F' },
 		{ "pcapng", no_argument, NULL, 'N' },
+		{ "mermaid", no_argument, NULL, 'M' },
+		{ "plantuml", no_argument, NULL, 'U' },
+		{ "exchanges", required_argument, NULL, 'x' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -184,6 +191,9 @@ int main(int argc, char **argv)
 		case 'H': mode = M_HOSTS; break;
 		case 'F': mode = M_PERFETTO; break;
 		case 'N': mode = M_PCAPNG; break;
+		case 'M': mode = M_MERMAID; break;
+		case 'U': mode = M_PLANTUML; break;
+		case 'x': o.exchanges = (uint32_t)parse_long("--exchanges", optarg, 1, 1000000); break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -233,6 +243,8 @@ int main(int argc, char **argv)
 	case M_HOSTS: r = st_render_hosts(stdout, &m, &o); break;
 	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
 	case M_PCAPNG: r = st_render_pcapng(stdout, &m, &o); break;
+	case M_MERMAID: r = st_render_mermaid(stdout, &m, &o); break;
+	case M_PLANTUML: r = st_render_plantuml(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);
