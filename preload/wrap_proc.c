@@ -12,6 +12,7 @@
 
 #include "wrap.h"
 
+#include "broker.h"
 #include "sink.h"
 
 /* A string argument of a call that returned (a resolver's query, a spawned
@@ -56,6 +57,94 @@ ST_EXPORT pid_t fork(void)
 	return st_result(&c, ret);
 }
 
+/* ---- privilege drops: the log is made while we may still make it ---- */
+
+/*
+ * A process that is about to change its identity (nginx's workers drop
+ * from root to nobody right after the fork) gets its log now, while it
+ * still has the rights of the user who runs the trace: afterwards it
+ * could not create a file in a log folder only that user can write.  The
+ * log's descriptor and the ring's mapping then serve it for the rest of
+ * its life, whatever its identity (and the close wrappers keep the
+ * descriptor from a program that closes every fd).  Opening a log for a
+ * process with no socket activity yet costs one file; the calls are not
+ * logged.
+ */
+static void before_drop(void)
+{
+	if (!st_untraced())
+		(void)st_sink_gen();
+}
+
+ST_EXPORT int setuid(uid_t uid)
+{
+	before_drop();
+	return ST_PASS(setuid, SYS_setuid, uid);
+}
+
+ST_EXPORT int setgid(gid_t gid)
+{
+	before_drop();
+	return ST_PASS(setgid, SYS_setgid, gid);
+}
+
+ST_EXPORT int seteuid(uid_t uid)
+{
+	before_drop();
+	return ST_REAL_OR(seteuid, (uid), syscall(SYS_setresuid, -1, uid, -1));
+}
+
+ST_EXPORT int setegid(gid_t gid)
+{
+	before_drop();
+	return ST_REAL_OR(setegid, (gid), syscall(SYS_setresgid, -1, gid, -1));
+}
+
+ST_EXPORT int setreuid(uid_t ruid, uid_t euid)
+{
+	before_drop();
+	return ST_PASS(setreuid, SYS_setreuid, ruid, euid);
+}
+
+ST_EXPORT int setregid(gid_t rgid, gid_t egid)
+{
+	before_drop();
+	return ST_PASS(setregid, SYS_setregid, rgid, egid);
+}
+
+ST_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	before_drop();
+	return ST_PASS(setresuid, SYS_setresuid, ruid, euid, suid);
+}
+
+ST_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
+{
+	before_drop();
+	return ST_PASS(setresgid, SYS_setresgid, rgid, egid, sgid);
+}
+
+ST_EXPORT int setgroups(size_t n, const gid_t *list)
+{
+	before_drop();
+	return ST_PASS(setgroups, SYS_setgroups, n, list);
+}
+
+ST_EXPORT int initgroups(const char *user, gid_t group)
+{
+	before_drop();
+	if (st_real.initgroups)
+		return st_real.initgroups(user, group);
+	errno = ENOSYS;
+	return -1;
+}
+
+ST_EXPORT int capset(cap_user_header_t hdr, const cap_user_data_t data)
+{
+	before_drop();
+	return ST_PASS(capset, SYS_capset, hdr, data);
+}
+
 /* ---- _exit: no destructor runs, so the log is finished here ---- */
 
 /* What the destructor does at exit(): copy the ring out and remove it.  A
@@ -92,6 +181,7 @@ struct exec_env {
 	char dir[PATH_MAX + 16];
 	char payload[48];
 	char pid[48];
+	char broker[sizeof(ST_BROKER_ENV) + 128];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -132,19 +222,22 @@ static bool is_ours(const char *var)
 	return strncmp(var, "LD_PRELOAD=", 11) == 0 || strncmp(var, "SOCKTRACE_DIR=", 14) == 0 ||
 	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
 	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0 ||
-	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0;
+	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
+	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
 /*
- * Whether the program's environment can be read as build_env() reads it:
- * every pointer up to the NULL (at most cap - 5 of them), the first
+ * Whether build_env() can rebuild the program's environment, and read it:
+ * every pointer up to the NULL (at most cap - ENV_OURS of them), the first
  * ENV_PREFIX bytes of each string (or up to its NUL) and the whole of an
  * LD_PRELOAD entry.  An exec with an environment the kernel will refuse
- * (EFAULT) gets it unchanged, so it gets that answer and not a crash.
- * Read with the copy that cannot fault: exec is rare, and its arguments
- * come from the program.  environ itself is libc's, and trusted.
+ * (EFAULT) gets it unchanged, so it gets that answer and not a crash,
+ * and so does one too large to rebuild on the stack.  Read with the copy
+ * that cannot fault: exec is rare, and its arguments come from the
+ * program.  environ itself is libc's, and trusted.
  */
-#define ENV_PREFIX 24
+#define ENV_OURS 6	/* the entries build_env() may add, and the NULL */
+#define ENV_PREFIX 32	/* more than the longest name is_ours() compares */
 #define ENV_CHUNK 64
 
 static bool env_readable(char *const envp[], size_t cap)
@@ -153,8 +246,14 @@ static bool env_readable(char *const envp[], size_t cap)
 	struct iovec at[ENV_CHUNK];
 	size_t i = 0, k, got, want;
 
-	if (envp == environ || envp == NULL)
+	if (envp == NULL)
 		return true;
+	if (envp == environ) {
+		for (i = 0; envp[i]; i++)
+			if (i + ENV_OURS >= cap)
+				return false;
+		return true;
+	}
 	for (;;) {
 		got = st_peek(ptrs, envp + i, sizeof(ptrs)) / sizeof(ptrs[0]);
 		for (k = 0, want = 0; k < got && ptrs[k]; k++) {
@@ -175,7 +274,7 @@ static bool env_readable(char *const envp[], size_t cap)
 			    !st_peek_str(tmp, sizeof(tmp), ptrs[k]))
 				return false;
 		i += k;
-		if (i + 5 >= cap)
+		if (i + ENV_OURS >= cap)
 			return false;
 		if (k < got)
 			return true;	/* the NULL */
@@ -208,6 +307,10 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	out[n++] = e->preload;
 	out[n++] = e->dir;
 	out[n++] = e->payload;
+	if (st_cfg.broker[0]) {
+		set_var(e->broker, sizeof(e->broker), ST_BROKER_ENV, st_cfg.broker);
+		out[n++] = e->broker;
+	}
 	/* The new image continues this pid's log only if there is one (and
 	 * not from a vfork child, whose pid is not ours). */
 	if (st_sink_is_open() && getpid() == st_pid) {
