@@ -86,7 +86,7 @@ $(B)/asan/%.o: %.c
 # The launcher looks for libtrace.so beside itself, then under the prefix.
 $(B)/obj/launcher/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
 $(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
-	$(CC) -o $@ $^
+	$(CC) -o $@ $^ -lpthread
 
 $(B)/sockview: $(VIEW_OBJ)
 	$(CC) -o $@ $^ -lm -lpthread

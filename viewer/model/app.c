@@ -55,7 +55,7 @@ static unsigned port_of(const struct st_trace *tr, uint32_t addr)
 /* The bytes of a record that were kept. */
 static const unsigned char *kept_of(const struct st_trace *tr, uint32_t i, size_t *kept)
 {
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 
 	*kept = (e->bits & ST_B_DATA) ? e->snip_len : 0;
 	return tr->snips + e->snip;
@@ -197,7 +197,7 @@ static uint32_t join_label(struct st_model *m, uint32_t a, uint32_t b)
 static uint32_t dgram_label(struct st_model *m, const struct st_link *l, uint8_t *checked)
 {
 	struct st_conn *k = &m->conns[l->conn];
-	const struct st_event *e = &m->tr->ev[l->from];
+	const struct st_vevent *e = &m->tr->ev[l->from];
 	const unsigned char *p;
 	size_t kept, n;
 	char text[ST_PROTO_TEXT + 1];

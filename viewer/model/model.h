@@ -8,8 +8,10 @@
  * whose bytes it returned, by byte offset), datagram, EOF and reset.
  *
  * Building happens in passes over the records in time order: processes
- * (model.c), fd tables and sockets (model.c), stream pairing (pair.c),
- * stream data and EOF (flow.c), datagrams (dgram.c).
+ * (model.c), fd tables and sockets (model.c), then the matchers: stream
+ * pairing (pair.c), stream data and EOF (flow.c), datagrams (dgram.c).
+ * Each matcher returns what it found to the builder (found.h); none calls
+ * back into model.c.
  */
 #ifndef ST_MODEL_H
 #define ST_MODEL_H
@@ -17,12 +19,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/address.h"
 #include "model/idmap.h"
 #include "proto/proto.h"
 #include "read/strtab.h"
 #include "read/trace.h"
 
 #define ST_NONE UINT32_MAX
+
+/* A point of a host's clock offset function (clock.c). */
+struct st_clock_knot {
+	int64_t t;		/* on the host's own clock, ns */
+	int64_t offset;		/* its clock minus the reference's there, ns */
+};
 
 /* A host: the processes that share a boot id and a network namespace
  * (logs from several folders of one host make one host).  Logs without
@@ -39,6 +48,11 @@ struct st_host {
 	int64_t offset, spread;
 	uint32_t npairs;	/* matched messages that bounded it */
 	uint8_t clock;		/* enum st_clock */
+	/* ST_CLOCK_FIXED: the offset over time, piecewise linear through
+	 * these (one knot when the clocks did not drift); offset above is
+	 * the first knot's. */
+	uint32_t nknots;
+	struct st_clock_knot *knots;
 };
 
 enum st_clock {
@@ -151,6 +165,7 @@ struct st_model {
 	uint32_t *conn_by_id;	/* id - 1 -> connection index */
 	struct st_strtab keys;	/* pairing keys, while building */
 	uint32_t *hdr_proc;	/* header -> process */
+	bool clock_fixed;	/* records' times corrected by hosts' offsets */
 	/* What the protocol readers said (app.c): the summary of every link
 	 * that carries the start of a message, and the strings. */
 	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
@@ -164,6 +179,23 @@ struct st_model {
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
 int st_model_build(struct st_model *m, const struct st_trace *tr);
 void st_model_free(struct st_model *m);
+
+/*
+ * Builds the model (st_model_build), and with several hosts estimates
+ * their clock offsets from the messages between them (clock.c); with fix,
+ * corrects the trace's times by them (once: every renderer then sees the
+ * corrected times) and builds the model again on those.
+ */
+int st_model_build_clocked(struct st_model *m, struct st_trace *tr, bool fix);
+/* Estimates the hosts' offsets from the model's cross-host links. */
+int st_clock_estimate(struct st_model *m);
+/* Subtracts each host's offset from its records' and headers' times. */
+void st_clock_apply(const struct st_model *m, struct st_trace *tr);
+/* A host's offset at time t of its clock. */
+int64_t st_clock_offset_at(const struct st_host *h, int64_t t);
+/* Cross-host links that go back in time (the receive ended before the
+ * send began): how many, and *worst by how much at most. */
+uint32_t st_clock_backwards(const struct st_model *m, int64_t *worst);
 
 /* Links ending at record i. */
 static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
@@ -187,28 +219,29 @@ static inline uint32_t st_model_proc_host(const struct st_model *m, uint32_t p)
 	return p == ST_NONE ? ST_NONE : m->procs[p].host;
 }
 
-/* Stream protocols pair connect with accept. */
-bool st_proto_is_stream(uint8_t proto);
-bool st_proto_is_dgram(uint8_t proto);
-const char *st_proto_label(uint8_t proto);
-
-/* Building blocks shared by the passes (model.c). */
-uint32_t st_model_add_conn(struct st_model *m);
-int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
-		      uint32_t conn, enum st_link_kind kind, uint64_t off,
-		      uint64_t len);
-bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
-		     const char *err);
 /* An address (trace string) that means something on its host only
  * (loopback, AF_UNIX): ends with one never pair across hosts. */
-bool st_model_host_only(const struct st_trace *tr, uint32_t addr);
-void st_model_settle_end(struct st_model *m, struct st_conn *k);
+static inline bool st_model_host_only(const struct st_trace *tr, uint32_t addr)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, addr, &n);
+
+	return addr && st_addr_is_host_only(s, n);
+}
+
 /* Groups the headers into hosts (host.c); before the processes. */
 int st_model_find_hosts(struct st_model *m);
-/* The passes. */
-int st_model_pair_streams(struct st_model *m);
-int st_model_flow_streams(struct st_model *m);
-int st_model_pair_datagrams(struct st_model *m);
+
+/* The matchers, run by the builder (model.c) in this order: each adds the
+ * connections and links it found to *out (found.h), and may note the
+ * connections on the model's sockets and records. */
+struct st_found;
+/* Pairs each stream connect with its accept (pair.c). */
+int st_model_pair_streams(struct st_model *m, struct st_found *out);
+/* Links each stream receive to the sends it read (flow.c). */
+int st_model_flow_streams(struct st_model *m, struct st_found *out);
+/* Matches datagrams, and makes their flows (dgram.c). */
+int st_model_pair_datagrams(struct st_model *m, struct st_found *out);
 /* Reads each stream direction's bytes with its protocol's reader (app.c):
  * the sends of each key (or its receives, when its sender was not
  * traced), each list in key order and time order within a key. */

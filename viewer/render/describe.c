@@ -98,7 +98,7 @@ static bool poll_fired(const char *s, size_t n)
 /* The event loops' waits name what they wait on, not a list: epoll_wait
  * its epoll fd (in fd), select its nfds (in bytes); their list is only
  * what was ready. */
-static bool lists_ready_only(const struct st_trace *tr, const struct st_event *e)
+static bool lists_ready_only(const struct st_trace *tr, const struct st_vevent *e)
 {
 	const char *name = st_trace_str(tr, e->name, NULL);
 
@@ -107,7 +107,7 @@ static bool lists_ready_only(const struct st_trace *tr, const struct st_event *e
 
 /* poll's arguments: [3 OUT, 4 IN], 200 ms */
 static void put_poll_args(struct st_out *o, const struct st_trace *tr,
-			  const struct st_event *e)
+			  const struct st_vevent *e)
 {
 	const char *s;
 	size_t n;
@@ -172,7 +172,7 @@ static void put_ready_conn(struct st_out *o, const struct st_model *m, uint32_t 
 static void put_poll_result(struct st_out *o, const struct st_model *m, uint32_t i)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	const char *s;
 	size_t n;
 	unsigned k, shown = 0;
@@ -192,7 +192,7 @@ static void put_poll_result(struct st_out *o, const struct st_model *m, uint32_t
 		st_out_char(o, ')');
 }
 
-bool st_event_at_start(const struct st_event *e)
+bool st_event_at_start(const struct st_vevent *e)
 {
 	switch (e->call) {
 	case ST_C_SEND: case ST_C_CONNECT: case ST_C_CLOSE: case ST_C_SHUTDOWN:
@@ -203,12 +203,12 @@ bool st_event_at_start(const struct st_event *e)
 	}
 }
 
-bool st_event_blocks(const struct st_event *e)
+bool st_event_blocks(const struct st_vevent *e)
 {
 	return e->dur >= ST_BLOCK_NS;
 }
 
-int64_t st_event_row_time(const struct st_trace *tr, const struct st_event *e,
+int64_t st_event_row_time(const struct st_trace *tr, const struct st_vevent *e,
 			  enum st_part part)
 {
 	int64_t t = e->t - tr->t0;
@@ -248,7 +248,7 @@ static void put_shut(struct st_out *o, uint8_t bits)
 
 /* name(args */
 static void put_call(struct st_out *o, const struct st_model *m,
-		     const struct st_event *e)
+		     const struct st_vevent *e)
 {
 	const struct st_trace *tr = m->tr;
 
@@ -334,7 +334,7 @@ static void put_call(struct st_out *o, const struct st_model *m,
 static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	uint32_t s = m->ev_sock[i];
 	bool dgram = s != ST_NONE && st_proto_is_dgram(m->socks[s].proto);
 
@@ -419,7 +419,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	}
 }
 
-static bool waits(const struct st_event *e)
+static bool waits(const struct st_vevent *e)
 {
 	return e->call == ST_C_ACCEPT || e->call == ST_C_RECV ||
 	       e->call == ST_C_CONNECT || e->call == ST_C_POLL;
@@ -428,7 +428,7 @@ static bool waits(const struct st_event *e)
 void st_describe_event(struct st_out *o, const struct st_model *m, uint32_t i,
 		       enum st_part part)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 
 	put_call(o, m, e);
 	if (part == ST_START) {
@@ -447,7 +447,7 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 		      const struct st_link *l, uint64_t skip)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *to = &tr->ev[l->to], *from = &tr->ev[l->from];
+	const struct st_vevent *to = &tr->ev[l->to], *from = &tr->ev[l->from];
 	const char *label = st_link_label(m, l);
 
 	switch (l->kind) {

@@ -107,6 +107,7 @@ struct pc {
 	uint32_t *sock_flow;	/* orphan stream socket -> flow * 2 + side + 1 */
 	struct st_strtab keys;	/* orphan pairing keys */
 	struct st_idmap key_flow;
+	struct st_line_reader lines;
 	unsigned char *data;	/* the record's payload */
 	size_t data_cap;
 	size_t data_len;
@@ -493,6 +494,15 @@ static void init_flow(struct pc *p, struct flow *f, uint32_t number, uint32_t a,
 	f->state |= F_INIT;
 }
 
+/* The bytes a call moved (a log claiming more than a call can move is
+ * not believed). */
+static uint64_t call_bytes(const struct st_vevent *e)
+{
+	int64_t n = e->bytes >= 0 ? e->bytes : e->ret;
+
+	return n < 0 ? 0 : n > CALL_MAX ? (uint64_t)CALL_MAX : (uint64_t)n;
+}
+
 /* The payload of record i into p->data: the decoded "data" of its line. */
 static void load_data(struct pc *p, uint32_t i)
 {
@@ -506,7 +516,22 @@ static void load_data(struct pc *p, uint32_t i)
 	p->data_len = 0;
 	if (!(tr->ev[i].bits & ST_B_DATA))
 		return;
-	line = st_trace_line(tr, i, &n);
+	/* The snippet the trace kept may be the whole payload already. */
+	if ((uint64_t)tr->ev[i].snip_len == call_bytes(&tr->ev[i]) &&
+	    tr->ev[i].snip_len < ST_SNIP) {
+		if (p->data_cap < ST_SNIP) {
+			unsigned char *nd = realloc(p->data, ST_SNIP);
+
+			if (!nd)
+				return;
+			p->data = nd;
+			p->data_cap = ST_SNIP;
+		}
+		memcpy(p->data, tr->snips + tr->ev[i].snip, tr->ev[i].snip_len);
+		p->data_len = tr->ev[i].snip_len;
+		return;
+	}
+	line = st_line_read(&p->lines, tr, i, &n);
 	if (n > p->data_cap) {
 		unsigned char *nd = realloc(p->data, n);
 
@@ -530,7 +555,7 @@ static void make_comment(struct pc *p, uint32_t i)
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	struct st_out o = { NULL, p->comment, 0, sizeof(p->comment) - 1, false, false };
 	size_t n;
 	const char *s;
@@ -626,16 +651,9 @@ static void put_close(struct pc *p, struct flow *f, int from, bool reset, int64_
 	put_ack(p, f, from, t, w);
 }
 
-static bool is_reset(const struct st_trace *tr, const struct st_event *e)
+static bool is_reset(const struct st_trace *tr, const struct st_vevent *e)
 {
-	return st_event_failed(tr, e, "ECONNRESET") || st_event_failed(tr, e, "EPIPE");
-}
-
-static uint64_t call_bytes(const struct st_event *e)
-{
-	int64_t n = e->bytes >= 0 ? e->bytes : e->ret;
-
-	return n < 0 ? 0 : n > CALL_MAX ? (uint64_t)CALL_MAX : (uint64_t)n;
+	return st_vevent_failed(tr, e, "ECONNRESET") || st_vevent_failed(tr, e, "EPIPE");
 }
 
 /* Is a traced send linked to receive i? */
@@ -657,7 +675,7 @@ static void stream_record(struct pc *p, struct flow *f, uint32_t i, int side,
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	uint32_t s = m->ev_sock[i];
 	struct who w = { i, side, p->comment, 0, false };
 	int64_t t = e->t, tend = e->t + e->dur;
@@ -717,7 +735,7 @@ static void dgram_record(struct pc *p, uint32_t c, uint32_t i)
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	const struct st_conn *k = &m->conns[c];
 	uint32_t s = m->ev_sock[i];
 	const struct st_sock *so = &m->socks[s];
@@ -813,7 +831,7 @@ static struct flow *orphan_flow(struct pc *p, uint32_t s, int *side)
 /* Whether record i can make packets, and when they go out. */
 static bool wire_record(const struct st_model *m, uint32_t i, uint64_t *key)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 	uint32_t s = m->ev_sock[i];
 	uint8_t proto;
 
@@ -865,7 +883,7 @@ static int find_orphans(struct pc *p, const uint32_t *idx, uint32_t n)
 	keep.from = 0;
 	keep.to = -1;
 	for (k = 0; k < n; k++) {
-		const struct st_event *e = &m->tr->ev[i = idx[k]];
+		const struct st_vevent *e = &m->tr->ev[i = idx[k]];
 
 		s = m->ev_sock[i];
 		if (conn_of(m, i) != ST_NONE || !st_proto_is_stream(m->socks[s].proto) ||
@@ -927,6 +945,7 @@ int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_
 	p.window.to = o->filter.to;
 	p.last_ts = INT64_MIN;
 	st_strtab_init(&p.keys);
+	st_line_reader_init(&p.lines);
 	if (st_out_init(&p.out, fp) < 0)
 		return -1;
 	keys = malloc(((size_t)tr->nev + 1) * sizeof(*keys));
@@ -958,6 +977,7 @@ out:
 	free(p.sock_flow);
 	free(p.flows);
 	free(p.data);
+	st_line_reader_free(&p.lines);
 	st_strtab_free(&p.keys);
 	st_idmap_free(&p.key_flow);
 	return r;
