@@ -54,19 +54,38 @@ static void log_poll(const struct st_call *c, enum st_dcall dc, int ret,
 	st_event_wait(c, dc, ret, timeout_ms, n > INT32_MAX ? INT32_MAX : (int)n, item, i);
 }
 
+/* The poll set of a call that returned as c says, where it can be read:
+ * fds itself once the kernel has read it all (the call succeeded, or was
+ * interrupted while waiting), else its first ST_WAIT_FDS_MAX entries
+ * copied with st_peek() into copy; NULL when they cannot be read. */
+static const struct pollfd *poll_set(const struct st_call *c, const struct pollfd *fds,
+				     nfds_t *n, struct pollfd *copy)
+{
+	if (c->err == 0 || c->err == EINTR)
+		return fds;
+	if (*n > ST_WAIT_FDS_MAX)
+		*n = ST_WAIT_FDS_MAX;
+	if (st_peek(copy, fds, *n * sizeof(*copy)) != *n * sizeof(*copy))
+		return NULL;
+	return copy;
+}
+
 ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct st_call c;
+	struct pollfd copy[ST_WAIT_FDS_MAX];
+	const struct pollfd *set;
+	nfds_t seen = n;
 	int ret;
 
 	if (st_untraced())
 		return ST_PASS(poll, SYS_poll, fds, n, timeout);
-	/* fds is looked at only after the kernel could read it. */
 	st_call_begin(&c, "poll", -1);
 	ret = st_real.poll(fds, n, timeout);
 	st_call_end(&c, ret < 0);
-	if (c.err != EFAULT && watches_socket(fds, n))
-		log_poll(&c, ST_DC_POLL, ret, fds, n, timeout < 0 ? -1 : timeout);
+	set = poll_set(&c, fds, &seen, copy);
+	if (set && watches_socket(set, seen))
+		log_poll(&c, ST_DC_POLL, ret, set, n, timeout < 0 ? -1 : timeout);
 	return st_result(&c, ret);
 }
 
@@ -74,6 +93,9 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		    const sigset_t *mask)
 {
 	struct st_call c;
+	struct pollfd copy[ST_WAIT_FDS_MAX];
+	const struct pollfd *set;
+	nfds_t seen = n;
 	int ret;
 
 	if (st_untraced())
@@ -82,8 +104,10 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	st_call_begin(&c, "ppoll", -1);
 	ret = st_real.ppoll(fds, n, ts, mask);
 	st_call_end(&c, ret < 0);
-	if (c.err != EFAULT && watches_socket(fds, n))
-		log_poll(&c, ST_DC_PPOLL, ret, fds, n, timespec_ms(ts));
+	set = poll_set(&c, fds, &seen, copy);
+	/* ts: glibc has read it before the system call. */
+	if (set && watches_socket(set, seen))
+		log_poll(&c, ST_DC_PPOLL, ret, set, n, timespec_ms(ts));
 	return st_result(&c, ret);
 }
 
