@@ -50,4 +50,21 @@ enum st_proto_kind { ST_PK_STREAM, ST_PK_DGRAM, ST_PK_OTHER };
 extern const char *const st_proto_names[ST_P_COUNT];
 extern const uint8_t st_proto_kinds[ST_P_COUNT];
 
+/* The name of a protocol byte ("other" when out of range). */
+static inline const char *st_proto_label(uint8_t proto)
+{
+	return st_proto_names[proto < ST_P_COUNT ? proto : ST_P_OTHER];
+}
+
+/* Stream protocols pair connect with accept. */
+static inline bool st_proto_is_stream(uint8_t proto)
+{
+	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_STREAM;
+}
+
+static inline bool st_proto_is_dgram(uint8_t proto)
+{
+	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_DGRAM;
+}
+
 #endif

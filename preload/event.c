@@ -160,7 +160,7 @@ void st_event_sock(struct st_event *ev, int fd, const char *peer)
 		st_rec_str(&ev->rec, "peer", peer);
 }
 
-size_t st_snippet_len(int64_t ret, const struct iovec *iov, int iovcnt)
+size_t st_snippet_len(int64_t ret, size_t head, const struct iovec *iov, int iovcnt)
 {
 	size_t want, room = 0;
 	int i;
@@ -169,7 +169,7 @@ size_t st_snippet_len(int64_t ret, const struct iovec *iov, int iovcnt)
 		return 0;
 	want = (size_t)ret;
 	if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
-		want = (size_t)st_cfg.payload;
+		want = (size_t)st_cfg.payload > head ? (size_t)st_cfg.payload : head;
 	/* Only as much as the buffers hold (a recvmsg may report more than its
 	 * iovecs took, with MSG_TRUNC). */
 	for (i = 0; i < iovcnt && room < want; i++)
@@ -178,7 +178,7 @@ size_t st_snippet_len(int64_t ret, const struct iovec *iov, int iovcnt)
 }
 
 void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
-		    int64_t transferred)
+		    int64_t transferred, size_t head)
 {
 	size_t want, left, o;
 	int i;
@@ -190,7 +190,7 @@ void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
 	memcpy(ev->buf + ev->rec.len, ",\"bytes\":", 9);
 	ev->rec.len += 9;
 	ev->rec.len = (size_t)(put_int(ev->buf + ev->rec.len, transferred) - ev->buf);
-	want = st_snippet_len(transferred, iov, iovcnt);
+	want = st_snippet_len(transferred, head, iov, iovcnt);
 	if (want == 0)
 		return;
 	ev->iov = iov;
@@ -365,7 +365,7 @@ static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t 
 }
 
 bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
-		   const struct iovec *iov, int iovcnt)
+		   size_t head, const struct iovec *iov, int iovcnt)
 {
 	struct {
 		struct st_frame f;
@@ -375,7 +375,7 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 	size_t want;
 	char *dst;
 
-	want = st_snippet_len(ret, iov, iovcnt);
+	want = st_snippet_len(ret, head, iov, iovcnt);
 	if (want > ST_DATA_SNIP_MAX)
 		return false;	/* the JSON writer takes it in pieces */
 	if (!fill_call(&h.d, c, ret, arg))

@@ -60,12 +60,15 @@ void st_event_begin(struct st_event *ev, const struct st_call *c, int64_t ret);
  * peer overrides the table's (a datagram's own address). */
 void st_event_sock(struct st_event *ev, int fd, const char *peer);
 /* How many payload bytes a record keeps of a call that returned ret with
- * these buffers: ret, cut to the payload setting and to what the buffers
- * hold; 0 when the call moved nothing or snippets are off. */
-size_t st_snippet_len(int64_t ret, const struct iovec *iov, int iovcnt);
-/* bytes and data: the first bytes of what was transferred. */
+ * these buffers: ret, cut to the payload setting (or to head, the bytes of
+ * it in the socket's head kept in full, st_fd_head(), when more) and to
+ * what the buffers hold; 0 when the call moved nothing or snippets are
+ * off. */
+size_t st_snippet_len(int64_t ret, size_t head, const struct iovec *iov, int iovcnt);
+/* bytes and data: the first bytes of what was transferred (head as for
+ * st_snippet_len). */
 void st_event_datav(struct st_event *ev, const struct iovec *iov, int iovcnt,
-		    int64_t transferred);
+		    int64_t transferred, size_t head);
 /* Writes the record; the record is dropped quietly when it cannot be. */
 void st_event_emit(struct st_event *ev);
 
@@ -77,7 +80,7 @@ void st_event_emit(struct st_event *ev);
  * read from.  Returns false, writing nothing, when the record needs the
  * JSON writer (a snippet larger than a DATA frame takes). */
 bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
-		   const struct iovec *iov, int iovcnt);
+		   size_t head, const struct iovec *iov, int iovcnt);
 
 /* A setsockopt call, as an OPT frame: the level, the option and, when
  * has_val, the int value set. */

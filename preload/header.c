@@ -125,6 +125,8 @@ long st_build_header(char *buf, size_t cap)
 	if (st_cfg.fork_of)
 		st_rec_int(&r, "fork_of", st_cfg.fork_of);
 	st_rec_int(&r, "payload", st_cfg.payload);
+	if (st_cfg.head > 0)
+		st_rec_int(&r, "head", st_cfg.head);
 	if (host.boot[0]) {
 		st_rec_bytes(&r, "host", host.name, strlen(host.name));
 		st_rec_str(&r, "boot_id", host.boot);

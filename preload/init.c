@@ -34,6 +34,7 @@
  * copied, and readers find a killed process's records in its ring.
  */
 #include "state.h"
+#include "binlog.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -160,6 +161,26 @@ static void read_payload(void)
 		st_cfg.payload = v;
 }
 
+/* SOCKTRACE_HEAD: how many bytes at the start of each direction of each
+ * socket are kept in full, so that a TLS ClientHello or a long HTTP header
+ * is there for the viewer's protocol readers.  By default 4096 with the
+ * default snippet size, and none when SOCKTRACE_PAYLOAD is set (a size
+ * asked for is the size kept); 0 turns it off. */
+static void read_head(void)
+{
+	const char *p = getenv("SOCKTRACE_HEAD"), *pl = getenv("SOCKTRACE_PAYLOAD");
+	char *end;
+	long v;
+
+	st_cfg.head = st_cfg.payload > 0 && (!pl || !*pl) ? ST_HEAD_DEFAULT : 0;
+	if (!p || !*p || st_cfg.payload <= 0)
+		return;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno == 0 && *end == '\0' && v >= 0 && v <= ST_DATA_SNIP_MAX)
+		st_cfg.head = v;
+}
+
 /* SOCKTRACE_SENDFILE_DATA=1: a sendfile record gets the snippet too, read
  * back from the input file with one pread() of our own.  Off by default:
  * that extra system call on the program's file costs a web server some 4%
@@ -195,6 +216,7 @@ void st_init(void)
 	st_pid = getpid();
 	read_dir();
 	read_payload();
+	read_head();
 	read_sendfile_data();
 	find_self();
 	st_read_host();

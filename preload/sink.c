@@ -93,24 +93,66 @@ static struct {
 	ino_t ino;
 } lf = { -1, 0, 0 };
 
-/* Where our descriptor goes: high, out of the way of the program's own
- * numbers and of loops that dup2() over low ones. */
-static int high_fd_floor(void)
-{
-	struct rlimit rl;
-	rlim_t floor = 1000;
+/* Above this soft limit, our descriptor goes to HIGH_FD_FLOOR rather than
+ * over the limit: a descriptor at N makes the kernel's table of this
+ * process hold N entries (8 bytes each). */
+#define HIGH_FD_MAX 65536
+#define HIGH_FD_FLOOR 1000
+/* Numbers over the soft limit tried for our descriptor. */
+#define HIGH_FD_SPARE 16
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < floor + 16)
-		floor = rl.rlim_cur > 32 ? rl.rlim_cur - 16 : rl.rlim_cur / 2;
-	return (int)floor;
+/* The soft limit raised by HIGH_FD_SPARE (the hard one too when it must
+ * be, which takes CAP_SYS_RESOURCE), then fd duplicated over the old one,
+ * then the limits put back as they were. */
+static int dup_over_limit(int fd, const struct rlimit *rl)
+{
+	struct rlimit up;
+	int hi;
+
+	up.rlim_cur = rl->rlim_cur + HIGH_FD_SPARE;
+	up.rlim_max = rl->rlim_max != RLIM_INFINITY && rl->rlim_max < up.rlim_cur ? up.rlim_cur
+										     : rl->rlim_max;
+	if (prlimit(0, RLIMIT_NOFILE, &up, NULL) != 0)
+		return -1;
+	hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, (int)rl->rlim_cur);
+	prlimit(0, RLIMIT_NOFILE, rl, NULL);
+	return hi;
 }
 
-/* Makes fd our descriptor of the log: moved high, identity noted. */
+/*
+ * A copy of fd over the soft limit of descriptors, where none of the
+ * program's can be: the program gets every number it would get untraced,
+ * and EMFILE at the same count, and a dup2() or fcntl() of its onto that
+ * number fails as it would untraced; getrlimit() shows it its own values,
+ * and the descriptor stays valid when the program lowers the limit.
+ * Where that cannot be (soft = hard and no CAP_SYS_RESOURCE), the highest
+ * number under the limit: the program then meets EMFILE one descriptor
+ * early.  (Holding none and opening the file for each copy was tried: a
+ * program that dup2()s onto free numbers, as daemons do with 0-2, can
+ * put its own file on the number we opened, and we would close it.)
+ * Returns the copy, or -1 when fd stays where it is.
+ */
+static int move_high(int fd)
+{
+	struct rlimit rl;
+	int hi;
+
+	if (prlimit(0, RLIMIT_NOFILE, NULL, &rl) != 0)
+		return -1;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > HIGH_FD_MAX)
+		return st_real.fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD_FLOOR);
+	hi = dup_over_limit(fd, &rl);
+	if (hi < 0 && rl.rlim_cur > 3)
+		hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur - 1);
+	return hi;
+}
+
+/* Makes fd (just opened, low) our descriptor of the log: moved high,
+ * identity noted. */
 static int keep_fd(int fd)
 {
 	struct stat sb;
-	int hi = st_real.fcntl(fd, F_DUPFD_CLOEXEC, high_fd_floor());
+	int hi = move_high(fd);
 
 	if (hi >= 0) {
 		st_real.close(fd);
@@ -133,17 +175,35 @@ static bool fd_is_ours(void)
 	return lf.fd >= 0 && fstat(lf.fd, &sb) == 0 && sb.st_dev == lf.dev && sb.st_ino == lf.ino;
 }
 
-/* Our descriptor of the log, opened again if the program took it; caller
- * holds the lock. */
+/* Our descriptor of the log, opened again by path if the program took it
+ * (and checked to be the file we made); caller holds the lock. */
 static int open_file(void)
 {
+	struct stat sb;
 	int fd;
 
 	if (fd_is_ours())
 		return lf.fd;
 	lf.fd = -1;	/* closed, or another file has the number: not ours */
 	fd = open(sk.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -1 : keep_fd(fd);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || sb.st_dev != lf.dev || sb.st_ino != lf.ino) {
+		st_real.close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return keep_fd(fd);
+}
+
+bool st_sink_holds(int fd)
+{
+	return fd >= 0 && fd == lf.fd && fd_is_ours();
+}
+
+int st_sink_fd(void)
+{
+	return fd_is_ours() ? lf.fd : -1;
 }
 
 /* Takes the growth lock; false when this very thread holds it already. */
@@ -260,20 +320,6 @@ static bool try_lock(void)
 	pid_t none = 0;
 
 	return atomic_compare_exchange_strong(&sk.lock, &none, st_gettid());
-}
-
-/* For a direct frame's writes: the lock (it guards our descriptor) and the
- * descriptor, or -1, lock not taken, when this thread holds it already. */
-static int lock_for_file(void)
-{
-	int fd;
-
-	if (!take_lock())
-		return -1;
-	fd = open_file();
-	if (fd < 0)
-		drop_lock();
-	return fd;
 }
 
 static void stop_frame(unsigned char *buf, uint32_t why, int err);
@@ -655,8 +701,12 @@ bool st_sink_write(const struct st_frame *head, const void *body)
  * when this thread holds the lock already, or the file is gone. */
 static int direct_fd(struct st_span *s)
 {
-	if (s->fd < 0 && (s->fd = lock_for_file()) >= 0)
-		drop_lock();
+	if (s->fd >= 0)
+		return s->fd;
+	if (!take_lock())
+		return -1;
+	s->fd = open_file();
+	drop_lock();
 	return s->fd;
 }
 

@@ -50,6 +50,14 @@ void st_span_commit(struct st_span *s);
  * file has had written (TUPLE frames, fdtab.c) is known per file. */
 uint32_t st_sink_gen(void);
 
+/* The descriptor the sink holds of the log, when it holds one (over the
+ * fd limit, see sink.c); else -1.  The close wrappers leave it alone: the
+ * program never had that number, so closing it fails with EBADF, as it
+ * would untraced. */
+int st_sink_fd(void);
+/* Whether fd is that descriptor (a system call only when the number is). */
+bool st_sink_holds(int fd);
+
 /* Whether the log is open or being opened: fork and exec calls are
  * logged only then, so a process with no socket activity (a shell that
  * forks and execs) leaves no file. */

@@ -11,9 +11,14 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* Bytes kept in full at the start of each direction of a socket. */
+#define ST_HEAD_DEFAULT 4096
+
 struct st_config {
 	char dir[PATH_MAX];	/* absolute log directory */
 	long payload;		/* snippet size in bytes; -1 = all */
+	long head;		/* bytes kept in full at the start of each
+				 * direction of each socket (SOCKTRACE_HEAD) */
 	bool sendfile_data;	/* read back what sendfile sent, for its snippet */
 	bool execd;		/* this image was exec'd by a traced image of the same pid */
 	pid_t fork_of;		/* set in a fork child: the parent's pid */

@@ -8,6 +8,8 @@
 
 #include "wrap.h"
 
+#include "sink.h"
+
 /* The address argument of a call, formatted; not read when the kernel
  * found it unreadable (EFAULT): reading it would crash the program that
  * was only to get an error. */
@@ -250,6 +252,12 @@ ST_EXPORT int close(int fd)
 
 	if (st_untraced())
 		return ST_PASS(close, SYS_close, fd);
+	if (st_sink_holds(fd)) {
+		/* Our log's descriptor, over the fd limit: not one the program
+		 * has, and untraced that number would not be open. */
+		errno = EBADF;
+		return -1;
+	}
 	if (!st_fd_known_socket(fd)) {
 		/* Whatever the number held, the next thing on it is new. */
 		st_fd_forget(fd);
@@ -290,6 +298,22 @@ static void log_range_closed(const struct st_call *tmpl, unsigned first, unsigne
 	}
 }
 
+/* close_range() of everything in [first, last] but our log's descriptor
+ * (see close()). */
+static int close_range_but_ours(unsigned first, unsigned last, int flags)
+{
+	int ours = st_sink_fd();
+	int ret = 0;
+
+	if (ours < 0 || (unsigned)ours < first || (unsigned)ours > last)
+		return st_real.close_range(first, last, flags);
+	if ((unsigned)ours > first)
+		ret = st_real.close_range(first, (unsigned)ours - 1, flags);
+	if (ret == 0 && (unsigned)ours < last)
+		ret = st_real.close_range((unsigned)ours + 1, last, flags);
+	return ret;
+}
+
 ST_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	struct st_call c;
@@ -298,7 +322,7 @@ ST_EXPORT int close_range(unsigned first, unsigned last, int flags)
 	if (st_untraced() || !st_real.close_range)
 		return ST_PASS(close_range, SYS_close_range, first, last, flags);
 	st_call_begin(&c, "close_range", -1);
-	ret = st_real.close_range(first, last, flags);
+	ret = close_range_but_ours(first, last, flags);
 	st_call_end(&c, ret < 0);
 	/* With CLOSE_RANGE_CLOEXEC nothing is closed until exec. */
 	if (ret == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
@@ -318,7 +342,11 @@ ST_EXPORT void closefrom(int lowfd)
 		return;
 	}
 	st_call_begin(&c, "closefrom", -1);
-	st_real.closefrom(lowfd);
+	/* glibc's closefrom() is close_range() inside, which no wrapper
+	 * sees: ours is kept out of it here. */
+	if (lowfd < 0 || !st_real.close_range || st_sink_fd() < lowfd ||
+	    close_range_but_ours((unsigned)lowfd, ~0U, 0) != 0)
+		st_real.closefrom(lowfd);
 	st_call_end(&c, false);
 	if (lowfd >= 0)
 		log_range_closed(&c, (unsigned)lowfd, ~0U);

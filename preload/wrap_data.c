@@ -17,7 +17,7 @@
  * builder would otherwise sit on the stack of every call, the common ones
  * that take a DATA frame included, and push their frames a page lower. */
 static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64_t ret,
-						  int flags, const char *peer,
+						  int flags, const char *peer, size_t head,
 						  const struct iovec *iov, int iovcnt)
 {
 	struct st_event ev;
@@ -26,17 +26,26 @@ static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64
 	st_event_sock(&ev, c->fd, peer);
 	st_event_flags(&ev, flags);
 	if (ret >= 0)
-		st_event_datav(&ev, iov, iovcnt, ret);
+		st_event_datav(&ev, iov, iovcnt, ret, head);
 	st_event_emit(&ev);
+}
+
+/* How many bytes of a transfer on fd fall in the head of its direction
+ * (kept in full); a peek moves nothing, so it counts nothing. */
+static size_t head_of(int fd, bool in, int flags, int64_t ret)
+{
+	return in && (flags & MSG_PEEK) ? 0 : st_fd_head(fd, in, ret);
 }
 
 /* Writes the record of one data call: a DATA frame when it can be one. */
 static void log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
 		   const char *peer, const struct iovec *iov, int iovcnt)
 {
-	if (!peer && st_event_data(c, dc, ret, flags, iov, iovcnt))
+	size_t head = head_of(c->fd, dc >= ST_DC_RECV && dc <= ST_DC_READV, flags, ret);
+
+	if (!peer && st_event_data(c, dc, ret, flags, head, iov, iovcnt))
 		return;
-	log_io_text(c, ret, flags, peer, iov, iovcnt);
+	log_io_text(c, ret, flags, peer, head, iov, iovcnt);
 }
 
 static void log_buf(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
@@ -176,7 +185,8 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 		st_event_flags(&ev, flags);
 		st_rec_int(&ev.rec, "msg", i);
 		if (ret > 0)
-			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
+			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len,
+				       head_of(fd, false, 0, vec[i].msg_len));
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
@@ -352,7 +362,8 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 		st_event_flags(&ev, flags);
 		st_rec_int(&ev.rec, "msg", i);
 		if (ret > 0)
-			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len);
+			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len,
+				       head_of(fd, true, flags, vec[i].msg_len));
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
@@ -369,7 +380,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	char snip[ST_DATA_SNIP_MAX];
 	off_t start = -1;
 	ssize_t ret, got = 0;
-	size_t want;
+	size_t want, head;
 
 	st_call_begin(&c, st_dcall_names[dc], out);
 	ret = real(out, in, offset, count);
@@ -380,7 +391,8 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 		start = *offset - ret;
 	one.iov_base = snip;
 	one.iov_len = sizeof(snip);
-	want = st_cfg.sendfile_data ? st_snippet_len(ret, &one, 1) : 0;
+	head = st_fd_head(out, false, ret);
+	want = st_cfg.sendfile_data ? st_snippet_len(ret, head, &one, 1) : 0;
 	if (want > 0) {
 		if (start < 0) {
 			off_t now = lseek(in, 0, SEEK_CUR);
@@ -393,7 +405,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 	one.iov_len = got > 0 ? (size_t)got : 0;
 	/* The snippet is what pread got, which may be less than ret; at
 	 * most ST_DATA_SNIP_MAX bytes, so a DATA frame always takes it. */
-	(void)st_event_data(&c, dc, ret, in, &one, 1);
+	(void)st_event_data(&c, dc, ret, in, 0, &one, 1);
 	return st_result(&c, ret);
 }
 

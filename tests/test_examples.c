@@ -62,6 +62,7 @@ struct run {
 	struct stream streams[MAX_STREAMS];
 	int nstreams;
 	int64_t payload;	/* what the headers must say */
+	int64_t head;		/* bytes of each direction kept in full */
 };
 
 static void report(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -177,6 +178,39 @@ static bool matches(const struct h_rec *r, const struct h_at *a)
 	return false;
 }
 
+/* The bytes a record must keep: its bytes, cut to the payload setting, or
+ * to what is left of the head of its direction (head bytes, of which
+ * `before` went earlier) when that is more. */
+static size_t want_kept(int64_t payload, int64_t head, int64_t before, int64_t bytes)
+{
+	size_t want = (size_t)bytes;
+
+	if (payload < 0)
+		return want;
+	if (want > (size_t)payload)
+		want = (size_t)payload;
+	if (head - before > (int64_t)want)
+		want = (size_t)(head - before < bytes ? head - before : bytes);
+	return want;
+}
+
+/* The same for a record of the log, counting in moved[] (by pid, fd and
+ * direction) what went before. */
+static size_t want_kept_rec(int64_t payload, int64_t head, const struct h_rec *rec,
+			    int64_t (*moved)[4])
+{
+	bool in = strncmp(rec->call, "recv", 4) == 0 || strncmp(rec->call, "read", 4) == 0;
+	size_t i, want;
+
+	for (i = 0; moved[i][0] && (moved[i][0] != rec->pid || moved[i][1] != rec->fd ||
+				     moved[i][2] != in); i++)
+		;
+	moved[i][0] = rec->pid, moved[i][1] = rec->fd, moved[i][2] = in;
+	want = want_kept(payload, head, moved[i][3], rec->bytes);
+	moved[i][3] += rec->bytes;
+	return want;
+}
+
 static void check_end(struct run *r, const struct h_rec *rec, const struct h_at *a,
 		      const char *what, bool at_has, const char *at_val, bool rec_has,
 		      const char *rec_val)
@@ -233,13 +267,11 @@ static void check_match(struct run *r, const struct h_rec *rec, const struct h_a
 	if (data) {
 		struct stream *s = stream_of(r, rec);
 		int dir = strcmp(a->event, "received") == 0;
-		size_t want = (size_t)a->bytes;
+		size_t want = want_kept(r->payload, r->head, s->bytes[dir], a->bytes);
 
 		if (!rec->has_bytes || rec->bytes != a->bytes)
 			report(r, "@ %s fd=%d bytes=%ld: record %s has bytes=%lld", a->event, a->fd,
 			       a->bytes, rec->call, (long long)rec->bytes);
-		if (r->payload >= 0 && want > (size_t)r->payload)
-			want = (size_t)r->payload;
 		if (want > 0 && !rec->has_data)
 			report(r, "@ %s fd=%d bytes=%ld: record %s has no data", a->event, a->fd,
 			       a->bytes, rec->call);
@@ -898,8 +930,10 @@ static void test_connect_refused(void **state)
 	run_finish(&r);
 }
 
-/* SOCKTRACE_PAYLOAD: 0 (no data key), 3 (cut, bytes whole), all. */
-static void payload_case(const char *setting, int64_t payload)
+/* SOCKTRACE_PAYLOAD: 0 (no data key), 3 (cut, bytes whole), all; or the
+ * default snippet with SOCKTRACE_HEAD=head bytes kept in full at the start
+ * of each direction (setting NULL). */
+static void payload_case(const char *setting, int64_t payload, int64_t head)
 {
 	static struct prog pg[2];
 	static struct run r;
@@ -907,14 +941,20 @@ static void payload_case(const char *setting, int64_t payload)
 	char env[64];
 	const char *const envp[] = { env, NULL };
 	int data_records = 0;
+	int64_t moved[32][4];
 
 	memset(pg, 0, sizeof pg);
 	run_init(&r);
 	r.payload = payload;
+	r.head = head;
 	for (int i = 0; i < 200; i++)
 		msg[i] = (char)('a' + i % 26);
 	msg[200] = '\0';
-	snprintf(env, sizeof env, "SOCKTRACE_PAYLOAD=%s", setting);
+	memset(moved, 0, sizeof(moved));
+	if (setting)
+		snprintf(env, sizeof env, "SOCKTRACE_PAYLOAD=%s", setting);
+	else
+		snprintf(env, sizeof env, "SOCKTRACE_HEAD=%lld", (long long)head);
 	pg[0].argv[0] = H_EXAMPLE("tcp_echo_server");
 	pg[1].argv[0] = H_EXAMPLE("tcp_echo_client");
 	pg[1].argv[1] = "127.0.0.1";
@@ -936,8 +976,9 @@ static void payload_case(const char *setting, int64_t payload)
 		data_records++;
 		if (payload == 0 && rec->has_data)
 			report(&r, "PAYLOAD=0: record [%zu] has a data key", i);
-		if (payload > 0 && rec->data_len != (size_t)(rec->bytes < payload ? rec->bytes : payload))
-			report(&r, "PAYLOAD=%s: record [%zu] bytes %lld has %zu data bytes", setting, i,
+		if (payload > 0 && rec->data_len != want_kept_rec(payload, head, rec, moved))
+			report(&r, "PAYLOAD=%s HEAD=%lld: record [%zu] bytes %lld has %zu data bytes",
+			       setting ? setting : "default", (long long)head, i,
 			       (long long)rec->bytes, rec->data_len);
 		if (payload < 0 && rec->data_len != (size_t)rec->bytes)
 			report(&r, "PAYLOAD=all: record [%zu] bytes %lld has %zu data bytes", i,
@@ -956,19 +997,27 @@ static void payload_case(const char *setting, int64_t payload)
 static void test_payload_0(void **state)
 {
 	(void)state;
-	payload_case("0", 0);
+	payload_case("0", 0, 0);
 }
 
 static void test_payload_3(void **state)
 {
 	(void)state;
-	payload_case("3", 3);
+	payload_case("3", 3, 0);
 }
 
 static void test_payload_all(void **state)
 {
 	(void)state;
-	payload_case("all", -1);
+	payload_case("all", -1, 0);
+}
+
+/* The default snippet (64 B) with the first 150 bytes of each direction
+ * kept in full: the 200-byte message keeps 150, "hi" 2. */
+static void test_payload_head(void **state)
+{
+	(void)state;
+	payload_case(NULL, 64, 150);
 }
 
 /* Port numbers and fds vary between runs: replace every number after ':'. */
@@ -1051,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_payload_0),
 		cmocka_unit_test(test_payload_3),
+		cmocka_unit_test(test_payload_head),
 		cmocka_unit_test(test_payload_all),
 		cmocka_unit_test(test_unwritable_dir),
 	};

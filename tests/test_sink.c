@@ -11,6 +11,11 @@
  *   names taken a file or a symlink at <pid>.stlog.ring: tracing goes on
  *               under the next name, the file or the symlink's target
  *               untouched
+ *   fd limit    RLIMIT_NOFILE 32 and 1024 (soft = hard, soft < hard, set
+ *               after the log is open, without CAP_SYS_RESOURCE): the same
+ *               sockets before EMFILE, the same fd numbers, the same
+ *               getrlimit() as untraced, and every call in the log (one
+ *               socket less in the one case the library cannot help)
  *
  * The tmpfs mounts are made in a mount namespace of this test's own
  * (unshare at start), so none of them is seen outside it or outlives it.
@@ -351,6 +356,120 @@ static void test_ring_name_file(void **state)
 	ring_name_taken(2);
 }
 
+static size_t count_str(const char *s, const char *what)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
+}
+
+/* Whether this process has CAP_SYS_RESOURCE (raising a hard limit takes
+ * it; a container may withhold it even from root). */
+static bool have_sys_resource(void)
+{
+	char *st, *cap;
+	size_t n;
+	bool yes = false;
+
+	st = lt_read_file("/proc/self/status", &n);
+	assert_non_null(st);
+	st[n] = '\0';
+	cap = strstr(st, "CapEff:");
+	if (cap)
+		yes = (strtoull(cap + 7, NULL, 16) >> 24) & 1;	/* CAP_SYS_RESOURCE */
+	free(st);
+	return yes;
+}
+
+static bool is_opt(const char *a, const char *b, const char *what)
+{
+	return (a && strcmp(a, what) == 0) || (b && strcmp(b, what) == 0);
+}
+
+/* fdlimit with these arguments, untraced then traced: the same output
+ * (count, fd numbers, limits), and a log of every call.  The one case
+ * where the library must take a number under the limit (docs/design.md):
+ * soft = hard, no CAP_SYS_RESOURCE to raise it, and the log opened under
+ * that limit; then the count is one less, and nothing else differs. */
+static void fd_limit(const char *soft, const char *hard, const char *opt1, const char *opt2)
+{
+	const char *argv[] = { "fdlimit", soft, hard, opt1, opt2, NULL };
+	bool late = is_opt(opt1, opt2, "late");
+	bool room = late || strcmp(soft, hard) != 0 ||
+		    (have_sys_resource() && !is_opt(opt1, opt2, "nocap"));
+	struct run plain, traced;
+	char name[64], *log, *err;
+	long n, n0;
+
+	run_prog(&plain, false, argv, NULL, 60);
+	assert_exit_ok(&plain);
+	run_prog(&traced, true, argv, NULL, 60);
+	assert_exit_ok(&traced);
+	err = run_stderr(&traced);
+	assert_string_equal(err, "");
+	free(err);
+	n = out_num(traced.out, "@ count", "n");
+	n0 = out_num(plain.out, "@ count", "n");
+	assert_true(n > 0);
+	if (room) {
+		assert_string_equal(traced.out, plain.out);
+	} else {
+		assert_int_equal(n, n0 - 1);
+		assert_string_equal(strstr(traced.out, "@ limit"), strstr(plain.out, "@ limit"));
+	}
+	log = only_log(traced.logs, name, sizeof(name));
+	assert_non_null(log);
+	/* Every socket call, the one that failed with EMFILE too, and the
+	 * socketpair's rounds after it. */
+	assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n + 1 + late);
+	assert_int_equal(count_str(log, "\"errno\":\"EMFILE\""), 1);
+	assert_int_equal(count_str(log, "\"call\":\"recv\""), 3);
+	assert_null(strstr(log, "\"type\":\"stop\""));
+	free(log);
+	run_free(&plain);
+	run_free(&traced);
+}
+
+static void test_fd_limit_32(void **state)
+{
+	(void)state;
+	fd_limit("32", "32", NULL, NULL);
+}
+
+static void test_fd_limit_1024(void **state)
+{
+	(void)state;
+	fd_limit("1024", "1024", NULL, NULL);
+}
+
+static void test_fd_limit_soft_under_hard(void **state)
+{
+	(void)state;
+	fd_limit("32", "1024", NULL, NULL);
+}
+
+/* The log is open (its descriptor under the old, higher limit) when the
+ * program lowers the limit under it. */
+static void test_fd_limit_lowered_later(void **state)
+{
+	(void)state;
+	fd_limit("32", "32", "late", NULL);
+	fd_limit("1024", "1024", "late", NULL);
+}
+
+/* No CAP_SYS_RESOURCE, soft = hard: no number over the limit can be had,
+ * so the library takes the highest under it. */
+static void test_fd_limit_no_room_over_it(void **state)
+{
+	(void)state;
+	fd_limit("32", "32", "nocap", NULL);
+	fd_limit("32", "32", "late", "nocap");
+}
+
 /* A mount namespace of our own, so the tmpfs mounts stay in this test. */
 static void private_mounts(void)
 {
@@ -399,6 +518,11 @@ int main(void)
 		cmocka_unit_test(test_ring_name_symlink),
 		cmocka_unit_test(test_ring_name_dangling),
 		cmocka_unit_test(test_ring_name_file),
+		cmocka_unit_test(test_fd_limit_32),
+		cmocka_unit_test(test_fd_limit_1024),
+		cmocka_unit_test(test_fd_limit_soft_under_hard),
+		cmocka_unit_test(test_fd_limit_lowered_later),
+		cmocka_unit_test(test_fd_limit_no_room_over_it),
 	};
 	int r;
 

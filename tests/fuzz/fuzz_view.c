@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_all(&m, &o);
 	/* Filters that select something of this trace. */
 	if (tr.nev) {
-		const struct st_event *e = &tr.ev[tr.order[tr.nev / 2]];
+		const struct st_vevent *e = &tr.ev[tr.order[tr.nev / 2]];
 
 		o.filter.pid = e->pid;
 		o.filter.conn = m.nconns ? 1 + (int64_t)(size % m.nconns) : 1;

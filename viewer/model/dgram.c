@@ -10,6 +10,7 @@
  * was not traced form connections of their own, per remote address.
  */
 #include "model/model.h"
+#include "model/found.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ static bool same_datagram(const struct st_model *m, const struct dg *s,
 			  const struct dg *r)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *se = &tr->ev[s->ev], *re = &tr->ev[r->ev];
+	const struct st_vevent *se = &tr->ev[s->ev], *re = &tr->ev[r->ev];
 	uint8_t n;
 
 	if (re->ret != se->ret)
@@ -67,11 +68,12 @@ static bool same_datagram(const struct st_model *m, const struct dg *s,
 
 /* The connection of a pair of sockets, or of a socket and a remote address
  * (sock_b ST_NONE), made on first use. */
-static uint32_t conn_for(struct st_model *m, struct st_idmap *conns,
+static uint32_t conn_for(struct st_model *m, struct st_found *found, struct st_idmap *conns,
 			 const struct dg *d, const struct dg *other)
 {
 	uint32_t key[3], id, c;
-	const struct st_event *e = &m->tr->ev[d->ev];
+	struct st_conn *k;
+	const struct st_vevent *e = &m->tr->ev[d->ev];
 
 	if (other) {
 		key[0] = d->sock < other->sock ? d->sock : other->sock;
@@ -86,39 +88,40 @@ static uint32_t conn_for(struct st_model *m, struct st_idmap *conns,
 		return ST_NONE;
 	if (st_idmap_get(conns, id, &c))
 		return c;
-	if ((c = st_model_add_conn(m)) == ST_NONE || st_idmap_put(conns, id, c) < 0)
+	if ((c = st_found_conn(found)) == ST_NONE || st_idmap_put(conns, id, c) < 0)
 		return ST_NONE;
+	k = st_found_at(found, c);
 	/* The sender is the client; a lone receive is the server. */
-	m->conns[c].proto = m->socks[d->sock].proto;
-	m->conns[c].dgram = true;
-	m->conns[c].t_start = d->recv ? e->t + e->dur : e->t;
+	k->proto = m->socks[d->sock].proto;
+	k->dgram = true;
+	k->t_start = d->recv ? e->t + e->dur : e->t;
 	if (d->recv) {
-		m->conns[c].sock[1] = d->sock;
-		m->conns[c].proc[1] = m->ev_proc[d->ev];
-		m->conns[c].addr[0] = d->src;
-		m->conns[c].addr[1] = d->dst;
+		k->sock[1] = d->sock;
+		k->proc[1] = m->ev_proc[d->ev];
+		k->addr[0] = d->src;
+		k->addr[1] = d->dst;
 		if (other) {
-			m->conns[c].sock[0] = other->sock;
-			m->conns[c].proc[0] = m->ev_proc[other->ev];
+			k->sock[0] = other->sock;
+			k->proc[0] = m->ev_proc[other->ev];
 		}
 	} else {
-		m->conns[c].sock[0] = d->sock;
-		m->conns[c].proc[0] = m->ev_proc[d->ev];
-		m->conns[c].addr[0] = d->src;
-		m->conns[c].addr[1] = d->dst;
+		k->sock[0] = d->sock;
+		k->proc[0] = m->ev_proc[d->ev];
+		k->addr[0] = d->src;
+		k->addr[1] = d->dst;
 		if (other) {
-			m->conns[c].sock[1] = other->sock;
-			m->conns[c].proc[1] = m->ev_proc[other->ev];
-			m->conns[c].addr[0] = other->src;
+			k->sock[1] = other->sock;
+			k->proc[1] = m->ev_proc[other->ev];
+			k->addr[0] = other->src;
 		}
 	}
 	return c;
 }
 
-static void count(struct st_model *m, uint32_t c, const struct dg *d)
+static void count(struct st_model *m, struct st_found *found, uint32_t c, const struct dg *d)
 {
-	struct st_conn *k = &m->conns[c];
-	const struct st_event *e = &m->tr->ev[d->ev];
+	struct st_conn *k = st_found_at(found, c);
+	const struct st_vevent *e = &m->tr->ev[d->ev];
 	int dir = (k->sock[0] == d->sock) == !d->recv ? 0 : 1;
 	uint64_t n = e->ret > 0 ? (uint64_t)e->ret : 0;
 
@@ -136,7 +139,7 @@ static void count(struct st_model *m, uint32_t c, const struct dg *d)
 }
 
 /* Collects the datagram records with their keys and times. */
-static int collect(struct st_model *m, struct dg **out, uint64_t **kout,
+static int collect(struct st_model *m, struct dg **found, uint64_t **kout,
 		   uint64_t **tout, uint32_t *nout)
 {
 	const struct st_trace *tr = m->tr;
@@ -145,7 +148,7 @@ static int collect(struct st_model *m, struct dg **out, uint64_t **kout,
 	uint32_t n = 0, cap = 0, k, i, s;
 
 	for (k = 0; k < tr->nev; k++) {
-		const struct st_event *e;
+		const struct st_vevent *e;
 		const struct st_sock *so;
 		struct dg d;
 		const char *a, *b;
@@ -199,7 +202,7 @@ static int collect(struct st_model *m, struct dg **out, uint64_t **kout,
 		times[n] = d.recv ? (uint64_t)(e->t + e->dur) * 2 + 1 : (uint64_t)e->t * 2;
 		n++;
 	}
-	*out = v;
+	*found = v;
 	*kout = keys;
 	*tout = times;
 	*nout = n;
@@ -211,12 +214,12 @@ fail:
 	return -1;
 }
 
-int st_model_pair_datagrams(struct st_model *m)
+int st_model_pair_datagrams(struct st_model *m, struct st_found *found)
 {
 	struct st_idmap conns = { 0 };
 	struct dg *v = NULL;
 	uint64_t *keys = NULL, *times = NULL;
-	uint32_t *idx = NULL, *queue = NULL, n = 0, i, j, g, c, first = m->nconns;
+	uint32_t *idx = NULL, *queue = NULL, n = 0, i, j, g, c;
 	uint32_t *mv = NULL, nm = 0, mcap = 0;	/* matched (send, recv) pairs */
 	int r = -1;
 
@@ -296,15 +299,15 @@ int st_model_pair_datagrams(struct st_model *m)
 		for (i = 0; i < nm; i++) {
 			struct dg *snd = &v[mv[mi[i] * 2]], *rcv = &v[mv[mi[i] * 2 + 1]];
 
-			if ((c = conn_for(m, &conns, snd, rcv)) == ST_NONE ||
-			    st_model_add_link(m, snd->ev, rcv->ev, c, ST_L_DGRAM, 0,
-					      (uint64_t)m->tr->ev[rcv->ev].ret) < 0) {
+			if ((c = conn_for(m, found, &conns, snd, rcv)) == ST_NONE ||
+			    st_found_link(found, snd->ev, rcv->ev, c, ST_L_DGRAM, 0,
+					  (uint64_t)m->tr->ev[rcv->ev].ret) < 0) {
 				free(mk);
 				free(mi);
 				goto out;
 			}
-			count(m, c, snd);
-			count(m, c, rcv);
+			count(m, found, c, snd);
+			count(m, found, c, rcv);
 		}
 		free(mk);
 		free(mi);
@@ -315,12 +318,10 @@ int st_model_pair_datagrams(struct st_model *m)
 
 		if (d->matched)
 			continue;
-		if ((c = conn_for(m, &conns, d, NULL)) == ST_NONE)
+		if ((c = conn_for(m, found, &conns, d, NULL)) == ST_NONE)
 			goto out;
-		count(m, c, d);
+		count(m, found, c, d);
 	}
-	for (i = first; i < m->nconns; i++)
-		st_model_settle_end(m, &m->conns[i]);
 	r = 0;
 out:
 	st_idmap_free(&conns);

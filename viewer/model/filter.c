@@ -70,7 +70,7 @@ bool st_filter_event(const struct st_model *m, const struct st_filter *f,
 		     uint32_t i)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 
 	if (st_filter_none(f))
 		return true;

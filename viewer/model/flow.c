@@ -16,30 +16,23 @@
  * otherwise make millions of arrows).
  */
 #include "model/model.h"
+#include "model/found.h"
 
 #include <stdlib.h>
 
-
 /* The most links a MSG_PEEK receive gets. */
 #define PEEK_LINKS 16
-
-struct seg {
-	uint64_t off, len;
-	uint32_t ev;
-	uint32_t key;		/* connection * 2 + direction */
-	bool peek;
-};
 
 /* The sends (or the receives), in order of key, and in time order within
  * a key: each list is counted by key first, so that every segment goes
  * straight to its place (no growing, no sorting afterwards). */
 struct segs {
-	struct seg *v;
+	struct st_seg *v;
 	uint32_t n;
 	uint32_t *at;		/* per key: where its next segment goes */
 };
 
-static void place(struct segs *s, const struct seg *g)
+static void place(struct segs *s, const struct st_seg *g)
 {
 	s->v[s->at[g->key]++] = *g;
 }
@@ -66,7 +59,7 @@ static uint32_t data_conn(const struct st_model *m, uint32_t i)
  * *key. */
 static int seg_list(const struct st_model *m, uint32_t i, uint32_t c, uint32_t *key)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 	uint32_t side = m->socks[m->ev_sock[i]].side;
 
 	/* A failed call (a reset among them) moved nothing. */
@@ -83,7 +76,7 @@ static int seg_list(const struct st_model *m, uint32_t i, uint32_t c, uint32_t *
 	return 0;
 }
 
-/* Lays out both lists: counts per key, then where each key starts. */
+/* Lays found both lists: counts per key, then where each key starts. */
 static int lay_out_segs(const struct st_model *m, struct segs *snd, struct segs *rcv)
 {
 	const struct st_trace *tr = m->tr;
@@ -106,20 +99,20 @@ static int lay_out_segs(const struct st_model *m, struct segs *snd, struct segs 
 			sum += n;
 		}
 		list[which]->n = sum;
-		if (!(list[which]->v = st_big_alloc(((size_t)sum + 1) * sizeof(struct seg))))
+		if (!(list[which]->v = st_big_alloc(((size_t)sum + 1) * sizeof(struct st_seg))))
 			return -1;
 	}
 	return 0;
 }
 
 /* Links each receive to the sends it read from. */
-static int link_segs(struct st_model *m, const struct segs *snd,
+static int link_segs(struct st_found *found, const struct segs *snd,
 		     const struct segs *rcv)
 {
 	uint32_t a = 0, b, k, made;
 
 	for (b = 0; b < rcv->n; b++) {
-		const struct seg *r = &rcv->v[b];
+		const struct st_seg *r = &rcv->v[b];
 		uint64_t rend = add_sat(r->off, r->len);
 
 		while (a < snd->n && (snd->v[a].key < r->key ||
@@ -128,14 +121,14 @@ static int link_segs(struct st_model *m, const struct segs *snd,
 		made = 0;
 		for (k = a; k < snd->n && snd->v[k].key == r->key && snd->v[k].off < rend &&
 		     !(r->peek && made == PEEK_LINKS); k++) {
-			const struct seg *s = &snd->v[k];
+			const struct st_seg *s = &snd->v[k];
 			uint64_t lo = s->off > r->off ? s->off : r->off;
 			uint64_t send_end = add_sat(s->off, s->len);
 			uint64_t hi = send_end < rend ? send_end : rend;
 
-			if (hi > lo && st_model_add_link(m, s->ev, r->ev, r->key / 2,
-							 r->peek ? ST_L_PEEK : ST_L_DATA,
-							 lo, hi - lo) < 0)
+			if (hi > lo && st_found_link(found, s->ev, r->ev, r->key / 2,
+						     r->peek ? ST_L_PEEK : ST_L_DATA,
+						     lo, hi - lo) < 0)
 				return -1;
 			made += hi > lo;
 		}
@@ -143,21 +136,21 @@ static int link_segs(struct st_model *m, const struct segs *snd,
 	return 0;
 }
 
-static bool is_reset(const struct st_trace *tr, const struct st_event *e)
+static bool is_reset(const struct st_trace *tr, const struct st_vevent *e)
 {
-	return st_event_failed(tr, e, "ECONNRESET") || st_event_failed(tr, e, "EPIPE");
+	return st_vevent_failed(tr, e, "ECONNRESET") || st_vevent_failed(tr, e, "EPIPE");
 }
 
 /* One record on a connected stream socket. */
-static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
-		       struct segs *rcv)
+static int follow_data(struct st_model *m, struct st_found *found, uint32_t i,
+		       struct segs *snd, struct segs *rcv)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	struct st_sock *s = &m->socks[m->ev_sock[i]];
 	uint32_t c = s->conn, peer;
 	struct st_conn *k = &m->conns[c];
-	struct seg g;
+	struct st_seg g;
 	int dir;
 
 	m->ev_conn[i] = c;
@@ -167,7 +160,7 @@ static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
 	if (is_reset(tr, e)) {
 		if (k->end == ST_END_OPEN || k->end == ST_END_CLOSED)
 			k->end = ST_END_RESET;
-		if (peer != ST_NONE && st_model_add_link(m, m->socks[peer].closed != ST_NONE ?
+		if (peer != ST_NONE && st_found_link(found, m->socks[peer].closed != ST_NONE ?
 				m->socks[peer].closed : m->socks[peer].eof, i, c,
 				ST_L_RESET, 0, 0) < 0)
 			return -1;
@@ -192,7 +185,7 @@ static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
 	dir = 1 - s->side;
 	if (e->ret == 0) {
 		if (peer != ST_NONE && m->socks[peer].eof != ST_NONE)
-			return st_model_add_link(m, m->socks[peer].eof, i, c, ST_L_EOF, 0, 0);
+			return st_found_link(found, m->socks[peer].eof, i, c, ST_L_EOF, 0, 0);
 		return 0;
 	}
 	g.key = c * 2 + (uint32_t)dir;
@@ -207,35 +200,7 @@ static int follow_data(struct st_model *m, uint32_t i, struct segs *snd,
 	return 0;
 }
 
-/* How a connection ended, once all its records are seen: closed when
- * every traced side closed its socket. */
-void st_model_settle_end(struct st_model *m, struct st_conn *k)
-{
-	bool all_closed = true;
-	int side;
-
-	for (side = 0; side < 2; side++) {
-		const struct st_sock *s;
-
-		if (k->sock[side] == ST_NONE)
-			continue;
-		s = &m->socks[k->sock[side]];
-		if (s->closed == ST_NONE) {
-			all_closed = false;
-			continue;
-		}
-		{
-			const struct st_event *e = &m->tr->ev[s->closed];
-
-			if (e->t + e->dur > k->t_end)
-				k->t_end = e->t + e->dur;
-		}
-	}
-	if (k->end == ST_END_OPEN && all_closed)
-		k->end = ST_END_CLOSED;
-}
-
-int st_model_flow_streams(struct st_model *m)
+int st_model_flow_streams(struct st_model *m, struct st_found *found)
 {
 	const struct st_trace *tr = m->tr;
 	struct segs snd = { 0 }, rcv = { 0 };
@@ -252,13 +217,11 @@ int st_model_flow_streams(struct st_model *m)
 			m->ev_conn[i] = c;
 			continue;
 		}
-		if (follow_data(m, i, &snd, &rcv) < 0)
+		if (follow_data(m, found, i, &snd, &rcv) < 0)
 			goto out;
 	}
-	/* Only stream connections and socketpairs exist yet. */
-	for (k = 0; k < m->nconns; k++)
-		st_model_settle_end(m, &m->conns[k]);
-	if (link_segs(m, &snd, &rcv) < 0)
+	if (link_segs(found, &snd, &rcv) < 0 ||
+	    st_model_read_streams(m, snd.v, snd.n, rcv.v, rcv.n) < 0)
 		goto out;
 	r = 0;
 out:

@@ -8,6 +8,7 @@
  * connections in order of start.
  */
 #include "model/model.h"
+#include "model/found.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,75 +16,13 @@
 #include "model/address.h"
 #include "read/sort.h"
 
-const char *st_proto_label(uint8_t proto)
+/* A socketpair's connection: the only ones the builder makes itself. */
+static uint32_t add_conn(struct st_model *m)
 {
-	return proto < ST_P_COUNT ? st_proto_names[proto] : st_proto_names[ST_P_OTHER];
-}
-
-bool st_proto_is_stream(uint8_t proto)
-{
-	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_STREAM;
-}
-
-bool st_proto_is_dgram(uint8_t proto)
-{
-	return proto < ST_P_COUNT && st_proto_kinds[proto] == ST_PK_DGRAM;
-}
-
-bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
-		     const char *err)
-{
-	size_t n;
-	const char *s;
-
-	if (!e->err)
-		return false;
-	if (!err)
-		return true;
-	s = st_trace_str(tr, e->err, &n);
-	return n == strlen(err) && memcmp(s, err, n) == 0;
-}
-
-bool st_model_host_only(const struct st_trace *tr, uint32_t addr)
-{
-	size_t n;
-	const char *s = st_trace_str(tr, addr, &n);
-
-	return addr && st_addr_is_host_only(s, n);
-}
-
-uint32_t st_model_add_conn(struct st_model *m)
-{
-	struct st_conn *c;
-
-	if (st_grow((void **)&m->conns, &m->conncap, m->nconns + 1, sizeof(*c), 64) < 0)
+	if (st_grow((void **)&m->conns, &m->conncap, m->nconns + 1, sizeof(*m->conns), 64) < 0)
 		return ST_NONE;
-	c = &m->conns[m->nconns];
-	memset(c, 0, sizeof(*c));
-	c->sock[0] = c->sock[1] = ST_NONE;
-	c->proc[0] = c->proc[1] = ST_NONE;
-	c->ev[0] = c->ev[1] = ST_NONE;
+	st_conn_blank(&m->conns[m->nconns]);
 	return m->nconns++;
-}
-
-int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
-		      uint32_t conn, enum st_link_kind kind, uint64_t off,
-		      uint64_t len)
-{
-	struct st_link *l;
-
-	if (from == ST_NONE || to == ST_NONE)
-		return 0;
-	if (st_grow_big((void **)&m->links, &m->linkcap, m->nlinks + 1, sizeof(*l), 64) < 0)
-		return -1;
-	l = &m->links[m->nlinks++];
-	l->from = from;
-	l->to = to;
-	l->conn = conn;
-	l->kind = (uint8_t)kind;
-	l->off = off;
-	l->len = len;
-	return 0;
 }
 
 static uint32_t add_proc(struct st_model *m, int32_t pid, int64_t t)
@@ -246,7 +185,7 @@ static void close_fd(struct st_model *m, uint32_t p, int32_t fd, uint32_t ev)
 /* The socket behind fd, made up when the fd was opened before tracing. */
 static uint32_t sock_of(struct st_model *m, uint32_t p, int32_t fd, uint32_t ev)
 {
-	const struct st_event *e = &m->tr->ev[ev];
+	const struct st_vevent *e = &m->tr->ev[ev];
 	uint32_t s;
 
 	if (fd < 0)
@@ -393,8 +332,8 @@ static uint32_t find_child(struct st_model *m, struct kids *k, uint32_t parent,
  * the smaller of the range and the fd table, and nothing when the range
  * misses every fd the process ever had: a hostile log of many open fds and
  * many close_range records must not take minutes. */
-static int close_range(struct st_model *m, uint32_t p, int32_t lo, int32_t hi,
-		       uint32_t ev)
+static int close_fds_in(struct st_model *m, uint32_t p, int32_t lo, int32_t hi,
+			uint32_t ev)
 {
 	struct st_idmap *fds = &m->procs[p].fds;
 	uint32_t i, n = 0, *doomed, s;
@@ -427,7 +366,7 @@ static int close_range(struct st_model *m, uint32_t p, int32_t lo, int32_t hi,
 	return 0;
 }
 
-static bool is_dup(const struct st_model *m, const struct st_event *e)
+static bool is_dup(const struct st_model *m, const struct st_vevent *e)
 {
 	size_t n;
 	const char *cmd;
@@ -447,7 +386,7 @@ static bool is_dup(const struct st_model *m, const struct st_event *e)
 /* Sets the record's process (made up when its file had no header). */
 static uint32_t proc_of(struct st_model *m, struct st_idmap *bypid, uint32_t i)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 	uint32_t host = e->file < m->tr->nfiles ? m->file_host[e->file] : 0;
 	uint32_t p;
 
@@ -464,7 +403,7 @@ static uint32_t proc_of(struct st_model *m, struct st_idmap *bypid, uint32_t i)
 	return p;
 }
 
-static void note_addrs(struct st_sock *s, const struct st_event *e)
+static void note_addrs(struct st_sock *s, const struct st_vevent *e)
 {
 	if (e->local)
 		s->local = e->local;
@@ -478,7 +417,7 @@ static void note_addrs(struct st_sock *s, const struct st_event *e)
 static int follow_fds(struct st_model *m, struct kids *kids, uint32_t p,
 		      uint32_t i)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 	uint32_t s = ST_NONE, l, c;
 
 	switch (e->call) {
@@ -497,7 +436,7 @@ static int follow_fds(struct st_model *m, struct kids *kids, uint32_t p,
 			s = new_sock(m, p, i, e->proto);
 			b = new_sock(m, p, i, e->proto);
 			if (s == ST_NONE || b == ST_NONE || map_fd(m, p, e->fd, s, i) < 0 ||
-			    map_fd(m, p, e->fd2, b, i) < 0 || (c = st_model_add_conn(m)) == ST_NONE)
+			    map_fd(m, p, e->fd2, b, i) < 0 || (c = add_conn(m)) == ST_NONE)
 				return -1;
 			m->socks[s].role = m->socks[b].role = ST_R_PAIR;
 			m->socks[s].conn = m->socks[b].conn = c;
@@ -547,7 +486,7 @@ static int follow_fds(struct st_model *m, struct kids *kids, uint32_t p,
 			break;
 		if (e->fd2 < 0)
 			close_fd(m, p, e->fd, i);
-		else if (close_range(m, p, e->fd, e->fd2, i) < 0)
+		else if (close_fds_in(m, p, e->fd, e->fd2, i) < 0)
 			return -1;
 		break;
 	case ST_C_SHUTDOWN:
@@ -622,6 +561,56 @@ out:
 	return r;
 }
 
+/* How a connection ended, once all its records are seen: closed when
+ * every traced side closed its socket. */
+static void settle_end(const struct st_model *m, struct st_conn *k)
+{
+	bool all_closed = true;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		const struct st_sock *s;
+
+		if (k->sock[side] == ST_NONE)
+			continue;
+		s = &m->socks[k->sock[side]];
+		if (s->closed == ST_NONE) {
+			all_closed = false;
+			continue;
+		}
+		{
+			const struct st_vevent *e = &m->tr->ev[s->closed];
+
+			if (e->t + e->dur > k->t_end)
+				k->t_end = e->t + e->dur;
+		}
+	}
+	if (k->end == ST_END_OPEN && all_closed)
+		k->end = ST_END_CLOSED;
+}
+
+/* Settles how the connections from first on ended. */
+static void settle_ends(struct st_model *m, uint32_t first)
+{
+	uint32_t k;
+
+	for (k = first; k < m->nconns; k++)
+		settle_end(m, &m->conns[k]);
+}
+
+/* Runs a matcher, then adds what it found. */
+static int match(struct st_model *m, int (*matcher)(struct st_model *, struct st_found *))
+{
+	struct st_found f;
+	int r;
+
+	st_found_init(&f, m);
+	r = matcher(m, &f);
+	if (st_found_add_to(&f, m) < 0)
+		return -1;
+	return r;
+}
+
 /* Numbers the connections by start time and indexes the links by target. */
 static int finish(struct st_model *m)
 {
@@ -673,18 +662,27 @@ static int finish(struct st_model *m)
 int st_model_build(struct st_model *m, const struct st_trace *tr)
 {
 	size_t n = (size_t)tr->nev + 1;
+	uint32_t first;
 
 	memset(m, 0, sizeof(*m));
 	m->tr = tr;
 	st_strtab_init(&m->keys);
+	st_strtab_init(&m->labels);
 	m->ev_proc = st_big_alloc(n * sizeof(*m->ev_proc));
 	m->ev_sock = st_big_alloc(n * sizeof(*m->ev_sock));
 	m->ev_conn = st_big_alloc(n * sizeof(*m->ev_conn));
 	if (!m->ev_proc || !m->ev_sock || !m->ev_conn)
 		return -1;
-	if (follow_all(m) < 0 || st_model_pair_streams(m) < 0 ||
-	    st_model_flow_streams(m) < 0 || st_model_pair_datagrams(m) < 0 ||
-	    finish(m) < 0)
+	if (follow_all(m) < 0 || match(m, st_model_pair_streams) < 0 ||
+	    match(m, st_model_flow_streams) < 0)
+		return -1;
+	/* Only stream connections and socketpairs exist yet. */
+	settle_ends(m, 0);
+	first = m->nconns;
+	if (match(m, st_model_pair_datagrams) < 0)
+		return -1;
+	settle_ends(m, first);
+	if (finish(m) < 0 || st_model_label_links(m) < 0)
 		return -1;
 	st_strtab_free(&m->keys);
 	return 0;
@@ -710,5 +708,8 @@ void st_model_free(struct st_model *m)
 	free(m->hdr_host);
 	free(m->file_host);
 	st_strtab_free(&m->keys);
+	st_strtab_free(&m->labels);
+	st_big_free(m->link_label);
+	free(m->msgs);
 	memset(m, 0, sizeof(*m));
 }

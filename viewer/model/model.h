@@ -8,8 +8,10 @@
  * whose bytes it returned, by byte offset), datagram, EOF and reset.
  *
  * Building happens in passes over the records in time order: processes
- * (model.c), fd tables and sockets (model.c), stream pairing (pair.c),
- * stream data and EOF (flow.c), datagrams (dgram.c).
+ * (model.c), fd tables and sockets (model.c), then the matchers: stream
+ * pairing (pair.c), stream data and EOF (flow.c), datagrams (dgram.c).
+ * Each matcher returns what it found to the builder (found.h); none calls
+ * back into model.c.
  */
 #ifndef ST_MODEL_H
 #define ST_MODEL_H
@@ -17,7 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/address.h"
 #include "model/idmap.h"
+#include "proto/proto.h"
 #include "read/strtab.h"
 #include "read/trace.h"
 
@@ -92,6 +96,8 @@ struct st_conn {
 	uint32_t err;		/* errno name of a failed attempt */
 	int64_t t_start, t_end;
 	uint64_t sent[2], rcvd[2];	/* by direction: 0 client->server */
+	uint8_t app;		/* enum st_app (proto/proto.h): what it speaks */
+	uint32_t sni;		/* TLS: the ClientHello's server name (labels) */
 };
 
 enum st_link_kind { ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET };
@@ -103,6 +109,21 @@ struct st_link {
 	uint8_t kind;		/* enum st_link_kind */
 	uint64_t off;		/* data: offset of the first byte in its direction */
 	uint64_t len;		/* data: bytes */
+};
+
+/* A range of one direction's bytes that one record moved (flow.c). */
+struct st_seg {
+	uint64_t off, len;
+	uint32_t ev;
+	uint32_t key;		/* connection * 2 + direction */
+	bool peek;
+};
+
+/* A message the protocol readers found: where it starts, its summary. */
+struct st_msg {
+	uint64_t off;
+	uint32_t key;		/* connection * 2 + direction */
+	uint32_t label;		/* in st_model.labels */
 };
 
 struct st_model {
@@ -126,6 +147,12 @@ struct st_model {
 	uint32_t *conn_by_id;	/* id - 1 -> connection index */
 	struct st_strtab keys;	/* pairing keys, while building */
 	uint32_t *hdr_proc;	/* header -> process */
+	/* What the protocol readers said (app.c): the summary of every link
+	 * that carries the start of a message, and the strings. */
+	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
+	struct st_strtab labels;
+	struct st_msg *msgs;	/* by key, then offset (while building) */
+	uint32_t nmsgs, msgcap;
 };
 
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
@@ -140,33 +167,47 @@ static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
 	return m->link_at[i + 1] - m->link_at[i];
 }
 
+/* The summary of what a link carries (`GET / HTTP/1.1`, `ClientHello
+ * sni=...`), printable ASCII; NULL when the readers said nothing of it. */
+const char *st_link_label(const struct st_model *m, const struct st_link *l);
+/* A connection's server name (TLS), NULL when none. */
+const char *st_conn_sni(const struct st_model *m, const struct st_conn *k);
 /* The host of a process, of a record (host.c). */
 static inline uint32_t st_model_proc_host(const struct st_model *m, uint32_t p)
 {
 	return p == ST_NONE ? ST_NONE : m->procs[p].host;
 }
 
-/* Stream protocols pair connect with accept. */
-bool st_proto_is_stream(uint8_t proto);
-bool st_proto_is_dgram(uint8_t proto);
-const char *st_proto_label(uint8_t proto);
-
-/* Building blocks shared by the passes (model.c). */
-uint32_t st_model_add_conn(struct st_model *m);
-int st_model_add_link(struct st_model *m, uint32_t from, uint32_t to,
-		      uint32_t conn, enum st_link_kind kind, uint64_t off,
-		      uint64_t len);
-bool st_event_failed(const struct st_trace *tr, const struct st_event *e,
-		     const char *err);
 /* An address (trace string) that means something on its host only
  * (loopback, AF_UNIX): ends with one never pair across hosts. */
-bool st_model_host_only(const struct st_trace *tr, uint32_t addr);
-void st_model_settle_end(struct st_model *m, struct st_conn *k);
+static inline bool st_model_host_only(const struct st_trace *tr, uint32_t addr)
+{
+	size_t n;
+	const char *s = st_trace_str(tr, addr, &n);
+
+	return addr && st_addr_is_host_only(s, n);
+}
+
 /* Groups the headers into hosts (host.c); before the processes. */
 int st_model_find_hosts(struct st_model *m);
-/* The passes. */
-int st_model_pair_streams(struct st_model *m);
-int st_model_flow_streams(struct st_model *m);
-int st_model_pair_datagrams(struct st_model *m);
+
+/* The matchers, run by the builder (model.c) in this order: each adds the
+ * connections and links it found to *out (found.h), and may note the
+ * connections on the model's sockets and records. */
+struct st_found;
+/* Pairs each stream connect with its accept (pair.c). */
+int st_model_pair_streams(struct st_model *m, struct st_found *out);
+/* Links each stream receive to the sends it read (flow.c). */
+int st_model_flow_streams(struct st_model *m, struct st_found *out);
+/* Matches datagrams, and makes their flows (dgram.c). */
+int st_model_pair_datagrams(struct st_model *m, struct st_found *out);
+/* Reads each stream direction's bytes with its protocol's reader (app.c):
+ * the sends of each key (or its receives, when its sender was not
+ * traced), each list in key order and time order within a key. */
+int st_model_read_streams(struct st_model *m, const struct st_seg *snd, uint32_t nsnd,
+			  const struct st_seg *rcv, uint32_t nrcv);
+/* Gives each link the summaries of the messages that start in it, and
+ * reads datagrams (once the links are in their final order). */
+int st_model_label_links(struct st_model *m);
 
 #endif

@@ -11,6 +11,7 @@
  * (refused, unreachable, ...) is a connection attempt of its own.
  */
 #include "model/model.h"
+#include "model/found.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,10 @@ struct cand {
 	bool server;
 };
 
-static bool err_is(const struct st_trace *tr, const struct st_event *e,
+static bool err_is(const struct st_trace *tr, const struct st_vevent *e,
 		   const char *name)
 {
-	return st_event_failed(tr, e, name);
+	return st_vevent_failed(tr, e, name);
 }
 
 /* Appends the normal form of an address to a key buffer. */
@@ -58,7 +59,7 @@ static bool is_unix(const struct st_trace *tr, uint8_t proto, uint32_t addr)
 static uint32_t cand_key(struct st_model *m, const struct cand *c)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[c->ev];
+	const struct st_vevent *e = &tr->ev[c->ev];
 	uint8_t proto = m->socks[c->sock].proto;
 	uint32_t near = e->local, far = e->peer ? e->peer : e->addr;
 	char key[2 * 4096 + 8];
@@ -92,10 +93,10 @@ static uint32_t cand_key(struct st_model *m, const struct cand *c)
 	return st_strtab_intern(&m->keys, key, n);
 }
 
-static void set_side(struct st_model *m, uint32_t c, int side, uint32_t sock,
-		     uint32_t ev)
+static void set_side(struct st_model *m, struct st_found *out, uint32_t c, int side,
+		     uint32_t sock, uint32_t ev)
 {
-	struct st_conn *k = &m->conns[c];
+	struct st_conn *k = st_found_at(out, c);
 
 	k->sock[side] = sock;
 	k->proc[side] = m->ev_proc[ev];
@@ -105,46 +106,47 @@ static void set_side(struct st_model *m, uint32_t c, int side, uint32_t sock,
 	m->ev_conn[ev] = c;
 }
 
-static void mark_failed(struct st_model *m, uint32_t c, uint32_t ev)
+static void mark_failed(struct st_model *m, struct st_conn *k, uint32_t c, uint32_t ev)
 {
-	const struct st_event *e = &m->tr->ev[ev];
+	const struct st_vevent *e = &m->tr->ev[ev];
 	/* A failed connect, or getsockopt(SO_ERROR) after a non-blocking one. */
 	uint32_t err = e->err ? e->err : e->detail;
 	size_t n;
 	const char *name = st_trace_str(m->tr, err, &n);
 
-	m->conns[c].end = n == 12 && memcmp(name, "ECONNREFUSED", 12) == 0 ?
-			  ST_END_REFUSED : ST_END_FAILED;
-	m->conns[c].err = err;
-	if (e->t + e->dur > m->conns[c].t_end)
-		m->conns[c].t_end = e->t + e->dur;
+	k->end = n == 12 && memcmp(name, "ECONNREFUSED", 12) == 0 ?
+		 ST_END_REFUSED : ST_END_FAILED;
+	k->err = err;
+	if (e->t + e->dur > k->t_end)
+		k->t_end = e->t + e->dur;
 	m->ev_conn[ev] = c;
 }
 
-/* Makes the connection of a client candidate, a server candidate, or both. */
-static int make_conn(struct st_model *m, const struct cand *cl,
-		     const struct cand *sv)
+/* Makes the connection of a client candidate, a server candidate, or both:
+ * its number, or ST_NONE when memory runs out. */
+static uint32_t make_conn(struct st_model *m, struct st_found *out, const struct cand *cl,
+			  const struct cand *sv)
 {
 	const struct st_trace *tr = m->tr;
-	uint32_t c = st_model_add_conn(m);
+	uint32_t c = st_found_conn(out);
 	struct st_conn *k;
 
 	if (c == ST_NONE)
-		return -1;
-	k = &m->conns[c];
+		return ST_NONE;
+	k = st_found_at(out, c);
 	if (cl) {
-		const struct st_event *e = &tr->ev[cl->ev];
+		const struct st_vevent *e = &tr->ev[cl->ev];
 
 		k->proto = m->socks[cl->sock].proto;
 		k->addr[0] = e->local;
 		k->addr[1] = e->peer ? e->peer : e->addr;
 		k->t_start = e->t;
 		k->t_end = e->t + e->dur;
-		set_side(m, c, 0, cl->sock, cl->ev);
+		set_side(m, out, c, 0, cl->sock, cl->ev);
 		m->socks[cl->sock].role = ST_R_CLIENT;
 	}
 	if (sv) {
-		const struct st_event *e = &tr->ev[sv->ev];
+		const struct st_vevent *e = &tr->ev[sv->ev];
 
 		if (!cl) {
 			k->proto = m->socks[sv->sock].proto;
@@ -157,17 +159,18 @@ static int make_conn(struct st_model *m, const struct cand *cl,
 			k->addr[1] = e->local;
 		if (e->t + e->dur > k->t_end)
 			k->t_end = e->t + e->dur;
-		set_side(m, c, 1, sv->sock, sv->ev);
+		set_side(m, out, c, 1, sv->sock, sv->ev);
 	}
-	if (cl && sv && st_model_add_link(m, cl->ev, sv->ev, c, ST_L_HANDSHAKE, 0, 0) < 0)
-		return -1;
+	if (cl && sv && st_found_link(out, cl->ev, sv->ev, c, ST_L_HANDSHAKE, 0, 0) < 0)
+		return ST_NONE;
 	if (cl && cl->fail != ST_NONE && !sv)
-		mark_failed(m, c, cl->fail);
-	return 0;
+		mark_failed(m, k, c, cl->fail);
+	return c;
 }
 
 /* Collects candidates; failed attempts become connections at once. */
-static int collect(struct st_model *m, struct cand **out, uint32_t *nout)
+static int collect(struct st_model *m, struct st_found *found, struct cand **out,
+		   uint32_t *nout)
 {
 	const struct st_trace *tr = m->tr;
 	struct st_idmap pending = { 0 };	/* socket -> its client candidate */
@@ -176,7 +179,7 @@ static int collect(struct st_model *m, struct cand **out, uint32_t *nout)
 	int r = -1;
 
 	for (k = 0; k < tr->nev; k++) {
-		const struct st_event *e;
+		const struct st_vevent *e;
 		struct cand c;
 
 		i = tr->order[k];
@@ -214,9 +217,9 @@ static int collect(struct st_model *m, struct cand **out, uint32_t *nout)
 					cs[at].fail = i;
 				continue;
 			}
-			if (make_conn(m, &c, NULL) < 0)
+			if ((at = make_conn(m, found, &c, NULL)) == ST_NONE)
 				goto out;
-			mark_failed(m, m->nconns - 1, i);
+			mark_failed(m, st_found_at(found, at), at, i);
 			m->socks[s].conn = ST_NONE;	/* it may connect again */
 			continue;
 		}
@@ -254,7 +257,7 @@ static bool across_hosts(const struct st_model *m, const struct cand *cs,
  * order, since no accept can be compared in time with a connect of another
  * host before the clocks are known (clock.c learns them from these pairs).
  */
-static int pair_in_order(struct st_model *m, const struct cand *cs,
+static int pair_in_order(struct st_model *m, struct st_found *out, const struct cand *cs,
 			 const uint32_t *idx, uint32_t n, uint32_t *scratch)
 {
 	uint32_t i, ncl = 0, nsv = 0, *cl = scratch, *sv = scratch + n;
@@ -266,12 +269,13 @@ static int pair_in_order(struct st_model *m, const struct cand *cs,
 			cl[ncl++] = idx[i];
 	}
 	for (i = 0; i < ncl || i < nsv; i++)
-		if (make_conn(m, i < ncl ? &cs[cl[i]] : NULL, i < nsv ? &cs[sv[i]] : NULL) < 0)
+		if (make_conn(m, out, i < ncl ? &cs[cl[i]] : NULL,
+			      i < nsv ? &cs[sv[i]] : NULL) == ST_NONE)
 			return -1;
 	return 0;
 }
 
-int st_model_pair_streams(struct st_model *m)
+int st_model_pair_streams(struct st_model *m, struct st_found *found)
 {
 	const struct st_trace *tr = m->tr;
 	struct cand *cs = NULL;
@@ -279,7 +283,7 @@ int st_model_pair_streams(struct st_model *m)
 	uint32_t *idx = NULL, *queue = NULL, *ckey = NULL, n = 0, i, j, g;
 	int r = -1;
 
-	if (collect(m, &cs, &n) < 0)
+	if (collect(m, found, &cs, &n) < 0)
 		goto out;
 	keys = malloc((n + 1) * sizeof(*keys));
 	idx = malloc((n + 1) * sizeof(*idx));
@@ -290,7 +294,7 @@ int st_model_pair_streams(struct st_model *m)
 	/* By time (connects at their start, accepts at their return), then
 	 * stably by key. */
 	for (i = 0; i < n; i++) {
-		const struct st_event *e = &tr->ev[cs[i].ev];
+		const struct st_vevent *e = &tr->ev[cs[i].ev];
 
 		idx[i] = i;
 		keys[i] = cs[i].server ? (uint64_t)(e->t + e->dur) * 2 + 1 : (uint64_t)e->t * 2;
@@ -308,7 +312,7 @@ int st_model_pair_streams(struct st_model *m)
 		for (j = g; j < n && keys[j] == keys[g]; j++)
 			;
 		if (keys[g] != 0 && across_hosts(m, cs, idx + g, j - g)) {
-			if (pair_in_order(m, cs, idx + g, j - g, queue) < 0)
+			if (pair_in_order(m, found, cs, idx + g, j - g, queue) < 0)
 				goto out;
 			continue;
 		}
@@ -317,7 +321,7 @@ int st_model_pair_streams(struct st_model *m)
 
 			if (!c->server) {
 				if (keys[g] == 0) {
-					if (make_conn(m, c, NULL) < 0)
+					if (make_conn(m, found, c, NULL) == ST_NONE)
 						goto out;
 				} else {
 					queue[tail++] = idx[j];
@@ -325,14 +329,14 @@ int st_model_pair_streams(struct st_model *m)
 				continue;
 			}
 			if (head < tail && keys[g] != 0) {
-				if (make_conn(m, &cs[queue[head++]], c) < 0)
+				if (make_conn(m, found, &cs[queue[head++]], c) == ST_NONE)
 					goto out;
-			} else if (make_conn(m, NULL, c) < 0) {
+			} else if (make_conn(m, found, NULL, c) == ST_NONE) {
 				goto out;
 			}
 		}
 		while (head < tail)
-			if (make_conn(m, &cs[queue[head++]], NULL) < 0)
+			if (make_conn(m, found, &cs[queue[head++]], NULL) == ST_NONE)
 				goto out;
 	}
 	r = 0;

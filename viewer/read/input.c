@@ -2,16 +2,13 @@
  * input.c: getting logs into a trace: paths (a file, or a directory of
  * *.jsonl and *.stlog), memory-mapping each file (or reading it, for pipes),
  * turning a binary log, its staging ring <log>.ring laid over it, into its
- * JSON lines (common/binlog.h), cutting it into lines at '\n' and at NUL
- * bytes (a killed process leaves NUL padding), and handing each line to the
- * parser.  A mapped JSON log is parsed by reading it again in blocks (a
- * page read costs less than a page faulted in); the mapping stays, untouched
- * until a record's raw line is asked for (st_trace_line).  Contents parsed
- * from memory have their pages released behind the parser, so a big log
- * costs little resident memory.
+ * JSON lines (common/binlog.h).
  *
- * Files are parsed when the trace is sorted (parallel.c decides how);
- * st_trace_sort() then adds the merged time order.
+ * Files are parsed when the trace is sorted (parallel.c decides how, lines.c
+ * cuts them into lines, parse.c reads each); st_trace_sort() then adds the
+ * merged time order.  The top of the reading room: input -> parallel ->
+ * lines -> parse -> trace (the container), each calling only the ones
+ * after it.
  */
 #include "read/trace.h"
 #include "read/sort.h"
@@ -28,217 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Bytes parsed between two releases of mapped pages. */
-#define RELEASE_STEP ((size_t)32 << 20)
-/* Bytes read at a time when a log is read again rather than through its
- * mapping. */
-#define READ_BLOCK ((size_t)1 << 20)
 /* Largest non-regular file read into memory. */
 #define MAX_READ ((size_t)1 << 32)
-
-void st_trace_init(struct st_trace *tr)
-{
-	memset(tr, 0, sizeof(*tr));
-	st_strtab_init(&tr->str);
-	tr->cur_hdr = UINT32_MAX;
-}
-
-/* Unmaps or frees a file's contents. */
-static void release_map(const char *map, size_t size, bool mapped)
-{
-	if (mapped)
-		munmap((void *)map, size);
-	else
-		free((void *)map);
-}
-
-void st_trace_free(struct st_trace *tr)
-{
-	uint32_t i;
-
-	for (i = 0; i < tr->nfiles; i++) {
-		struct st_file *f = &tr->files[i];
-
-		release_map(f->map, f->size, f->mapped);
-		free(f->path);
-	}
-	free(tr->files);
-	free(tr->notes);
-	st_vmem_free(&tr->ev_mem);
-	free(tr->hdr);
-	st_vmem_free(&tr->snip_mem);
-	st_big_free(tr->order);
-	st_strtab_free(&tr->str);
-	memset(tr, 0, sizeof(*tr));
-}
-
-const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n)
-{
-	return st_strtab_get(&tr->str, id, n);
-}
-
-const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n)
-{
-	const struct st_event *e = &tr->ev[i];
-	const struct st_file *f = &tr->files[e->file];
-
-	if (e->line > f->size || f->size - e->line < e->line_len) {
-		*n = 0;
-		return "";
-	}
-	*n = e->line_len;
-	return f->map + e->line;
-}
-
-static void release_pages(const struct st_file *f, size_t from, size_t to)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t a, b;
-
-	if (!f->mapped || pg <= 0)
-		return;
-	a = (from + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
-	b = to / (size_t)pg * (size_t)pg;
-	if (b > a)
-		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
-}
-
-/* The parts of line [q, le) cut at NUL bytes (runs of them), each parsed
- * as a line of its own; the line starts at byte off of the file. */
-static void parse_parts(struct st_trace *tr, uint16_t fi, const char *q,
-			const char *le, uint64_t off, uint64_t lineno)
-{
-	const char *base = q;
-
-	while (q < le) {
-		const char *z = memchr(q, '\0', (size_t)(le - q));
-		const char *se = z ? z : le;
-
-		if (se > q && !st_parse_line(tr, fi, off + (uint64_t)(q - base), q, (size_t)(se - q)))
-			st_trace_skip(tr, fi, lineno);
-		if (!z)
-			break;
-		q = z + 1;
-		while (q < le && *q == '\0')
-			q++;
-	}
-}
-
-/* Cuts buf[0, n), the bytes of file fi from byte off on (the start of
- * line *lineno), into lines and parses them: all of it when last, else up
- * to its last '\n'.  Returns how many bytes that was; *lineno counts on. */
-static size_t parse_lines(struct st_trace *tr, uint16_t fi, const char *buf, size_t n,
-			  uint64_t off, uint64_t *lineno, bool last)
-{
-	const char *p = buf, *end = buf + n;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-
-		if (!nl && !last)
-			break;
-		/* A line is read whole first: NUL bytes (padding left by a
-		 * killed process) are rare, and a line holding one fails as
-		 * JSON before anything of it is kept, so it is looked for only
-		 * then. */
-		if (le > p && !st_parse_line(tr, fi, off + (uint64_t)(p - buf), p, (size_t)(le - p))) {
-			if (memchr(p, '\0', (size_t)(le - p)))
-				parse_parts(tr, fi, p, le, off + (uint64_t)(p - buf), *lineno);
-			else
-				st_trace_skip(tr, fi, *lineno);
-		}
-		(*lineno)++;
-		p = nl ? nl + 1 : end;
-	}
-	return (size_t)(p - buf);
-}
-
-/* Parses [from, to) of file fi from its contents in memory (mapped, the
- * pages released behind as we go, or read). */
-static void parse_memory(struct st_trace *tr, uint16_t fi, size_t from, size_t to,
-			 uint64_t lineno)
-{
-	const struct st_file *f = &tr->files[fi];
-	size_t pos = from, n, used;
-
-	while (pos < to) {
-		n = to - pos < RELEASE_STEP ? to - pos : RELEASE_STEP;
-		if (!(used = parse_lines(tr, fi, f->map + pos, n, pos, &lineno, pos + n == to))) {
-			/* A line longer than a step: all of it. */
-			const char *nl = memchr(f->map + pos + n, '\n', to - pos - n);
-
-			n = nl ? (size_t)(nl + 1 - f->map) - pos : to - pos;
-			used = parse_lines(tr, fi, f->map + pos, n, pos, &lineno, true);
-		}
-		release_pages(f, pos, pos + used);
-		pos += used;
-	}
-	release_pages(f, from, to);
-}
-
-/*
- * Parses [from, to) of mapped file fi by reading it again, in blocks, from
- * its path (the same file: its device and inode are checked): reading a
- * page costs much less than faulting it in through the mapping.  False
- * when the file cannot be opened again.  A file cut short since it was
- * added is parsed as far as it goes.
- */
-static bool parse_read(struct st_trace *tr, uint16_t fi, size_t from, size_t to,
-		       uint64_t lineno)
-{
-	const struct st_file *f = &tr->files[fi];
-	size_t cap = to - from < READ_BLOCK ? to - from : READ_BLOCK, have = 0, used;
-	uint64_t pos = from;
-	bool last = false;
-	struct stat st;
-	char *buf, *nb;
-	ssize_t r;
-	int fd;
-
-	if (!f->reread || (fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return false;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_dev != f->dev ||
-	    (uint64_t)st.st_ino != f->ino || !(buf = malloc(cap))) {
-		close(fd);
-		return false;
-	}
-	while (!last) {
-		if (have == cap) {
-			/* A line longer than the buffer. */
-			if (cap > SIZE_MAX / 2 || !(nb = realloc(buf, cap * 2))) {
-				parse_memory(tr, fi, (size_t)pos, to, lineno);
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = pread(fd, buf + have, (size_t)(to - pos - have) < cap - have ?
-			  (size_t)(to - pos - have) : cap - have, (off_t)(pos + have));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r > 0)
-			have += (size_t)r;
-		last = r <= 0 || pos + have >= to;
-		used = parse_lines(tr, fi, buf, have, pos, &lineno, last);
-		memmove(buf, buf + used, have - used);
-		pos += used;
-		have -= used;
-	}
-	free(buf);
-	close(fd);
-	return true;
-}
-
-/* Cuts [from, to) of file fi into lines and parses them; lineno is the
- * number of the line at from.  from is the start of a line. */
-void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
-			  size_t to, uint64_t lineno)
-{
-	tr->cur_hdr = UINT32_MAX;
-	if (from < to && !parse_read(tr, fi, from, to, lineno))
-		parse_memory(tr, fi, from, to, lineno);
-}
 
 /* A log's staging ring file, read whole; buf NULL when there is none. */
 struct ring {
@@ -286,7 +74,7 @@ static int decode_binary(struct st_trace *tr, const char *path, const struct rin
 	tr->bad_frames += bs.bad;
 	tr->bad_bytes += bs.bad_bytes;
 	tr->no_tuple += bs.no_tuple;
-	release_map(*map, *size, *mapped);
+	st_trace_release_map(*map, *size, *mapped);
 	*map = text;
 	*size = n;
 	*mapped = false;
@@ -311,7 +99,7 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 	ring->buf = NULL;
 	if (r < 0) {
 		st_trace_note(tr, "%s: %s; left out", path, strerror(errno));
-		release_map(map, size, mapped);
+		st_trace_release_map(map, size, mapped);
 		free(path);
 		return 0;
 	}
@@ -342,7 +130,7 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 	tr->nfiles++;
 	return 0;
 fail:
-	release_map(map, size, mapped);
+	st_trace_release_map(map, size, mapped);
 	free(path);
 	return -1;
 }
@@ -610,31 +398,6 @@ int st_trace_add_path(struct st_trace *tr, const char *path)
 	return r;
 }
 
-/* Notes beyond this many are only counted. */
-#define MAX_NOTES 64
-
-void st_trace_note(struct st_trace *tr, const char *fmt, ...)
-{
-	char line[768];
-	size_t n;
-	va_list ap;
-	char *p;
-
-	if (tr->nnotes++ >= MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	n = strlen(line);
-	if (!(p = realloc(tr->notes, tr->notes_len + n + 2)))
-		return;
-	tr->notes = p;
-	memcpy(p + tr->notes_len, line, n);
-	p[tr->notes_len + n] = '\n';
-	p[tr->notes_len + n + 1] = '\0';
-	tr->notes_len += n + 1;
-}
-
 /* At most this many ascending runs of records are merged straight from
  * the records (one per log file, typically). */
 #define MAX_RUNS 16
@@ -648,7 +411,7 @@ void st_trace_note(struct st_trace *tr, const char *fmt, ...)
  */
 static bool merge_runs(struct st_trace *tr)
 {
-	const struct st_event *ev = tr->ev;
+	const struct st_vevent *ev = tr->ev;
 	uint32_t pos[MAX_RUNS + 1], end[MAX_RUNS], nruns = 1, i, k, r, best;
 
 	pos[0] = 0;

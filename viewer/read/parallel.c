@@ -74,7 +74,7 @@ static uint64_t line_of(const struct st_file *f, size_t off)
  * distances made offsets); the second half's get the trace's string ids,
  * snippet offsets and header indices. */
 struct join {
-	struct st_event *ev;	/* the first half's records, then the second's */
+	struct st_vevent *ev;	/* the first half's records, then the second's */
 	uint32_t na, nb;
 	uint32_t sa;		/* the first half's snippet bytes */
 	const uint32_t *ids;	/* the second half's string id -> the trace's */
@@ -88,7 +88,7 @@ struct join {
 #define COPY_MIN 65536
 #endif
 
-static void fix_first(struct st_event *e, uint32_t sa)
+static void fix_first(struct st_vevent *e, uint32_t sa)
 {
 	if (e->snip_len)
 		e->snip = sa - e->snip;
@@ -98,7 +98,7 @@ static void fix_first(struct st_event *e, uint32_t sa)
 static void *order_first(void *arg)
 {
 	const struct join *j = arg;
-	struct st_event *ev = j->ev, t;
+	struct st_vevent *ev = j->ev, t;
 	uint32_t i, k;
 
 	for (i = 0, k = j->na; i + 1 < k; i++, k--) {
@@ -114,7 +114,7 @@ static void *order_first(void *arg)
 }
 
 /* Second half record e in the trace's terms. */
-static void fix_second(const struct join *j, struct st_event *e)
+static void fix_second(const struct join *j, struct st_vevent *e)
 {
 	const uint32_t *ids = j->ids;
 
@@ -135,7 +135,7 @@ static void fix_second(const struct join *j, struct st_event *e)
 
 static void fix_seconds(const struct join *j)
 {
-	struct st_event *ev = j->ev + j->na;
+	struct st_vevent *ev = j->ev + j->na;
 	uint32_t i;
 
 	for (i = j->from; i < j->nb; i++)
@@ -207,7 +207,7 @@ static int merge(struct st_trace *tr, struct st_trace *part, uint16_t cut_file)
 	 * take the first half's last one (a short run, unless the file has
 	 * no header at all). */
 	for (j.from = 0; j.from < part->nev; j.from++) {
-		struct st_event *e = &tr->ev[tr->nev + j.from];
+		struct st_vevent *e = &tr->ev[tr->nev + j.from];
 
 		if (e->file != cut_file || e->hdr != UINT32_MAX)
 			break;
@@ -274,7 +274,7 @@ static bool lay_out_halves(struct st_trace *tr, struct st_trace *part,
 		st_vmem_free(&tr->ev_mem);
 		return false;
 	}
-	tr->ev = (struct st_event *)tr->ev_mem.base + cap_a;
+	tr->ev = (struct st_vevent *)tr->ev_mem.base + cap_a;
 	tr->evcap = (uint32_t)cap_a;
 	tr->snips = (unsigned char *)tr->snip_mem.base + size_a;
 	tr->snipcap = size_a;

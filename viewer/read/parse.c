@@ -1,5 +1,5 @@
 /*
- * parse.c: one log line -> one st_event or st_header (trace.h).
+ * parse.c: one log line -> one st_vevent or st_header (trace.h).
  *
  * The line is read member by member with the JSON reader (common/json.h);
  * each key we know is remembered by its span, and only then converted and
@@ -33,7 +33,6 @@ enum key {
 	K_BOOT_ID, K_NETNS, K_CGROUP, K_UNREADABLE, K_NKEYS
 };
 
-
 /* The known keys of a line: each points into a slot of st_parse_line's
  * array, where the reader wrote the value (no copy of it afterwards). */
 struct fields {
@@ -45,7 +44,7 @@ struct fields {
  * of it. */
 static const struct {
 	const char *name;
-	enum st_call call;
+	enum st_vcall call;
 } call_names[] = {
 #define CALL(name, group, frame, view) { #name, ST_C_##view },
 #define VIEW_ONLY(name, group, view) { #name, ST_C_##view },
@@ -241,7 +240,7 @@ static int intern_key(struct st_trace *tr, const struct fields *f, enum key k,
 	return 0;
 }
 
-static enum st_call lookup_call(const char *s, size_t n)
+static enum st_vcall lookup_call(const char *s, size_t n)
 {
 	size_t i;
 
@@ -345,7 +344,7 @@ static int detail_list(struct detail *d, const struct fields *f, enum key k,
 
 /* The call-specific text of an event. */
 static int make_detail(struct st_trace *tr, const struct fields *f,
-		       enum st_call call, uint32_t *id)
+		       enum st_vcall call, uint32_t *id)
 {
 	struct detail d;
 
@@ -410,114 +409,6 @@ static int make_detail(struct st_trace *tr, const struct fields *f,
 	if (d.len)
 		*id = st_strtab_intern(&tr->str, d.buf, d.len);
 	return 0;
-}
-
-void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno)
-{
-	if (tr->skipped++ == 0) {
-		tr->skip_file = file;
-		tr->skip_line = lineno;
-	}
-}
-
-static int grow_with(void *(*re)(void *, size_t), void **p, uint32_t *cap,
-		     uint32_t need, size_t size, uint32_t first)
-{
-	uint32_t n;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	if (*cap >= UINT32_MAX / 2)
-		return -1;
-	n = *cap ? *cap * 2 : first;
-	if (!(np = re(*p, (size_t)n * size)))
-		return -1;
-	*p = np;
-	*cap = n;
-	return 0;
-}
-
-int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
-{
-	return grow_with(realloc, p, cap, need, size, first);
-}
-
-int st_grow_big(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
-{
-	return grow_with(st_big_realloc, p, cap, need, size, first);
-}
-
-/* The room that is left in mapping v from p on, in items of size bytes. */
-static size_t room_left(const struct st_vmem *v, const void *p, size_t size)
-{
-	return (v->len - (size_t)((const char *)p - (const char *)v->base)) / size;
-}
-
-/* Grows the mapping v, which holds *p (its space running to the end of
- * the mapping), to room for `need` items of size bytes from *p; *cap
- * becomes the room there is (at most max). */
-static int reserve_mapped(struct st_vmem *v, void **p, size_t need, size_t size,
-			  size_t max, size_t *cap)
-{
-	size_t off = *p ? (size_t)((char *)*p - (char *)v->base) : 0;
-
-	if (*p && !v->base)
-		return -1;	/* a second half's space: not ours to grow */
-	if (need > (SIZE_MAX - off) / size ||
-	    st_vmem_reserve(v, off + need * size) < 0)
-		return -1;
-	*p = (char *)v->base + off;
-	*cap = room_left(v, *p, size);
-	if (*cap > max)
-		*cap = max;
-	return 0;
-}
-
-int st_trace_reserve(struct st_trace *tr, uint64_t records, uint64_t bytes)
-{
-	size_t cap;
-
-	if (records && tr->nev + records > tr->evcap) {
-		uint64_t need = tr->nev + records;
-
-		if (need > UINT32_MAX)
-			need = UINT32_MAX;
-		if (tr->backward || need <= tr->nev ||
-		    reserve_mapped(&tr->ev_mem, (void **)&tr->ev, (size_t)need,
-				   sizeof(*tr->ev), UINT32_MAX, &cap) < 0)
-			return -1;
-		tr->evcap = (uint32_t)cap;
-	}
-	if (bytes && tr->nsnips + bytes > tr->snipcap) {
-		if (tr->backward || bytes > SIZE_MAX - tr->nsnips ||
-		    reserve_mapped(&tr->snip_mem, (void **)&tr->snips,
-				   (size_t)(tr->nsnips + bytes), 1, SIZE_MAX, &cap) < 0)
-			return -1;
-		tr->snipcap = cap;
-	}
-	return 0;
-}
-
-void st_trace_trim(struct st_trace *tr)
-{
-	size_t room;
-
-	if (tr->backward)
-		return;
-	if (tr->ev_mem.base) {
-		st_vmem_trim(&tr->ev_mem, tr->ev, (size_t)tr->nev * sizeof(*tr->ev));
-		room = tr->ev_mem.base ? room_left(&tr->ev_mem, tr->ev, sizeof(*tr->ev)) : 0;
-		tr->evcap = room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
-		if (!tr->ev_mem.base)
-			tr->ev = NULL;
-	}
-	if (tr->snip_mem.base) {
-		st_vmem_trim(&tr->snip_mem, tr->snips, tr->nsnips);
-		tr->snipcap = tr->snip_mem.base ? room_left(&tr->snip_mem, tr->snips, 1) : 0;
-		if (!tr->snip_mem.base)
-			tr->snips = NULL;
-	}
 }
 
 /* The program name from argv[0] (or exe), without its directory. */
@@ -602,7 +493,7 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 
 /* Where the next record goes: the next slot, or in a first half
  * (backward) the next one down from the end; NULL when there is no room. */
-static struct st_event *new_event(struct st_trace *tr)
+static struct st_vevent *new_event(struct st_trace *tr)
 {
 	if (tr->nev >= tr->evcap &&
 	    st_trace_reserve(tr, tr->nev > 1024 ? tr->nev : 1024, 0) < 0)
@@ -611,7 +502,7 @@ static struct st_event *new_event(struct st_trace *tr)
 }
 
 static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
-			 struct st_event *e)
+			 struct st_vevent *e)
 {
 	unsigned char buf[ST_SNIP], *dst;
 	long n = st_json_decode_prefix(v, buf, sizeof(buf));
@@ -634,7 +525,7 @@ static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
 		e->snip = (uint32_t)tr->nsnips;
 	}
 	memcpy(dst, buf, (size_t)n);
-	e->snip_len = (uint8_t)n;
+	e->snip_len = (uint16_t)n;
 	tr->nsnips += (size_t)n;
 	return 0;
 }
@@ -642,7 +533,7 @@ static int store_snippet(struct st_trace *tr, const struct st_json_value *v,
 static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file,
 		      uint64_t off, size_t len)
 {
-	struct st_event e, *slot;
+	struct st_vevent e, *slot;
 	int64_t v;
 	uint8_t small;
 
@@ -743,7 +634,7 @@ static int parse_call(struct st_trace *tr, const struct fields *f, uint16_t file
 		e.bits |= u->n == 4 && memcmp(u->p, "addr", 4) == 0 ? ST_B_UNREAD_ADDR
 								    : ST_B_UNREAD;
 	}
-	if (make_detail(tr, f, (enum st_call)e.call, &e.detail) < 0)
+	if (make_detail(tr, f, (enum st_vcall)e.call, &e.detail) < 0)
 		return -1;
 	if (has(f, K_DATA) && store_snippet(tr, f->v[K_DATA], &e) < 0)
 		return -1;

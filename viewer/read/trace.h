@@ -1,8 +1,9 @@
 /*
  * trace.h: what the parser makes of a run's logs: every call record as a
- * compact st_event, every header line as an st_header, all strings
+ * compact st_vevent, every header line as an st_header, all strings
  * interned.  This is the first stage of the viewer's pipeline
- * (parse -> model -> renderers); parse.c fills it, model.c reads it.
+ * (read -> model -> renderers): the files of viewer/read/ fill it (trace.c
+ * is the container, the others read logs into it), the model reads it.
  *
  * Records are kept in the order they were read (file by file, line by
  * line); st_trace_sort() adds the merged time order.  Payloads are kept only
@@ -20,12 +21,15 @@
 #include "read/strtab.h"
 #include "read/vmem.h"
 
-/* How many payload bytes the viewer keeps per record. */
-#define ST_SNIP 32
+/* How many payload bytes the viewer keeps per record: as many as the
+ * library keeps in full at the start of a connection (its head), so the
+ * protocol readers see whole handshakes and headers. */
+#define ST_SNIP 4096
 
-/* What the model makes of a call: the view column of common/calls.def.
+/* What the model makes of a call: the view column of common/calls.def (the
+ * library's struct st_call, in preload/event.h, is a call being timed).
  * Anything else is ST_C_OTHER and shown by its logged name. */
-enum st_call {
+enum st_vcall {
 	ST_C_OTHER, ST_C_SOCKET, ST_C_SOCKETPAIR, ST_C_BIND, ST_C_LISTEN,
 	ST_C_ACCEPT, ST_C_CONNECT, ST_C_SEND, ST_C_RECV, ST_C_SHUTDOWN,
 	ST_C_CLOSE, ST_C_CLOSE_RANGE, ST_C_DUP, ST_C_FCNTL, ST_C_SETSOCKOPT,
@@ -33,7 +37,7 @@ enum st_call {
 	ST_C_GETSOCKOPT, ST_C_SPAWN,
 };
 
-/* st_event.bits */
+/* st_vevent.bits */
 #define ST_B_PEEK     0x01	/* MSG_PEEK: the bytes stay queued */
 #define ST_B_CLOEXEC  0x02	/* SOCK_CLOEXEC / O_CLOEXEC on the new fd */
 #define ST_B_DATA     0x04	/* a payload was logged */
@@ -43,7 +47,9 @@ enum st_call {
 #define ST_B_UNREAD_ADDR 0x40	/* "unreadable":"addr": the address argument could not be read */
 #define ST_B_UNREAD   0x80	/* "unreadable": another argument (header, payload, ...) */
 
-struct st_event {
+/* One record as the viewer keeps it (the library's struct st_event, in
+ * preload/event.h, is a record being written). */
+struct st_vevent {
 	int64_t t;		/* start, ns since the epoch, >= 0 */
 	int64_t dur;		/* ns, >= 0 */
 	int64_t ret;
@@ -67,10 +73,10 @@ struct st_event {
 				 * or posix_spawn child, sendfile input fd,
 				 * poll timeout; -1 when absent */
 	uint16_t file;
-	uint8_t call;		/* enum st_call */
+	uint8_t call;		/* enum st_vcall */
 	uint8_t proto;		/* enum st_proto (vocab.h) */
-	uint8_t snip_len;
 	uint8_t bits;		/* ST_B_* */
+	uint16_t snip_len;
 };
 
 struct st_header {
@@ -111,7 +117,7 @@ struct st_memo {
 struct st_trace {
 	struct st_file *files;
 	uint32_t nfiles;
-	struct st_event *ev;	/* in a first half (backward): the end of
+	struct st_vevent *ev;	/* in a first half (backward): the end of
 				 * its space, record k at ev[-1 - k] */
 	uint32_t nev, evcap;	/* records, and room for them */
 	struct st_header *hdr;
@@ -149,28 +155,54 @@ struct st_trace {
 	uint32_t nnotes;	/* notes made, some perhaps only counted */
 };
 
-void st_trace_init(struct st_trace *tr);
-void st_trace_free(struct st_trace *tr);
+/* ---- the reading room, from its top down; each file calls only the
+ * ones below it ---- */
+
+/* input.c: adding logs, and the time order. */
 /* Adds a log file, or every *.jsonl in a directory (mapped now, parsed by
  * st_trace_sort).  Returns 0, or -1 with tr->error set. */
 int st_trace_add_path(struct st_trace *tr, const char *path);
-/* Adds a line to tr->notes (printf-like). */
-void st_trace_note(struct st_trace *tr, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* Reads a log from memory (copied), named name in messages. */
 int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 			size_t n);
 /* Parses what was added, then builds tr->order and tr->t0; call after the
  * last add. */
 int st_trace_sort(struct st_trace *tr);
-/* Parses the files added since the last call (parallel.c): on two
- * threads when there is much to read. */
+
+/* parallel.c: parses the files added since the last call, on two threads
+ * when there is much to read. */
 int st_trace_parse_pending(struct st_trace *tr);
-/* Parses bytes [from, to) of file fi, from the start of line lineno. */
+
+/* lines.c: parses bytes [from, to) of file fi, from the start of line
+ * lineno, a line at a time. */
 void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 			  size_t to, uint64_t lineno);
+
+/* parse.c: parses one line into the trace.  false when the line is
+ * malformed (the caller counts it with st_trace_skip): then no record or
+ * header was added, and when the line holds a NUL byte (never valid JSON)
+ * nothing at all was. */
+bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
+		   const char *p, size_t n);
+
+/* trace.c: the container itself. */
+void st_trace_init(struct st_trace *tr);
+void st_trace_free(struct st_trace *tr);
+/* Unmaps (mapped) or frees a file's contents. */
+void st_trace_release_map(const char *map, size_t size, bool mapped);
+/* Adds a line to tr->notes (printf-like). */
+void st_trace_note(struct st_trace *tr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Counts a malformed line, remembering where the first one was. */
+void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno);
 /* The raw line of record i (not NUL-terminated). */
 const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
+/* Shorthand for interned strings. */
+const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
+/* Whether record e failed: with errno err (its name, "ECONNRESET"), or
+ * with any errno when err is NULL. */
+bool st_vevent_failed(const struct st_trace *tr, const struct st_vevent *e,
+		     const char *err);
 /* Makes room for `records` more records and `bytes` more snippet bytes
  * (fewer records when that would pass UINT32_MAX): 0, or -1 when it cannot
  * (no memory, or space that is not the trace's own to grow). */
@@ -188,16 +220,5 @@ void st_trace_trim(struct st_trace *tr);
 int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first);
 /* The same for an array of st_big_alloc (vmem.h). */
 int st_grow_big(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first);
-/* Shorthand for interned strings. */
-const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
-
-/* Parses one line into the trace (parse.c); used by st_trace_parse_range.
- * false when the line is malformed (the caller counts it with
- * st_trace_skip): then no record or header was added, and when the line
- * holds a NUL byte (never valid JSON) nothing at all was. */
-bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
-		   const char *p, size_t n);
-/* Counts a malformed line, remembering where the first one was. */
-void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno);
 
 #endif

@@ -3,6 +3,7 @@
  * connection like tcplife, or JSON Lines with --json.  A side that was not
  * traced shows as `-` (null in JSON); its address is still known from the
  * other side.  The server address is the one the client connected to.
+ * APP is the protocol the readers of viewer/proto found it speaking.
  */
 #include "render/render.h"
 
@@ -115,6 +116,9 @@ static void put_row(struct st_out *o, const struct st_model *m,
 	start = o->len;
 	st_out_str(o, st_proto_label(k->proto));
 	pad_to(o, start, 12);
+	start = o->len;
+	st_out_str(o, st_app_name(k->app) ? st_app_name(k->app) : "-");
+	pad_to(o, start, 6);
 	for (i = 0; i < 2; i++) {
 		if (m->nhosts > 1)
 			cell_host(o, m, k->proc[i]);
@@ -162,6 +166,20 @@ static void put_json(struct st_out *o, const struct st_model *m,
 	st_out_uint(o, k->id);
 	st_out_str(o, ",\"proto\":");
 	st_out_json(o, st_proto_label(k->proto), strlen(st_proto_label(k->proto)));
+	st_out_str(o, ",\"app\":");
+	if (st_app_name(k->app))
+		st_out_json(o, st_app_name(k->app), strlen(st_app_name(k->app)));
+	else
+		st_out_str(o, "null");
+	if (k->app == ST_APP_TLS) {
+		const char *sni = st_conn_sni(m, k);
+
+		st_out_str(o, ",\"sni\":");
+		if (sni)
+			st_out_json(o, sni, strlen(sni));
+		else
+			st_out_str(o, "null");
+	}
 	for (i = 0; i < 2; i++) {
 		st_out_str(o, ",\"");
 		st_out_str(o, side[i]);
@@ -227,11 +245,11 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 	if (st_out_init(&out, fp) < 0)
 		return -1;
 	if (!o->json && m->nhosts > 1)
-		st_out_str(&out, "ID   PROTO       CHOST           CPID    CCOMM           "
+		st_out_str(&out, "ID   PROTO       APP   CHOST           CPID    CCOMM           "
 			   "CLIENT                  SHOST           SPID    SCOMM           "
 			   "SERVER                  START(s)   DUR(ms)    C>S      S>C      END\n");
 	else if (!o->json)
-		st_out_str(&out, "ID   PROTO       CPID    CCOMM           CLIENT                  "
+		st_out_str(&out, "ID   PROTO       APP   CPID    CCOMM           CLIENT                  "
 			   "SPID    SCOMM           SERVER                  START(s)   "
 			   "DUR(ms)    C>S      S>C      END\n");
 	for (i = 0; i < m->nconns; i++) {

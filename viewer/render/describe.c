@@ -7,6 +7,8 @@
 
 /* Escaped payload characters shown in a line or label. */
 #define SHOW_PAYLOAD 24
+/* The most characters of a protocol summary on an arrow. */
+#define SHOW_LABEL 96
 
 static void put_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
 {
@@ -95,7 +97,7 @@ static bool poll_fired(const char *s, size_t n)
 
 /* poll's arguments: [3 OUT, 4 IN], 200 ms */
 static void put_poll_args(struct st_out *o, const struct st_trace *tr,
-			  const struct st_event *e)
+			  const struct st_vevent *e)
 {
 	const char *s;
 	size_t n;
@@ -120,7 +122,7 @@ static void put_poll_args(struct st_out *o, const struct st_trace *tr,
 
 /* poll's result: (3 OUT|ERR) for the fds that have events, or (timeout). */
 static void put_poll_result(struct st_out *o, const struct st_trace *tr,
-			    const struct st_event *e)
+			    const struct st_vevent *e)
 {
 	const char *s;
 	size_t n;
@@ -140,7 +142,7 @@ static void put_poll_result(struct st_out *o, const struct st_trace *tr,
 		st_out_char(o, ')');
 }
 
-bool st_event_at_start(const struct st_event *e)
+bool st_event_at_start(const struct st_vevent *e)
 {
 	switch (e->call) {
 	case ST_C_SEND: case ST_C_CONNECT: case ST_C_CLOSE: case ST_C_SHUTDOWN:
@@ -151,12 +153,12 @@ bool st_event_at_start(const struct st_event *e)
 	}
 }
 
-bool st_event_blocks(const struct st_event *e)
+bool st_event_blocks(const struct st_vevent *e)
 {
 	return e->dur >= ST_BLOCK_NS;
 }
 
-int64_t st_event_row_time(const struct st_trace *tr, const struct st_event *e,
+int64_t st_event_row_time(const struct st_trace *tr, const struct st_vevent *e,
 			  enum st_part part)
 {
 	int64_t t = e->t - tr->t0;
@@ -196,7 +198,7 @@ static void put_shut(struct st_out *o, uint8_t bits)
 
 /* name(args */
 static void put_call(struct st_out *o, const struct st_model *m,
-		     const struct st_event *e)
+		     const struct st_vevent *e)
 {
 	const struct st_trace *tr = m->tr;
 
@@ -282,7 +284,7 @@ static void put_call(struct st_out *o, const struct st_model *m,
 static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	uint32_t s = m->ev_sock[i];
 	bool dgram = s != ST_NONE && st_proto_is_dgram(m->socks[s].proto);
 
@@ -367,7 +369,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	}
 }
 
-static bool waits(const struct st_event *e)
+static bool waits(const struct st_vevent *e)
 {
 	return e->call == ST_C_ACCEPT || e->call == ST_C_RECV ||
 	       e->call == ST_C_CONNECT || e->call == ST_C_POLL;
@@ -376,7 +378,7 @@ static bool waits(const struct st_event *e)
 void st_describe_event(struct st_out *o, const struct st_model *m, uint32_t i,
 		       enum st_part part)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 
 	put_call(o, m, e);
 	if (part == ST_START) {
@@ -395,7 +397,8 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 		      const struct st_link *l, uint64_t skip)
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *to = &tr->ev[l->to], *from = &tr->ev[l->from];
+	const struct st_vevent *to = &tr->ev[l->to], *from = &tr->ev[l->from];
+	const char *label = st_link_label(m, l);
 
 	switch (l->kind) {
 	case ST_L_HANDSHAKE:
@@ -412,6 +415,14 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 		break;
 	default:
 		break;
+	}
+	if (label) {
+		/* What the protocol reader made of it. */
+		size_t n = strlen(label);
+
+		if (st_out_bytes(o, label, n, SHOW_LABEL) < n)
+			st_out_str(o, "...");
+		return;
 	}
 	st_out_uint(o, l->len);
 	st_out_str(o, " B");

@@ -22,11 +22,11 @@ enum st_part { ST_WHOLE, ST_START, ST_END };
 
 /* true when the record's row is at its start (it may begin an arrow),
  * false when at its return (it may end one). */
-bool st_event_at_start(const struct st_event *e);
+bool st_event_at_start(const struct st_vevent *e);
 /* true when the record gets a start row and an end row. */
-bool st_event_blocks(const struct st_event *e);
+bool st_event_blocks(const struct st_vevent *e);
 /* The row's time, ns since t0. */
-int64_t st_event_row_time(const struct st_trace *tr, const struct st_event *e,
+int64_t st_event_row_time(const struct st_trace *tr, const struct st_vevent *e,
 			  enum st_part part);
 
 /* The record's line: the whole of it, its start (`accept(3) ...`) or its

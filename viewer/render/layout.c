@@ -189,7 +189,7 @@ int st_layout_build(struct st_layout *l, const struct st_model *m,
 	 * and an end row, any other a whole row). */
 	n = 0;
 	for (k = 0; k < tr->nev; k++) {
-		const struct st_event *e;
+		const struct st_vevent *e;
 
 		i = tr->order[k];
 		if (l->ev_lane[i] == ST_NONE)

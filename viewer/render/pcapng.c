@@ -530,7 +530,7 @@ static void make_comment(struct pc *p, uint32_t i)
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	struct st_out o = { NULL, p->comment, 0, sizeof(p->comment) - 1, false, false };
 	size_t n;
 	const char *s;
@@ -626,12 +626,12 @@ static void put_close(struct pc *p, struct flow *f, int from, bool reset, int64_
 	put_ack(p, f, from, t, w);
 }
 
-static bool is_reset(const struct st_trace *tr, const struct st_event *e)
+static bool is_reset(const struct st_trace *tr, const struct st_vevent *e)
 {
-	return st_event_failed(tr, e, "ECONNRESET") || st_event_failed(tr, e, "EPIPE");
+	return st_vevent_failed(tr, e, "ECONNRESET") || st_vevent_failed(tr, e, "EPIPE");
 }
 
-static uint64_t call_bytes(const struct st_event *e)
+static uint64_t call_bytes(const struct st_vevent *e)
 {
 	int64_t n = e->bytes >= 0 ? e->bytes : e->ret;
 
@@ -657,7 +657,7 @@ static void stream_record(struct pc *p, struct flow *f, uint32_t i, int side,
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	uint32_t s = m->ev_sock[i];
 	struct who w = { i, side, p->comment, 0, false };
 	int64_t t = e->t, tend = e->t + e->dur;
@@ -717,7 +717,7 @@ static void dgram_record(struct pc *p, uint32_t c, uint32_t i)
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	const struct st_conn *k = &m->conns[c];
 	uint32_t s = m->ev_sock[i];
 	const struct st_sock *so = &m->socks[s];
@@ -813,7 +813,7 @@ static struct flow *orphan_flow(struct pc *p, uint32_t s, int *side)
 /* Whether record i can make packets, and when they go out. */
 static bool wire_record(const struct st_model *m, uint32_t i, uint64_t *key)
 {
-	const struct st_event *e = &m->tr->ev[i];
+	const struct st_vevent *e = &m->tr->ev[i];
 	uint32_t s = m->ev_sock[i];
 	uint8_t proto;
 
@@ -865,7 +865,7 @@ static int find_orphans(struct pc *p, const uint32_t *idx, uint32_t n)
 	keep.from = 0;
 	keep.to = -1;
 	for (k = 0; k < n; k++) {
-		const struct st_event *e = &m->tr->ev[i = idx[k]];
+		const struct st_vevent *e = &m->tr->ev[i = idx[k]];
 
 		s = m->ev_sock[i];
 		if (conn_of(m, i) != ST_NONE || !st_proto_is_stream(m->socks[s].proto) ||

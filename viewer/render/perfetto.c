@@ -65,7 +65,7 @@ static void put_text(struct pf *p)
 	st_out_json(&p->out, p->text.buf, p->text.len);
 }
 
-static int32_t ev_tid(const struct st_event *e)
+static int32_t ev_tid(const struct st_vevent *e)
 {
 	return e->tid > 0 ? e->tid : e->pid;
 }
@@ -116,7 +116,7 @@ static int place_slices(struct pf *p)
 	if (!last)
 		return -1;
 	for (k = 0; k < tr->nev; k++) {
-		const struct st_event *e;
+		const struct st_vevent *e;
 		int64_t s, end;
 
 		i = tr->order[k];
@@ -169,7 +169,7 @@ static void put_slice(struct pf *p, uint32_t i)
 {
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	size_t n;
 	const char *name = st_trace_str(tr, e->name, &n);
 
@@ -214,7 +214,7 @@ static void put_slice(struct pf *p, uint32_t i)
 static void put_flow_end(struct pf *p, const char *ph, uint32_t i, int64_t ns,
 			 uint32_t id)
 {
-	const struct st_event *e = &p->m->tr->ev[i];
+	const struct st_vevent *e = &p->m->tr->ev[i];
 
 	begin_event(p, ph, e->pid, ev_tid(e));
 	st_out_str(&p->out, ",\"ts\":");

@@ -176,14 +176,14 @@ static void put_arrow(struct seq *s, uint32_t from, uint32_t to, bool dashed)
 	st_out_char(&s->out, '\n');
 }
 
-static bool waits(const struct st_event *e)
+static bool waits(const struct st_vevent *e)
 {
 	return e->call == ST_C_ACCEPT || e->call == ST_C_POLL ||
 	       e->call == ST_C_RECV || e->call == ST_C_CONNECT;
 }
 
 /* "waited 200 ms in accept(3)" */
-static void describe_wait(struct seq *s, const struct st_event *e)
+static void describe_wait(struct seq *s, const struct st_vevent *e)
 {
 	size_t n;
 	const char *name = st_trace_str(s->m->tr, e->name, &n);
@@ -210,7 +210,7 @@ static uint64_t walk(struct seq *s, uint64_t max)
 
 	for (k = 0; k < l->nrows; k++) {
 		const struct st_row *row = &l->rows[k];
-		const struct st_event *e = &tr->ev[row->ev];
+		const struct st_vevent *e = &tr->ev[row->ev];
 		const struct st_link *lk;
 		uint64_t skip = 0;
 		uint32_t lane = l->ev_lane[row->ev];

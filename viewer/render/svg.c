@@ -487,15 +487,15 @@ static void put_lifelines(struct svg *s)
 
 /* true when a record's failure is worth the error colour (not the
  * EINPROGRESS or EAGAIN of non-blocking sockets). */
-static bool event_bad(const struct svg *s, const struct st_event *e)
+static bool event_bad(const struct svg *s, const struct st_vevent *e)
 {
-	return e->err && !st_event_failed(s->m->tr, e, "EINPROGRESS") &&
-	       !st_event_failed(s->m->tr, e, "EAGAIN");
+	return e->err && !st_vevent_failed(s->m->tr, e, "EINPROGRESS") &&
+	       !st_vevent_failed(s->m->tr, e, "EAGAIN");
 }
 
 static void put_box(struct svg *s, const struct st_row *r, int y)
 {
-	const struct st_event *e = &s->m->tr->ev[r->ev];
+	const struct st_vevent *e = &s->m->tr->ev[r->ev];
 	uint32_t lane = s->l->ev_lane[r->ev];
 	int x = lane_x(lane) + BOX_X;
 	char tbuf[32];
@@ -783,7 +783,7 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 	y = TOP;
 	for (k = 0; k < l.nrows; k++) {
 		const struct st_row *row = &l.rows[k];
-		const struct st_event *e = &tr->ev[row->ev];
+		const struct st_vevent *e = &tr->ev[row->ev];
 
 		if (prev >= 0 && row->t - prev >= ST_GAP_NS)
 			y += ROW_H;

@@ -173,10 +173,10 @@ static int put_cut(struct tl *t, const char *s, size_t n, int width)
 	return width;
 }
 
-static const char *event_color(const struct tl *t, const struct st_event *e)
+static const char *event_color(const struct tl *t, const struct st_vevent *e)
 {
-	if (e->err && !st_event_failed(t->m->tr, e, "EINPROGRESS") &&
-	    !st_event_failed(t->m->tr, e, "EAGAIN"))
+	if (e->err && !st_vevent_failed(t->m->tr, e, "EINPROGRESS") &&
+	    !st_vevent_failed(t->m->tr, e, "EAGAIN"))
 		return C_RED;
 	if (e->call == ST_C_RECV && e->ret == 0)
 		return C_YELLOW;
@@ -187,7 +187,7 @@ static const char *event_color(const struct tl *t, const struct st_event *e)
 
 static void put_event_row(struct tl *t, const struct st_row *r)
 {
-	const struct st_event *e = &t->m->tr->ev[r->ev];
+	const struct st_vevent *e = &t->m->tr->ev[r->ev];
 	uint32_t lane = t->l->ev_lane[r->ev], k, end;
 	const char *c = event_color(t, e);
 
@@ -248,7 +248,7 @@ static enum glyph link_line(uint8_t kind)
 static void put_source(struct tl *t, uint32_t ev)
 {
 	const struct st_trace *tr = t->m->tr;
-	const struct st_event *e = &tr->ev[ev];
+	const struct st_vevent *e = &tr->ev[ev];
 	size_t n;
 	const char *name = st_trace_str(tr, e->name, &n);
 

@@ -1,0 +1,268 @@
+/*
+ * app.c: what the connections say (model.h), read by the protocol readers
+ * of viewer/proto.  A stream connection's protocol is guessed from the
+ * first bytes of its client's direction (or its server's); then each
+ * direction is fed, send by send, to that protocol's reader, and the
+ * messages it finds are kept by direction and offset.  Once the links are
+ * in their final order, each data link gets the summaries of the messages
+ * that start within its bytes; each datagram of a DNS flow is read on its
+ * own.
+ */
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The most summaries one label joins. */
+#define LABEL_MSGS 3
+
+struct reading {
+	struct st_model *m;
+	uint32_t key;
+	int failed;
+};
+
+static void keep_msg(void *ctx, uint64_t off, const char *text, size_t n)
+{
+	struct reading *r = ctx;
+	struct st_model *m = r->m;
+	uint32_t id = st_strtab_intern(&m->labels, text, n);
+
+	if (id == 0 || st_grow((void **)&m->msgs, &m->msgcap, m->nmsgs + 1,
+			       sizeof(*m->msgs), 1024) < 0) {
+		r->failed = 1;
+		return;
+	}
+	m->msgs[m->nmsgs++] = (struct st_msg){ off, r->key, id };
+}
+
+/* The port of an address `host:port` (trace strings), 0 when none. */
+static unsigned port_of(const struct st_trace *tr, uint32_t addr)
+{
+	size_t n;
+	const char *s = addr ? st_trace_str(tr, addr, &n) : NULL;
+	const char *c = s ? memrchr(s, ':', n) : NULL;
+	unsigned v = 0;
+
+	if (!c)
+		return 0;
+	for (c++; c < s + n && *c >= '0' && *c <= '9' && v < 65536; c++)
+		v = v * 10 + (unsigned)(*c - '0');
+	return v < 65536 ? v : 0;
+}
+
+/* The bytes of a record that were kept. */
+static const unsigned char *kept_of(const struct st_trace *tr, uint32_t i, size_t *kept)
+{
+	const struct st_vevent *e = &tr->ev[i];
+
+	*kept = (e->bits & ST_B_DATA) ? e->snip_len : 0;
+	return tr->snips + e->snip;
+}
+
+/* The segments of key in list v (from *at on, moving *at past them). */
+static uint32_t range_of(const struct st_seg *v, uint32_t n, uint32_t *at, uint32_t key,
+			 uint32_t *first)
+{
+	while (*at < n && v[*at].key < key)
+		(*at)++;
+	*first = *at;
+	while (*at < n && v[*at].key == key)
+		(*at)++;
+	return *at - *first;
+}
+
+static enum st_app guess(const struct st_model *m, const struct st_seg *v, uint32_t n,
+			 unsigned port)
+{
+	size_t kept;
+	const unsigned char *p;
+
+	if (n == 0 || v[0].off != 0)
+		return ST_APP_NONE;
+	p = kept_of(m->tr, v[0].ev, &kept);
+	return st_proto_guess(p, kept, port, false);
+}
+
+static int read_dir(struct st_model *m, enum st_app app, uint32_t key,
+		    const struct st_seg *v, uint32_t n, struct st_proto_dir *d)
+{
+	struct reading r = { m, key, 0 };
+	uint32_t k;
+
+	st_proto_start(d, app, (int)(key & 1), keep_msg, &r);
+	for (k = 0; k < n && !r.failed; k++) {
+		size_t kept;
+		const unsigned char *p;
+
+		if (v[k].peek)
+			continue;
+		p = kept_of(m->tr, v[k].ev, &kept);
+		st_proto_feed(d, v[k].off, p, kept, v[k].len);
+	}
+	st_proto_finish(d);
+	return r.failed ? -1 : 0;
+}
+
+int st_model_read_streams(struct st_model *m, const struct st_seg *snd, uint32_t nsnd,
+			  const struct st_seg *rcv, uint32_t nrcv)
+{
+	struct st_proto_dir *d = malloc(sizeof(*d));
+	uint32_t c, as = 0, ar = 0, dir;
+	int r = -1;
+
+	if (!d)
+		return -1;
+	for (c = 0; c < m->nconns; c++) {
+		struct st_conn *k = &m->conns[c];
+		const struct st_seg *v[2];
+		uint32_t n[2], first, ns;
+		enum st_app app;
+		unsigned port = port_of(m->tr, k->addr[1]);
+
+		for (dir = 0; dir < 2; dir++) {
+			/* The sends when the sender was traced, else the
+			 * receives. */
+			ns = range_of(snd, nsnd, &as, c * 2 + dir, &first);
+			v[dir] = snd + first;
+			n[dir] = ns;
+			ns = range_of(rcv, nrcv, &ar, c * 2 + dir, &first);
+			if (n[dir] == 0) {
+				v[dir] = rcv + first;
+				n[dir] = ns;
+			}
+		}
+		app = guess(m, v[0], n[0], port);
+		if (app == ST_APP_NONE)
+			app = guess(m, v[1], n[1], port);
+		k->app = (uint8_t)app;
+		if (app == ST_APP_NONE)
+			continue;
+		for (dir = 0; dir < 2; dir++) {
+			if (read_dir(m, app, c * 2 + dir, v[dir], n[dir], d) < 0)
+				goto out;
+			if (dir == 0 && app == ST_APP_TLS && d->sni[0])
+				k->sni = st_strtab_intern(&m->labels, d->sni, strlen(d->sni));
+		}
+	}
+	r = 0;
+out:
+	free(d);
+	return r;
+}
+
+/* The first message of key at or after off. */
+static uint32_t find_msg(const struct st_model *m, uint32_t key, uint64_t off)
+{
+	uint32_t lo = 0, hi = m->nmsgs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct st_msg *g = &m->msgs[mid];
+
+		if (g->key < key || (g->key == key && g->off < off))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The label of the messages [a, b): joined, the rest counted. */
+static uint32_t join_label(struct st_model *m, uint32_t a, uint32_t b)
+{
+	char buf[LABEL_MSGS * (ST_PROTO_TEXT + 3) + 32];
+	size_t n = 0, k;
+	uint32_t i;
+
+	if (b - a == 1)
+		return m->msgs[a].label;
+	for (i = a; i < b && i < a + LABEL_MSGS; i++) {
+		const char *s = st_strtab_get(&m->labels, m->msgs[i].label, &k);
+
+		if (i > a) {
+			memcpy(buf + n, " | ", 3);
+			n += 3;
+		}
+		memcpy(buf + n, s, k);
+		n += k;
+	}
+	if (b - a > LABEL_MSGS)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " +%u more", b - a - LABEL_MSGS);
+	return st_strtab_intern(&m->labels, buf, n);
+}
+
+/* A datagram link of a flow that may be DNS. */
+static uint32_t dgram_label(struct st_model *m, const struct st_link *l, uint8_t *checked)
+{
+	struct st_conn *k = &m->conns[l->conn];
+	const struct st_vevent *e = &m->tr->ev[l->from];
+	const unsigned char *p;
+	size_t kept, n;
+	char text[ST_PROTO_TEXT + 1];
+
+	p = kept_of(m->tr, l->from, &kept);
+	if (!checked[l->conn]) {
+		checked[l->conn] = 1;
+		if (st_proto_guess(p, kept, 0, true) == ST_APP_DNS)
+			k->app = ST_APP_DNS;
+	}
+	if (k->app != ST_APP_DNS || e->ret <= 0)
+		return 0;
+	n = st_proto_datagram(ST_APP_DNS, p, kept, (uint64_t)e->ret, text);
+	return n ? st_strtab_intern(&m->labels, text, n) : 0;
+}
+
+int st_model_label_links(struct st_model *m)
+{
+	uint8_t *checked;
+	uint32_t i;
+
+	m->link_label = st_big_calloc((size_t)m->nlinks + 1, sizeof(*m->link_label));
+	checked = calloc((size_t)m->nconns + 1, 1);
+	if (!m->link_label || !checked) {
+		free(checked);
+		return -1;
+	}
+	for (i = 0; i < m->nlinks; i++) {
+		const struct st_link *l = &m->links[i];
+		uint32_t s, key, a, b;
+
+		if (l->kind == ST_L_DGRAM) {
+			if (m->conns[l->conn].dgram)
+				m->link_label[i] = dgram_label(m, l, checked);
+			continue;
+		}
+		if ((l->kind != ST_L_DATA && l->kind != ST_L_PEEK) || m->nmsgs == 0 ||
+		    (s = m->ev_sock[l->from]) == ST_NONE)
+			continue;
+		key = l->conn * 2 + m->socks[s].side;
+		a = find_msg(m, key, l->off);
+		for (b = a; b < m->nmsgs && m->msgs[b].key == key &&
+		     m->msgs[b].off < l->off + l->len; b++)
+			;
+		if (b > a)
+			m->link_label[i] = join_label(m, a, b);
+	}
+	free(checked);
+	free(m->msgs);
+	m->msgs = NULL;
+	m->nmsgs = m->msgcap = 0;
+	return 0;
+}
+
+const char *st_link_label(const struct st_model *m, const struct st_link *l)
+{
+	uint32_t id;
+
+	if (!m->link_label || l < m->links || l >= m->links + m->nlinks)
+		return NULL;
+	id = m->link_label[l - m->links];
+	return id ? st_strtab_get(&m->labels, id, NULL) : NULL;
+}
+
+const char *st_conn_sni(const struct st_model *m, const struct st_conn *k)
+{
+	return k->sni ? st_strtab_get(&m->labels, k->sni, NULL) : NULL;
+}
