@@ -34,7 +34,7 @@ uint32_t st_filter_ports(const struct st_model *m, uint32_t i,
 			 int32_t ports[ST_FILTER_PORTS])
 {
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	uint32_t s = m->ev_sock[i], c = m->ev_conn[i], ids[ST_FILTER_PORTS], n = 0, k, j, nids = 0;
 
 	ids[nids++] = e->local;

@@ -106,7 +106,7 @@ static int put_cell(struct page *p, enum col c, uint32_t i)
 	static const char hexd[] = "0123456789abcdef";
 	const struct st_model *m = p->m;
 	const struct st_trace *tr = m->tr;
-	const struct st_event *e = &tr->ev[i];
+	const struct st_vevent *e = &tr->ev[i];
 	uint32_t idx = 0, k;
 
 	switch (c) {
