@@ -100,7 +100,7 @@ $(B)/obj/viewer/render/html.o $(B)/asan/viewer/render/html.o: CFLAGS += -I$(B)/g
 # The launcher looks for libtrace.so beside itself, then under the prefix.
 $(B)/obj/launcher/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
 $(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
-	$(CC) -o $@ $^
+	$(CC) -o $@ $^ -lpthread
 
 $(B)/sockview: $(VIEW_OBJ)
 	$(CC) -o $@ $^ -lm -lpthread

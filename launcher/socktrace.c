@@ -32,6 +32,7 @@
 
 #include "binary.h"
 #include "binlog.h"
+#include "logmaker.h"
 
 #ifndef ST_LIBDIR
 #define ST_LIBDIR "/usr/local/lib/socktrace"
@@ -485,6 +486,8 @@ int main(int argc, char **argv)
 	long files, records;
 	pid_t child;
 	int c, status, code;
+	char **lines;
+	size_t nlines, i;
 
 	while ((c = getopt_long(argc, argv, "+o:s:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -533,6 +536,10 @@ int main(int argc, char **argv)
 	if (sendfile_data)
 		setenv("SOCKTRACE_SENDFILE_DATA", "1", 1);
 	unsetenv("SOCKTRACE_EXEC_PID");
+	/* Processes that drop their privileges cannot make their logs in a
+	 * folder only we can write: we make them on their behalf. */
+	if (st_logmaker_start(dir) != 0)
+		warn("warning: cannot make logs for processes that drop privileges");
 
 	child = fork();
 	if (child < 0)
@@ -552,6 +559,14 @@ int main(int argc, char **argv)
 			err(1, "waitpid");
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
+	/* Every process the library could not trace, or stopped tracing, on
+	 * our own stderr (the program's may be a file of its own). */
+	lines = st_logmaker_stop(&nlines);
+	for (i = 0; i < nlines; i++) {
+		warnx("%s", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
 	tidy_logs(dir, &files, &records);
 	if (view && isatty(2))
 		show_timeline(dir);

@@ -49,6 +49,7 @@
 
 #include "real.h"
 #include "header.h"
+#include "broker.h"
 #include "sink.h"
 
 struct st_real st_real;
@@ -71,33 +72,39 @@ bool st_warned(void)
 	return atomic_load(&warned) != 0;
 }
 
-void st_warn_once(const char *what, const char *path, int err)
+void st_warn_hint(const char *what, const char *path, int err, const char *hint)
 {
-	const char *msg = strerror(err);
+	const char *parts[] = { "socktrace: ", what, " ", path, ": ", strerror(err), hint,
+				" (tracing off, program runs on)\n" };
+	char line[PATH_MAX + 512];
+	size_t o = 0, i;
 	int zero = 0;
 
-	if (!atomic_compare_exchange_strong(&warned, &zero, 1))
+	if (!atomic_compare_exchange_strong(&warned, &zero, 1) || !st_real.write)
 		return;
-	if (!st_real.write || st_cfg.quiet)
-		return;
-	/* One write so the line is not split up by other output. */
-	{
-		char line[PATH_MAX + 256];
-		size_t o = 0;
-		const char *parts[] = { "socktrace: ", what, " ", path, ": ", msg,
-					" (tracing off, program runs on)\n" };
-		size_t i;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t k = strlen(parts[i]);
 
-		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-			size_t k = strlen(parts[i]);
-
-			if (o + k >= sizeof(line))
-				k = sizeof(line) - 1 - o;
-			memcpy(line + o, parts[i], k);
-			o += k;
-		}
-		st_real.write(2, line, o);
+		if (o + k >= sizeof(line))
+			k = sizeof(line) - 1 - o;
+		memcpy(line + o, parts[i], k);
+		o += k;
 	}
+	/* The launcher lists every process it could not trace, each one,
+	 * even those that keep quiet on stderr. */
+	if (st_cfg.broker[0]) {
+		line[o - 1] = '\0';
+		st_broker_tell(line + 11);	/* without "socktrace: " */
+		line[o - 1] = '\n';
+	}
+	/* One write so the line is not split up by other output. */
+	if (!st_cfg.quiet)
+		st_real.write(2, line, o);
+}
+
+void st_warn_once(const char *what, const char *path, int err)
+{
+	st_warn_hint(what, path, err, "");
 }
 
 static bool dir_writable(const char *d)
@@ -223,6 +230,9 @@ void st_init(void)
 	ep = getenv("SOCKTRACE_EXEC_PID");
 	st_cfg.execd = ep && atoi(ep) == st_pid;
 	st_cfg.quiet = getenv("SOCKTRACE_WARNED") != NULL;
+	ep = getenv(ST_BROKER_ENV);
+	if (ep && strlen(ep) < sizeof(st_cfg.broker))
+		strcpy(st_cfg.broker, ep);
 	st_busy = 0;
 	__atomic_store_n(&st_ready, 1, __ATOMIC_RELEASE);
 	errno = saved;
@@ -246,7 +256,7 @@ __attribute__((constructor)) static void st_start(void)
 	/* A log directory we cannot use is said once for the whole run: here,
 	 * at start-up (one thread, so setenv is safe), and the variable tells
 	 * every process started from this one to keep quiet. */
-	if (!st_cfg.quiet && access(st_cfg.dir, W_OK | X_OK) != 0) {
+	if (!st_cfg.quiet && !st_cfg.broker[0] && access(st_cfg.dir, W_OK | X_OK) != 0) {
 		st_warn_once("cannot write logs in", st_cfg.dir, errno);
 		setenv("SOCKTRACE_WARNED", "1", 1);
 		st_sink_disable();

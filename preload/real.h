@@ -6,6 +6,8 @@
 #define ST_REAL_H
 
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <netdb.h>
 #include <poll.h>
 #include <spawn.h>
@@ -20,6 +22,7 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 		       struct sockaddr *addr, socklen_t *alen);
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 int fcntl64(int fd, int cmd, ...);
+int capset(cap_user_header_t hdr, const cap_user_data_t data);
 
 struct st_real {
 #define CALL(name, group, frame, view) __typeof__(name) *name;

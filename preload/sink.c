@@ -79,12 +79,13 @@ static struct {
 	unsigned char *data;		/* its data: RING_CAP bytes */
 	bool ring_linked;		/* the ring file still has its name */
 	uint64_t stop_off;		/* log offset of the STOP frame */
+	int given_ring;			/* the ring file the launcher made, or -1 */
 	/* The flushed offset at which a wait for room last gave up: while
 	 * the copying has not moved past it, writers drop at once. */
 	_Atomic uint64_t stalled_at;
 	char path[PATH_MAX];
 	char ring_path[PATH_MAX + 8];
-} sk;
+} sk = { .given_ring = -1 };
 
 /* Our descriptor of the log and what it must point at. */
 static struct {
@@ -227,12 +228,14 @@ static void drop_lock(void)
 	atomic_store(&sk.lock, 0);
 }
 
-/* Whether a name is taken: anything there, a dangling symlink included. */
+/* Whether a name is taken: anything there, a dangling symlink included.
+ * A folder we may not search (after a privilege drop) hides it: then the
+ * launcher, which makes the file for us, checks. */
 static bool name_taken(const char *path)
 {
 	struct stat sb;
 
-	return lstat(path, &sb) == 0 || errno != ENOENT;
+	return lstat(path, &sb) == 0 || (errno != ENOENT && errno != EACCES);
 }
 
 /* Creates <dir>/<pid>.stlog, or <pid>-N.stlog when taken: the name, its
@@ -261,6 +264,10 @@ static int create_file(void)
 			continue;
 		sk.path[pl] = '\0';
 		fd = open(sk.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* Not ours to make (a process that dropped its privileges):
+		 * the launcher makes it, and its ring, when it runs us. */
+		if (fd < 0 && (errno == EACCES || errno == EPERM) && st_cfg.broker[0])
+			fd = st_broker_create(name, &sk.given_ring);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -445,7 +452,10 @@ static void *file_ring(void)
 	void *p;
 	int fd;
 
-	fd = open(sk.ring_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = sk.given_ring;
+	sk.given_ring = -1;
+	if (fd < 0)
+		fd = open(sk.ring_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return NULL;
 	p = MAP_FAILED;
@@ -505,7 +515,20 @@ static void open_log(void)
 	if (fd >= 0)
 		fd = keep_fd(fd);
 	if (fd < 0) {
-		st_warn_once("cannot create a log file in", st_cfg.dir, errno);
+		int err = errno;
+
+		if (sk.given_ring >= 0) {
+			st_real.close(sk.given_ring);
+			sk.given_ring = -1;
+		}
+		/* One line that says what to do: the usual reason is a process
+		 * that dropped its privileges before it made its log. */
+		st_warn_hint("cannot create a log file in", st_cfg.dir, err,
+			     err == EACCES || err == EPERM
+				     ? (st_cfg.broker[0] ? "" : "; a process that drops its privileges "
+						 "before it forks is traced whole only under the launcher: "
+						 "socktrace -o DIR -- COMMAND")
+				     : "");
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}

@@ -75,4 +75,12 @@ void st_sink_close(void);
 bool st_sink_pause(void);
 void st_sink_resume(void);
 
+/* The launcher's side (preload/broker.c, common/broker.h), when
+ * SOCKTRACE_BROKER names it: creates the log file name (and its ring) for
+ * us; returns the log's descriptor, *ring_fd the ring's, or -1 with errno
+ * (EEXIST: the name is taken). */
+int st_broker_create(const char *name, int *ring_fd);
+/* Tells the launcher a line about this process not being traced. */
+void st_broker_tell(const char *line);
+
 #endif

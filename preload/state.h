@@ -24,6 +24,7 @@ struct st_config {
 	pid_t fork_of;		/* set in a fork child: the parent's pid */
 	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */
 	bool quiet;		/* an earlier image of this run has warned already */
+	char broker[104];	/* SOCKTRACE_BROKER: the launcher's socket, or "" */
 };
 
 extern struct st_config st_cfg;
@@ -57,6 +58,8 @@ static inline int64_t st_now(void)
 /* Writes one line "socktrace: WHAT PATH: strerror" to stderr, once per
  * process, and only when tracing cannot go on. */
 void st_warn_once(const char *what, const char *path, int err);
+/* The same with hint after the error's text (what to do about it). */
+void st_warn_hint(const char *what, const char *path, int err, const char *hint);
 /* Whether this image met a reason to warn (said, or kept quiet). */
 bool st_warned(void);
 

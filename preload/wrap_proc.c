@@ -12,6 +12,7 @@
 
 #include "wrap.h"
 
+#include "broker.h"
 #include "sink.h"
 
 ST_EXPORT pid_t fork(void)
@@ -35,6 +36,94 @@ ST_EXPORT pid_t fork(void)
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
+}
+
+/* ---- privilege drops: the log is made while we may still make it ---- */
+
+/*
+ * A process that is about to change its identity (nginx's workers drop
+ * from root to nobody right after the fork) gets its log now, while it
+ * still has the rights of the user who runs the trace: afterwards it
+ * could not create a file in a log folder only that user can write.  The
+ * log's descriptor and the ring's mapping then serve it for the rest of
+ * its life, whatever its identity (and the close wrappers keep the
+ * descriptor from a program that closes every fd).  Opening a log for a
+ * process with no socket activity yet costs one file; the calls are not
+ * logged.
+ */
+static void before_drop(void)
+{
+	if (!st_untraced())
+		(void)st_sink_gen();
+}
+
+ST_EXPORT int setuid(uid_t uid)
+{
+	before_drop();
+	return ST_PASS(setuid, SYS_setuid, uid);
+}
+
+ST_EXPORT int setgid(gid_t gid)
+{
+	before_drop();
+	return ST_PASS(setgid, SYS_setgid, gid);
+}
+
+ST_EXPORT int seteuid(uid_t uid)
+{
+	before_drop();
+	return ST_REAL_OR(seteuid, (uid), syscall(SYS_setresuid, -1, uid, -1));
+}
+
+ST_EXPORT int setegid(gid_t gid)
+{
+	before_drop();
+	return ST_REAL_OR(setegid, (gid), syscall(SYS_setresgid, -1, gid, -1));
+}
+
+ST_EXPORT int setreuid(uid_t ruid, uid_t euid)
+{
+	before_drop();
+	return ST_PASS(setreuid, SYS_setreuid, ruid, euid);
+}
+
+ST_EXPORT int setregid(gid_t rgid, gid_t egid)
+{
+	before_drop();
+	return ST_PASS(setregid, SYS_setregid, rgid, egid);
+}
+
+ST_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	before_drop();
+	return ST_PASS(setresuid, SYS_setresuid, ruid, euid, suid);
+}
+
+ST_EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
+{
+	before_drop();
+	return ST_PASS(setresgid, SYS_setresgid, rgid, egid, sgid);
+}
+
+ST_EXPORT int setgroups(size_t n, const gid_t *list)
+{
+	before_drop();
+	return ST_PASS(setgroups, SYS_setgroups, n, list);
+}
+
+ST_EXPORT int initgroups(const char *user, gid_t group)
+{
+	before_drop();
+	if (st_real.initgroups)
+		return st_real.initgroups(user, group);
+	errno = ENOSYS;
+	return -1;
+}
+
+ST_EXPORT int capset(cap_user_header_t hdr, const cap_user_data_t data)
+{
+	before_drop();
+	return ST_PASS(capset, SYS_capset, hdr, data);
 }
 
 /* ---- _exit: no destructor runs, so the log is finished here ---- */
@@ -73,6 +162,7 @@ struct exec_env {
 	char dir[PATH_MAX + 16];
 	char payload[48];
 	char pid[48];
+	char broker[sizeof(ST_BROKER_ENV) + 128];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -113,7 +203,8 @@ static bool is_ours(const char *var)
 	return strncmp(var, "LD_PRELOAD=", 11) == 0 || strncmp(var, "SOCKTRACE_DIR=", 14) == 0 ||
 	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
 	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0 ||
-	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0;
+	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
+	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
 /* Fills out with envp less our variables, plus our variables with the
@@ -127,7 +218,7 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	if (!st_cfg.lib[0])
 		return (char **)envp;
 	for (i = 0; envp && envp[i]; i++)
-		if (i + 5 >= cap)
+		if (i + 6 >= cap)
 			return (char **)envp;
 	make_preload(e, envp);
 	set_var(e->dir, sizeof(e->dir), "SOCKTRACE_DIR", st_cfg.dir);
@@ -143,6 +234,10 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	out[n++] = e->preload;
 	out[n++] = e->dir;
 	out[n++] = e->payload;
+	if (st_cfg.broker[0]) {
+		set_var(e->broker, sizeof(e->broker), ST_BROKER_ENV, st_cfg.broker);
+		out[n++] = e->broker;
+	}
 	/* The new image continues this pid's log only if there is one (and
 	 * not from a vfork child, whose pid is not ours). */
 	if (st_sink_is_open() && getpid() == st_pid) {

@@ -143,7 +143,7 @@ static void plain_run(void)
 static void full_disk(long free_kb, bool launcher)
 {
 	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
-	char preload[256], dir[160], name[64], sock[256], *err, *log;
+	char preload[256], dir[160], name[64] = "", sock[256], *err, *log;
 	const char *env[3];
 	struct disk d = { "", "" };
 	struct run r;
@@ -176,14 +176,20 @@ static void full_disk(long free_kb, bool launcher)
 		if (count_lines(err) != 1 || !strstr(err, "No space left on device"))
 			fail_msg("%ld KB free: stderr is not one line about the full disk:\n%s",
 				 free_kb, err);
-	} else if (log) {
-		/* The library's line, then the launcher names the process. */
+	} else {
+		/* The launcher names the process the library stopped tracing, on
+		 * its own stderr, and says why; and when there is a log, that it
+		 * ends early. */
+		const char *line = strstr(err, "socktrace: pid ");
 		char want[128];
 
+		if (!line || !strstr(line, "No space left on device"))
+			fail_msg("%ld KB free: the launcher did not name the process:\n%s",
+				 free_kb, err);
 		snprintf(want, sizeof(want), ": the log of process %.*s ends early",
 			 (int)strcspn(name, "-."), name);
-		if (!strstr(err, want) || !strstr(err, "No space left on device"))
-			fail_msg("%ld KB free: the launcher did not name the process:\n%s",
+		if (log && !strstr(err, want))
+			fail_msg("%ld KB free: the launcher did not say the log ends early:\n%s",
 				 free_kb, err);
 	}
 	if (free_kb == 0) {

@@ -28,7 +28,8 @@ enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
 	"                --mermaid | --plantuml [--exchanges N] | --html] [--threads]\n" \
 	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
-	"                [--port N] [--conn N] [--from S] [--to S] PATH...\n"
+	"                [--port N] [--conn N] [--from S] [--to S]\n" \
+	"                [--no-clock-fix] PATH...\n"
 
 static void usage(void)
 {
@@ -56,6 +57,8 @@ static void help(void)
 	      "  --width N       fit N columns (default: the terminal's, or $COLUMNS, or 100)\n"
 	      "  --pid N, --port N, --conn N   only that process, port or connection\n"
 	      "  --from S, --to S              only that time window, seconds from the start\n"
+	      "  --no-clock-fix  logs of several hosts: raw times, not corrected by the\n"
+	      "                  clock offsets estimated from their messages\n"
 	      "\nSee sockview(1).\n", stdout);
 	exit(0);
 }
@@ -172,6 +175,7 @@ int main(int argc, char **argv)
 		{ "conn", required_argument, NULL, 'n' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "no-clock-fix", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,6 +185,7 @@ int main(int argc, char **argv)
 	enum mode mode = M_TIMELINE;
 	const char *color = "auto";
 	int ch, i, r;
+	bool clock_fix = true;
 
 	memset(&o, 0, sizeof(o));
 	st_filter_init(&o.filter);
@@ -206,6 +211,7 @@ int main(int argc, char **argv)
 		case 'n': o.filter.conn = parse_long("--conn", optarg, 1, LONG_MAX); break;
 		case 'f': o.filter.from = parse_seconds("--from", optarg); break;
 		case 't': o.filter.to = parse_seconds("--to", optarg); break;
+		case 'R': clock_fix = false; break;
 		case 'h': help(); break;
 		default: usage();
 		}
@@ -238,7 +244,7 @@ int main(int argc, char **argv)
 	if (tr.newest_version > ST_FORMAT_VERSION)
 		warnx("log format version %d is newer than %d: reading what I can",
 		      tr.newest_version, ST_FORMAT_VERSION);
-	if (st_model_build(&m, &tr) < 0)
+	if (st_model_build_clocked(&m, &tr, clock_fix) < 0)
 		errx(1, "out of memory");
 	switch (mode) {
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
@@ -252,6 +258,7 @@ int main(int argc, char **argv)
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);
+	st_report_hosts(stderr, &m);
 	if (r < 0)
 		errx(1, "cannot write the output");
 	st_model_free(&m);

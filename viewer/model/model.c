@@ -704,6 +704,8 @@ void st_model_free(struct st_model *m)
 	st_big_free(m->link_at);
 	free(m->conn_by_id);
 	free(m->hdr_proc);
+	for (i = 0; i < m->nhosts; i++)
+		free(m->hosts[i].knots);
 	free(m->hosts);
 	free(m->hdr_host);
 	free(m->file_host);

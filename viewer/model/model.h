@@ -27,6 +27,12 @@
 
 #define ST_NONE UINT32_MAX
 
+/* A point of a host's clock offset function (clock.c). */
+struct st_clock_knot {
+	int64_t t;		/* on the host's own clock, ns */
+	int64_t offset;		/* its clock minus the reference's there, ns */
+};
+
 /* A host: the processes that share a boot id and a network namespace
  * (logs from several folders of one host make one host).  Logs without
  * host identity (older versions) all go to one host with no name. */
@@ -42,6 +48,11 @@ struct st_host {
 	int64_t offset, spread;
 	uint32_t npairs;	/* matched messages that bounded it */
 	uint8_t clock;		/* enum st_clock */
+	/* ST_CLOCK_FIXED: the offset over time, piecewise linear through
+	 * these (one knot when the clocks did not drift); offset above is
+	 * the first knot's. */
+	uint32_t nknots;
+	struct st_clock_knot *knots;
 };
 
 enum st_clock {
@@ -147,6 +158,7 @@ struct st_model {
 	uint32_t *conn_by_id;	/* id - 1 -> connection index */
 	struct st_strtab keys;	/* pairing keys, while building */
 	uint32_t *hdr_proc;	/* header -> process */
+	bool clock_fixed;	/* records' times corrected by hosts' offsets */
 	/* What the protocol readers said (app.c): the summary of every link
 	 * that carries the start of a message, and the strings. */
 	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
@@ -158,6 +170,23 @@ struct st_model {
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
 int st_model_build(struct st_model *m, const struct st_trace *tr);
 void st_model_free(struct st_model *m);
+
+/*
+ * Builds the model (st_model_build), and with several hosts estimates
+ * their clock offsets from the messages between them (clock.c); with fix,
+ * corrects the trace's times by them (once: every renderer then sees the
+ * corrected times) and builds the model again on those.
+ */
+int st_model_build_clocked(struct st_model *m, struct st_trace *tr, bool fix);
+/* Estimates the hosts' offsets from the model's cross-host links. */
+int st_clock_estimate(struct st_model *m);
+/* Subtracts each host's offset from its records' and headers' times. */
+void st_clock_apply(const struct st_model *m, struct st_trace *tr);
+/* A host's offset at time t of its clock. */
+int64_t st_clock_offset_at(const struct st_host *h, int64_t t);
+/* Cross-host links that go back in time (the receive ended before the
+ * send began): how many, and *worst by how much at most. */
+uint32_t st_clock_backwards(const struct st_model *m, int64_t *worst);
 
 /* Links ending at record i. */
 static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,

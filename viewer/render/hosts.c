@@ -47,6 +47,16 @@ static void put_clock(struct st_out *o, const struct st_host *h, bool ascii)
 	case ST_CLOCK_FIXED:
 		put_offset(o, h->offset);
 		put_spread(o, h->spread, ascii);
+		if (h->nknots > 1) {
+			/* Drift: where it ended, over how long. */
+			st_out_str(o, ", drifting to ");
+			put_offset(o, h->knots[h->nknots - 1].offset);
+			st_out_str(o, " over ");
+			st_out_seconds(o, h->knots[h->nknots - 1].t - h->knots[0].t, 3);
+			st_out_str(o, " s (");
+			st_out_uint(o, h->nknots);
+			st_out_str(o, " pieces)");
+		}
 		break;
 	case ST_CLOCK_ONE_SIDED:
 		st_out_str(o, h->spread > 0 ? "offset >= " : "offset <= ");
@@ -108,4 +118,63 @@ int st_render_hosts(FILE *fp, const struct st_model *m, const struct st_render_o
 		st_out_char(&out, '\n');
 	}
 	return st_out_finish(&out);
+}
+
+/* A host's label into a small buffer, for messages. */
+static const char *host_label(const struct st_model *m, uint32_t h, char *buf, size_t cap)
+{
+	struct st_out o = { NULL, buf, 0, cap - 1, false, false };
+
+	st_describe_host(&o, m, h);
+	buf[o.len] = '\0';
+	return buf;
+}
+
+void st_report_hosts(FILE *fp, const struct st_model *m)
+{
+	char a[300], b[300];
+	uint32_t h, i, n, lone[2] = { 0, 0 };
+	int64_t worst;
+
+	if (m->nhosts < 2)
+		return;
+	host_label(m, 0, a, sizeof(a));
+	for (h = 1; h < m->nhosts; h++) {
+		const struct st_host *ho = &m->hosts[h];
+
+		if (!ho->nprocs)
+			continue;
+		host_label(m, h, b, sizeof(b));
+		if (ho->clock == ST_CLOCK_CONTRADICT)
+			fprintf(fp, "sockview: the clock of %s: its messages' time bounds contradict "
+				"each other, even piecewise; its times are not corrected\n", b);
+		else if (ho->clock == ST_CLOCK_ONE_SIDED)
+			fprintf(fp, "sockview: the clock of %s: messages went one way only, so its "
+				"offset has one bound (%s %.6f s); its times are not corrected\n", b,
+				ho->spread > 0 ? ">=" : "<=", (double)ho->offset / 1e9);
+		else if (ho->clock == ST_CLOCK_UNKNOWN)
+			fprintf(fp, "sockview: %s exchanged no message with %s or a host linked to it: "
+				"its times are not corrected\n", b, a);
+	}
+	if ((n = st_clock_backwards(m, &worst)) > 0)
+		fprintf(fp, "sockview: %u message%s between hosts go%s back in time (by up to "
+			"%.6f s)%s\n", n, n == 1 ? "" : "s", n == 1 ? "es" : "",
+			(double)worst / 1e9, m->clock_fixed ? " after the clock correction" : "");
+	/* One side only, on a trace of several hosts: a peer not traced, or
+	 * addresses that differ on the two sides (NAT, a proxy). */
+	for (i = 0; i < m->nconns; i++) {
+		const struct st_conn *k = &m->conns[i];
+
+		if (k->end == ST_END_REFUSED || k->end == ST_END_FAILED)
+			continue;
+		if ((k->proc[0] == ST_NONE) != (k->proc[1] == ST_NONE) &&
+		    !st_model_host_only(m->tr, k->addr[1]))
+			lone[k->proc[0] == ST_NONE]++;
+	}
+	if (lone[0] || lone[1])
+		fprintf(fp, "sockview: not paired across hosts: %u connection%s with the client "
+			"side only, %u with the server side only (their other side was not traced, "
+			"or its addresses differ, as behind NAT or a proxy: pairing goes by "
+			"five-tuple only, it does not guess)\n", lone[0], lone[0] == 1 ? "" : "s",
+			lone[1]);
 }

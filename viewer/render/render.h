@@ -65,6 +65,10 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 		  const struct st_render_opts *o);
 int st_render_hosts(FILE *fp, const struct st_model *m,
 		    const struct st_render_opts *o);
+/* What a trace of several hosts could not settle (clocks without an
+ * estimate, messages back in time, connections not paired), one line
+ * each; nothing for one host. */
+void st_report_hosts(FILE *fp, const struct st_model *m);
 int st_render_perfetto(FILE *fp, const struct st_model *m,
 		       const struct st_render_opts *o);
 /* Packets synthesized from the model, as a pcapng capture (pcapng.c). */
