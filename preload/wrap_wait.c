@@ -68,19 +68,38 @@ static void log_poll(const struct st_call *c, int ret, const struct pollfd *fds,
 	st_event_emit(&ev);
 }
 
+/* The poll set of a call that returned as c says, where it can be read:
+ * fds itself once the kernel has read it all (the call succeeded, or was
+ * interrupted while waiting), else its first MAX_LOGGED_FDS entries
+ * copied with st_peek() into copy; NULL when they cannot be read. */
+static const struct pollfd *poll_set(const struct st_call *c, const struct pollfd *fds,
+				     nfds_t *n, struct pollfd *copy)
+{
+	if (c->err == 0 || c->err == EINTR)
+		return fds;
+	if (*n > MAX_LOGGED_FDS)
+		*n = MAX_LOGGED_FDS;
+	if (st_peek(copy, fds, *n * sizeof(*copy)) != *n * sizeof(*copy))
+		return NULL;
+	return copy;
+}
+
 ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct st_call c;
+	struct pollfd copy[MAX_LOGGED_FDS];
+	const struct pollfd *set;
+	nfds_t seen = n;
 	int ret;
 
 	if (st_untraced())
 		return ST_PASS(poll, SYS_poll, fds, n, timeout);
-	/* fds is looked at only after the kernel could read it. */
 	st_call_begin(&c, "poll", -1);
 	ret = st_real.poll(fds, n, timeout);
 	st_call_end(&c, ret < 0);
-	if (c.err != EFAULT && watches_socket(fds, n))
-		log_poll(&c, ret, fds, n, timeout);
+	set = poll_set(&c, fds, &seen, copy);
+	if (set && watches_socket(set, seen))
+		log_poll(&c, ret, set, n, timeout);
 	return st_result(&c, ret);
 }
 
@@ -88,6 +107,9 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		    const sigset_t *mask)
 {
 	struct st_call c;
+	struct pollfd copy[MAX_LOGGED_FDS];
+	const struct pollfd *set;
+	nfds_t seen = n;
 	int ret;
 
 	if (st_untraced())
@@ -96,8 +118,10 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	st_call_begin(&c, "ppoll", -1);
 	ret = st_real.ppoll(fds, n, ts, mask);
 	st_call_end(&c, ret < 0);
-	if (c.err != EFAULT && watches_socket(fds, n))
-		log_poll(&c, ret, fds, n,
+	set = poll_set(&c, fds, &seen, copy);
+	/* ts: glibc has read it before the system call. */
+	if (set && watches_socket(set, seen))
+		log_poll(&c, ret, set, n,
 			 ts ? (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1);
 	return st_result(&c, ret);
 }

@@ -430,12 +430,21 @@ static void test_udp_echo(void **state)
 	cleanup(dir);
 }
 
+/* The unix echo server runs under the launcher (its log becomes JSON
+ * Lines, read again from the file), its client under the library alone
+ * (a binary log, read in memory): both kinds of log feed the packets. */
 static void test_unix_stream(void **state)
 {
-	char dir[64], path[128], *s;
-	const char *sargv[] = { H_EXAMPLE("unix_echo_server"), "-n", "1", path, NULL };
-	const char *cargv[] = { H_EXAMPLE("unix_echo_client"), path, "hello", "unix world",
-				NULL };
+	char dir[64], path[128], logs[96], logs2[96], cmd[320], *s;
+	const char *sargv[] = { ST_BUILD_DIR "/socktrace", "-o", logs, "-s", "all", "--no-view",
+				"-q", "--", H_EXAMPLE("unix_echo_server"), "-n", "1", path, NULL };
+	/* Longer than the 32 bytes the viewer keeps: read again from the logs. */
+	static const char msg[] = "unix world, a message longer than the viewer's snippet";
+	const char *cargv[] = { H_EXAMPLE("unix_echo_client"), path, "hello", msg, NULL };
+	char want[2][80];
+	struct h_opts so = { .untraced = true };
+	struct h_opts co = { .logdir = logs2, .env = { "SOCKTRACE_PAYLOAD=all" } };
+	struct h_proc srv, cli;
 	struct h_buf got[2];
 	pid_t pids[2];
 	const int port_at[2] = { 40000, 30000 };
@@ -444,17 +453,92 @@ static void test_unix_stream(void **state)
 	need(TSHARK);
 	h_tmpdir(dir);
 	snprintf(path, sizeof path, "%s/echo.sock", dir);
-	echo_run(dir, "all", sargv, "listen", cargv, pids);
-	make_pcapng(dir);
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	snprintf(logs2, sizeof logs2, "%s/log2", dir);
+	assert_int_equal(mkdir(logs2, 0700), 0);
+	h_start(&srv, &so, sargv);
+	h_server_ready(&srv, "listen");
+	h_start(&cli, &co, cargv);
+	assert_int_equal(h_wait(&cli, 20000), 0);
+	assert_int_equal(h_wait(&srv, 20000), 0);
+	snprintf(cmd, sizeof cmd, "ls %s | grep -c 'jsonl$'", logs);
+	s = sh(cmd);
+	assert_string_equal(s, "1\n");
+	free(s);
+	/* The server is the launcher's child. */
+	snprintf(cmd, sizeof cmd, "ls %s | sed 's/[.-].*//'", logs);
+	s = sh(cmd);
+	pids[1] = atoi(s);
+	free(s);
+	pids[0] = cli.pid;
+	h_proc_free(&srv);
+	h_proc_free(&cli);
+
+	snprintf(cmd, sizeof cmd, "%s --pcapng %s %s > %s/t.pcapng", SOCKVIEW, logs, logs2, dir);
+	free(sh(cmd));
 	check_clean(dir);
 	follow(dir, 0, got);
-	assert_same_bytes("the unix client's bytes", &got[0], "hellounix world", 15);
-	assert_same_bytes("the unix server's echo", &got[1], "HELLOUNIX WORLD", 15);
+	snprintf(want[0], sizeof want[0], "hello%s", msg);
+	for (size_t i = 0; i <= strlen(want[0]); i++)
+		want[1][i] = (char)toupper((unsigned char)want[0][i]);
+	assert_same_bytes("the unix client's bytes", &got[0], want[0], strlen(want[0]));
+	assert_same_bytes("the unix server's echo", &got[1], want[1], strlen(want[1]));
 	/* The synthetic pair of connection 1, client first. */
 	s = tshark(dir, "-c 1 -T fields -E 'separator=|' -e ipv6.src -e ipv6.dst");
 	assert_string_equal(s, "fd00:7578::1:0:1|fd00:7578::2:0:1\n");
 	free(s);
 	check_comments(dir, "tcp", port_at, pids);
+	free(got[0].p);
+	free(got[1].p);
+	h_rmtree(logs2);
+	cleanup(dir);
+}
+
+/* A window (--from) that starts after the handshake and the first
+ * exchange: the connection begins mid-stream, with no SYN made up and
+ * nothing for Wireshark to flag. */
+static void test_mid_stream(void **state)
+{
+	const char *sargv[] = { H_EXAMPLE("tcp_echo_server"), "-n", "1", NULL };
+	const char *cargv[] = { H_EXAMPLE("tcp_echo_client"), "127.0.0.1", "PORT", "first",
+				"second", "third", NULL };
+	char dir[64], logs[96], cmd[320], *s;
+	struct h_log log;
+	int64_t t0 = INT64_MAX, t_second = -1;
+	struct h_buf got[2];
+	pid_t pids[2];
+	(void)state;
+
+	need(TSHARK);
+	h_tmpdir(dir);
+	echo_run(dir, "all", sargv, "listen", cargv, pids);
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	memset(&log, 0, sizeof log);
+	h_log_load(&log, logs);
+	for (size_t i = 0; i < log.n; i++) {
+		const struct h_rec *r = &log.r[i];
+
+		if (r->header)
+			continue;
+		if (r->t < t0)
+			t0 = r->t;
+		if (r->pid == pids[0] && strcmp(r->call, "send") == 0 && r->has_data &&
+		    r->data_len == 6 && memcmp(r->data, "second", 6) == 0)
+			t_second = r->t;
+	}
+	h_log_free(&log);
+	assert_true(t_second > t0);
+	snprintf(cmd, sizeof cmd, "%s --pcapng --from %.9f %s > %s/t.pcapng", SOCKVIEW,
+		 (double)(t_second - t0) / 1e9, logs, dir);
+	free(sh(cmd));
+	check_clean(dir);
+	s = tshark(dir, "-Y 'tcp.flags.syn == 1'");
+	assert_string_equal(s, "");
+	free(s);
+	follow(dir, 0, got);
+	assert_same_bytes("the client's bytes after the window's start", &got[0], "secondthird",
+			  11);
+	assert_same_bytes("the echo after the window's start", &got[1], "SECONDTHIRD", 11);
 	free(got[0].p);
 	free(got[1].p);
 	cleanup(dir);
@@ -505,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_http_ipv6),
 		cmocka_unit_test(test_udp_echo),
 		cmocka_unit_test(test_unix_stream),
+		cmocka_unit_test(test_mid_stream),
 		cmocka_unit_test(test_snippets),
 	};
 

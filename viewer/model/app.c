@@ -85,7 +85,7 @@ static enum st_app guess(const struct st_model *m, const struct st_seg *v, uint3
 	return st_proto_guess(p, kept, port, false);
 }
 
-static int read_dir(struct st_model *m, enum st_app app, uint32_t key,
+static int read_direction(struct st_model *m, enum st_app app, uint32_t key,
 		    const struct st_seg *v, uint32_t n, struct st_proto_dir *d)
 {
 	struct reading r = { m, key, 0 };
@@ -140,7 +140,7 @@ int st_model_read_streams(struct st_model *m, const struct st_seg *snd, uint32_t
 		if (app == ST_APP_NONE)
 			continue;
 		for (dir = 0; dir < 2; dir++) {
-			if (read_dir(m, app, c * 2 + dir, v[dir], n[dir], d) < 0)
+			if (read_direction(m, app, c * 2 + dir, v[dir], n[dir], d) < 0)
 				goto out;
 			if (dir == 0 && app == ST_APP_TLS && d->sni[0])
 				k->sni = st_strtab_intern(&m->labels, d->sni, strlen(d->sni));

@@ -73,7 +73,7 @@ static uint64_t line_of(const struct st_file *f, size_t off)
  * down from the end of its space, are put in order (and their snippet
  * distances made offsets); the second half's get the trace's string ids,
  * snippet offsets and header indices. */
-struct join {
+struct halves_join {
 	struct st_vevent *ev;	/* the first half's records, then the second's */
 	uint32_t na, nb;
 	uint32_t sa;		/* the first half's snippet bytes */
@@ -97,7 +97,7 @@ static void fix_first(struct st_vevent *e, uint32_t sa)
 /* The first half: reversed, in place. */
 static void *order_first(void *arg)
 {
-	const struct join *j = arg;
+	const struct halves_join *j = arg;
 	struct st_vevent *ev = j->ev, t;
 	uint32_t i, k;
 
@@ -114,7 +114,7 @@ static void *order_first(void *arg)
 }
 
 /* Second half record e in the trace's terms. */
-static void fix_second(const struct join *j, struct st_vevent *e)
+static void fix_second(const struct halves_join *j, struct st_vevent *e)
 {
 	const uint32_t *ids = j->ids;
 
@@ -133,7 +133,7 @@ static void fix_second(const struct join *j, struct st_vevent *e)
 		e->hdr += j->hbase;
 }
 
-static void fix_seconds(const struct join *j)
+static void fix_seconds(const struct halves_join *j)
 {
 	struct st_vevent *ev = j->ev + j->na;
 	uint32_t i;
@@ -148,7 +148,7 @@ static void fix_seconds(const struct join *j)
 static int merge(struct st_trace *tr, struct st_trace *part, uint16_t cut_file)
 {
 	uint32_t *ids, i, hbase = tr->nhdr, last_hdr = UINT32_MAX;
-	struct join j;
+	struct halves_join j;
 	pthread_t th;
 	bool threaded = false;
 

@@ -221,4 +221,28 @@ int st_grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
 /* The same for an array of st_big_alloc (vmem.h). */
 int st_grow_big(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first);
 
+/* Reading the raw lines of many records without faulting in the logs'
+ * mappings (lineread.c): a few windows of the files read again. */
+#define ST_LINE_WINDOWS 4
+struct st_line_window {
+	char *buf;
+	size_t len;
+	uint64_t off;		/* file offset of buf[0] */
+	uint64_t used;		/* tick of its last use */
+	uint32_t file;		/* UINT32_MAX: none */
+	int fd;
+};
+struct st_line_reader {
+	struct st_line_window win[ST_LINE_WINDOWS];
+	char *big;		/* a line longer than a window */
+	size_t big_cap;
+	uint64_t tick;
+};
+void st_line_reader_init(struct st_line_reader *r);
+void st_line_reader_free(struct st_line_reader *r);
+/* The raw line of record i, like st_trace_line(), valid until the next
+ * call with r. */
+const char *st_line_read(struct st_line_reader *r, const struct st_trace *tr, uint32_t i,
+			 size_t *n);
+
 #endif

@@ -152,7 +152,7 @@ struct head {
 	size_t size;
 };
 
-static struct head *head_of(void *p)
+static struct head *big_head_of(void *p)
 {
 	return (struct head *)((char *)p - HEAD);
 }
@@ -187,7 +187,7 @@ void *st_big_calloc(size_t n, size_t size)
 	if (!(p = st_big_alloc(n * size)))
 		return NULL;
 	/* A fresh mapping reads as zeroes already. */
-	if (!head_of(p)->mapped)
+	if (!big_head_of(p)->mapped)
 		memset(p, 0, n * size);
 	return p;
 }
@@ -200,7 +200,7 @@ void *st_big_realloc(void *p, size_t size)
 
 	if (!p)
 		return st_big_alloc(size);
-	h = head_of(p);
+	h = big_head_of(p);
 	if (size > SIZE_MAX - HEAD - page_size())
 		return NULL;
 	if (!h->mapped && size + HEAD < BIG_MIN) {
@@ -233,7 +233,7 @@ void st_big_free(void *p)
 
 	if (!p)
 		return;
-	h = head_of(p);
+	h = big_head_of(p);
 	if (h->mapped)
 		munmap(h, h->mapped);
 	else

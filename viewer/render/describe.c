@@ -10,7 +10,7 @@
 /* The most characters of a protocol summary on an arrow. */
 #define SHOW_LABEL 96
 
-static void put_str(struct st_out *o, const struct st_trace *tr, uint32_t id)
+static void put_str_id(struct st_out *o, const struct st_trace *tr, uint32_t id)
 {
 	size_t n;
 	const char *s = st_trace_str(tr, id, &n);
@@ -38,7 +38,7 @@ static bool detail_part(const struct st_trace *tr, uint32_t id, unsigned k,
 	return true;
 }
 
-static void put_quoted(struct st_out *o, const char *s, size_t n)
+static void put_quoted_bytes(struct st_out *o, const char *s, size_t n)
 {
 	st_out_char(o, '"');
 	st_out_bytes(o, s, n, 256);
@@ -54,7 +54,7 @@ static void put_exec(struct st_out *o, const struct st_trace *tr, uint32_t id)
 
 	if (!detail_part(tr, id, 0, &s, &n))
 		return;
-	put_quoted(o, s, n);
+	put_quoted_bytes(o, s, n);
 	if (!detail_part(tr, id, 1, &s, &n))
 		return;
 	st_out_str(o, ", [");
@@ -65,7 +65,7 @@ static void put_exec(struct st_out *o, const struct st_trace *tr, uint32_t id)
 			st_out_str(o, "...");
 			break;
 		}
-		put_quoted(o, s, n);
+		put_quoted_bytes(o, s, n);
 	}
 	st_out_char(o, ']');
 }
@@ -202,11 +202,11 @@ static void put_call(struct st_out *o, const struct st_model *m,
 {
 	const struct st_trace *tr = m->tr;
 
-	put_str(o, tr, e->name);
+	put_str_id(o, tr, e->name);
 	st_out_char(o, '(');
 	switch (e->call) {
 	case ST_C_SOCKET:
-		put_str(o, tr, e->detail);
+		put_str_id(o, tr, e->detail);
 		if (e->detail && e->proto)
 			st_out_str(o, ", ");
 		if (e->proto)
@@ -225,11 +225,11 @@ static void put_call(struct st_out *o, const struct st_model *m,
 			size_t n;
 			const char *s = st_trace_str(tr, e->detail, &n);
 
-			put_quoted(o, s, n);
+			put_quoted_bytes(o, s, n);
 		}
 		break;
 	case ST_C_RESOLVE:
-		put_str(o, tr, e->detail);
+		put_str_id(o, tr, e->detail);
 		break;
 	case ST_C_POLL:
 		put_poll_args(o, tr, e);
@@ -243,7 +243,7 @@ static void put_call(struct st_out *o, const struct st_model *m,
 			if (!e->addr && (e->bits & ST_B_UNREAD_ADDR))
 				st_out_char(o, '?');
 			else
-				put_str(o, tr, e->addr ? e->addr : e->peer);
+				put_str_id(o, tr, e->addr ? e->addr : e->peer);
 			break;
 		case ST_C_LISTEN:
 			if (e->fd2 >= 0) {
@@ -258,19 +258,19 @@ static void put_call(struct st_out *o, const struct st_model *m,
 		case ST_C_SETSOCKOPT: case ST_C_FCNTL:
 			if (e->detail) {
 				st_out_str(o, ", ");
-				put_str(o, tr, e->detail);
+				put_str_id(o, tr, e->detail);
 			}
 			break;
 		case ST_C_GETSOCKOPT:
 			if (e->flags) {
 				st_out_str(o, ", ");
-				put_str(o, tr, e->flags);
+				put_str_id(o, tr, e->flags);
 			}
 			break;
 		case ST_C_SEND: case ST_C_RECV:
 			if (e->flags) {
 				st_out_str(o, ", ");
-				put_str(o, tr, e->flags);
+				put_str_id(o, tr, e->flags);
 			}
 			break;
 		default:
@@ -302,7 +302,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	}
 	if (e->err) {
 		st_out_char(o, ' ');
-		put_str(o, tr, e->err);
+		put_str_id(o, tr, e->err);
 		if (e->bits & ST_B_UNREAD_ADDR)
 			st_out_str(o, " (address unreadable)");
 		else if (e->bits & ST_B_UNREAD)
@@ -316,7 +316,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	case ST_C_GETSOCKOPT:
 		if (e->detail) {
 			st_out_char(o, ' ');
-			put_str(o, tr, e->detail);
+			put_str_id(o, tr, e->detail);
 		}
 		break;
 	case ST_C_SPAWN:
@@ -328,7 +328,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	case ST_C_ACCEPT:
 		if (e->peer && st_trace_str(tr, e->peer, NULL)[0]) {
 			st_out_str(o, " <- ");
-			put_str(o, tr, e->peer);
+			put_str_id(o, tr, e->peer);
 		}
 		break;
 	case ST_C_SEND:
@@ -336,7 +336,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 			put_payload(o, tr, e->snip, 0, (uint64_t)e->ret, e->snip_len);
 		if (dgram && (e->addr || e->peer)) {
 			st_out_str(o, " -> ");
-			put_str(o, tr, e->addr ? e->addr : e->peer);
+			put_str_id(o, tr, e->addr ? e->addr : e->peer);
 		}
 		break;
 	case ST_C_RECV:
@@ -348,7 +348,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 			put_payload(o, tr, e->snip, 0, (uint64_t)e->ret, e->snip_len);
 		if (dgram && e->peer) {
 			st_out_str(o, " <- ");
-			put_str(o, tr, e->peer);
+			put_str_id(o, tr, e->peer);
 		}
 		break;
 	case ST_C_GETNAME:
@@ -360,7 +360,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 
 			if (a) {
 				st_out_char(o, ' ');
-				put_str(o, tr, a);
+				put_str_id(o, tr, a);
 			}
 		}
 		break;
@@ -438,7 +438,7 @@ void st_describe_proc(struct st_out *o, const struct st_model *m, uint32_t p,
 	const struct st_proc *pr = &m->procs[p];
 
 	if (pr->name)
-		put_str(o, m->tr, pr->name);
+		put_str_id(o, m->tr, pr->name);
 	else
 		st_out_char(o, '?');
 	st_out_char(o, ' ');
@@ -462,7 +462,7 @@ void st_describe_host(struct st_out *o, const struct st_model *m, uint32_t h)
 		st_out_char(o, '?');
 		return;
 	}
-	put_str(o, m->tr, ho->name);
+	put_str_id(o, m->tr, ho->name);
 	/* Another host of that name (a container, a namespace): its netns too. */
 	for (i = 0; i < m->nhosts; i++) {
 		if (i != h && m->hosts[i].name == ho->name) {

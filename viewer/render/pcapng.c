@@ -107,6 +107,7 @@ struct pc {
 	uint32_t *sock_flow;	/* orphan stream socket -> flow * 2 + side + 1 */
 	struct st_strtab keys;	/* orphan pairing keys */
 	struct st_idmap key_flow;
+	struct st_line_reader lines;
 	unsigned char *data;	/* the record's payload */
 	size_t data_cap;
 	size_t data_len;
@@ -493,6 +494,15 @@ static void init_flow(struct pc *p, struct flow *f, uint32_t number, uint32_t a,
 	f->state |= F_INIT;
 }
 
+/* The bytes a call moved (a log claiming more than a call can move is
+ * not believed). */
+static uint64_t call_bytes(const struct st_vevent *e)
+{
+	int64_t n = e->bytes >= 0 ? e->bytes : e->ret;
+
+	return n < 0 ? 0 : n > CALL_MAX ? (uint64_t)CALL_MAX : (uint64_t)n;
+}
+
 /* The payload of record i into p->data: the decoded "data" of its line. */
 static void load_data(struct pc *p, uint32_t i)
 {
@@ -506,7 +516,22 @@ static void load_data(struct pc *p, uint32_t i)
 	p->data_len = 0;
 	if (!(tr->ev[i].bits & ST_B_DATA))
 		return;
-	line = st_trace_line(tr, i, &n);
+	/* The snippet the trace kept may be the whole payload already. */
+	if ((uint64_t)tr->ev[i].snip_len == call_bytes(&tr->ev[i]) &&
+	    tr->ev[i].snip_len < ST_SNIP) {
+		if (p->data_cap < ST_SNIP) {
+			unsigned char *nd = realloc(p->data, ST_SNIP);
+
+			if (!nd)
+				return;
+			p->data = nd;
+			p->data_cap = ST_SNIP;
+		}
+		memcpy(p->data, tr->snips + tr->ev[i].snip, tr->ev[i].snip_len);
+		p->data_len = tr->ev[i].snip_len;
+		return;
+	}
+	line = st_line_read(&p->lines, tr, i, &n);
 	if (n > p->data_cap) {
 		unsigned char *nd = realloc(p->data, n);
 
@@ -629,13 +654,6 @@ static void put_close(struct pc *p, struct flow *f, int from, bool reset, int64_
 static bool is_reset(const struct st_trace *tr, const struct st_vevent *e)
 {
 	return st_vevent_failed(tr, e, "ECONNRESET") || st_vevent_failed(tr, e, "EPIPE");
-}
-
-static uint64_t call_bytes(const struct st_vevent *e)
-{
-	int64_t n = e->bytes >= 0 ? e->bytes : e->ret;
-
-	return n < 0 ? 0 : n > CALL_MAX ? (uint64_t)CALL_MAX : (uint64_t)n;
 }
 
 /* Is a traced send linked to receive i? */
@@ -927,6 +945,7 @@ int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_
 	p.window.to = o->filter.to;
 	p.last_ts = INT64_MIN;
 	st_strtab_init(&p.keys);
+	st_line_reader_init(&p.lines);
 	if (st_out_init(&p.out, fp) < 0)
 		return -1;
 	keys = malloc(((size_t)tr->nev + 1) * sizeof(*keys));
@@ -958,6 +977,7 @@ out:
 	free(p.sock_flow);
 	free(p.flows);
 	free(p.data);
+	st_line_reader_free(&p.lines);
 	st_strtab_free(&p.keys);
 	st_idmap_free(&p.key_flow);
 	return r;

@@ -60,7 +60,7 @@ static void begin_event(struct pf *p, const char *ph, int32_t pid, int32_t tid)
 }
 
 /* The scratch text as a JSON string. */
-static void put_text(struct pf *p)
+static void put_text_arg(struct pf *p)
 {
 	st_out_json(&p->out, p->text.buf, p->text.len);
 }
@@ -87,7 +87,7 @@ static void put_names(struct pf *p)
 			st_out_str(&p->out, ",\"name\":\"process_name\",\"args\":{\"name\":");
 			p->text.len = 0;
 			st_describe_proc(&p->text, p->m, pr, -1);
-			put_text(p);
+			put_text_arg(p);
 			st_out_str(&p->out, "}}");
 			begin_event(p, "M", pid, pid);
 			st_out_str(&p->out, ",\"name\":\"process_sort_index\",\"args\":{\"sort_index\":");
@@ -99,7 +99,7 @@ static void put_names(struct pf *p)
 		st_out_str(&p->out, ",\"name\":\"thread_name\",\"args\":{\"name\":");
 		p->text.len = 0;
 		st_describe_proc(&p->text, p->m, pr, tid);
-		put_text(p);
+		put_text_arg(p);
 		st_out_str(&p->out, "}}");
 	}
 }
@@ -138,7 +138,7 @@ static int place_slices(struct pf *p)
 	return 0;
 }
 
-static void put_key(struct pf *p, const char *key)
+static void put_arg_key(struct pf *p, const char *key)
 {
 	st_out_str(&p->out, ",\"");
 	st_out_str(&p->out, key);
@@ -154,13 +154,13 @@ static void put_str_arg(struct pf *p, const char *key, uint32_t id)
 	if (!id)
 		return;
 	s = st_trace_str(p->m->tr, id, &n);
-	put_key(p, key);
+	put_arg_key(p, key);
 	st_out_json(&p->out, s, n);
 }
 
 static void put_int_arg(struct pf *p, const char *key, int64_t v)
 {
-	put_key(p, key);
+	put_arg_key(p, key);
 	st_out_int(&p->out, v);
 }
 
@@ -183,11 +183,11 @@ static void put_slice(struct pf *p, uint32_t i)
 	st_out_str(&p->out, ",\"args\":{\"call\":");
 	p->text.len = 0;
 	st_describe_event(&p->text, m, i, ST_WHOLE);
-	put_text(p);
+	put_text_arg(p);
 	if (e->fd >= 0)
 		put_int_arg(p, "fd", e->fd);
 	if (e->proto) {
-		put_key(p, "proto");
+		put_arg_key(p, "proto");
 		st_out_json(&p->out, st_proto_label(e->proto), strlen(st_proto_label(e->proto)));
 	}
 	put_str_arg(p, "local", e->local);
@@ -201,7 +201,7 @@ static void put_slice(struct pf *p, uint32_t i)
 		st_out_str(&p->out, ",\"payload\":");
 		p->text.len = 0;
 		st_out_bytes(&p->text, tr->snips + e->snip, e->snip_len, 4 * ST_SNIP);
-		put_text(p);
+		put_text_arg(p);
 	}
 	if (m->ev_conn[i] != ST_NONE)
 		put_int_arg(p, "conn", m->conns[m->ev_conn[i]].id);
@@ -224,7 +224,7 @@ static void put_flow_end(struct pf *p, const char *ph, uint32_t i, int64_t ns,
 	if (ph[0] == 'f')
 		st_out_str(&p->out, ",\"bp\":\"e\"");
 	st_out_str(&p->out, ",\"cat\":\"link\",\"name\":");
-	put_text(p);
+	put_text_arg(p);
 	st_out_char(&p->out, '}');
 }
 

@@ -146,7 +146,7 @@ static void put_spaces(struct tl *t, int n)
 }
 
 /* The time column: seconds since the first record. */
-static void put_time(struct tl *t, int64_t ns)
+static void put_clock(struct tl *t, int64_t ns)
 {
 	char buf[32];
 	struct st_out tmp = { NULL, buf, 0, sizeof(buf), false, false };
@@ -197,7 +197,7 @@ static void put_event_row(struct tl *t, const struct st_row *r)
 		t->blocking[lane] = false;
 	t->text.len = 0;
 	st_describe_event(&t->text, t->m, r->ev, (enum st_part)r->part);
-	put_time(t, r->t);
+	put_clock(t, r->t);
 	end = last_alive(t, lane);
 	for (k = 0; k < end; k++) {
 		int used = 1;
