@@ -24,6 +24,9 @@
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
 	    M_MERMAID, M_PLANTUML, M_HTML, M_OTLP, M_OTLP_POST };
 
+/* Long options without a letter: numbers no character takes. */
+enum { OPT_OTLP = 1000, OPT_OTLP_ENDPOINT, OPT_OTLP_TIMEOUT, OPT_OTLP_BATCH };
+
 #define USAGE \
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
 	"                --mermaid | --plantuml [--exchanges N] | --html] [--threads]\n" \
@@ -177,10 +180,10 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "svg", no_argument, NULL, 'S' },
 		{ "hosts", no_argument, NULL, 'H' },
-		{ "otlp", no_argument, NULL, 'O' },
-		{ "otlp-endpoint", required_argument, NULL, 'E' },
-		{ "otlp-timeout", required_argument, NULL, 'W' },
-		{ "otlp-batch", required_argument, NULL, 'B' },
+		{ "otlp", no_argument, NULL, OPT_OTLP },
+		{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
+		{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
+		{ "otlp-batch", required_argument, NULL, OPT_OTLP_BATCH },
 		{ "perfetto", no_argument, NULL, 'F' },
 		{ "pcapng", no_argument, NULL, 'N' },
 		{ "mermaid", no_argument, NULL, 'M' },
@@ -220,10 +223,14 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'S': mode = M_SVG; break;
 		case 'H': mode = M_HOSTS; break;
-		case 'O': mode = M_OTLP; break;
-		case 'E': mode = M_OTLP_POST; endpoint = optarg; break;
-		case 'B': o.otlp_batch = (uint32_t)parse_long("--otlp-batch", optarg, 1, 1000000); break;
-		case 'W': otlp_ms = parse_seconds("--otlp-timeout", optarg) / 1000000; break;
+		case OPT_OTLP: mode = M_OTLP; break;
+		case OPT_OTLP_ENDPOINT: mode = M_OTLP_POST; endpoint = optarg; break;
+		case OPT_OTLP_BATCH:
+			o.otlp_batch = (uint32_t)parse_long("--otlp-batch", optarg, 1, 1000000);
+			break;
+		case OPT_OTLP_TIMEOUT:
+			otlp_ms = parse_seconds("--otlp-timeout", optarg) / 1000000;
+			break;
 		case 'F': mode = M_PERFETTO; break;
 		case 'N': mode = M_PCAPNG; break;
 		case 'M': mode = M_MERMAID; break;
