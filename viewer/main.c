@@ -22,11 +22,11 @@
 #include "read/trace.h"
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
-	    M_MERMAID, M_PLANTUML };
+	    M_MERMAID, M_PLANTUML, M_HTML };
 
 #define USAGE \
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
-	"                --mermaid | --plantuml [--exchanges N]] [--threads]\n" \
+	"                --mermaid | --plantuml [--exchanges N] | --html] [--threads]\n" \
 	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
 	"                [--port N] [--conn N] [--from S] [--to S]\n" \
 	"                [--no-clock-fix] PATH...\n"
@@ -50,6 +50,7 @@ static void help(void)
 	      "  --pcapng        packets synthesized from the calls, for Wireshark\n"
 	      "  --mermaid, --plantuml  a sequence diagram of the exchanges\n"
 	      "  --exchanges N   diagrams: draw the first N arrows (default 100)\n"
+	      "  --html          an interactive page: zoom, filter, search, click\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -161,6 +162,7 @@ int main(int argc, char **argv)
 		{ "perfetto", no_argument, NULL, 'F' },
 		{ "pcapng", no_argument, NULL, 'N' },
 		{ "mermaid", no_argument, NULL, 'M' },
+		{ "html", no_argument, NULL, 'W' },
 		{ "plantuml", no_argument, NULL, 'U' },
 		{ "exchanges", required_argument, NULL, 'x' },
 		{ "threads", no_argument, NULL, 'T' },
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 		case 'F': mode = M_PERFETTO; break;
 		case 'N': mode = M_PCAPNG; break;
 		case 'M': mode = M_MERMAID; break;
+		case 'W': mode = M_HTML; break;
 		case 'U': mode = M_PLANTUML; break;
 		case 'x': o.exchanges = (uint32_t)parse_long("--exchanges", optarg, 1, 1000000); break;
 		case 'T': o.threads = true; break;
@@ -250,6 +253,7 @@ int main(int argc, char **argv)
 	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
 	case M_PCAPNG: r = st_render_pcapng(stdout, &m, &o); break;
 	case M_MERMAID: r = st_render_mermaid(stdout, &m, &o); break;
+	case M_HTML: r = st_render_html(stdout, &m, &o); break;
 	case M_PLANTUML: r = st_render_plantuml(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}

@@ -74,6 +74,8 @@ int st_render_perfetto(FILE *fp, const struct st_model *m,
 /* Packets synthesized from the model, as a pcapng capture (pcapng.c). */
 int st_render_pcapng(FILE *fp, const struct st_model *m,
 		     const struct st_render_opts *o);
+int st_render_html(FILE *fp, const struct st_model *m,
+		   const struct st_render_opts *o);
 int st_render_mermaid(FILE *fp, const struct st_model *m,
 		      const struct st_render_opts *o);
 int st_render_plantuml(FILE *fp, const struct st_model *m,
