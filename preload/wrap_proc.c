@@ -13,6 +13,7 @@
 #include "wrap.h"
 
 #include "broker.h"
+#include "clock.h"
 #include "sink.h"
 
 ST_EXPORT pid_t fork(void)
@@ -163,6 +164,7 @@ struct exec_env {
 	char payload[48];
 	char pid[48];
 	char broker[sizeof(ST_BROKER_ENV) + 128];
+	char clock[48];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -204,6 +206,8 @@ static bool is_ours(const char *var)
 	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
 	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0 ||
 	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
+	       strncmp(var, "SOCKTRACE_TSC=", 14) == 0 ||
+	       strncmp(var, "SOCKTRACE_CLOCK=", 16) == 0 ||
 	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
@@ -218,7 +222,7 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	if (!st_cfg.lib[0])
 		return (char **)envp;
 	for (i = 0; envp && envp[i]; i++)
-		if (i + 6 >= cap)
+		if (i + 7 >= cap)
 			return (char **)envp;
 	make_preload(e, envp);
 	set_var(e->dir, sizeof(e->dir), "SOCKTRACE_DIR", st_cfg.dir);
@@ -234,6 +238,10 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	out[n++] = e->preload;
 	out[n++] = e->dir;
 	out[n++] = e->payload;
+	/* The clock chosen at start-up (clock.c): the new image need not
+	 * check the CPUs again. */
+	st_clock_env(e->clock);
+	out[n++] = e->clock;
 	if (st_cfg.broker[0]) {
 		set_var(e->broker, sizeof(e->broker), ST_BROKER_ENV, st_cfg.broker);
 		out[n++] = e->broker;
