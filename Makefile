@@ -83,6 +83,20 @@ $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -Iviewer $(SAN) $(CFLAGS) -c -o $@ $<
 
+# The page of sockview --html: its CSS, body and script, written as files
+# in viewer/render/html/, become C strings in a generated header.
+HTML_ASSETS := viewer/render/html/page.css viewer/render/html/page.html viewer/render/html/page.js
+$(B)/gen/html_assets.h: $(HTML_ASSETS)
+	@mkdir -p $(dir $@)
+	{ for v in css:page.css body:page.html js:page.js; do \
+	    printf 'static const char st_html_%s[] =\n' "$${v%%:*}"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+	        viewer/render/html/$${v#*:}; \
+	    printf ';\n'; \
+	  done; } > $@.tmp && mv $@.tmp $@
+$(B)/obj/viewer/render/html.o $(B)/asan/viewer/render/html.o: $(B)/gen/html_assets.h
+$(B)/obj/viewer/render/html.o $(B)/asan/viewer/render/html.o: CFLAGS += -I$(B)/gen
+
 # The launcher looks for libtrace.so beside itself, then under the prefix.
 $(B)/obj/launcher/socktrace.o: CFLAGS += -DST_LIBDIR='"$(PREFIX)/lib/socktrace"'
 $(B)/socktrace: $(LAUNCH_SRC:%.c=$(B)/obj/%.o) $(COMMON_SRC:%.c=$(B)/obj/%.o)
@@ -135,7 +149,7 @@ TOOLS_STAMP := tests/tools/node_modules/.socktrace-installed
 $(TOOLS_STAMP): tests/tools/package.json tests/tools/package-lock.json tests/tools/install.sh
 	tests/tools/install.sh
 
-test check: all $(TESTS) $(PROGS) $(B)/asan/sockview $(TOOLS_STAMP)
+test check: all $(TESTS) $(PROGS) $(B)/asan/sockview $(B)/bench/genlog $(TOOLS_STAMP)
 	@tests/run.sh $(TESTS)
 
 bench: all $(BENCHES) $(B)/bench/libtrace-timeonly.so

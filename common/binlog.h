@@ -18,7 +18,7 @@
  *   - a CLOCK frame holds a calibration pair, a reading of the CPU's
  *     time-stamp counter with CLOCK_REALTIME and CLOCK_MONOTONIC read next
  *     to it: a log that has one took its calls' times from the counter
- *     (DATA and OPT frames' t and dur, and the "t" and "dur" of the call
+ *     (DATA, OPT and WAIT frames' t and dur, and the "t" and "dur" of the call
  *     lines in TEXT frames, are ticks), and readers turn them into ns
  *     since the epoch piecewise-linearly between the pairs;
  *   - a STOP frame, one per log, written with the header, says whether the
@@ -60,7 +60,8 @@ enum st_frame_kind {
 	ST_FRAME_PAD = 4,
 	ST_FRAME_OPT = 5,
 	ST_FRAME_STOP = 6,
-	ST_FRAME_CLOCK = 7,
+	ST_FRAME_WAIT = 7,
+	ST_FRAME_CLOCK = 8,
 };
 
 struct st_frame {
@@ -114,6 +115,31 @@ struct st_frame_opt {
 };
 
 #define ST_DATA_SNIP_MAX 4096
+
+/*
+ * The body of a WAIT frame (poll, ppoll, select, pselect, epoll_wait,
+ * epoll_pwait, epoll_pwait2: aux names it, ST_DC_POLL ... ST_DC_EPOLL_PWAIT2):
+ * a struct st_frame_data whose arg is the timeout in ms (-1: none;
+ * ST_WAIT_NO_TIMEOUT: not logged), then this, then n struct st_frame_fd.
+ * The record is
+ *   {"call":NAME,"pid","tid","t","dur"[,"fd"],"ret"[,"errno"]
+ *    [,"nfds"][,"timeout"],"fds":["FD:ASKED>READY",...]}
+ * with "nfds" when nfds >= 0, "timeout" when arg is not
+ * ST_WAIT_NO_TIMEOUT, and each fd's events by name (common/names.h
+ * st_poll_events), its fd "?" when -1.
+ */
+struct st_frame_wait {
+	int32_t nfds;		/* -1: none */
+	uint32_t n;		/* fds that follow, at most ST_WAIT_FDS_MAX */
+};
+
+struct st_frame_fd {
+	int32_t fd;		/* -1: not known */
+	uint32_t asked, ready;	/* poll/epoll event bits */
+};
+
+#define ST_WAIT_FDS_MAX 16
+#define ST_WAIT_NO_TIMEOUT INT32_MIN
 
 /* The body of a TUPLE frame, then the keys as JSON text
  * (,"proto":"tcp","local":"...","peer":"..."): head.len - 8 bytes. */

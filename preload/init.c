@@ -103,6 +103,17 @@ void st_warn_hint(const char *what, const char *path, int err, const char *hint)
 		st_real.write(2, line, o);
 }
 
+const char *st_drop_hint(void)
+{
+	/* Under the launcher, it makes the files for us; this is said only
+	 * when that failed too. */
+	if (st_cfg.broker[0])
+		return "";
+	return "; the log of a process that runs with fewer rights than the folder asks "
+	       "(one that dropped its privileges, or was started by one) can be made only by "
+	       "the launcher: socktrace -o DIR -- COMMAND";
+}
+
 void st_warn_once(const char *what, const char *path, int err)
 {
 	st_warn_hint(what, path, err, "");
@@ -259,7 +270,10 @@ __attribute__((constructor)) static void st_start(void)
 	 * at start-up (one thread, so setenv is safe), and the variable tells
 	 * every process started from this one to keep quiet. */
 	if (!st_cfg.quiet && !st_cfg.broker[0] && access(st_cfg.dir, W_OK | X_OK) != 0) {
-		st_warn_once("cannot write logs in", st_cfg.dir, errno);
+		int err = errno;
+
+		st_warn_hint("cannot write logs in", st_cfg.dir, err,
+			     err == EACCES || err == EPERM ? st_drop_hint() : "");
 		setenv("SOCKTRACE_WARNED", "1", 1);
 		st_sink_disable();
 	}

@@ -526,11 +526,7 @@ static void open_log(void)
 		/* One line that says what to do: the usual reason is a process
 		 * that dropped its privileges before it made its log. */
 		st_warn_hint("cannot create a log file in", st_cfg.dir, err,
-			     err == EACCES || err == EPERM
-				     ? (st_cfg.broker[0] ? "" : "; a process that drops its privileges "
-						 "before it forks is traced whole only under the launcher: "
-						 "socktrace -o DIR -- COMMAND")
-				     : "");
+			     err == EACCES || err == EPERM ? st_drop_hint() : "");
 		atomic_store(&sk.state, SINK_BROKEN);
 		return;
 	}

@@ -50,6 +50,9 @@ static inline pid_t st_gettid(void)
 void st_warn_once(const char *what, const char *path, int err);
 /* The same with hint after the error's text (what to do about it). */
 void st_warn_hint(const char *what, const char *path, int err, const char *hint);
+/* What to do when the log folder is not ours to write (a privilege
+ * drop): the hint for st_warn_hint(). */
+const char *st_drop_hint(void);
 /* Whether this image met a reason to warn (said, or kept quiet). */
 bool st_warned(void);
 

@@ -14,6 +14,7 @@
 #include "event.h"
 #include "fdtab.h"
 #include "names.h"
+#include "peek.h"
 #include "real.h"
 #include "state.h"
 

@@ -10,16 +10,21 @@
 
 #include "sink.h"
 
-/* The address argument of a call, formatted; not read when the kernel
- * found it unreadable (EFAULT): reading it would crash the program that
- * was only to get an error. */
-static void format_arg(char *out, const struct st_call *c, const struct sockaddr *sa,
-		       socklen_t len)
+/* The "addr" key: the address argument a (len bytes) as st_addr_in()
+ * found it, empty when there was none; "unreadable" when it could not be
+ * read (the kernel refused the call before it looked). */
+static void put_addr(struct st_event *ev, const struct sockaddr *a, socklen_t len, bool unread)
 {
-	if (sa && c->err != EFAULT)
-		st_format_sockaddr(out, ST_ADDR_MAX, sa, len);
-	else
-		out[0] = '\0';
+	char arg[ST_ADDR_MAX];
+
+	if (unread) {
+		st_rec_str(&ev->rec, "unreadable", "addr");
+		return;
+	}
+	arg[0] = '\0';
+	if (a)
+		st_format_sockaddr(arg, sizeof(arg), a, len);
+	st_rec_str(&ev->rec, "addr", arg);
 }
 
 /* The record of a call on one socket: common keys and the five-tuple. */
@@ -93,7 +98,7 @@ ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct st_call c;
 	struct st_event ev;
-	char arg[ST_ADDR_MAX];
+	bool unread;
 	int ret;
 
 	if (st_untraced())
@@ -102,11 +107,13 @@ ST_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	ret = st_real.bind(fd, addr, len);
 	st_call_end(&c, ret < 0);
 	if (st_fd_is_socket(fd)) {
+		struct sockaddr_storage copy;
+		const struct sockaddr *a = st_addr_in(&c, addr, &len, &copy, &unread);
+
 		if (ret == 0)
 			st_fd_refresh(fd, true, false);
-		format_arg(arg, &c, addr, len);
 		begin_sock_event(&ev, &c, ret);
-		st_rec_str(&ev.rec, "addr", arg);
+		put_addr(&ev, a, len, unread);
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
@@ -183,7 +190,9 @@ ST_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct st_call c;
 	struct st_event ev;
-	char arg[ST_ADDR_MAX];
+	struct sockaddr_storage copy;
+	const struct sockaddr *a;
+	bool unread;
 	int ret;
 
 	if (st_untraced())
@@ -196,16 +205,16 @@ ST_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	/* On success, and on a non-blocking connect under way, the local end is
 	 * already chosen; the peer is the address given until getpeername can
 	 * say (it cannot before the handshake ends). */
+	a = st_addr_in(&c, addr, &len, &copy, &unread);
 	if (ret == 0 || c.err == EINPROGRESS || c.err == EALREADY || c.err == EAGAIN) {
 		st_fd_refresh(fd, true, false);
 		if (ret == 0)
 			st_fd_refresh(fd, false, true);
 		else
-			st_fd_set_peer(fd, addr, len);
+			st_fd_set_peer(fd, a, len);
 	}
-	format_arg(arg, &c, addr, len);
 	begin_sock_event(&ev, &c, ret);
-	st_rec_str(&ev.rec, "addr", arg);
+	put_addr(&ev, a, len, unread);
 	st_event_emit(&ev);
 out:
 	return st_result(&c, ret);
@@ -465,8 +474,17 @@ ST_EXPORT int setsockopt(int fd, int level, int opt, const void *val, socklen_t 
 	st_call_end(&c, ret < 0);
 	if (st_fd_is_socket(fd)) {
 		bool has_val = ret == 0 && val && len == sizeof(int);
+		int v = 0;
 
-		st_event_opt(&c, ret, level, opt, has_val, has_val ? *(const int *)val : 0);
+		/* Succeeding, the socket and TCP levels have read the int
+		 * before anything else; other levels may succeed without
+		 * reading it, so it is read there with the copy that cannot
+		 * fault (setsockopt is not a hot call). */
+		if (has_val && (level == SOL_SOCKET || level == IPPROTO_TCP))
+			v = *(const int *)val;
+		else if (has_val)
+			has_val = st_peek(&v, val, sizeof(v)) == sizeof(v);
+		st_event_opt(&c, ret, level, opt, has_val, v);
 	}
 	return st_result(&c, ret);
 }

@@ -13,18 +13,23 @@
 
 #include "wrap.h"
 
-/* The record of a data call as a JSON line.  Not inlined: its 4 KiB
- * builder would otherwise sit on the stack of every call, the common ones
- * that take a DATA frame included, and push their frames a page lower. */
+/* The record of a data call as a JSON line; unread, when set, names the
+ * argument that could not be read ("unreadable" key).  Not inlined: its
+ * 4 KiB builder would otherwise sit on the stack of every call, the common
+ * ones that take a DATA frame included, and push their frames a page
+ * lower. */
 static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64_t ret,
 						  int flags, const char *peer, size_t head,
-						  const struct iovec *iov, int iovcnt)
+						  const struct iovec *iov, int iovcnt,
+						  const char *unread)
 {
 	struct st_event ev;
 
 	st_event_begin(&ev, c, ret);
 	st_event_sock(&ev, c->fd, peer);
 	st_event_flags(&ev, flags);
+	if (unread)
+		st_rec_str(&ev.rec, "unreadable", unread);
 	if (ret >= 0)
 		st_event_datav(&ev, iov, iovcnt, ret, head);
 	st_event_emit(&ev);
@@ -37,7 +42,9 @@ static size_t head_of(int fd, bool in, int flags, int64_t ret)
 	return in && (flags & MSG_PEEK) ? 0 : st_fd_head(fd, in, ret);
 }
 
-/* Writes the record of one data call: a DATA frame when it can be one. */
+/* Writes the record of one data call: a DATA frame when it can be one.
+ * The iovecs are the ones the kernel has just used (read or filled); the
+ * snippet is cut to ret and to what they hold. */
 static void log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
 		   const char *peer, const struct iovec *iov, int iovcnt)
 {
@@ -45,15 +52,43 @@ static void log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int f
 
 	if (!peer && st_event_data(c, dc, ret, flags, head, iov, iovcnt))
 		return;
-	log_io_text(c, ret, flags, peer, head, iov, iovcnt);
+	log_io_text(c, ret, flags, peer, head, iov, iovcnt, NULL);
 }
 
+/* A call on one buffer, of which the kernel used the first used bytes. */
 static void log_buf(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
-		    const char *peer, const void *buf)
+		    const char *peer, const void *buf, size_t used)
 {
-	struct iovec one = { (void *)buf, ret > 0 ? (size_t)ret : 0 };
+	struct iovec one = { (void *)buf, ret > 0 ? used : 0 };
 
 	log_io(c, dc, ret, flags, peer, &one, 1);
+}
+
+/* How many bytes of a receive's n-byte buffer the kernel wrote: ret, or
+ * less with MSG_TRUNC, where a datagram receive returns the datagram's
+ * length and a stream receive discards the bytes without writing any. */
+static inline size_t recv_used(ssize_t ret, size_t n, int flags, bool dgram)
+{
+	if (!dgram)	/* a stream receive returns at most n */
+		return (flags & MSG_TRUNC) ? 0 : (size_t)ret;
+	return (size_t)ret < n ? (size_t)ret : n;
+}
+
+/* The iovecs of a receive's header the kernel wrote into (none: a stream
+ * MSG_TRUNC receive discards). */
+static inline int recv_iovcnt(const struct msghdr *h, int flags, bool dgram)
+{
+	return (flags & MSG_TRUNC) && !dgram ? 0 : (int)h->msg_iovlen;
+}
+
+/* The smaller of an address length the kernel wrote back and the one the
+ * program offered (the kernel wrote that many bytes), at most a
+ * sockaddr_storage. */
+static inline socklen_t name_used(socklen_t written, socklen_t offered)
+{
+	socklen_t n = written < offered ? written : offered;
+
+	return n < sizeof(struct sockaddr_storage) ? n : sizeof(struct sockaddr_storage);
 }
 
 static bool is_dgram(int fd)
@@ -61,11 +96,14 @@ static bool is_dgram(int fd)
 	return st_fd_is_dgram(fd);
 }
 
-/* The address of a datagram, formatted, or NULL when there is none. */
+/* The address of a datagram (len bytes the kernel used), formatted, or
+ * NULL when there is none. */
 static const char *dgram_peer(char *out, const struct sockaddr *sa, socklen_t len)
 {
 	if (!sa || len == 0)
 		return NULL;
+	if (len > sizeof(struct sockaddr_storage))
+		len = sizeof(struct sockaddr_storage);
 	st_format_sockaddr(out, ST_ADDR_MAX, sa, len);
 	return out;
 }
@@ -76,7 +114,10 @@ static ssize_t do_send(enum st_dcall dc, int fd, const void *buf, size_t n, int 
 		       const struct sockaddr *to, socklen_t tolen)
 {
 	struct st_call c;
+	struct sockaddr_storage copy;
+	const struct sockaddr *a = NULL;
 	char pb[ST_ADDR_MAX];
+	bool unread = false;
 	ssize_t ret;
 
 	st_call_begin(&c, st_dcall_names[dc], fd);
@@ -85,8 +126,13 @@ static ssize_t do_send(enum st_dcall dc, int fd, const void *buf, size_t n, int 
 	/* The first sendto on an unbound UDP socket binds it. */
 	if (ret >= 0 && to)
 		st_fd_refresh_if_unbound(fd);
-	log_buf(&c, dc, ret, flags,
-		to && c.err != EFAULT && is_dgram(fd) ? dgram_peer(pb, to, tolen) : NULL, buf);
+	if (to && is_dgram(fd))
+		a = st_addr_in(&c, to, &tolen, &copy, &unread);
+	if (__builtin_expect(unread, 0))
+		log_io_text(&c, ret, flags, NULL, 0, NULL, 0, "addr");
+	else
+		log_buf(&c, dc, ret, flags, a ? dgram_peer(pb, a, tolen) : NULL, buf,
+			ret > 0 ? (size_t)ret : 0);
 	return st_result(&c, ret);
 }
 
@@ -116,7 +162,7 @@ ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	st_call_begin(&c, st_dcall_names[ST_DC_WRITE], fd);
 	ret = st_real.write(fd, buf, n);
 	st_call_end(&c, ret < 0);
-	log_buf(&c, ST_DC_WRITE, ret, 0, NULL, buf);
+	log_buf(&c, ST_DC_WRITE, ret, 0, NULL, buf, ret > 0 ? (size_t)ret : 0);
 	return st_result(&c, ret);
 }
 
@@ -134,10 +180,38 @@ ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	return st_result(&c, ret);
 }
 
+/* The datagram address of a sendmsg that returned as c says, formatted
+ * into pb: the header and its name are read plainly once the kernel has
+ * copied them in, else through st_peek(); *unread names what could not be
+ * read. */
+static __attribute__((noinline)) const char *sent_msg_peer(const struct st_call *c,
+							   const struct msghdr *msg, char *pb,
+							   const char **unread)
+{
+	struct msghdr h;
+	struct sockaddr_storage copy;
+	const struct sockaddr *a;
+	socklen_t len;
+	bool lost;
+
+	if (c->err == 0 || st_err_after_args(c->err)) {
+		h = *msg;
+	} else if (st_peek(&h, msg, sizeof(h)) != sizeof(h)) {
+		*unread = "msg";
+		return NULL;
+	}
+	len = h.msg_namelen;
+	a = st_addr_in(c, h.msg_name, &len, &copy, &lost);
+	if (lost)
+		*unread = "addr";
+	return a ? dgram_peer(pb, a, len) : NULL;
+}
+
 ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct st_call c;
 	char pb[ST_ADDR_MAX];
+	const char *peer = NULL, *unread = NULL;
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
@@ -145,16 +219,20 @@ ST_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	st_call_begin(&c, st_dcall_names[ST_DC_SENDMSG], fd);
 	ret = st_real.sendmsg(fd, msg, flags);
 	st_call_end(&c, ret < 0);
-	if (c.err == EFAULT) {
-		/* The header may be unreadable: log the call without it. */
-		log_io(&c, ST_DC_SENDMSG, ret, flags, NULL, NULL, 0);
-	} else {
-		if (ret >= 0 && msg->msg_name)
-			st_fd_refresh_if_unbound(fd);
-		log_io(&c, ST_DC_SENDMSG, ret, flags,
-		       is_dgram(fd) ? dgram_peer(pb, msg->msg_name, msg->msg_namelen) : NULL,
-		       msg->msg_iov, (int)msg->msg_iovlen);
+	/* A failed call may have failed before the kernel read the header:
+	 * only its datagram address is looked for, and not plainly. */
+	if (is_dgram(fd))
+		peer = sent_msg_peer(&c, msg, pb, &unread);
+	if (ret < 0) {
+		if (unread)
+			log_io_text(&c, ret, flags, NULL, 0, NULL, 0, unread);
+		else
+			log_io(&c, ST_DC_SENDMSG, ret, flags, peer, NULL, 0);
+		return st_result(&c, ret);
 	}
+	if (msg->msg_name)
+		st_fd_refresh_if_unbound(fd);
+	log_io(&c, ST_DC_SENDMSG, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
 	return st_result(&c, ret);
 }
 
@@ -181,6 +259,8 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 		const struct msghdr *m = ret > 0 ? &vec[i].msg_hdr : NULL;
 
 		st_event_begin(&ev, &c, ret);
+		/* Sent: the kernel has read the header, its iovecs and its
+		 * name, up to a sockaddr_storage (dgram_peer() cuts there). */
 		st_event_sock(&ev, fd, m && dgram ? dgram_peer(pb, m->msg_name, m->msg_namelen) : NULL);
 		st_event_flags(&ev, flags);
 		st_rec_int(&ev.rec, "msg", i);
@@ -194,32 +274,53 @@ ST_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 
 /* ---- receives ---- */
 
-/* recv, recvfrom and read on a socket.  For a datagram socket the source is
- * always asked for, into our own buffer when the program passed none. */
-static ssize_t do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
-		       struct sockaddr *from, socklen_t *fromlen)
+/* recvfrom on a datagram socket: the source is always asked for, into our
+ * own buffer when the program passed none.  The kernel writes min(offered,
+ * actual) bytes of it and then overwrites the offered length with the
+ * actual one, so the offered one is noted first, as peek.h allows. */
+static __attribute__((noinline)) ssize_t do_recv_dgram(enum st_dcall dc, int fd, void *buf,
+							size_t n, int flags, struct sockaddr *from,
+							socklen_t *fromlen)
 {
 	struct st_call c;
 	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	socklen_t sl = sizeof(ss), offered = 0;
 	char pb[ST_ADDR_MAX];
 	const char *peer = NULL;
-	bool dgram = is_dgram(fd);
+	bool have_offered = false;
 	ssize_t ret;
 
+	if (from && fromlen)
+		have_offered = st_peek_near(&offered, fromlen, sizeof(offered), &c);
 	st_call_begin(&c, st_dcall_names[dc], fd);
-	if (dgram && !from)
+	if (!from)
 		ret = st_real.recvfrom(fd, buf, n, flags, (struct sockaddr *)&ss, &sl);
 	else
 		ret = st_real.recvfrom(fd, buf, n, flags, from, fromlen);
 	st_call_end(&c, ret < 0);
-	if (dgram && ret >= 0) {
-		if (from && fromlen)
-			peer = dgram_peer(pb, from, *fromlen < sizeof(ss) ? *fromlen : sizeof(ss));
+	if (ret >= 0) {
+		if (from && fromlen && have_offered)
+			peer = dgram_peer(pb, from, name_used(*fromlen, offered));
 		else if (!from)
-			peer = dgram_peer(pb, (struct sockaddr *)&ss, sl < sizeof(ss) ? sl : sizeof(ss));
+			peer = dgram_peer(pb, (struct sockaddr *)&ss, name_used(sl, sizeof(ss)));
 	}
-	log_buf(&c, dc, ret, flags, peer, buf);
+	log_buf(&c, dc, ret, flags, peer, buf, recv_used(ret, n, flags, true));
+	return st_result(&c, ret);
+}
+
+/* recv, recvfrom and read on a socket. */
+static ssize_t do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
+		       struct sockaddr *from, socklen_t *fromlen)
+{
+	struct st_call c;
+	ssize_t ret;
+
+	if (is_dgram(fd))
+		return do_recv_dgram(dc, fd, buf, n, flags, from, fromlen);
+	st_call_begin(&c, st_dcall_names[dc], fd);
+	ret = st_real.recvfrom(fd, buf, n, flags, from, fromlen);
+	st_call_end(&c, ret < 0);
+	log_buf(&c, dc, ret, flags, NULL, buf, recv_used(ret, n, flags, false));
 	return st_result(&c, ret);
 }
 
@@ -252,21 +353,39 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	st_call_begin(&c, st_dcall_names[ST_DC_READ], fd);
 	ret = st_real.read(fd, buf, n);
 	st_call_end(&c, ret < 0);
-	log_buf(&c, ST_DC_READ, ret, 0, NULL, buf);
+	log_buf(&c, ST_DC_READ, ret, 0, NULL, buf, ret > 0 ? (size_t)ret : 0);
 	return st_result(&c, ret);
+}
+
+/*
+ * The iovecs of a receive, copied before the call: the bytes the kernel
+ * writes may land on the program's own iovec array or header (a fuzzer's
+ * layout), so after the call they are not what the kernel read.  At most
+ * RECV_IOVS of them: the snippet comes from those.
+ */
+#define RECV_IOVS 16
+
+static int note_iovs(struct iovec *pre, const struct iovec *iov, size_t cnt, const void *near)
+{
+	int n = cnt < RECV_IOVS ? (int)cnt : RECV_IOVS;
+
+	return n > 0 && st_peek_near(pre, iov, (size_t)n * sizeof(*pre), near) ? n : 0;
 }
 
 ST_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	struct st_call c;
+	struct iovec pre[RECV_IOVS];
+	int npre;
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return ST_PASS(readv, SYS_readv, fd, iov, iovcnt);
+	npre = iovcnt > 0 ? note_iovs(pre, iov, (size_t)iovcnt, &c) : 0;
 	st_call_begin(&c, st_dcall_names[ST_DC_READV], fd);
 	ret = st_real.readv(fd, iov, iovcnt);
 	st_call_end(&c, ret < 0);
-	log_io(&c, ST_DC_READV, ret, 0, NULL, iov, iovcnt);
+	log_io(&c, ST_DC_READV, ret, 0, NULL, pre, npre);
 	return st_result(&c, ret);
 }
 
@@ -280,8 +399,16 @@ static void forget_passed_fds(const struct msghdr *msg)
 		return;
 	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			/* Within the control bytes the kernel wrote, whatever
+			 * cmsg_len says (a later message's bytes of a recvmmsg
+			 * may have landed on it). */
+			size_t left = (size_t)((const unsigned char *)msg->msg_control +
+					       msg->msg_controllen - CMSG_DATA(cm));
 			size_t k, n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 			int fdv;
+
+			if (cm->cmsg_len < CMSG_LEN(0) || n > left / sizeof(int))
+				n = left / sizeof(int);
 
 			for (k = 0; k < n; k++) {
 				memcpy(&fdv, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
@@ -291,79 +418,183 @@ static void forget_passed_fds(const struct msghdr *msg)
 	}
 }
 
+/* What the kernel writes back into a header after a successful receive,
+ * from our copy of it into the program's: plainly when the header shares a
+ * block with our stack, else with st_poke(); false when the program's
+ * header cannot be written (the kernel would have answered EFAULT). */
+static bool put_back(struct msghdr *msg, const struct msghdr *mine, const void *near)
+{
+	if (st_same_block(msg, sizeof(*msg), near)) {
+		msg->msg_flags = mine->msg_flags;
+		msg->msg_controllen = mine->msg_controllen;
+		return true;
+	}
+	return st_poke(&msg->msg_flags, &mine->msg_flags, sizeof(mine->msg_flags)) &&
+	       st_poke(&msg->msg_controllen, &mine->msg_controllen, sizeof(mine->msg_controllen));
+}
+
 ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct st_call c;
 	struct sockaddr_storage ss;
-	struct msghdr mine;
+	struct msghdr pre, mine, done;
+	struct iovec iovs[RECV_IOVS];
 	char pb[ST_ADDR_MAX];
 	const char *peer = NULL;
-	bool dgram;
+	bool dgram, known;
+	int niov = 0;
 	ssize_t ret;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return ST_PASS(recvmsg, SYS_recvmsg, fd, msg, flags);
 	dgram = is_dgram(fd);
+	/* The header and its iovecs as the kernel will read them, noted
+	 * before the call (as peek.h allows): afterwards the received bytes
+	 * may have landed on them, and the name's length is overwritten. */
+	known = st_peek_near(&pre, msg, sizeof(pre), &c);
+	if (known)
+		niov = note_iovs(iovs, pre.msg_iov, pre.msg_iovlen, &c);
 	st_call_begin(&c, st_dcall_names[ST_DC_RECVMSG], fd);
-	if (dgram && msg && !msg->msg_name) {
+	if (dgram && known && !pre.msg_name) {
 		/* Ask for the source through a copy of the header. */
-		mine = *msg;
+		mine = pre;
 		mine.msg_name = &ss;
 		mine.msg_namelen = sizeof(ss);
 		ret = st_real.recvmsg(fd, &mine, flags);
 		st_call_end(&c, ret < 0);
-		msg->msg_controllen = mine.msg_controllen;
-		msg->msg_flags = mine.msg_flags;
-		if (ret >= 0)
-			peer = dgram_peer(pb, (struct sockaddr *)&ss,
-					  mine.msg_namelen < sizeof(ss) ? mine.msg_namelen : sizeof(ss));
+		if (ret >= 0 && !put_back(msg, &mine, &c)) {
+			ret = -1;
+			c.err = c.errno_after = EFAULT;
+		}
+		if (ret >= 0) {
+			peer = dgram_peer(pb, (struct sockaddr *)&ss, name_used(mine.msg_namelen, sizeof(ss)));
+			pre.msg_controllen = mine.msg_controllen;
+		}
 	} else {
 		ret = st_real.recvmsg(fd, msg, flags);
 		st_call_end(&c, ret < 0);
-		if (dgram && ret >= 0)
-			peer = dgram_peer(pb, msg->msg_name, msg->msg_namelen < sizeof(ss)
-							       ? msg->msg_namelen : sizeof(ss));
+		/* What the kernel wrote back last (lengths), it wrote after the
+		 * bytes: those are read from msg itself. */
+		if (known && ret >= 0) {
+			if (dgram)
+				peer = dgram_peer(pb, pre.msg_name, name_used(msg->msg_namelen, pre.msg_namelen));
+			pre.msg_controllen = msg->msg_controllen;
+		}
 	}
-	if (ret >= 0)
-		forget_passed_fds(msg);
-	if (ret >= 0)
-		log_io(&c, ST_DC_RECVMSG, ret, flags, peer, msg->msg_iov, (int)msg->msg_iovlen);
-	else
+	if (ret < 0 || !known) {
 		log_io(&c, ST_DC_RECVMSG, ret, flags, NULL, NULL, 0);	/* msg may be unreadable */
+		return st_result(&c, ret);
+	}
+	done = pre;
+	forget_passed_fds(&done);
+	if ((flags & MSG_TRUNC) && !dgram)
+		niov = 0;
+	log_io(&c, ST_DC_RECVMSG, ret, flags, peer, iovs, niov);
 	return st_result(&c, ret);
+}
+
+/* How many messages of a recvmmsg vector get their source and payload
+ * logged. */
+#define RECVMMSG_NOTED 32
+
+/* Whether [a, a + an) and [b, b + bn) may share a byte (a length that
+ * wraps round counts as sharing). */
+static bool overlaps(const void *a, size_t an, const void *b, size_t bn)
+{
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+	return an && bn && (x - y < bn || y - x < an);
+}
+
+/*
+ * Whether the lengths the kernel wrote back into the first ret entries of
+ * a recvmmsg vector are still there: the kernel writes entry i's after
+ * message i, so only a later message's bytes, name or control can have
+ * landed on them.  Told from what the program offered (its headers and
+ * first iovecs, noted before the call); a message not noted, or with more
+ * than one iovec, cannot be told, and then no.
+ */
+static bool entries_kept(const struct mmsghdr *vec, int ret, const struct mmsghdr *pre,
+			 const struct iovec *first, unsigned nfirst)
+{
+	size_t span = (size_t)ret * sizeof(*vec);
+	int j;
+
+	if ((unsigned)ret > nfirst)
+		return false;
+	for (j = 1; j < ret; j++) {
+		const struct msghdr *h = &pre[j].msg_hdr;
+
+		if (h->msg_iovlen > 1 || overlaps(first[j].iov_base, first[j].iov_len, vec, span) ||
+		    overlaps(h->msg_name, h->msg_namelen, vec, span) ||
+		    overlaps(h->msg_control, h->msg_controllen, vec, span))
+			return false;
+	}
+	return true;
 }
 
 ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 		       struct timespec *timeout)
 {
 	struct st_call c;
+	struct mmsghdr pre[RECVMMSG_NOTED];
+	struct iovec first[RECVMMSG_NOTED], at[RECVMMSG_NOTED];
+	static const struct iovec none = { NULL, 0 };
 	char pb[ST_ADDR_MAX];
-	bool dgram;
+	unsigned npre, nfirst = 0, k;
+	bool dgram, kept, near;
 	int ret, i;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return ST_PASS(recvmmsg, SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+	dgram = is_dgram(fd);
+	/* The first messages' headers and first iovecs, noted before the
+	 * call (as for recvmsg): the received bytes may land on them, and
+	 * the names' lengths are overwritten.  A message past those, or of a
+	 * call whose later messages may have landed on the vector, is logged
+	 * without its payload and source. */
+	npre = vlen < RECVMMSG_NOTED ? vlen : RECVMMSG_NOTED;
+	if (!st_peek_near(pre, vec, npre * sizeof(pre[0]), &c))
+		npre = 0;
+	for (k = 0, near = true; k < npre; k++) {
+		/* A message with no iovec gets an empty one of ours. */
+		at[k].iov_base = pre[k].msg_hdr.msg_iovlen ? (void *)pre[k].msg_hdr.msg_iov : (void *)&none;
+		at[k].iov_len = sizeof(first[0]);
+		near = near && st_same_block(at[k].iov_base, sizeof(first[0]), &c);
+	}
+	if (near) {
+		for (k = 0; k < npre; k++)
+			memcpy(&first[k], at[k].iov_base, sizeof(first[0]));
+		nfirst = npre;
+	} else if (npre) {
+		nfirst = (unsigned)(st_peekv(first, at, npre) / sizeof(first[0]));
+	}
 	st_call_begin(&c, "recvmmsg", fd);
 	ret = st_real.recvmmsg(fd, vec, vlen, flags, timeout);
 	st_call_end(&c, ret < 0);
-	dgram = is_dgram(fd);
+	kept = ret > 0 && entries_kept(vec, ret, pre, first, nfirst);
 	for (i = 0; i < (ret > 0 ? ret : 1); i++) {
 		struct st_event ev;
-		const struct msghdr *m = ret > 0 ? &vec[i].msg_hdr : NULL;
 		const char *peer = NULL;
+		bool noted = kept && (unsigned)i < nfirst;
 
-		if (ret > 0 && dgram && m->msg_name)
-			peer = dgram_peer(pb, m->msg_name, m->msg_namelen < sizeof(struct sockaddr_storage)
-							   ? m->msg_namelen : sizeof(struct sockaddr_storage));
-		if (ret > 0)
-			forget_passed_fds(m);
+		if (noted && dgram && pre[i].msg_hdr.msg_name)
+			peer = dgram_peer(pb, pre[i].msg_hdr.msg_name,
+					  name_used(vec[i].msg_hdr.msg_namelen,
+						    pre[i].msg_hdr.msg_namelen));
+		if (noted) {
+			struct msghdr done = pre[i].msg_hdr;
+
+			done.msg_controllen = vec[i].msg_hdr.msg_controllen;
+			forget_passed_fds(&done);
+		}
 		st_event_begin(&ev, &c, ret);
 		st_event_sock(&ev, fd, peer);
 		st_event_flags(&ev, flags);
 		st_rec_int(&ev.rec, "msg", i);
 		if (ret > 0)
-			st_event_datav(&ev, m->msg_iov, (int)m->msg_iovlen, vec[i].msg_len,
-				       head_of(fd, true, flags, vec[i].msg_len));
+			st_event_datav(&ev, &first[i], noted && !((flags & MSG_TRUNC) && !dgram) ? 1 : 0,
+				       vec[i].msg_len, head_of(fd, true, flags, vec[i].msg_len));
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
@@ -440,7 +671,7 @@ ST_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
 	st_call_begin(&c, st_dcall_names[ST_DC_RECV], fd);
 	ret = st_real.__recv_chk(fd, buf, n, buflen, flags);
 	st_call_end(&c, ret < 0);
-	log_buf(&c, ST_DC_RECV, ret, flags, NULL, buf);
+	log_buf(&c, ST_DC_RECV, ret, flags, NULL, buf, recv_used(ret, n, flags, is_dgram(fd)));
 	return st_result(&c, ret);
 }
 

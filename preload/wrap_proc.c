@@ -16,6 +16,25 @@
 #include "clock.h"
 #include "sink.h"
 
+/* A string argument of a call that returned (a resolver's query, a spawned
+ * path): read plainly when the call succeeded (libc or the kernel read all
+ * of it), else with the copy that cannot fault (the call may have been
+ * refused after a look at its first bytes, or none); "unreadable" names it
+ * when that copy fails. */
+static void put_query(struct st_event *ev, const char *key, const char *s, bool ok)
+{
+	char buf[1024];
+
+	if (!s)
+		return;
+	if (ok)
+		st_rec_str(&ev->rec, key, s);
+	else if (st_peek_str(buf, sizeof(buf), s))
+		st_rec_str(&ev->rec, key, buf);
+	else
+		st_rec_str(&ev->rec, "unreadable", key);
+}
+
 ST_EXPORT pid_t fork(void)
 {
 	struct st_call c;
@@ -211,6 +230,63 @@ static bool is_ours(const char *var)
 	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
+/*
+ * Whether build_env() can rebuild the program's environment, and read it:
+ * every pointer up to the NULL (at most cap - ENV_OURS of them), the first
+ * ENV_PREFIX bytes of each string (or up to its NUL) and the whole of an
+ * LD_PRELOAD entry.  An exec with an environment the kernel will refuse
+ * (EFAULT) gets it unchanged, so it gets that answer and not a crash,
+ * and so does one too large to rebuild on the stack.  Read with the copy
+ * that cannot fault: exec is rare, and its arguments come from the
+ * program.  environ itself is libc's, and trusted.
+ */
+#define ENV_OURS 7	/* the entries build_env() may add, and the NULL */
+#define ENV_PREFIX 32	/* more than the longest name is_ours() compares */
+#define ENV_CHUNK 64
+
+static bool env_readable(char *const envp[], size_t cap)
+{
+	char *ptrs[ENV_CHUNK], pre[ENV_CHUNK][ENV_PREFIX], tmp[PATH_MAX + 16];
+	struct iovec at[ENV_CHUNK];
+	size_t i = 0, k, got, want;
+
+	if (envp == NULL)
+		return true;
+	if (envp == environ) {
+		for (i = 0; envp[i]; i++)
+			if (i + ENV_OURS >= cap)
+				return false;
+		return true;
+	}
+	for (;;) {
+		got = st_peek(ptrs, envp + i, sizeof(ptrs)) / sizeof(ptrs[0]);
+		for (k = 0, want = 0; k < got && ptrs[k]; k++) {
+			at[k] = (struct iovec){ ptrs[k], ENV_PREFIX };
+			want += ENV_PREFIX;
+		}
+		/* Strings next to an unmapped page may be fine up to their
+		 * NUL: those that fail in the batch are tried one by one. */
+		if (st_peekv(pre, at, (unsigned)k) != want) {
+			size_t j;
+
+			for (j = 0; j < k; j++)
+				if (!st_peek_str(pre[j], ENV_PREFIX, ptrs[j]))
+					return false;
+		}
+		for (k = 0; k < got && ptrs[k]; k++)
+			if (strncmp(ptrs[k], "LD_PRELOAD=", 11) == 0 &&
+			    !st_peek_str(tmp, sizeof(tmp), ptrs[k]))
+				return false;
+		i += k;
+		if (i + ENV_OURS >= cap)
+			return false;
+		if (k < got)
+			return true;	/* the NULL */
+		if (got < ENV_CHUNK)
+			return false;	/* the array itself ends unreadable */
+	}
+}
+
 /* Fills out with envp less our variables, plus our variables with the
  * values this process uses.  Built on the caller's stack: exec may be
  * called in a vfork child, where malloc is not safe. */
@@ -219,11 +295,8 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	char num[24];
 	size_t i, n = 0;
 
-	if (!st_cfg.lib[0])
+	if (!st_cfg.lib[0] || !env_readable(envp, cap))
 		return (char **)envp;
-	for (i = 0; envp && envp[i]; i++)
-		if (i + 7 >= cap)
-			return (char **)envp;
 	make_preload(e, envp);
 	set_var(e->dir, sizeof(e->dir), "SOCKTRACE_DIR", st_cfg.dir);
 	if (st_cfg.payload < 0)
@@ -261,12 +334,17 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	return out;
 }
 
-/* The execve record, written before the call since success never returns. */
+/* The execve record, written before the call since success never returns:
+ * the path and argv as the program passed them, read with the copy that
+ * cannot fault (the kernel has not looked at them yet); what cannot be
+ * read is named by "unreadable". */
 static void log_exec(const char *name, const char *path, char *const argv[], int64_t ret, int err)
 {
 	struct st_call c;
 	struct st_event ev;
-	int i;
+	char *args[33], buf[512];
+	const char *unread = NULL;
+	size_t i, n;
 
 	/* In a vfork child (another pid, our memory) the log is the parent's. */
 	if (!st_sink_is_open() || getpid() != st_pid)
@@ -275,11 +353,24 @@ static void log_exec(const char *name, const char *path, char *const argv[], int
 	c.t1 = c.t0;
 	c.err = err;
 	st_event_begin(&ev, &c, ret);
-	st_rec_str(&ev.rec, "path", path ? path : "");
+	buf[0] = '\0';
+	if (path && !st_peek_str(buf, sizeof(buf), path))
+		unread = "path";
+	st_rec_str(&ev.rec, "path", buf);
 	st_rec_array_begin(&ev.rec, "argv");
-	for (i = 0; argv && argv[i] && i < 32; i++)
-		st_rec_array_str(&ev.rec, argv[i], strnlen(argv[i], 256));
+	n = argv ? st_peek(args, argv, sizeof(args)) / sizeof(args[0]) : 0;
+	if (argv && n == 0)
+		unread = "argv";
+	for (i = 0; i < n && i < 32 && args[i]; i++) {
+		if (!st_peek_str(buf, 257, args[i])) {
+			unread = "argv";
+			break;
+		}
+		st_rec_array_str(&ev.rec, buf, strlen(buf));
+	}
 	st_rec_array_end(&ev.rec);
+	if (unread)
+		st_rec_str(&ev.rec, "unreadable", unread);
 	st_event_emit(&ev);
 }
 
@@ -358,7 +449,11 @@ static int do_spawn(__typeof__(posix_spawn) *real, const char *name, pid_t *pid,
 	st_call_end(&c, false);
 	if (st_sink_is_open()) {
 		st_event_begin(&ev, &c, ret);
-		st_rec_str(&ev.rec, "path", path ? path : "");
+		if (path)
+			put_query(&ev, "path", path, ret == 0);
+		else
+			st_rec_str(&ev.rec, "path", "");
+		/* *pid is written only when the child was made. */
 		if (ret == 0 && pid)
 			st_rec_int(&ev.rec, "child", *pid);
 		st_event_emit(&ev);
@@ -404,10 +499,8 @@ ST_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 	st_event_begin(&ev, &c, ret);
 	if (ret != 0)
 		st_rec_str(&ev.rec, "errno", st_gai_name(ret, ebuf));
-	if (node)
-		st_rec_str(&ev.rec, "node", node);
-	if (service)
-		st_rec_str(&ev.rec, "service", service);
+	put_query(&ev, "node", node, ret == 0);
+	put_query(&ev, "service", service, ret == 0);
 	if (ret == 0 && res) {
 		st_rec_array_begin(&ev.rec, "addrs");
 		for (ai = *res; ai && n < MAX_ADDRS; ai = ai->ai_next, n++) {
@@ -429,7 +522,10 @@ static void log_hostent(const char *call, const struct st_call *c, const char *n
 	int i;
 
 	st_event_begin(&ev, c, h ? 0 : -1);
-	st_rec_str(&ev.rec, "node", name ? name : "");
+	if (name)
+		put_query(&ev, "node", name, h != NULL);
+	else
+		st_rec_str(&ev.rec, "node", "");
 	if (h) {
 		st_rec_array_begin(&ev.rec, "addrs");
 		for (i = 0; h->h_addr_list[i] && i < MAX_ADDRS; i++)

@@ -10,22 +10,8 @@ b="$top/build"
 work=$(mktemp -d "${TMPDIR:-/tmp}/socktrace-demo.XXXXXX")
 trace="$work/trace"
 
-server_out="$work/server.out"
-"$b/socktrace" -q --no-view -o "$trace" -- "$b/examples/tcp_echo_server" -n 1 >"$server_out" &
-server=$!
-
-# The server prints "@ listen ... local=127.0.0.1:PORT" once it listens.
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's/^@ listen .*:\([0-9][0-9]*\)$/\1/p' "$server_out")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-if [ -z "$port" ]; then
-	echo "demo: the server did not start listening" >&2
-	kill "$server" 2>/dev/null || true
-	exit 1
-fi
+. "$top/tests/echo-server.sh"
+start_echo_server "$b" "$trace" "$work/server.out" 1
 
 echo "== client output"
 "$b/socktrace" -q --no-view -o "$trace" -- "$b/examples/tcp_echo_client" 127.0.0.1 "$port" hello world

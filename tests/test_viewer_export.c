@@ -16,6 +16,17 @@
  * - PlantUML: `plantuml -checkonly` accepts every diagram, and rendering
  *   them (SVG) reports no error (a label can pass the check and still break
  *   the drawing); the real run's picture shows the payloads as text.
+ * - HTML: the pages of the real run, of echo and of a 100,000-call trace
+ *   (bench/genlog) are loaded in one headless Chromium and driven by
+ *   tests/tools/check_html.mjs (puppeteer-core): the calls, arrows and
+ *   connections are in the live page; filtering by process and port shows
+ *   the calls sockview's own --pid and --port keep; clicking a connection
+ *   highlights its calls; search finds the calls whose text holds a word;
+ *   a click on the canvas shows the call's record and hexdump; the
+ *   <script> and <img onerror> payloads show as text and create no
+ *   element.  How long each page took to load is printed, not asserted.
+ *   `chromium --dump-dom` of the real page shows the page after its script
+ *   ran.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,13 +35,18 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "model/address.h"
 #include "model/filter.h"
 #include "model/model.h"
 #include "read/trace.h"
+#include "render/describe.h"
 
 #define SOCKVIEW ST_BUILD_DIR "/asan/sockview"
 #define TOOLS ST_SRC_DIR "/tests/tools"
 #define MMDC TOOLS "/node_modules/.bin/mmdc"
+#define CHROMIUM_FLAGS "--headless --no-sandbox --disable-gpu --disable-quic " \
+	"--no-first-run --disable-background-networking --disable-component-update " \
+	"--disable-sync"
 
 static const char *const data_cases[] = {
 	"echo", "fdreuse", "split", "killed", "unordered", "forkunix", "calls",
@@ -359,12 +375,164 @@ static void test_plantuml(void **state)
 	check_shows_payloads(path);
 }
 
+/* ---- HTML -------------------------------------------------------------- */
+
+/* What a page must show, from the model (as sockview's own filters see
+ * it). */
+struct expect {
+	uint32_t calls, links, conns;
+	int64_t pid, port, conn;
+	uint32_t pid_calls, port_calls, conn_calls, search_count;
+};
+
+static struct expect page_expect(const char *name, const char *word)
+{
+	struct st_trace tr;
+	struct st_model m;
+	struct st_filter pid_f, port_f;
+	struct st_expect_text { char buf[4096]; } t;
+	struct expect x;
+	char in[256];
+	uint32_t i;
+
+	memset(&x, 0, sizeof(x));
+	case_path(in, sizeof(in), name);
+	st_trace_init(&tr);
+	assert_int_equal(st_trace_add_path(&tr, in), 0);
+	assert_int_equal(st_trace_sort(&tr), 0);
+	assert_int_equal(st_model_build(&m, &tr), 0);
+	x.calls = tr.nev;
+	x.links = m.nlinks;
+	x.conns = m.nconns;
+	x.pid = x.port = x.conn = -1;
+	if (m.nconns && word) {
+		const struct st_conn *k = &m.conns[m.conn_by_id[0]];
+		size_t n;
+		const char *a = st_trace_str(&tr, k->addr[1], &n);
+
+		x.conn = k->id;
+		x.pid = k->proc[0] != ST_NONE ? m.procs[k->proc[0]].pid : -1;
+		x.port = k->addr[1] ? st_addr_port(a, n) : -1;
+	}
+	st_filter_init(&pid_f);
+	st_filter_init(&port_f);
+	pid_f.pid = x.pid;
+	port_f.port = x.port;
+	for (i = 0; i < tr.nev; i++) {
+		struct st_out o = { NULL, t.buf, 0, sizeof(t.buf) - 1, false, false };
+
+		if (x.pid >= 0 && st_filter_event(&m, &pid_f, i))
+			x.pid_calls++;
+		if (x.port >= 0 && st_filter_event(&m, &port_f, i))
+			x.port_calls++;
+		if (m.ev_conn[i] != ST_NONE && m.conns[m.ev_conn[i]].id == x.conn)
+			x.conn_calls++;
+		if (word) {
+			st_describe_event(&o, &m, i, ST_WHOLE);
+			t.buf[o.len] = '\0';
+			if (strcasestr(t.buf, word))
+				x.search_count++;
+		}
+	}
+	st_model_free(&m);
+	st_trace_free(&tr);
+	return x;
+}
+
+static void spec_page(FILE *f, bool first, const char *file, const struct expect *x,
+		      const char *word, bool inert, const char *shot)
+{
+	fprintf(f, "%s{\"file\":\"%s\",\"calls\":%u,\"links\":%u,\"conns\":%u",
+		first ? "" : ",", file, x->calls, x->links, x->conns);
+	if (x->pid >= 0)
+		fprintf(f, ",\"pid\":%lld,\"pid_calls\":%u", (long long)x->pid, x->pid_calls);
+	if (x->port >= 0)
+		fprintf(f, ",\"port\":%lld,\"port_calls\":%u", (long long)x->port, x->port_calls);
+	if (x->conn >= 0)
+		fprintf(f, ",\"conn\":%lld,\"conn_calls\":%u", (long long)x->conn, x->conn_calls);
+	if (word)
+		fprintf(f, ",\"search\":\"%s\",\"search_count\":%u", word, x->search_count);
+	if (inert)
+		fprintf(f, ",\"hostile\":true");
+	if (shot)
+		fprintf(f, ",\"screenshot\":\"%s\"", shot);
+	fputc('}', f);
+}
+
+static void test_html(void **state)
+{
+	char real[256], echo[256], big[256], bigdir[128], spec[256], shot[256], out[300];
+	struct expect xr, xe, xb;
+	char *dom;
+	FILE *f;
+
+	(void)state;
+	/* 100,000 calls, as genlog writes them. */
+	snprintf(bigdir, sizeof(bigdir), "%s/big", W.dir);
+	sh_ok(sh("mkdir -p '%s' && %s/bench/genlog -n 100000 '%s'", bigdir, ST_BUILD_DIR,
+		 bigdir), "genlog");
+	export("real", "--html", ".html", real, sizeof(real));
+	export("echo", "--html", ".html", echo, sizeof(echo));
+	snprintf(big, sizeof(big), "%s/big.html", W.dir);
+	sh_ok(sh("%s/sockview --html '%s' > '%s'", ST_BUILD_DIR, bigdir, big), "sockview --html");
+	xr = page_expect("real", "onerror");
+	xe = page_expect("echo", "hello");
+	{
+		char save[128];
+
+		/* case_path knows tests/data and the real run: the big one is
+		 * read through "real" with W.real pointed at it for a moment. */
+		snprintf(save, sizeof(save), "%s", W.real);
+		snprintf(W.real, sizeof(W.real), "%s", bigdir);
+		xb = page_expect("real", NULL);
+		snprintf(W.real, sizeof(W.real), "%s", save);
+	}
+	assert_true(xb.calls >= 100000);
+	snprintf(spec, sizeof(spec), "%s/spec.json", W.dir);
+	snprintf(shot, sizeof(shot), "%s/real.png", W.dir);
+	assert_non_null(f = fopen(spec, "w"));
+	fputs("{\"pages\":[", f);
+	spec_page(f, true, real, &xr, "onerror", true, shot);
+	spec_page(f, false, echo, &xe, "hello", false, NULL);
+	spec_page(f, false, big, &xb, NULL, false, NULL);
+	fputs("]}\n", f);
+	fclose(f);
+	{
+		int rc = sh("node %s/check_html.mjs '%s'", TOOLS, spec);
+		char log[128];
+
+		/* The load times, for the report. */
+		snprintf(log, sizeof(log), "%s/cmd.log", W.dir);
+		dom = slurp(log);
+		print_message("%s", dom);
+		free(dom);
+		sh_ok(rc, "check_html.mjs");
+	}
+	/* The page after its script ran, as --dump-dom prints it. */
+	snprintf(out, sizeof(out), "%s/real.dom", W.dir);
+	sh_ok(sh("d=$(mktemp -d) && chromium " CHROMIUM_FLAGS " --user-data-dir=\"$d\" "
+		 "--dump-dom 'file://%s' > '%s'; rc=$?; rm -rf \"$d\"; exit $rc", real, out),
+	      "chromium --dump-dom");
+	dom = slurp(out);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "<span id=\"summary\">%u calls, ", xr.calls);
+		if (!strstr(dom, "data-ready=\"1\"") || !strstr(dom, want))
+			FAIL("the dumped DOM of %s lacks the ready page (%s)", real, want);
+	}
+	if (strstr(dom, "<img"))
+		FAIL("the dumped DOM of %s holds an <img> element", real);
+	free(dom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perfetto),
 		cmocka_unit_test(test_mermaid),
 		cmocka_unit_test(test_plantuml),
+		cmocka_unit_test(test_html),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -30,6 +30,42 @@ static bool has_port(const struct st_trace *tr, uint32_t id, int64_t port)
 	return st_addr_port(s, n) == port;
 }
 
+uint32_t st_filter_ports(const struct st_model *m, uint32_t i,
+			 int32_t ports[ST_FILTER_PORTS])
+{
+	const struct st_trace *tr = m->tr;
+	const struct st_vevent *e = &tr->ev[i];
+	uint32_t s = m->ev_sock[i], c = m->ev_conn[i], ids[ST_FILTER_PORTS], n = 0, k, j, nids = 0;
+
+	ids[nids++] = e->local;
+	ids[nids++] = e->peer;
+	ids[nids++] = e->addr;
+	if (s != ST_NONE) {
+		ids[nids++] = m->socks[s].local;
+		ids[nids++] = m->socks[s].peer;
+	}
+	if (c != ST_NONE) {
+		ids[nids++] = m->conns[c].addr[0];
+		ids[nids++] = m->conns[c].addr[1];
+	}
+	for (k = 0; k < nids; k++) {
+		size_t len;
+		const char *a;
+		int port;
+
+		if (!ids[k])
+			continue;
+		a = st_trace_str(tr, ids[k], &len);
+		if ((port = st_addr_port(a, len)) < 0)
+			continue;
+		for (j = 0; j < n && ports[j] != port; j++)
+			;
+		if (j == n)
+			ports[n++] = port;
+	}
+	return n;
+}
+
 bool st_filter_event(const struct st_model *m, const struct st_filter *f,
 		     uint32_t i)
 {
@@ -53,14 +89,12 @@ bool st_filter_event(const struct st_model *m, const struct st_filter *f,
 			return false;
 	}
 	if (f->port >= 0) {
-		uint32_t s = m->ev_sock[i], c = m->ev_conn[i];
+		int32_t ports[ST_FILTER_PORTS];
+		uint32_t n = st_filter_ports(m, i, ports), k;
 
-		if (!has_port(tr, e->local, f->port) && !has_port(tr, e->peer, f->port) &&
-		    !has_port(tr, e->addr, f->port) &&
-		    !(s != ST_NONE && (has_port(tr, m->socks[s].local, f->port) ||
-				       has_port(tr, m->socks[s].peer, f->port))) &&
-		    !(c != ST_NONE && (has_port(tr, m->conns[c].addr[0], f->port) ||
-				       has_port(tr, m->conns[c].addr[1], f->port))))
+		for (k = 0; k < n && ports[k] != f->port; k++)
+			;
+		if (k == n)
 			return false;
 	}
 	return true;

@@ -21,6 +21,11 @@ struct st_filter {
 void st_filter_init(struct st_filter *f);
 bool st_filter_event(const struct st_model *m, const struct st_filter *f,
 		     uint32_t i);
+/* The distinct ports of the addresses --port looks at for record i: its
+ * own, its socket's and its connection's.  Returns how many. */
+#define ST_FILTER_PORTS 7
+uint32_t st_filter_ports(const struct st_model *m, uint32_t i,
+			 int32_t ports[ST_FILTER_PORTS]);
 bool st_filter_conn(const struct st_model *m, const struct st_filter *f,
 		    uint32_t c);
 /* true when no filter is set. */

@@ -259,7 +259,8 @@ void st_out_xml(struct st_out *o, const void *s, size_t n)
 	}
 }
 
-void st_out_json(struct st_out *o, const void *s, size_t n)
+/* A JSON string; in_script also writes <, > and & as \u00XX. */
+static void out_json(struct st_out *o, const void *s, size_t n, bool in_script)
 {
 	const unsigned char *p = s;
 	size_t i;
@@ -271,7 +272,8 @@ void st_out_json(struct st_out *o, const void *s, size_t n)
 		if (c == '"' || c == '\\') {
 			st_out_char(o, '\\');
 			st_out_char(o, (char)c);
-		} else if (c >= 0x20 && c < 0x7f) {
+		} else if (c >= 0x20 && c < 0x7f &&
+			   !(in_script && (c == '<' || c == '>' || c == '&'))) {
 			st_out_char(o, (char)c);
 		} else {
 			char e[6] = { '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] };
@@ -280,4 +282,14 @@ void st_out_json(struct st_out *o, const void *s, size_t n)
 		}
 	}
 	st_out_char(o, '"');
+}
+
+void st_out_json(struct st_out *o, const void *s, size_t n)
+{
+	out_json(o, s, n, false);
+}
+
+void st_out_json_script(struct st_out *o, const void *s, size_t n)
+{
+	out_json(o, s, n, true);
 }

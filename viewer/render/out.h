@@ -74,5 +74,10 @@ size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max);
 void st_out_xml(struct st_out *o, const void *s, size_t n);
 /* A JSON string with quotes; bytes outside 0x20-0x7e as \u00XX. */
 void st_out_json(struct st_out *o, const void *s, size_t n);
+/* The same for JSON inside an HTML <script> element: <, > and & as
+ * \u003c, \u003e, \u0026 too, so no text can close the element or open
+ * a comment.  (U+2028 and U+2029 cannot occur: every byte outside
+ * printable ASCII is written as \u00XX.) */
+void st_out_json_script(struct st_out *o, const void *s, size_t n);
 
 #endif
