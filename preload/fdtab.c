@@ -326,19 +326,23 @@ uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
 	return 0;
 }
 
-uint32_t st_fd_tuple_known(int fd, uint32_t gen)
+/* The entry's five-tuple number when the log of generation gen (> 0) has
+ * had its TUPLE frame, else 0. */
+static inline uint32_t tuple_known(struct entry *e, uint32_t gen)
 {
-	struct entry *e = socket_entry(fd);
-	unsigned s1;
-	uint32_t id;
+	unsigned s1 = read_begin(e);
+	uint32_t id = e->tuple;
 
-	if (!e)
-		return 0;
-	s1 = read_begin(e);
-	id = e->tuple;
 	if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen || !read_ok(e, s1))
 		return 0;
 	return id;
+}
+
+uint32_t st_fd_tuple_known(int fd, uint32_t gen)
+{
+	struct entry *e = socket_entry(fd);
+
+	return e ? tuple_known(e, gen) : 0;
 }
 
 void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen)
@@ -415,17 +419,12 @@ size_t st_fd_head(int fd, bool in, int64_t ret)
 size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple)
 {
 	struct entry *e = socket_entry(fd);
-	unsigned s1;
-	uint32_t id;
 
 	*tuple = 0;
 	if (!e)
 		return 0;
-	s1 = read_begin(e);
-	id = e->tuple;
-	if (gen && atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) == gen &&
-	    read_ok(e, s1))
-		*tuple = id;
+	if (gen)
+		*tuple = tuple_known(e, gen);
 	return count_head(e, in, ret);
 }
 
