@@ -91,8 +91,19 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 	case ST_FRAME_PAD:
 		return true;
 	case ST_FRAME_DATA:
-		return h->aux < ST_DC_COUNT && h->len >= sizeof(struct st_frame_data) &&
+		return h->aux < ST_DC_POLL && h->len >= sizeof(struct st_frame_data) &&
 		       h->len - sizeof(struct st_frame_data) <= ST_DATA_SNIP_MAX;
+	case ST_FRAME_WAIT: {
+		struct st_frame_wait w;
+
+		if (h->aux < ST_DC_POLL || h->aux >= ST_DC_COUNT ||
+		    h->len < sizeof(struct st_frame_data) + sizeof(w))
+			return false;
+		memcpy(&w, body + sizeof(struct st_frame_data), sizeof(w));
+		return w.n <= ST_WAIT_FDS_MAX &&
+		       h->len == sizeof(struct st_frame_data) + sizeof(w) +
+				 w.n * sizeof(struct st_frame_fd);
+	}
 	case ST_FRAME_OPT:
 		return h->aux == 0 &&
 		       h->len == sizeof(struct st_frame_data) + sizeof(struct st_frame_opt);
@@ -111,7 +122,7 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 /* Whether a word is a frame head: the mark and a known kind. */
 static bool head_known(const struct st_frame *h)
 {
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_STOP;
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_WAIT;
 }
 
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
@@ -391,6 +402,48 @@ static int put_opt(struct out *o, const struct tuple_map *m, const struct step *
 	return end_line(o, &r);
 }
 
+/* A WAIT frame's line (poll, select, epoll_wait, ...), likewise. */
+static int put_wait(struct out *o, const struct tuple_map *m, const struct step *s,
+		    struct st_binlog_stats *st)
+{
+	struct st_frame_data d;
+	struct st_frame_wait w;
+	struct st_frame_fd x;
+	const unsigned char *fds = s->body + sizeof(d) + sizeof(w);
+	char item[160];
+	struct st_rec r;
+	uint32_t i;
+	size_t k;
+
+	memcpy(&d, s->body, sizeof(d));
+	memcpy(&w, s->body + sizeof(d), sizeof(w));
+	if (out_reserve(o, DATA_LINE_MAX) < 0)
+		return -1;
+	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
+	put_call_keys(&r, st_dcall_names[s->head.aux], &d, m, st);
+	if (w.nfds >= 0)
+		st_rec_int(&r, "nfds", w.nfds);
+	if (d.arg != ST_WAIT_NO_TIMEOUT)
+		st_rec_int(&r, "timeout", d.arg);
+	st_rec_array_begin(&r, "fds");
+	for (i = 0; i < w.n; i++) {
+		memcpy(&x, fds + i * sizeof(x), sizeof(x));
+		if (x.fd >= 0) {
+			k = st_fmt_int(item, x.fd);
+		} else {
+			item[0] = '?';
+			k = 1;
+		}
+		item[k++] = ':';
+		k += st_poll_events(item + k, x.asked);
+		item[k++] = '>';
+		k += st_poll_events(item + k, x.ready);
+		st_rec_array_str(&r, item, k);
+	}
+	st_rec_array_end(&r);
+	return end_line(o, &r);
+}
+
 const char *st_stop_name(uint32_t why)
 {
 	static const char *const names[ST_STOP_COUNT] = {
@@ -468,9 +521,11 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 				return -1;
 			st->frames++;
 		} else if (s.kind == STEP_FRAME &&
-			   (s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_OPT)) {
-			int r = s.head.kind == ST_FRAME_DATA ? put_data(o, m, &s, st)
-							     : put_opt(o, m, &s, st);
+			   (s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_OPT ||
+			    s.head.kind == ST_FRAME_WAIT)) {
+			int r = s.head.kind == ST_FRAME_DATA ? put_data(o, m, &s, st) :
+				s.head.kind == ST_FRAME_OPT ? put_opt(o, m, &s, st) :
+				put_wait(o, m, &s, st);
 
 			if (r < 0)
 				return -1;

@@ -54,6 +54,7 @@ enum st_frame_kind {
 	ST_FRAME_PAD = 4,
 	ST_FRAME_OPT = 5,
 	ST_FRAME_STOP = 6,
+	ST_FRAME_WAIT = 7,
 };
 
 struct st_frame {
@@ -107,6 +108,31 @@ struct st_frame_opt {
 };
 
 #define ST_DATA_SNIP_MAX 4096
+
+/*
+ * The body of a WAIT frame (poll, ppoll, select, pselect, epoll_wait,
+ * epoll_pwait, epoll_pwait2: aux names it, ST_DC_POLL ... ST_DC_EPOLL_PWAIT2):
+ * a struct st_frame_data whose arg is the timeout in ms (-1: none;
+ * ST_WAIT_NO_TIMEOUT: not logged), then this, then n struct st_frame_fd.
+ * The record is
+ *   {"call":NAME,"pid","tid","t","dur"[,"fd"],"ret"[,"errno"]
+ *    [,"nfds"][,"timeout"],"fds":["FD:ASKED>READY",...]}
+ * with "nfds" when nfds >= 0, "timeout" when arg is not
+ * ST_WAIT_NO_TIMEOUT, and each fd's events by name (common/names.h
+ * st_poll_events), its fd "?" when -1.
+ */
+struct st_frame_wait {
+	int32_t nfds;		/* -1: none */
+	uint32_t n;		/* fds that follow, at most ST_WAIT_FDS_MAX */
+};
+
+struct st_frame_fd {
+	int32_t fd;		/* -1: not known */
+	uint32_t asked, ready;	/* poll/epoll event bits */
+};
+
+#define ST_WAIT_FDS_MAX 16
+#define ST_WAIT_NO_TIMEOUT INT32_MIN
 
 /* The body of a TUPLE frame, then the keys as JSON text
  * (,"proto":"tcp","local":"...","peer":"..."): head.len - 8 bytes. */

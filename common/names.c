@@ -174,3 +174,27 @@ const char *st_opt_name(int level, int opt)
 	default:           return NULL;
 	}
 }
+
+size_t st_poll_events(char *p, uint32_t ev)
+{
+	/* poll's and epoll's bits share their values; epoll adds its flags. */
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ 0x001, "IN" }, { 0x002, "PRI" }, { 0x004, "OUT" }, { 0x008, "ERR" },
+		{ 0x010, "HUP" }, { 0x020, "NVAL" }, { 0x2000, "RDHUP" },
+		{ 1u << 31, "ET" }, { 1u << 30, "ONESHOT" }, { 1u << 28, "EXCLUSIVE" },
+	};
+	size_t o = 0, i, k;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(ev & names[i].bit))
+			continue;
+		if (o)
+			p[o++] = '|';
+		k = strlen(names[i].name);
+		memcpy(p + o, names[i].name, k);
+		o += k;
+	}
+	if (!o)
+		p[o++] = '-';
+	return o;
+}

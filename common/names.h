@@ -7,6 +7,7 @@
 #define ST_NAMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* "EAGAIN", ...; writes "E<number>" into buf (>= 16 bytes) when unknown. */
 const char *st_errno_name(int err, char *buf);
@@ -21,5 +22,9 @@ const char *st_shut_name(int how);
 /* Level and option names for setsockopt; NULL when unknown. */
 const char *st_level_name(int level);
 const char *st_opt_name(int level, int opt);
+/* poll or epoll event bits as names joined by '|' (IN, PRI, OUT, ERR, HUP,
+ * NVAL, RDHUP, ET, ONESHOT, EXCLUSIVE), "-" for none, into p (at least 64
+ * bytes); returns the length (no NUL written). */
+size_t st_poll_events(char *p, uint32_t ev);
 
 #endif

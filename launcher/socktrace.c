@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -415,6 +416,11 @@ static void tidy_logs(const char *dir, long *files, long *records)
 	*files = *records = 0;
 	if (dfd < 0)
 		return;
+	/* Two launchers sharing a directory (a server and its client, each
+	 * run under socktrace) end at about the same time: one converts while
+	 * the other waits, then finds the logs converted. */
+	while (flock(dfd, LOCK_EX) != 0 && errno == EINTR)
+		;
 	/* The names first: converting adds and removes files. */
 	n = scandir(dir, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {

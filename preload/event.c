@@ -393,6 +393,28 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 	return true;
 }
 
+void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
+		   int nfds, const struct st_frame_fd *fds, uint32_t n)
+{
+	struct {
+		struct st_frame_data d;
+		struct st_frame_wait w;
+		struct st_frame_fd fds[ST_WAIT_FDS_MAX];
+	} b;
+	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_WAIT, (uint16_t)dc, 0 };
+
+	if (n > ST_WAIT_FDS_MAX)
+		n = ST_WAIT_FDS_MAX;
+	if (timeout_ms > INT32_MAX)
+		timeout_ms = INT32_MAX;
+	if (!fill_call(&b.d, c, ret, timeout_ms < -1 ? ST_WAIT_NO_TIMEOUT : (int32_t)timeout_ms))
+		return;
+	b.w = (struct st_frame_wait){ nfds, n };
+	memcpy(b.fds, fds, n * sizeof(*fds));
+	f.len = (uint32_t)(sizeof(b.d) + sizeof(b.w) + n * sizeof(*fds));
+	st_sink_write(&f, &b);
+}
+
 void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,
 		  int val)
 {

@@ -82,6 +82,12 @@ void st_event_emit(struct st_event *ev);
 bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 		   size_t head, const struct iovec *iov, int iovcnt);
 
+/* A WAIT frame (common/binlog.h) for poll, select, the epoll waits: the
+ * timeout (-1 none, below -1 not logged), nfds (-1 none) and up to
+ * ST_WAIT_FDS_MAX fds with their events. */
+void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
+		   int nfds, const struct st_frame_fd *fds, uint32_t n);
+
 /* A setsockopt call, as an OPT frame: the level, the option and, when
  * has_val, the int value set. */
 void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,

@@ -42,6 +42,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -66,6 +67,11 @@ pid_t st_gettid_slow(void)
 }
 
 static atomic_int warned;
+/* Whether any process of this image's fork tree has written its line: a
+ * page shared with the fork children (made at start-up), so a server
+ * whose many workers cannot trace says so once, not once a worker.
+ * Images started by exec learn it from SOCKTRACE_WARNED instead. */
+static atomic_int *tree_warned;
 
 bool st_warned(void)
 {
@@ -98,7 +104,7 @@ void st_warn_hint(const char *what, const char *path, int err, const char *hint)
 		line[o - 1] = '\n';
 	}
 	/* One write so the line is not split up by other output. */
-	if (!st_cfg.quiet)
+	if (!st_cfg.quiet && (!tree_warned || atomic_exchange(tree_warned, 1) == 0))
 		st_real.write(2, line, o);
 }
 
@@ -262,8 +268,14 @@ static void in_child(void)
 
 __attribute__((constructor)) static void st_start(void)
 {
+	void *page;
+
 	st_init();
 	pthread_atfork(NULL, NULL, in_child);
+	page = mmap(NULL, sizeof(*tree_warned), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
+	if (page != MAP_FAILED)
+		tree_warned = page;
 	/* A log directory we cannot use is said once for the whole run: here,
 	 * at start-up (one thread, so setenv is safe), and the variable tells
 	 * every process started from this one to keep quiet. */

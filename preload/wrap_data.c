@@ -399,8 +399,16 @@ static void forget_passed_fds(const struct msghdr *msg)
 		return;
 	for (cm = CMSG_FIRSTHDR((struct msghdr *)msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			/* Within the control bytes the kernel wrote, whatever
+			 * cmsg_len says (a later message's bytes of a recvmmsg
+			 * may have landed on it). */
+			size_t left = (size_t)((const unsigned char *)msg->msg_control +
+					       msg->msg_controllen - CMSG_DATA(cm));
 			size_t k, n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 			int fdv;
+
+			if (cm->cmsg_len < CMSG_LEN(0) || n > left / sizeof(int))
+				n = left / sizeof(int);
 
 			for (k = 0; k < n; k++) {
 				memcpy(&fdv, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
@@ -487,17 +495,54 @@ ST_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 /* How many messages of a recvmmsg vector get their source and payload
  * logged. */
-#define RECVMMSG_NOTED 16
+#define RECVMMSG_NOTED 32
+
+/* Whether [a, a + an) and [b, b + bn) may share a byte (a length that
+ * wraps round counts as sharing). */
+static bool overlaps(const void *a, size_t an, const void *b, size_t bn)
+{
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+	return an && bn && (x - y < bn || y - x < an);
+}
+
+/*
+ * Whether the lengths the kernel wrote back into the first ret entries of
+ * a recvmmsg vector are still there: the kernel writes entry i's after
+ * message i, so only a later message's bytes, name or control can have
+ * landed on them.  Told from what the program offered (its headers and
+ * first iovecs, noted before the call); a message not noted, or with more
+ * than one iovec, cannot be told, and then no.
+ */
+static bool entries_kept(const struct mmsghdr *vec, int ret, const struct mmsghdr *pre,
+			 const struct iovec *first, unsigned nfirst)
+{
+	size_t span = (size_t)ret * sizeof(*vec);
+	int j;
+
+	if ((unsigned)ret > nfirst)
+		return false;
+	for (j = 1; j < ret; j++) {
+		const struct msghdr *h = &pre[j].msg_hdr;
+
+		if (h->msg_iovlen > 1 || overlaps(first[j].iov_base, first[j].iov_len, vec, span) ||
+		    overlaps(h->msg_name, h->msg_namelen, vec, span) ||
+		    overlaps(h->msg_control, h->msg_controllen, vec, span))
+			return false;
+	}
+	return true;
+}
 
 ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 		       struct timespec *timeout)
 {
 	struct st_call c;
 	struct mmsghdr pre[RECVMMSG_NOTED];
-	struct iovec first[RECVMMSG_NOTED];
+	struct iovec first[RECVMMSG_NOTED], at[RECVMMSG_NOTED];
+	static const struct iovec none = { NULL, 0 };
 	char pb[ST_ADDR_MAX];
 	unsigned npre, nfirst = 0, k;
-	bool dgram;
+	bool dgram, kept, near;
 	int ret, i;
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
@@ -505,32 +550,33 @@ ST_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags,
 	dgram = is_dgram(fd);
 	/* The first messages' headers and first iovecs, noted before the
 	 * call (as for recvmsg): the received bytes may land on them, and
-	 * the names' lengths are overwritten.  A message past those is logged
+	 * the names' lengths are overwritten.  A message past those, or of a
+	 * call whose later messages may have landed on the vector, is logged
 	 * without its payload and source. */
 	npre = vlen < RECVMMSG_NOTED ? vlen : RECVMMSG_NOTED;
 	if (!st_peek_near(pre, vec, npre * sizeof(pre[0]), &c))
 		npre = 0;
-	for (k = 0; k < npre && nfirst == k; k++) {
-		struct iovec at = { pre[k].msg_hdr.msg_iov,
-				    pre[k].msg_hdr.msg_iovlen ? sizeof(first[0]) : 0 };
-
-		if (at.iov_len == 0) {
-			first[k] = (struct iovec){ NULL, 0 };
-			nfirst++;
-		} else if (st_same_block(at.iov_base, at.iov_len, &c)) {
-			memcpy(&first[k], at.iov_base, sizeof(first[0]));
-			nfirst++;
-		} else {
-			nfirst += (unsigned)(st_peekv(&first[k], &at, 1) / sizeof(first[0]));
-		}
+	for (k = 0, near = true; k < npre; k++) {
+		/* A message with no iovec gets an empty one of ours. */
+		at[k].iov_base = pre[k].msg_hdr.msg_iovlen ? (void *)pre[k].msg_hdr.msg_iov : (void *)&none;
+		at[k].iov_len = sizeof(first[0]);
+		near = near && st_same_block(at[k].iov_base, sizeof(first[0]), &c);
+	}
+	if (near) {
+		for (k = 0; k < npre; k++)
+			memcpy(&first[k], at[k].iov_base, sizeof(first[0]));
+		nfirst = npre;
+	} else if (npre) {
+		nfirst = (unsigned)(st_peekv(first, at, npre) / sizeof(first[0]));
 	}
 	st_call_begin(&c, "recvmmsg", fd);
 	ret = st_real.recvmmsg(fd, vec, vlen, flags, timeout);
 	st_call_end(&c, ret < 0);
+	kept = ret > 0 && entries_kept(vec, ret, pre, first, nfirst);
 	for (i = 0; i < (ret > 0 ? ret : 1); i++) {
 		struct st_event ev;
 		const char *peer = NULL;
-		bool noted = ret > 0 && (unsigned)i < nfirst;
+		bool noted = kept && (unsigned)i < nfirst;
 
 		if (noted && dgram && pre[i].msg_hdr.msg_name)
 			peer = dgram_peer(pb, pre[i].msg_hdr.msg_name,

@@ -4,14 +4,27 @@
  * waiting (for a connect to finish, for data to arrive) shows in the trace
  * like the time a blocking accept or recv takes.  Each watched fd is
  * written as "fd:EVENTS>REVENTS" (e.g. "3:OUT>OUT", "4:IN>-").
+ *
+ * The event loops' calls too: epoll_wait, epoll_pwait and epoll_pwait2
+ * (with "fd" the epoll descriptor, and only the ready fds in "fds"), select
+ * and pselect (the ready fds).  An epoll event carries the program's own
+ * data, not an fd, so epoll_ctl is followed: per fd, the epoll set it was
+ * added to, its data and events; and a table from (epoll fd, data) back to
+ * the fd, for programs whose data is a pointer.  Every entry found is
+ * checked against the per-fd one, so a stale or torn slot is never
+ * believed.  What a wrapper reads of the program's memory is what the
+ * kernel has just read or written successfully (the ready events, the
+ * fd_sets it wrote back, the timeout it read).
  */
 #include <poll.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 
 #include "wrap.h"
-
-#define MAX_LOGGED_FDS 16
 
 static bool watches_socket(const struct pollfd *fds, nfds_t n)
 {
@@ -23,62 +36,35 @@ static bool watches_socket(const struct pollfd *fds, nfds_t n)
 	return false;
 }
 
-static size_t put_events(char *p, short ev)
+static int64_t timespec_ms(const struct timespec *ts)
 {
-	static const struct { short bit; const char *name; } names[] = {
-		{ POLLIN, "IN" }, { POLLPRI, "PRI" }, { POLLOUT, "OUT" }, { POLLERR, "ERR" },
-		{ POLLHUP, "HUP" }, { POLLNVAL, "NVAL" }, { POLLRDHUP, "RDHUP" },
-	};
-	size_t o = 0, i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(ev & names[i].bit))
-			continue;
-		if (o)
-			p[o++] = '|';
-		memcpy(p + o, names[i].name, strlen(names[i].name));
-		o += strlen(names[i].name);
-	}
-	if (!o)
-		p[o++] = '-';
-	return o;
+	return ts ? (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1;
 }
 
-static void log_poll(const struct st_call *c, int ret, const struct pollfd *fds, nfds_t n,
-		     int64_t timeout_ms)
+/* A poll or ppoll that watched a socket: its first ST_WAIT_FDS_MAX fds. */
+static void log_poll(const struct st_call *c, enum st_dcall dc, int ret,
+		     const struct pollfd *fds, nfds_t n, int64_t timeout_ms)
 {
-	struct st_event ev;
-	char item[96];
-	nfds_t i;
+	struct st_frame_fd item[ST_WAIT_FDS_MAX];
+	uint32_t i;
 
-	st_event_begin(&ev, c, ret);
-	st_rec_int(&ev.rec, "nfds", (int64_t)n);
-	st_rec_int(&ev.rec, "timeout", timeout_ms);
-	st_rec_array_begin(&ev.rec, "fds");
-	for (i = 0; i < n && i < MAX_LOGGED_FDS; i++) {
-		size_t o = st_fmt_int(item, fds[i].fd);
-
-		item[o++] = ':';
-		o += put_events(item + o, fds[i].events);
-		item[o++] = '>';
-		o += put_events(item + o, ret > 0 ? fds[i].revents : 0);
-		st_rec_array_str(&ev.rec, item, o);
-	}
-	st_rec_array_end(&ev.rec);
-	st_event_emit(&ev);
+	for (i = 0; i < n && i < ST_WAIT_FDS_MAX; i++)
+		item[i] = (struct st_frame_fd){ fds[i].fd, (uint16_t)fds[i].events,
+						ret > 0 ? (uint16_t)fds[i].revents : 0 };
+	st_event_wait(c, dc, ret, timeout_ms, n > INT32_MAX ? INT32_MAX : (int)n, item, i);
 }
 
 /* The poll set of a call that returned as c says, where it can be read:
  * fds itself once the kernel has read it all (the call succeeded, or was
- * interrupted while waiting), else its first MAX_LOGGED_FDS entries
+ * interrupted while waiting), else its first ST_WAIT_FDS_MAX entries
  * copied with st_peek() into copy; NULL when they cannot be read. */
 static const struct pollfd *poll_set(const struct st_call *c, const struct pollfd *fds,
 				     nfds_t *n, struct pollfd *copy)
 {
 	if (c->err == 0 || c->err == EINTR)
 		return fds;
-	if (*n > MAX_LOGGED_FDS)
-		*n = MAX_LOGGED_FDS;
+	if (*n > ST_WAIT_FDS_MAX)
+		*n = ST_WAIT_FDS_MAX;
 	if (st_peek(copy, fds, *n * sizeof(*copy)) != *n * sizeof(*copy))
 		return NULL;
 	return copy;
@@ -87,7 +73,7 @@ static const struct pollfd *poll_set(const struct st_call *c, const struct pollf
 ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct st_call c;
-	struct pollfd copy[MAX_LOGGED_FDS];
+	struct pollfd copy[ST_WAIT_FDS_MAX];
 	const struct pollfd *set;
 	nfds_t seen = n;
 	int ret;
@@ -99,7 +85,7 @@ ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 	st_call_end(&c, ret < 0);
 	set = poll_set(&c, fds, &seen, copy);
 	if (set && watches_socket(set, seen))
-		log_poll(&c, ret, set, n, timeout);
+		log_poll(&c, ST_DC_POLL, ret, set, n, timeout < 0 ? -1 : timeout);
 	return st_result(&c, ret);
 }
 
@@ -107,7 +93,7 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		    const sigset_t *mask)
 {
 	struct st_call c;
-	struct pollfd copy[MAX_LOGGED_FDS];
+	struct pollfd copy[ST_WAIT_FDS_MAX];
 	const struct pollfd *set;
 	nfds_t seen = n;
 	int ret;
@@ -121,7 +107,317 @@ ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	set = poll_set(&c, fds, &seen, copy);
 	/* ts: glibc has read it before the system call. */
 	if (set && watches_socket(set, seen))
-		log_poll(&c, ret, set, n,
-			 ts ? (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1);
+		log_poll(&c, ST_DC_PPOLL, ret, set, n, timespec_ms(ts));
+	return st_result(&c, ret);
+}
+
+/* ---- epoll ---- */
+
+/* What epoll_ctl said of an fd: the epoll set (+1, 0: none), its data,
+ * the events asked for. */
+struct ep_fd {
+	_Atomic uint64_t data;
+	_Atomic int epfd1;
+	_Atomic uint32_t events;
+};
+
+/* (epoll fd, data) -> fd, open addressing. */
+struct ep_slot {
+	_Atomic uint64_t data;
+	_Atomic int epfd1;
+	_Atomic int fd;
+};
+
+#define EP_SLOTS (1u << 16)
+#define EP_PROBES 8
+
+static struct ep_fd *_Atomic ep_fds;
+static struct ep_slot *_Atomic ep_slots;
+/* Per epoll fd: a socket was added to it. */
+static unsigned char ep_has_sock[ST_MAX_FDS];
+
+/* A table mapped on first use (MAP_NORESERVE: only pages in use cost). */
+static void *lazy_table(void *_Atomic *where, size_t size)
+{
+	void *t = atomic_load_explicit(where, memory_order_acquire), *none = NULL;
+
+	if (t)
+		return t;
+	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (t == MAP_FAILED)
+		return NULL;
+	if (!atomic_compare_exchange_strong(where, &none, t)) {
+		munmap(t, size);
+		t = none;
+	}
+	return t;
+}
+
+static uint32_t ep_hash(int epfd, uint64_t data)
+{
+	uint64_t h = (data ^ ((uint64_t)(unsigned)epfd << 48)) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(h >> 40) & (EP_SLOTS - 1);
+}
+
+static bool ep_is(const struct ep_fd *t, int fd, int epfd, uint64_t data)
+{
+	return (unsigned)fd < ST_MAX_FDS &&
+	       atomic_load_explicit(&t[fd].epfd1, memory_order_relaxed) == epfd + 1 &&
+	       atomic_load_explicit(&t[fd].data, memory_order_relaxed) == data;
+}
+
+/* epoll_ctl succeeded: remember what fd now is in epfd's set. */
+static void ep_note(int epfd, int op, int fd, const struct epoll_event *e)
+{
+	struct ep_fd *t = lazy_table((void *_Atomic *)&ep_fds, sizeof(*t) * ST_MAX_FDS);
+	struct ep_slot *sl;
+	uint32_t h, k;
+
+	if (!t || (unsigned)fd >= ST_MAX_FDS || (unsigned)epfd >= ST_MAX_FDS)
+		return;
+	if (op == EPOLL_CTL_DEL || !e) {
+		atomic_store_explicit(&t[fd].epfd1, 0, memory_order_relaxed);
+		return;
+	}
+	atomic_store_explicit(&t[fd].epfd1, 0, memory_order_relaxed);
+	atomic_store_explicit(&t[fd].data, e->data.u64, memory_order_relaxed);
+	atomic_store_explicit(&t[fd].events, e->events, memory_order_relaxed);
+	atomic_store_explicit(&t[fd].epfd1, epfd + 1, memory_order_release);
+	if (st_fd_known_socket(fd))
+		ep_has_sock[epfd] = 1;
+	/* data that is the fd itself needs no slot (see ep_fd_of). */
+	if (e->data.u64 == (uint64_t)fd || (uint32_t)e->data.u64 == (uint32_t)fd)
+		return;
+	sl = lazy_table((void *_Atomic *)&ep_slots, sizeof(*sl) * EP_SLOTS);
+	if (!sl)
+		return;
+	for (h = ep_hash(epfd, e->data.u64), k = 0; k < EP_PROBES; k++, h = (h + 1) & (EP_SLOTS - 1)) {
+		int old = atomic_load_explicit(&sl[h].fd, memory_order_relaxed);
+		uint64_t d = atomic_load_explicit(&sl[h].data, memory_order_relaxed);
+		int ep1 = atomic_load_explicit(&sl[h].epfd1, memory_order_relaxed);
+
+		/* A free slot, this key's, or one that no longer holds. */
+		if (ep1 == 0 || (ep1 == epfd + 1 && d == e->data.u64) || !ep_is(t, old, ep1 - 1, d) ||
+		    k == EP_PROBES - 1) {
+			atomic_store_explicit(&sl[h].epfd1, 0, memory_order_relaxed);
+			atomic_store_explicit(&sl[h].data, e->data.u64, memory_order_relaxed);
+			atomic_store_explicit(&sl[h].fd, fd, memory_order_relaxed);
+			atomic_store_explicit(&sl[h].epfd1, epfd + 1, memory_order_release);
+			return;
+		}
+	}
+}
+
+/* The fd of a ready event of epfd, -1 when not known. */
+static int ep_fd_of(int epfd, uint64_t data)
+{
+	const struct ep_fd *t = atomic_load_explicit(&ep_fds, memory_order_acquire);
+	const struct ep_slot *sl;
+	uint32_t h, k;
+
+	if (!t)
+		return -1;
+	if (ep_is(t, (int)(uint32_t)data, epfd, data))
+		return (int)(uint32_t)data;
+	sl = atomic_load_explicit(&ep_slots, memory_order_acquire);
+	if (!sl)
+		return -1;
+	for (h = ep_hash(epfd, data), k = 0; k < EP_PROBES; k++, h = (h + 1) & (EP_SLOTS - 1)) {
+		int fd = atomic_load_explicit(&sl[h].fd, memory_order_relaxed);
+
+		if (atomic_load_explicit(&sl[h].epfd1, memory_order_acquire) == epfd + 1 &&
+		    atomic_load_explicit(&sl[h].data, memory_order_relaxed) == data &&
+		    ep_is(t, fd, epfd, data))
+			return fd;
+	}
+	return -1;
+}
+
+/* An epoll wait on a set that holds a socket (or that woke for one): its
+ * ready fds, found from their data. */
+static void log_epoll(const struct st_call *c, enum st_dcall dc, int epfd, int ret,
+		      const struct epoll_event *evs, int64_t timeout_ms)
+{
+	const struct ep_fd *t = atomic_load_explicit(&ep_fds, memory_order_acquire);
+	struct st_frame_fd item[ST_WAIT_FDS_MAX];
+	int i, n = ret > ST_WAIT_FDS_MAX ? ST_WAIT_FDS_MAX : ret;
+	bool sock = (unsigned)epfd < ST_MAX_FDS && ep_has_sock[epfd];
+
+	/* The events are read only as far as the kernel wrote them. */
+	for (i = 0; i < n; i++) {
+		int fd = ep_fd_of(epfd, evs[i].data.u64);
+
+		item[i] = (struct st_frame_fd){ fd, fd >= 0 && t ?
+			atomic_load_explicit(&t[fd].events, memory_order_relaxed) : 0, evs[i].events };
+		sock = sock || st_fd_known_socket(fd);
+	}
+	if (sock)
+		st_event_wait(c, dc, ret, timeout_ms, -1, item, (uint32_t)(n > 0 ? n : 0));
+}
+
+ST_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	struct st_call c;
+	int ret;
+
+	if (st_untraced())
+		return ST_PASS(epoll_ctl, SYS_epoll_ctl, epfd, op, fd, event);
+	st_call_begin(&c, "epoll_ctl", fd);
+	ret = st_real.epoll_ctl(epfd, op, fd, event);
+	st_call_end(&c, ret < 0);
+	/* *event is read only after the kernel read it (ADD, MOD). */
+	if (ret == 0)
+		ep_note(epfd, op, fd, op == EPOLL_CTL_DEL ? NULL : event);
+	if (st_fd_known_socket(fd)) {
+		struct st_event ev;
+		char item[96];
+
+		st_event_begin(&ev, &c, ret);
+		st_event_sock(&ev, fd, NULL);
+		st_rec_int(&ev.rec, "fd2", epfd);
+		st_rec_str(&ev.rec, "op", op == EPOLL_CTL_ADD ? "ADD" : op == EPOLL_CTL_MOD ? "MOD" :
+			   op == EPOLL_CTL_DEL ? "DEL" : "?");
+		if (ret == 0 && op != EPOLL_CTL_DEL && event) {
+			item[st_poll_events(item, event->events)] = '\0';
+			st_rec_str(&ev.rec, "events", item);
+		}
+		st_event_emit(&ev);
+	}
+	return st_result(&c, ret);
+}
+
+/* An epoll wait's last step, right after the real call returned ret. */
+static int epoll_done(struct st_call *c, enum st_dcall dc, int epfd, int ret,
+		      const struct epoll_event *evs, int64_t timeout_ms)
+{
+	st_call_end(c, ret < 0);
+	if (c->err != EFAULT)
+		log_epoll(c, dc, epfd, ret, evs, timeout_ms);
+	return (int)st_result(c, ret);
+}
+
+ST_EXPORT int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	struct st_call c;
+
+	if (st_untraced())
+		return ST_REAL_OR(epoll_wait, (epfd, evs, max, timeout),
+				  syscall(SYS_epoll_pwait, epfd, evs, max, timeout, NULL, 8));
+	st_call_begin(&c, "epoll_wait", epfd);
+	return epoll_done(&c, ST_DC_EPOLL_WAIT, epfd, st_real.epoll_wait(epfd, evs, max, timeout),
+			  evs, timeout);
+}
+
+ST_EXPORT int epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
+			  const sigset_t *mask)
+{
+	struct st_call c;
+
+	if (st_untraced())
+		return ST_REAL_OR(epoll_pwait, (epfd, evs, max, timeout, mask),
+				  syscall(SYS_epoll_pwait, epfd, evs, max, timeout, mask, 8));
+	st_call_begin(&c, "epoll_pwait", epfd);
+	return epoll_done(&c, ST_DC_EPOLL_PWAIT, epfd,
+			  st_real.epoll_pwait(epfd, evs, max, timeout, mask), evs, timeout);
+}
+
+/* The timeout is read after the kernel read it: only when the call did
+ * not fail (EFAULT may be the timeout's). */
+ST_EXPORT int epoll_pwait2(int epfd, struct epoll_event *evs, int max,
+			   const struct timespec *ts, const sigset_t *mask)
+{
+	struct st_call c;
+	int ret;
+
+	if (st_untraced())
+		return ST_REAL_OR(epoll_pwait2, (epfd, evs, max, ts, mask),
+				  syscall(SYS_epoll_pwait2, epfd, evs, max, ts, mask, 8));
+	st_call_begin(&c, "epoll_pwait2", epfd);
+	ret = st_real.epoll_pwait2(epfd, evs, max, ts, mask);
+	return epoll_done(&c, ST_DC_EPOLL_PWAIT2, epfd, ret, evs, ret >= 0 ? timespec_ms(ts) : -1);
+}
+
+/* ---- select ---- */
+
+/* select's sets after it returned (the kernel wrote them back): the ready
+ * fds, logged when one is a socket, or for a timeout when an fd below nfds
+ * is one (it may have been watched: what was asked is not read). */
+static void log_select(const struct st_call *c, enum st_dcall dc, int nfds, int ret,
+		       const fd_set *r, const fd_set *w, const fd_set *x, int64_t timeout_ms)
+{
+	enum { BITS = 8 * sizeof(unsigned long) };
+	const unsigned long *rb = (const unsigned long *)r, *wb = (const unsigned long *)w,
+			    *xb = (const unsigned long *)x;
+	struct st_frame_fd item[ST_WAIT_FDS_MAX];
+	int fd, n = nfds < FD_SETSIZE ? nfds : FD_SETSIZE, word;
+	uint32_t k = 0;
+	bool sock = false;
+
+	/* A timeout: whether an fd below nfds is a socket (it may have been
+	 * watched: what was asked is not read). */
+	for (fd = 0; ret == 0 && fd < n && !sock; fd++)
+		sock = st_fd_known_socket(fd);
+	/* Ready: the set bits, a word at a time. */
+	for (word = 0; ret > 0 && word * BITS < n; word++) {
+		unsigned long any = (rb ? rb[word] : 0) | (wb ? wb[word] : 0) | (xb ? xb[word] : 0);
+
+		if (n - word * BITS < BITS)
+			any &= (1ul << (n - word * BITS)) - 1;
+		while (any) {
+			unsigned long bit = any & -any;
+			uint32_t ready = (rb && (rb[word] & bit) ? POLLIN : 0) |
+					 (wb && (wb[word] & bit) ? POLLOUT : 0) |
+					 (xb && (xb[word] & bit) ? POLLPRI : 0);
+
+			fd = word * BITS + __builtin_ctzl(any);
+			any &= any - 1;
+			sock = sock || st_fd_known_socket(fd);
+			if (k < ST_WAIT_FDS_MAX)
+				item[k++] = (struct st_frame_fd){ fd, ready, ready };
+		}
+	}
+	if (sock)
+		st_event_wait(c, dc, ret, timeout_ms, nfds, item, k);
+}
+
+ST_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
+{
+	struct st_call c;
+	int ret;
+
+	if (st_untraced())
+		return ST_PASS(select, SYS_select, nfds, r, w, x, tv);
+	st_call_begin(&c, "select", -1);
+	ret = st_real.select(nfds, r, w, x, tv);
+	st_call_end(&c, ret < 0);
+	/* Linux writes the time left back into *tv: the timeout asked for
+	 * is not logged. */
+	if (ret >= 0)
+		log_select(&c, ST_DC_SELECT, nfds, ret, r, w, x, -2);
+	return st_result(&c, ret);
+}
+
+ST_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct timespec *ts,
+		      const sigset_t *mask)
+{
+	struct st_call c;
+	int ret;
+
+	if (st_untraced()) {
+		/* The system call takes the mask with its size, and writes
+		 * the time left back: a copy of the timeout, as libc does. */
+		struct timespec left = ts ? *ts : (struct timespec){ 0, 0 };
+		struct { const sigset_t *ss; size_t len; } sig = { mask, 8 };
+
+		return ST_REAL_OR(pselect, (nfds, r, w, x, ts, mask),
+				  syscall(SYS_pselect6, nfds, r, w, x, ts ? &left : NULL, &sig));
+	}
+	st_call_begin(&c, "pselect", -1);
+	ret = st_real.pselect(nfds, r, w, x, ts, mask);
+	st_call_end(&c, ret < 0);
+	if (ret >= 0)
+		log_select(&c, ST_DC_PSELECT, nfds, ret, r, w, x, timespec_ms(ts));
 	return st_result(&c, ret);
 }

@@ -374,6 +374,7 @@ struct h_rec {
 	char exe[512];
 	char argv[8][256];	/* the first 8 arguments */
 	int argc;
+	char fds[512];		/* poll and the waits: the "fds" items, ','-joined */
 	unsigned char *data;	/* decoded, data_len bytes (malloc'd) */
 	size_t data_len;
 };
@@ -480,6 +481,26 @@ static inline bool h_parse_line(const char *p, size_t n, struct h_rec *r)
 			dn = st_json_decode_prefix(&v, r->data, v.n);
 			ok = r->has_data = dn >= 0;
 			r->data_len = dn >= 0 ? (size_t)dn : 0;
+		} else if (st_json_key_is(&k, "fds") && v.type == ST_JSON_ARRAY) {
+			struct st_json_iter ai;
+			struct st_json_value item;
+			size_t used = 0;
+			int arc;
+
+			if (st_json_array_begin(&ai, &v) < 0)
+				return false;
+			while ((arc = st_json_array_next(&ai, &item)) == 1) {
+				char tmp[64];
+
+				if (!h_get_str(&item, tmp, sizeof tmp))
+					return false;
+				used += (size_t)snprintf(r->fds + used, sizeof r->fds - used, "%s%s",
+							 used ? "," : "", tmp);
+				if (used >= sizeof r->fds)
+					return false;
+			}
+			if (arc < 0)
+				return false;
 		} else if (st_json_key_is(&k, "argv") && v.type == ST_JSON_ARRAY) {
 			struct st_json_iter ai;
 			struct st_json_value item;

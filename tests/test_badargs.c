@@ -13,7 +13,7 @@
  *            arguments from a seed, untraced and traced, compared call by
  *            call.  SOCKTRACE_RANDARGS_SEED fixes the seed (else one is
  *            drawn and printed), SOCKTRACE_RANDARGS_CALLS the number of
- *            calls (10000 by default; a longer run by hand: 1000000)
+ *            calls (30000 by default; a longer run by hand: 1000000)
  *   marks    the log of a call whose address or payload the kernel did not
  *            read says so, and still has the call, its result and errno;
  *            sockview's timeline shows it
@@ -125,7 +125,7 @@ static void test_random(void **state)
 	s = env_num("SOCKTRACE_RANDARGS_SEED",
 		    ((unsigned long long)tv.tv_sec * 1000003ULL) ^ (unsigned long long)tv.tv_usec ^
 			    (unsigned long long)getpid());
-	n = env_num("SOCKTRACE_RANDARGS_CALLS", 10000);
+	n = env_num("SOCKTRACE_RANDARGS_CALLS", 30000);
 	snprintf(seed, sizeof(seed), "%llu", s);
 	snprintf(calls, sizeof(calls), "%llu", n);
 	snprintf(tag, sizeof(tag), "%d", (int)getpid());

@@ -139,6 +139,20 @@ static void blog_opt(struct blog *b, const struct optcall *c)
 	blog_opt_frame(b, 0, sizeof(c->d) + sizeof(c->o), c);
 }
 
+/* A WAIT frame: a call's numbers (arg: the timeout), nfds and n fds. */
+static void blog_wait(struct blog *b, unsigned dc, const struct st_frame_data *d, int32_t nfds,
+		      const struct st_frame_fd *fds, uint32_t n)
+{
+	struct st_frame_wait w = { nfds, n };
+
+	blog_head(b, ST_FRAME_WAIT, (uint16_t)dc,
+		  (uint32_t)(sizeof(*d) + sizeof(w) + n * sizeof(*fds)));
+	blog_put(b, d, sizeof(*d));
+	blog_put(b, &w, sizeof(w));
+	blog_put(b, fds, n * sizeof(*fds));
+	blog_pad(b);
+}
+
 /* Decodes b, which must succeed; the text comes back NUL-terminated. */
 static char *decode_ok(const struct blog *b, size_t *n, struct st_binlog_stats *st)
 {
@@ -354,6 +368,52 @@ static const struct {
 	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0"
 	  ",\"level\":-2147483648,\"opt\":2147483647,\"val\":-2147483648}\n" },
 };
+
+/* WAIT frames: the line of each wait, with its fds by name; a frame whose
+ * count of fds does not match its length, or a data call's id, or more
+ * than ST_WAIT_FDS_MAX fds, is skipped. */
+static void test_wait_frames(void **state)
+{
+	struct st_frame_data d = { 7, 8, 1000, 50, 1, 9, 0, 0, 250 };
+	struct st_frame_fd fds[ST_WAIT_FDS_MAX + 1] = {
+		{ 5, 0x80000001u, 0x1 }, { -1, 0, 0x2004 },
+	};
+	struct st_binlog_stats st;
+	struct blog b;
+	size_t n;
+	char *text;
+
+	(void)state;
+	blog_start(&b);
+	blog_wait(&b, ST_DC_EPOLL_WAIT, &d, -1, fds, 2);
+	d.fd = -1;
+	d.arg = ST_WAIT_NO_TIMEOUT;
+	d.ret = 0;
+	blog_wait(&b, ST_DC_SELECT, &d, 6, fds, 0);
+	/* Bad: one fd more than the length says, a data call's id, too many. */
+	blog_head(&b, ST_FRAME_WAIT, ST_DC_POLL, (uint32_t)(sizeof(d) + 8 + sizeof(fds[0])));
+	{
+		struct st_frame_wait w = { 1, 2 };
+
+		blog_put(&b, &d, sizeof(d));
+		blog_put(&b, &w, sizeof(w));
+		blog_put(&b, fds, sizeof(fds[0]));
+		blog_pad(&b);
+	}
+	blog_wait(&b, ST_DC_RECV, &d, 1, fds, 1);
+	blog_wait(&b, ST_DC_POLL, &d, 1, fds, ST_WAIT_FDS_MAX + 1);
+	text = decode_ok(&b, &n, &st);
+	assert_string_equal(text,
+		"{\"call\":\"epoll_wait\",\"pid\":7,\"tid\":8,\"t\":1000,\"dur\":50,\"fd\":9,\"ret\":1,"
+		"\"timeout\":250,\"fds\":[\"5:IN|ET>IN\",\"?:->OUT|RDHUP\"]}\n"
+		"{\"call\":\"select\",\"pid\":7,\"tid\":8,\"t\":1000,\"dur\":50,\"ret\":0,"
+		"\"nfds\":6,\"fds\":[]}\n");
+	assert_int_equal(st.frames, 2);
+	assert_int_equal(st.bad, 1);	/* the three bad frames: one stretch */
+	assert_true(st.bad_bytes >= 3 * (8 + sizeof(d) + 8));
+	free(text);
+	free(b.p);
+}
 
 static void test_opt_table(void **state)
 {
@@ -801,8 +861,25 @@ static uint64_t random_log(struct blog *b, unsigned *seed, bool opts)
 			lines++;
 			break;
 		}
+		case 3: if (opts && rand_r(seed) % 2) {
+			struct st_frame_data d = { rand_r(seed), rand_r(seed), rand_r(seed), rand_r(seed),
+						   rand_r(seed) % 20 - 2, rand_r(seed) % 10 - 2, 0,
+						   rand_r(seed) % 2 * EINTR, rand_r(seed) % 3 - 1 };
+			struct st_frame_fd fds[ST_WAIT_FDS_MAX];
+			uint32_t n = (uint32_t)(rand_r(seed) % (ST_WAIT_FDS_MAX + 1));
+
+			for (uint32_t k = 0; k < n; k++)
+				fds[k] = (struct st_frame_fd){ rand_r(seed) % 100 - 1, (uint32_t)rand_r(seed),
+							       (uint32_t)rand_r(seed) };
+			blog_wait(b, ST_DC_POLL + (unsigned)(rand_r(seed) % (ST_DC_COUNT - ST_DC_POLL)), &d,
+				  rand_r(seed) % 3 - 1, fds, n);
+			lines++;
+			break;
+		}
+			/* fall through */
 		default: {
-			struct call c = { (unsigned)(rand_r(seed) % ST_DC_COUNT),
+			/* A data call (the frame ids below the waits'). */
+			struct call c = { (unsigned)(rand_r(seed) % ST_DC_POLL),
 					  { rand_r(seed), rand_r(seed), rand_r(seed), rand_r(seed),
 					    rand_r(seed) % 200 - 100, rand_r(seed) % 10 - 2,
 					    (uint32_t)(rand_r(seed) % 8), rand_r(seed) % 3,
@@ -1260,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_data_table),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_opt_table),
+		cmocka_unit_test(test_wait_frames),
 		cmocka_unit_test(test_opt_between_data),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_nul),

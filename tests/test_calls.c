@@ -215,7 +215,8 @@ static void test_frame_ids_fixed(void **state)
 {
 	static const char *const want[] = {
 		"send", "sendto", "sendmsg", "write", "writev", "recv", "recvfrom",
-		"recvmsg", "read", "readv", "sendfile", "sendfile64",
+		"recvmsg", "read", "readv", "sendfile", "sendfile64", "poll", "ppoll",
+		"select", "pselect", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 	};
 
 	(void)state;
@@ -224,6 +225,8 @@ static void test_frame_ids_fixed(void **state)
 		assert_string_equal(st_dcall_names[i], want[i]);
 	assert_int_equal(ST_DC_SEND, 0);
 	assert_int_equal(ST_DC_SENDFILE64, 11);
+	assert_int_equal(ST_DC_POLL, 12);
+	assert_int_equal(ST_DC_EPOLL_PWAIT2, 18);
 }
 
 int main(void)

@@ -12,13 +12,20 @@
  *     connection's client_host and server_host;
  *   - hostb's logs rewritten with every time 2.5 s later: the offset
  *     estimated from the traffic is within 1 ms of that, and after the
- *     correction no arrow goes back in time (without it, some do).
+ *     correction no arrow goes back in time (without it, some do);
+ *   - --otlp of the two checked against OTLP/JSON's rules, and
+ *     --otlp-endpoint against a small OTLP/HTTP receiver
+ *     (tests/otlp_check.py, which checks path, content type and bodies),
+ *     with its errors: a non-2xx answer, refused, timed out, https.
  *
  * Runs as root (CI does); the namespaces are removed in the teardown.
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "model/model.h"
 #include "read/trace.h"
@@ -364,11 +371,209 @@ static void test_shifted_clock(void **state)
 	free(out);
 }
 
+#define CHECKER ST_SRC_DIR "/tests/otlp_check.py"
+
+/* A command's exit status, its stderr in err (cap bytes). */
+static int run_err(const char *cmd, char *err, size_t cap)
+{
+	char full[2048], path[96];
+	FILE *f;
+	size_t n;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/stderr", fx.dir_shift);
+	snprintf(full, sizeof(full), "%s 2>%s", cmd, path);
+	rc = system(full);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(err, 1, cap - 1, f);
+	err[n] = '\0';
+	fclose(f);
+	unlink(path);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+/* --otlp of the two hosts (hostb's clock 2.5 s ahead, corrected), checked
+ * against OTLP/JSON's rules by tests/otlp_check.py: ids, times, kinds,
+ * attributes, parents and links that point at spans of the file, traces
+ * shared by both hosts, no link back in time. */
+static void test_otlp_file(void **state)
+{
+	char cmd[1024], *out;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp %s %s > %s/spans.json && python3 %s check "
+		 "%s/spans.json --hosts hosta,hostb", ST_BUILD_DIR, fx.dir_a, fx.dir_shift,
+		 fx.dir_shift, CHECKER, fx.dir_shift);
+	out = output_of(cmd);
+	if (!strstr(out, "ok: 1 requests"))
+		fail_msg("%s", out);
+	free(out);
+	/* Uncorrected, the links go back in time: the checker sees it. */
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp --no-clock-fix %s %s 2>/dev/null > "
+		 "%s/raw.json && python3 %s check %s/raw.json --hosts hosta,hostb > /dev/null "
+		 "2>&1", ST_BUILD_DIR, fx.dir_a, fx.dir_shift, fx.dir_shift, CHECKER,
+		 fx.dir_shift);
+	assert_int_not_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/raw.json", fx.dir_shift);
+	unlink(cmd);
+}
+
+/* The spans in a request (each has one "kind"). */
+static int kinds(const char *s)
+{
+	int n = 0;
+
+	while ((s = strstr(s, "\"kind\":")) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	while ((s = strchr(s, '\n')) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+/* --otlp-endpoint against a small OTLP/HTTP receiver (otlp_check.py serve)
+ * that checks the path, the content type and each body: batches of 10
+ * spans, which together are exactly the --otlp file. */
+static void test_otlp_endpoint(void **state)
+{
+	static const struct h_opts untraced = { .untraced = true };
+	char store[64], cmd[1024], err[2048], *file, *got;
+	const char *argv[] = { "/usr/bin/python3", CHECKER, "serve", store, NULL };
+	struct h_proc rx;
+	int port, rc, n = 0;
+	struct dirent **names;
+	size_t len;
+
+	(void)state;
+	h_tmpdir(store);
+	h_start(&rx, &untraced, argv);
+	port = h_server_port(&rx, "listen");
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp-endpoint http://127.0.0.1:%d/ "
+		 "--otlp-batch 10 %s %s", ST_BUILD_DIR, port, fx.dir_a, fx.dir_shift);
+	rc = run_err(cmd, err, sizeof(err));
+	kill(rx.pid, SIGTERM);
+	h_wait(&rx, 10000);
+	if (rc != 0)
+		fail_msg("%s: %d\n%s\nreceiver: %s", cmd, rc, err, rx.err.p);
+	h_proc_free(&rx);
+	/* The requests, in order, are the lines of --otlp --otlp-batch 10. */
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp --otlp-batch 10 %s %s", ST_BUILD_DIR,
+		 fx.dir_a, fx.dir_shift);
+	file = output_of(cmd);
+	n = scandir(store, &names, NULL, alphasort);
+	assert_true(n > 2);
+	{
+		struct h_buf all = { NULL, 0, 0, -1 };
+		int i, reqs = 0;
+
+		h_buf_append(&all, "", 0);
+		for (i = 0; i < n; i++) {
+			char path[600];
+
+			if (strncmp(names[i]->d_name, "req-", 4) == 0) {
+				snprintf(path, sizeof(path), "%s/%s", store, names[i]->d_name);
+				got = lt_read_file(path, &len);
+				assert_non_null(got);
+				got[len] = '\0';
+				assert_true(kinds(got) <= 10);
+				h_buf_append(&all, got, len);
+				free(got);
+				reqs++;
+			}
+			free(names[i]);
+		}
+		free(names);
+		/* One request a line, each of at most 10 spans. */
+		assert_true(reqs >= 3);
+		assert_int_equal(reqs, lines(file));
+		assert_string_equal(all.p, file);
+		free(all.p);
+	}
+	free(file);
+	h_rmtree(store);
+}
+
+/* What --otlp-endpoint says when it cannot deliver: a non-2xx answer (its
+ * status and the first line of its body), a refused connection, a server
+ * that never answers (the timeout), an https URL. */
+static void test_otlp_errors(void **state)
+{
+	static const struct h_opts untraced = { .untraced = true };
+	char store[64], cmd[1024], err[2048];
+	const char *argv[] = { "/usr/bin/python3", CHECKER, "serve", store, "--fail", NULL };
+	struct h_proc rx;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int port, rc, fd;
+
+	(void)state;
+	h_tmpdir(store);
+	h_start(&rx, &untraced, argv);
+	port = h_server_port(&rx, "listen");
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp-endpoint http://127.0.0.1:%d %s %s",
+		 ST_BUILD_DIR, port, fx.dir_a, fx.dir_b);
+	rc = run_err(cmd, err, sizeof(err));
+	kill(rx.pid, SIGTERM);
+	h_wait(&rx, 10000);
+	h_proc_free(&rx);
+	h_rmtree(store);
+	assert_int_equal(rc, 1);
+	if (!strstr(err, "503") || !strstr(err, "collector overloaded: retry later") ||
+	    strstr(err, "second line") || strchr(err, '\n') != err + strlen(err) - 1)
+		fail_msg("503: %s", err);
+
+	/* A port nobody listens on: bound, then closed. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp-endpoint http://127.0.0.1:%d %s",
+		 ST_BUILD_DIR, ntohs(sa.sin_port), fx.dir_a);
+	assert_int_equal(run_err(cmd, err, sizeof(err)), 1);
+	if (!strstr(err, "connection refused"))
+		fail_msg("refused: %s", err);
+
+	/* Listening, never accepting nor answering. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_port = 0;
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	sl = sizeof(sa);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp-endpoint http://127.0.0.1:%d "
+		 "--otlp-timeout 0.3 %s", ST_BUILD_DIR, ntohs(sa.sin_port), fx.dir_a);
+	assert_int_equal(run_err(cmd, err, sizeof(err)), 1);
+	close(fd);
+	if (!strstr(err, "timed out waiting for the answer"))
+		fail_msg("timeout: %s", err);
+
+	snprintf(cmd, sizeof(cmd), "%s/sockview --otlp-endpoint https://127.0.0.1:4318 %s",
+		 ST_BUILD_DIR, fx.dir_a);
+	assert_int_equal(run_err(cmd, err, sizeof(err)), 1);
+	if (!strstr(err, "https is not supported"))
+		fail_msg("https: %s", err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_shifted_clock),
+		cmocka_unit_test(test_otlp_file),
+		cmocka_unit_test(test_otlp_endpoint),
+		cmocka_unit_test(test_otlp_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

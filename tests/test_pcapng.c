@@ -15,6 +15,10 @@
  *   direction flag from that process's side;
  * - UDP echo: every datagram once, each way, with the bytes sent;
  * - AF_UNIX: the stream followable on its synthetic address pair;
+ * - a close that leaves bytes unread: RST from the closing side; a refused
+ *   connect: SYN answered by RST;
+ * - a window (--from) that starts mid-stream: no SYN made up, nothing
+ *   flagged;
  * - snippets: captured length the bytes kept, original length the real one.
  */
 #include "harness.h"
@@ -544,6 +548,110 @@ static void test_mid_stream(void **state)
 	cleanup(dir);
 }
 
+/* A server that reads 1 byte of the client's 100 and closes: its kernel
+ * answers with RST, and the client's recv fails with ECONNRESET.  Once the
+ * server has exited, a second client connects to its port: refused. */
+static const char py_reset_server[] =
+	"import socket\n"
+	"s = socket.socket()\n"
+	"s.bind(('127.0.0.1', 0))\n"
+	"s.listen(1)\n"
+	"print('port', s.getsockname()[1], flush=True)\n"
+	"c, _ = s.accept()\n"
+	"c.recv(1)\n"
+	"c.close()\n"
+	"s.close()\n";
+static const char py_reset_client[] =
+	"import socket, sys\n"
+	"if sys.argv[2] == 'refused':\n"
+	"    try:\n"
+	"        socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+	"    except ConnectionRefusedError:\n"
+	"        print('refused')\n"
+	"    sys.exit(0)\n"
+	"c = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+	"c.sendall(b'x' * 100)\n"
+	"try:\n"
+	"    c.recv(10)\n"
+	"    print('no reset')\n"
+	"except ConnectionResetError:\n"
+	"    print('reset')\n"
+	"c.close()\n";
+
+/* A close that leaves bytes unread sends RST, not FIN, from the closing
+ * side; a refused connect is a SYN answered by RST. */
+static void test_reset_refused(void **state)
+{
+	char dir[64], logs[96], line[128], args[160], *s, *row;
+	struct h_opts o = { .logdir = logs };
+	struct h_proc srv, cli, cli2;
+	int port, n = 0;
+	(void)state;
+
+	need(TSHARK);
+	need(PYTHON);
+	h_tmpdir(dir);
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	assert_int_equal(mkdir(logs, 0700), 0);
+	{
+		const char *argv[] = { PYTHON, "-c", py_reset_server, NULL };
+
+		h_start(&srv, &o, argv);
+	}
+	if (!h_wait_line(&srv, "port ", 10000, line, sizeof line))
+		fail_msg("python3 did not start: %s", srv.err.p);
+	port = atoi(line + 5);
+	{
+		const char *argv[] = { PYTHON, "-c", py_reset_client, line + 5, "reset", NULL };
+
+		h_start(&cli, &o, argv);
+	}
+	assert_int_equal(h_wait(&cli, 30000), 0);
+	assert_int_equal(h_wait(&srv, 30000), 0);
+	assert_string_equal(cli.out.p, "reset\n");
+	{
+		/* The server has exited: nothing listens on its port. */
+		const char *argv[] = { PYTHON, "-c", py_reset_client, line + 5, "refused", NULL };
+
+		h_start(&cli2, &o, argv);
+	}
+	assert_int_equal(h_wait(&cli2, 30000), 0);
+	assert_string_equal(cli2.out.p, "refused\n");
+	make_pcapng(dir);
+
+	/* Two resets, both from the server's port: its close, and the answer
+	 * to the refused connect. */
+	snprintf(args, sizeof args, "-Y 'tcp.flags.reset == 1' -T fields -E 'separator=|' "
+		 "-e tcp.srcport -e frame.comment");
+	s = tshark(dir, args);
+	for (row = strtok(s, "\n"); row; row = strtok(NULL, "\n"), n++) {
+		char want[48];
+
+		assert_int_equal(atoi(row), port);
+		snprintf(want, sizeof want, "|pid %d ", n == 0 ? (int)srv.pid : (int)cli2.pid);
+		if (strncmp(strchr(row, '|'), want, strlen(want)) != 0 ||
+		    !strstr(row, n == 0 ? "close(" : "ECONNREFUSED; reply of the peer"))
+			fail_msg("reset %d: '%s'", n, row);
+	}
+	assert_int_equal(n, 2);
+	free(s);
+	/* No FIN from the server; the refused connect's SYN is there. */
+	snprintf(args, sizeof args, "-Y 'tcp.flags.fin == 1 && tcp.srcport == %d'", port);
+	s = tshark(dir, args);
+	assert_string_equal(s, "");
+	free(s);
+	s = tshark(dir, "-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.stream");
+	assert_string_equal(s, "0\n1\n");
+	free(s);
+	s = tshark(dir, "-Y 'tcp.analysis.flags || _ws.malformed || _ws.expert.severity >= 0x00800000'");
+	assert_string_equal(s, "");
+	free(s);
+	h_proc_free(&srv);
+	h_proc_free(&cli);
+	h_proc_free(&cli2);
+	cleanup(dir);
+}
+
 /* With 4-byte snippets, data packets are cut after 4 payload bytes and
  * keep their real length. */
 static void test_snippets(void **state)
@@ -590,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_udp_echo),
 		cmocka_unit_test(test_unix_stream),
 		cmocka_unit_test(test_mid_stream),
+		cmocka_unit_test(test_reset_refused),
 		cmocka_unit_test(test_snippets),
 	};
 

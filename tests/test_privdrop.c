@@ -188,45 +188,60 @@ static void test_drop_close_launcher(void **state)
 	h_rmtree(dir);
 }
 
-/* Bare, the child of a process that dropped cannot have a log: one line
- * on stderr says so and what to do; the parent is traced. */
+/* The pids of every "@ talker pid=N" line, at most max. */
+static int talkers(const char *out, int64_t *pids, int max)
+{
+	int n = 0;
+
+	for (const char *t = out; n < max && (t = strstr(t, "@ talker pid=")); t += 13)
+		pids[n++] = atoll(t + 13);
+	return n;
+}
+
+/* Bare, the children of a process that dropped cannot have logs: one line
+ * on stderr for all three says so and what to do; the parent is traced. */
 static void test_drop_fork_bare(void **state)
 {
 	struct h_log log;
 	struct h_proc p;
 	char dir[64];
-	int64_t child;
+	int64_t kids[3];
 	const char *nl;
+	int i;
 
 	(void)state;
 	run_dropper("drop-fork", false, &log, &p, dir);
-	child = talker(p.out.p);
+	assert_int_equal(talkers(p.out.p, kids, 3), 3);
 	nl = strchr(p.err.p, '\n');
 	if (!nl || nl[1] != '\0' || !strstr(p.err.p, "Permission denied") ||
 	    !strstr(p.err.p, "socktrace -o DIR -- COMMAND"))
 		fail_msg("stderr is not one line that says what to do:\n%s", p.err.p);
 	assert_int_equal(count_calls(&log, p.pid, "recv"), 10);
-	assert_null(h_header_of(&log, child));
+	for (i = 0; i < 3; i++)
+		assert_null(h_header_of(&log, kids[i]));
 	h_log_free(&log);
 	h_proc_free(&p);
 	h_rmtree(dir);
 }
 
-/* Under the launcher it is: the launcher makes the file for it. */
+/* Under the launcher they are: the launcher makes their files. */
 static void test_drop_fork_launcher(void **state)
 {
 	struct h_log log;
 	struct h_proc p;
 	char dir[64];
-	int64_t child;
+	int64_t kids[3];
+	int i;
 
 	(void)state;
 	run_dropper("drop-fork", true, &log, &p, dir);
 	assert_string_equal(p.err.p, "");
-	child = talker(p.out.p);
-	assert_non_null(h_header_of(&log, child));
-	assert_int_equal(count_calls(&log, child, "recv"), 200);
-	assert_int_equal(count_calls(&log, child, "send"), 200);
+	assert_int_equal(talkers(p.out.p, kids, 3), 3);
+	for (i = 0; i < 3; i++) {
+		assert_non_null(h_header_of(&log, kids[i]));
+		assert_int_equal(count_calls(&log, kids[i], "recv"), 200);
+		assert_int_equal(count_calls(&log, kids[i], "send"), 200);
+	}
 	h_log_free(&log);
 	h_proc_free(&p);
 	h_rmtree(dir);

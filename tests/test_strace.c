@@ -6,7 +6,10 @@
  * connections (local and peer ends, as strace's -yy decoration
  * "3<TCP:[127.0.0.1:43210->127.0.0.1:8080]>" or, for an unconnected UDP
  * socket, the datagram's address argument) and, for each, the same byte
- * totals in each direction.  Skipped when strace is not installed.
+ * totals in each direction.  And the event loops' waits (epoll_wait,
+ * epoll_pwait, epoll_pwait2, select, pselect): the same calls returning
+ * the same, with the ready fds the program saw.  Skipped when strace is
+ * not installed.
  * Reading strace's output: tests/strace.h, shared with test_real.c.
  */
 #include <stdarg.h>
@@ -18,6 +21,8 @@
 #include "strace.h"
 
 #define STRACE "/usr/bin/strace"
+#define NET_CALLS "trace=network,read,write,close"
+#define WAIT_CALLS "trace=epoll_wait,epoll_pwait,epoll_pwait2,select,pselect6"
 
 static const char *const sends[] = { "write", "send", "sendto", "sendmsg", "writev", NULL };
 static const char *const recvs[] = { "read", "recv", "recvfrom", "recvmsg", "readv", NULL };
@@ -94,13 +99,14 @@ static int compare_conns(const struct conns *a, const struct conns *b)
 
 /* ---- the runs ------------------------------------------------------------------ */
 
-/* Starts prog (argv after the program path) under strace and the library. */
+/* Starts prog (argv after the program path) under strace (tracing the
+ * system calls of `calls`, strace's -e) and the library. */
 static void start_traced(struct h_proc *p, const char *dir, const char *trace_file,
-			 const char *const prog_argv[])
+			 const char *const prog_argv[], const char *calls)
 {
 	static char preload[] = "LD_PRELOAD=" H_LIB;
 	const char *argv[32] = {
-		STRACE, "-f", "-yy", "-e", "trace=network,read,write,close", "-o", trace_file,
+		STRACE, "-f", "-yy", "-e", calls, "-o", trace_file,
 		"/usr/bin/env", preload,
 	};
 	struct h_opts o = { .logdir = dir, .untraced = true };
@@ -131,13 +137,13 @@ static void pair_case(const char *server, const char *ready, const char *client,
 	{
 		const char *sargv[] = { server, "-n", n, NULL };
 
-		start_traced(&s, dir, sfile, sargv);
+		start_traced(&s, dir, sfile, sargv, NET_CALLS);
 	}
 	snprintf(port, sizeof port, "%d", h_server_port(&s, ready));
 	{
 		const char *cargv[] = { client, "127.0.0.1", port, "one", "two three", NULL };
 
-		start_traced(&c, dir, cfile, cargv);
+		start_traced(&c, dir, cfile, cargv, NET_CALLS);
 	}
 	h_wait_ok(&c);
 	h_wait_ok(&s);
@@ -181,12 +187,103 @@ static void test_udp_connected_pair(void **state)
 	pair_case(H_EXAMPLE("udp_echo_server"), "bound", H_EXAMPLE("udp_connected_client"), 2);
 }
 
+/* ---- the event loops' waits ---------------------------------------------------- */
+
+/* Whether strace's system call sc is how libc made the call `call`. */
+static bool wait_syscall_is(const char *sc, size_t n, const char *call)
+{
+	if (strcmp(call, "select") == 0)
+		return (n == 6 && memcmp(sc, "select", 6) == 0) || (n == 8 && memcmp(sc, "pselect6", 8) == 0);
+	if (strcmp(call, "pselect") == 0)
+		return n == 8 && memcmp(sc, "pselect6", 8) == 0;
+	return strlen(call) == n && memcmp(sc, call, n) == 0;
+}
+
+static bool is_wait_record(const struct h_rec *r)
+{
+	static const char *const waits[] = {
+		"epoll_wait", "epoll_pwait", "epoll_pwait2", "select", "pselect", NULL,
+	};
+
+	return !r->header && name_in(r->call, strlen(r->call), waits);
+}
+
+/* tests/progs/waiter makes each wait once on a loopback connection and
+ * prints "@ call ret fds" for each; strace sees the same system calls
+ * return the same, and the log has one record for each, with the same
+ * return and the same ready fds (an epoll event's fd found from the data
+ * epoll_ctl was given: the fd itself, then a pointer). */
+static void test_waits(void **state)
+{
+	char dir[64], file[128];
+	struct h_proc p;
+	struct call_line *calls;
+	struct h_log log;
+	const char *line;
+	int ncalls, k = 0, nrec = 0;
+	size_t r = 0;
+
+	(void)state;
+	if (access(STRACE, X_OK) != 0) {
+		print_message("strace is not installed\n");
+		skip();
+	}
+	h_tmpdir(dir);
+	snprintf(file, sizeof file, "%s/waiter.strace", dir);
+	{
+		const char *argv[] = { ST_BUILD_DIR "/tests/progs/waiter", NULL };
+
+		start_traced(&p, dir, file, argv, WAIT_CALLS);
+	}
+	h_wait_ok(&p);
+	ncalls = strace_read(file, &calls);
+	h_log_load(&log, dir);
+	for (line = strstr(p.out.p, "@ "); line; line = strstr(line + 1, "\n@ ")) {
+		char call[32], fds[128] = "", one[256];
+		long ret, sret;
+		int got;
+		const char *paren;
+
+		if (*line == '\n')
+			line++;
+		snprintf(one, sizeof one, "%.*s", (int)strcspn(line, "\n"), line);
+		got = sscanf(one, "@ %31s %ld %127s", call, &ret, fds);
+		assert_true(got >= 2);
+		/* strace: the next wait system call, the same return. */
+		while (k < ncalls && !((paren = strchr(calls[k].text, '(')) &&
+				       wait_syscall_is(calls[k].text, (size_t)(paren - calls[k].text), call)))
+			k++;
+		if (k == ncalls)
+			fail_msg("strace has no %s for \"%.40s\" (%s)", call, line, file);
+		if (!strace_return_value(calls[k].text, &sret) || sret != ret)
+			fail_msg("strace: %s, the program: %ld", calls[k].text, ret);
+		k++;
+		/* The log: the next wait record. */
+		while (r < log.n && !is_wait_record(&log.r[r]))
+			r++;
+		if (r == log.n)
+			fail_msg("the log has no record for \"%.40s\" (%s)", line, dir);
+		if (strcmp(log.r[r].call, call) != 0 || log.r[r].ret != ret ||
+		    strcmp(log.r[r].fds, fds) != 0)
+			fail_msg("the log has %s = %lld [%s] for \"%.60s\" (%s)", log.r[r].call,
+				 (long long)log.r[r].ret, log.r[r].fds, line, dir);
+		r++;
+		nrec++;
+	}
+	assert_int_equal(nrec, 6);
+	free(calls);
+	h_log_free(&log);
+	h_proc_free(&p);
+	h_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_pair),
 		cmocka_unit_test(test_udp_pair),
 		cmocka_unit_test(test_udp_connected_pair),
+		cmocka_unit_test(test_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,14 +22,17 @@
 #include "read/trace.h"
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
-	    M_MERMAID, M_PLANTUML, M_HTML };
+	    M_MERMAID, M_PLANTUML, M_HTML, M_OTLP, M_OTLP_POST };
+
+/* Long options without a letter: numbers no character takes. */
+enum { OPT_OTLP = 1000, OPT_OTLP_ENDPOINT, OPT_OTLP_TIMEOUT, OPT_OTLP_BATCH };
 
 #define USAGE \
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
 	"                --mermaid | --plantuml [--exchanges N] | --html] [--threads]\n" \
 	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
 	"                [--port N] [--conn N] [--from S] [--to S]\n" \
-	"                [--no-clock-fix] PATH...\n"
+	"                [--no-clock-fix] [--otlp | --otlp-endpoint URL] PATH...\n"
 
 static void usage(void)
 {
@@ -46,6 +49,11 @@ static void help(void)
 	      "  --conns         one row per connection (--json: JSON Lines)\n"
 	      "  --svg           the timeline as a standalone SVG picture\n"
 	      "  --hosts         each host, its clock offset and its processes\n"
+	      "  --otlp          OpenTelemetry spans, OTLP/JSON (one request per line)\n"
+	      "  --otlp-endpoint URL  the same POSTed to URL/v1/traces (OTLP/HTTP, http://\n"
+	      "                  only; a collector listens on port 4318); --otlp-timeout S\n"
+	      "                  per request (default 10), --otlp-batch N spans per request\n"
+	      "                  (default 512)\n"
 	      "  --perfetto      Chrome trace event JSON for ui.perfetto.dev\n"
 	      "  --pcapng        packets synthesized from the calls, for Wireshark\n"
 	      "  --mermaid, --plantuml  a sequence diagram of the exchanges\n"
@@ -152,6 +160,19 @@ static void report_skipped(const struct st_trace *tr)
 		tr->files[tr->skip_file].name, (unsigned long long)tr->skip_line);
 }
 
+/* --otlp-endpoint: a failure is said here, in one line. */
+static int post_otlp(const struct st_model *m, const struct st_render_opts *o,
+		     const char *url, int64_t ms)
+{
+	char err[1024];
+	uint32_t n;
+
+	if (st_render_otlp_endpoint(m, o, url, ms < 1 ? 1 : ms > INT_MAX ? INT_MAX : (int)ms,
+				    err, sizeof(err), &n) < 0)
+		errx(1, n ? "%s (after %u request%s accepted)" : "%s", err, n, n == 1 ? "" : "s");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -159,6 +180,10 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "svg", no_argument, NULL, 'S' },
 		{ "hosts", no_argument, NULL, 'H' },
+		{ "otlp", no_argument, NULL, OPT_OTLP },
+		{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
+		{ "otlp-timeout", required_argument, NULL, OPT_OTLP_TIMEOUT },
+		{ "otlp-batch", required_argument, NULL, OPT_OTLP_BATCH },
 		{ "perfetto", no_argument, NULL, 'F' },
 		{ "pcapng", no_argument, NULL, 'N' },
 		{ "mermaid", no_argument, NULL, 'M' },
@@ -186,6 +211,8 @@ int main(int argc, char **argv)
 	const char *color = "auto";
 	int ch, i, r;
 	bool clock_fix = true;
+	const char *endpoint = NULL;
+	int64_t otlp_ms = 10000;
 
 	memset(&o, 0, sizeof(o));
 	st_filter_init(&o.filter);
@@ -196,6 +223,14 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'S': mode = M_SVG; break;
 		case 'H': mode = M_HOSTS; break;
+		case OPT_OTLP: mode = M_OTLP; break;
+		case OPT_OTLP_ENDPOINT: mode = M_OTLP_POST; endpoint = optarg; break;
+		case OPT_OTLP_BATCH:
+			o.otlp_batch = (uint32_t)parse_long("--otlp-batch", optarg, 1, 1000000);
+			break;
+		case OPT_OTLP_TIMEOUT:
+			otlp_ms = parse_seconds("--otlp-timeout", optarg) / 1000000;
+			break;
 		case 'F': mode = M_PERFETTO; break;
 		case 'N': mode = M_PCAPNG; break;
 		case 'M': mode = M_MERMAID; break;
@@ -250,6 +285,8 @@ int main(int argc, char **argv)
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
 	case M_HOSTS: r = st_render_hosts(stdout, &m, &o); break;
+	case M_OTLP: r = st_render_otlp(stdout, &m, &o); break;
+	case M_OTLP_POST: r = post_otlp(&m, &o, endpoint, otlp_ms); break;
 	case M_PERFETTO: r = st_render_perfetto(stdout, &m, &o); break;
 	case M_PCAPNG: r = st_render_pcapng(stdout, &m, &o); break;
 	case M_MERMAID: r = st_render_mermaid(stdout, &m, &o); break;

@@ -4,7 +4,8 @@
  * usage: dropper MODE UID GID
  *   fork-drop   forks; the child drops to UID/GID (setgid, setgroups,
  *               setuid, as nginx's workers do), then talks
- *   drop-fork   drops, then forks; the child talks
+ *   drop-fork   drops, then forks 3 children one after the other; each
+ *               talks
  *   drop-close  drops, closes every descriptor from 3 up (a close() loop to
  *               the soft limit, then close_range), then talks
  * "Talks": 200 rounds of a 40-byte send and recv over a socketpair.  The
@@ -84,13 +85,17 @@ int main(int argc, char **argv)
 		}
 		wait_ok(pid);
 	} else if (strcmp(argv[1], "drop-fork") == 0) {
+		int i;
+
 		drop(uid, gid);
-		pid = fork_flushed();
-		if (pid == 0) {
-			talk();
-			_exit(0);
+		for (i = 0; i < 3; i++) {
+			pid = fork_flushed();
+			if (pid == 0) {
+				talk();
+				_exit(0);
+			}
+			wait_ok(pid);
 		}
-		wait_ok(pid);
 	} else if (strcmp(argv[1], "drop-close") == 0) {
 		struct rlimit rl;
 		int fd;

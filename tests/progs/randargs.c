@@ -128,8 +128,16 @@ static const struct sockaddr *pick_addr(socklen_t *len, bool for_bind)
 
 	if (i == 1 && !for_bind)
 		i = 0;
+	if (addrs[i].ss_family == AF_UNIX) {
+		/* Whole names only (or none, or too long): a name cut short
+		 * loses the tag that keeps it apart from the names of other
+		 * runs on this machine (abstract names are machine-wide). */
+		static const long unix_lens[] = { 0, 1, 2, sizeof(struct sockaddr_un), 111, 100000, -1 };
 
-	*len = (socklen_t)pick_len((long)addr_lens[i]);
+		*len = pick(2) ? addr_lens[i] : (socklen_t)PICK(unix_lens);
+	} else {
+		*len = (socklen_t)pick_len((long)addr_lens[i]);
+	}
 	return pool_ptr(pick_kind(), &addrs[i], sizeof(addrs[i]));
 }
 

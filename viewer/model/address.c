@@ -51,6 +51,11 @@ static bool split_inet(const char *s, size_t n, const char **host,
 	return true;
 }
 
+bool st_addr_split(const char *s, size_t n, const char **host, size_t *hn, int *port)
+{
+	return split_inet(s, n, host, hn, port);
+}
+
 int st_addr_port(const char *s, size_t n)
 {
 	const char *h;

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* An AF_INET or AF_INET6 address's host (without brackets) and port;
+ * false for anything else. */
+bool st_addr_split(const char *s, size_t n, const char **host, size_t *hn, int *port);
 /* The port of an AF_INET or AF_INET6 address, or -1 for anything else. */
 int st_addr_port(const char *s, size_t n);
 /* true for an AF_INET or AF_INET6 address. */

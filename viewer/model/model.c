@@ -199,6 +199,67 @@ static uint32_t sock_of(struct st_model *m, uint32_t p, int32_t fd, uint32_t ev)
 	return s;
 }
 
+/* A wait's ready fds ("fd:ASKED>READY" parts of its detail, READY not
+ * "-"): the sockets they were then, so the wait can name the connections
+ * it woke for. */
+static int note_ready(struct st_model *m, uint32_t p, uint32_t i)
+{
+	const struct st_vevent *e = &m->tr->ev[i];
+	size_t n, k = 0, a;
+	const char *d;
+	uint32_t s;
+
+	if (!e->detail || e->ret <= 0)
+		return 0;
+	d = st_trace_str(m->tr, e->detail, &n);
+	while (k < n) {
+		int64_t fd = 0;
+		const char *gt;
+
+		for (a = k; k < n && d[k]; k++)
+			;
+		gt = memchr(d + a, '>', k - a);
+		for (; a < k && d[a] >= '0' && d[a] <= '9' && fd <= INT32_MAX; a++)
+			fd = fd * 10 + (d[a] - '0');
+		if (a < k && d[a] == ':' && gt && !(d + k - gt == 2 && gt[1] == '-') &&
+		    fd <= INT32_MAX && st_idmap_get(&m->procs[p].fds, (uint32_t)fd, &s)) {
+			if (st_grow((void **)&m->ready, &m->readycap, m->nready + 1,
+				    sizeof(*m->ready), 64) < 0)
+				return -1;
+			m->ready[m->nready++] = (struct st_ready){ i, (int32_t)fd, s };
+		}
+		k++;
+	}
+	return 0;
+}
+
+static int cmp_ready(const void *a, const void *b)
+{
+	const struct st_ready *x = a, *y = b;
+
+	if (x->ev != y->ev)
+		return x->ev < y->ev ? -1 : 1;
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+uint32_t st_model_ready_sock(const struct st_model *m, uint32_t ev, int32_t fd)
+{
+	uint32_t lo = 0, hi = m->nready;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct st_ready *r = &m->ready[mid];
+
+		if (r->ev < ev || (r->ev == ev && r->fd < fd))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->nready && m->ready[lo].ev == ev && m->ready[lo].fd == fd)
+		return m->ready[lo].sock;
+	return ST_NONE;
+}
+
 /* Gives a child its parent's fds (the same sockets). */
 static int inherit_fds(struct st_model *m, uint32_t child, uint32_t parent)
 {
@@ -504,7 +565,11 @@ static int follow_fds(struct st_model *m, struct kids *kids, uint32_t p,
 				return -1;
 		}
 		break;
-	case ST_C_EXEC: case ST_C_SPAWN: case ST_C_RESOLVE: case ST_C_POLL:
+	case ST_C_POLL:
+		if (note_ready(m, p, i) < 0)
+			return -1;
+		break;
+	case ST_C_EXEC: case ST_C_SPAWN: case ST_C_RESOLVE:
 		break;
 	default:
 		if (is_dup(m, e)) {
@@ -684,6 +749,8 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 	settle_ends(m, first);
 	if (finish(m) < 0 || st_model_label_links(m) < 0)
 		return -1;
+	if (m->nready)
+		qsort(m->ready, m->nready, sizeof(*m->ready), cmp_ready);
 	st_strtab_free(&m->keys);
 	return 0;
 }
@@ -712,6 +779,7 @@ void st_model_free(struct st_model *m)
 	st_strtab_free(&m->keys);
 	st_strtab_free(&m->labels);
 	st_big_free(m->link_label);
+	free(m->ready);
 	free(m->msgs);
 	memset(m, 0, sizeof(*m));
 }

@@ -137,6 +137,13 @@ struct st_msg {
 	uint32_t label;		/* in st_model.labels */
 };
 
+/* A ready fd of a wait (epoll_wait, select, poll, ...): its socket then. */
+struct st_ready {
+	uint32_t ev;
+	int32_t fd;
+	uint32_t sock;
+};
+
 struct st_model {
 	const struct st_trace *tr;
 	struct st_host *hosts;
@@ -165,6 +172,8 @@ struct st_model {
 	struct st_strtab labels;
 	struct st_msg *msgs;	/* by key, then offset (while building) */
 	uint32_t nmsgs, msgcap;
+	struct st_ready *ready;	/* by record, then fd */
+	uint32_t nready, readycap;
 };
 
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
@@ -199,6 +208,9 @@ static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
 /* The summary of what a link carries (`GET / HTTP/1.1`, `ClientHello
  * sni=...`), printable ASCII; NULL when the readers said nothing of it. */
 const char *st_link_label(const struct st_model *m, const struct st_link *l);
+/* The socket that fd of wait record ev was when it came back ready,
+ * ST_NONE when not known. */
+uint32_t st_model_ready_sock(const struct st_model *m, uint32_t ev, int32_t fd);
 /* A connection's server name (TLS), NULL when none. */
 const char *st_conn_sni(const struct st_model *m, const struct st_conn *k);
 /* The host of a process, of a record (host.c). */

@@ -95,6 +95,16 @@ static bool poll_fired(const char *s, size_t n)
 	return gt && !(s + n - gt == 2 && gt[1] == '-');
 }
 
+/* The event loops' waits name what they wait on, not a list: epoll_wait
+ * its epoll fd (in fd), select its nfds (in bytes); their list is only
+ * what was ready. */
+static bool lists_ready_only(const struct st_trace *tr, const struct st_vevent *e)
+{
+	const char *name = st_trace_str(tr, e->name, NULL);
+
+	return strcmp(name, "poll") != 0 && strcmp(name, "ppoll") != 0;
+}
+
 /* poll's arguments: [3 OUT, 4 IN], 200 ms */
 static void put_poll_args(struct st_out *o, const struct st_trace *tr,
 			  const struct st_vevent *e)
@@ -103,16 +113,24 @@ static void put_poll_args(struct st_out *o, const struct st_trace *tr,
 	size_t n;
 	unsigned k;
 
-	st_out_char(o, '[');
-	for (k = 0; detail_part(tr, e->detail, k, &s, &n); k++) {
-		if (k)
-			st_out_str(o, ", ");
-		put_poll_fd(o, s, n, false);
+	if (lists_ready_only(tr, e)) {
+		if (e->fd >= 0)
+			st_out_int(o, e->fd);
+		else if (e->bytes >= 0)
+			st_out_int(o, e->bytes);
+		else
+			st_out_char(o, '?');
+	} else {
+		st_out_char(o, '[');
+		for (k = 0; detail_part(tr, e->detail, k, &s, &n); k++) {
+			if (k)
+				st_out_str(o, ", ");
+			put_poll_fd(o, s, n, false);
+		}
+		if (e->bytes > (int64_t)k)
+			st_out_str(o, k ? ", ..." : "...");
+		st_out_char(o, ']');
 	}
-	if (e->bytes > (int64_t)k) {
-		st_out_str(o, k ? ", ..." : "...");
-	}
-	st_out_char(o, ']');
 	if (e->fd2 >= 0) {
 		st_out_str(o, ", ");
 		st_out_int(o, e->fd2);
@@ -120,10 +138,41 @@ static void put_poll_args(struct st_out *o, const struct st_trace *tr,
 	}
 }
 
-/* poll's result: (3 OUT|ERR) for the fds that have events, or (timeout). */
-static void put_poll_result(struct st_out *o, const struct st_trace *tr,
-			    const struct st_vevent *e)
+/* The connection a ready fd of wait i is: " #id peer", or " listening". */
+static void put_ready_conn(struct st_out *o, const struct st_model *m, uint32_t i,
+			   const char *s, size_t n)
 {
+	int64_t fd = 0;
+	size_t a;
+	uint32_t sk;
+	const struct st_sock *so;
+
+	for (a = 0; a < n && s[a] >= '0' && s[a] <= '9' && fd <= INT32_MAX; a++)
+		fd = fd * 10 + (s[a] - '0');
+	if (a == 0 || a == n || s[a] != ':' || fd > INT32_MAX ||
+	    (sk = st_model_ready_sock(m, i, (int32_t)fd)) == ST_NONE)
+		return;
+	so = &m->socks[sk];
+	if (so->role == ST_R_LISTEN) {
+		st_out_str(o, " listening");
+		return;
+	}
+	if (so->conn != ST_NONE) {
+		st_out_str(o, " #");
+		st_out_uint(o, m->conns[so->conn].id);
+	}
+	if (so->peer && st_trace_str(m->tr, so->peer, NULL)[0]) {
+		st_out_char(o, ' ');
+		put_str_id(o, m->tr, so->peer);
+	}
+}
+
+/* poll's result: (3 OUT|ERR) for the fds that have events, or (timeout);
+ * each ready socket with its connection (#3 127.0.0.1:5000). */
+static void put_poll_result(struct st_out *o, const struct st_model *m, uint32_t i)
+{
+	const struct st_trace *tr = m->tr;
+	const struct st_vevent *e = &tr->ev[i];
 	const char *s;
 	size_t n;
 	unsigned k, shown = 0;
@@ -137,6 +186,7 @@ static void put_poll_result(struct st_out *o, const struct st_trace *tr,
 			continue;
 		st_out_str(o, shown++ ? ", " : " (");
 		put_poll_fd(o, s, n, true);
+		put_ready_conn(o, m, i, s, n);
 	}
 	if (shown)
 		st_out_char(o, ')');
@@ -311,7 +361,7 @@ static void put_result(struct st_out *o, const struct st_model *m, uint32_t i)
 	}
 	switch (e->call) {
 	case ST_C_POLL:
-		put_poll_result(o, tr, e);
+		put_poll_result(o, m, i);
 		break;
 	case ST_C_GETSOCKOPT:
 		if (e->detail) {

@@ -205,7 +205,7 @@ static void put_packet(struct pc *p, int64_t t, size_t cap, size_t orig,
 	if (!p->write)
 		return;
 	if (t <= p->last_ts)
-		t = p->last_ts + 1;
+		t = p->last_ts < INT64_MAX ? p->last_ts + 1 : INT64_MAX;
 	p->last_ts = t;
 	ts = t < 0 ? 0 : (uint64_t)t;
 	put32(o, 6);
@@ -424,15 +424,24 @@ static bool is_zero(const uint8_t *b, size_t n)
 
 /* Both ends of a flow from two address strings: a wildcard host takes the
  * other's (loopback traffic), an IPv4 end facing an IPv6 one is mapped; false
- * when either is not an inet address. */
+ * when neither is an inet address. */
 static bool set_inet_ends(const struct st_trace *tr, struct flow *f, uint32_t a,
 			  uint32_t b)
 {
-	bool v6[2];
+	bool v6[2], ok[2];
 	int i;
 
-	if (!parse_end(tr, a, &f->end[0], &v6[0]) || !parse_end(tr, b, &f->end[1], &v6[1]))
+	ok[0] = parse_end(tr, a, &f->end[0], &v6[0]);
+	ok[1] = parse_end(tr, b, &f->end[1], &v6[1]);
+	if (!ok[0] && !ok[1])
 		return false;
+	/* An end nobody logged (a refused connect's own): the other's host
+	 * (taken below), port 0. */
+	for (i = 0; i < 2; i++)
+		if (!ok[i]) {
+			memset(&f->end[i], 0, sizeof(f->end[i]));
+			v6[i] = v6[1 - i];
+		}
 	for (i = 0; i < 2; i++) {
 		if (v6[i] != v6[1 - i] && !v6[i]) {
 			memmove(f->end[i].ip + 12, f->end[i].ip, 4);
@@ -527,7 +536,8 @@ static void load_data(struct pc *p, uint32_t i)
 			p->data = nd;
 			p->data_cap = ST_SNIP;
 		}
-		memcpy(p->data, tr->snips + tr->ev[i].snip, tr->ev[i].snip_len);
+		if (tr->ev[i].snip_len)	/* no snippet at all: snips may be NULL */
+			memcpy(p->data, tr->snips + tr->ev[i].snip, tr->ev[i].snip_len);
 		p->data_len = tr->ev[i].snip_len;
 		return;
 	}

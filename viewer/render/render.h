@@ -34,6 +34,7 @@ struct st_render_opts {
 				 * that two threads share a short trace */
 	uint32_t exchanges;	/* diagrams: arrows drawn before the rest is
 				 * folded into a note; 0 for the default */
+	uint32_t otlp_batch;	/* spans per OTLP request, 0: ST_OTLP_BATCH */
 	struct st_filter filter;
 };
 
@@ -65,6 +66,20 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 		  const struct st_render_opts *o);
 int st_render_hosts(FILE *fp, const struct st_model *m,
 		    const struct st_render_opts *o);
+/* OTLP/JSON (otlp.c): requests of at most ST_OTLP_BATCH spans, each one
+ * line, handed to emit (which returns 0, or -1 to stop). */
+#define ST_OTLP_BATCH 512
+typedef int (*st_otlp_emit_fn)(void *arg, const char *buf, size_t len);
+int st_otlp_write(const struct st_model *m, const struct st_render_opts *o,
+		  st_otlp_emit_fn emit, void *arg);
+int st_render_otlp(FILE *fp, const struct st_model *m,
+		   const struct st_render_opts *o);
+/* The same POSTed to url/v1/traces (http.c), each request waiting at
+ * most timeout_ms: 0, or -1 with why in err; *requests: how many the
+ * server accepted. */
+int st_render_otlp_endpoint(const struct st_model *m, const struct st_render_opts *o,
+			    const char *url, int timeout_ms, char *err, size_t errlen,
+			    uint32_t *requests);
 /* What a trace of several hosts could not settle (clocks without an
  * estimate, messages back in time, connections not paired), one line
  * each; nothing for one host. */
