@@ -48,6 +48,7 @@ static void render_all(const struct st_model *m, struct st_render_opts *o)
 	st_render_conns(devnull, m, o);
 	o->json = false;
 	st_render_svg(devnull, m, o);
+	st_render_pcapng(devnull, m, o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

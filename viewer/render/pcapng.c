@@ -205,7 +205,7 @@ static void put_packet(struct pc *p, int64_t t, size_t cap, size_t orig,
 	if (!p->write)
 		return;
 	if (t <= p->last_ts)
-		t = p->last_ts + 1;
+		t = p->last_ts < INT64_MAX ? p->last_ts + 1 : INT64_MAX;
 	p->last_ts = t;
 	ts = t < 0 ? 0 : (uint64_t)t;
 	put32(o, 6);
@@ -536,7 +536,8 @@ static void load_data(struct pc *p, uint32_t i)
 			p->data = nd;
 			p->data_cap = ST_SNIP;
 		}
-		memcpy(p->data, tr->snips + tr->ev[i].snip, tr->ev[i].snip_len);
+		if (tr->ev[i].snip_len)	/* no snippet at all: snips may be NULL */
+			memcpy(p->data, tr->snips + tr->ev[i].snip, tr->ev[i].snip_len);
 		p->data_len = tr->ev[i].snip_len;
 		return;
 	}
