@@ -270,6 +270,7 @@ void st_event_emit(struct st_event *ev)
 
 	if (ev->rec.overflow)
 		return;
+	st_clock_tick(st_now());
 	if (ev->data_len && !ev->inline_data) {
 		emit_large(ev);
 		return;
@@ -352,6 +353,7 @@ static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t 
 	gen = st_sink_gen();
 	if (gen == 0)
 		return false;
+	st_clock_tick(c->t1);
 	d->pid = st_pid;
 	d->tid = st_gettid();
 	d->t = c->t0;

@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 
 #include "binlog.h"
+#include "clock.h"
 #include "record.h"
 #include "state.h"
 

@@ -13,6 +13,7 @@
 #include "wrap.h"
 
 #include "broker.h"
+#include "clock.h"
 #include "sink.h"
 
 /* A string argument of a call that returned (a resolver's query, a spawned
@@ -182,6 +183,7 @@ struct exec_env {
 	char payload[48];
 	char pid[48];
 	char broker[sizeof(ST_BROKER_ENV) + 128];
+	char clock[48];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -223,6 +225,8 @@ static bool is_ours(const char *var)
 	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
 	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0 ||
 	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
+	       strncmp(var, "SOCKTRACE_TSC=", 14) == 0 ||
+	       strncmp(var, "SOCKTRACE_CLOCK=", 16) == 0 ||
 	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
@@ -236,7 +240,7 @@ static bool is_ours(const char *var)
  * that cannot fault: exec is rare, and its arguments come from the
  * program.  environ itself is libc's, and trusted.
  */
-#define ENV_OURS 6	/* the entries build_env() may add, and the NULL */
+#define ENV_OURS 7	/* the entries build_env() may add, and the NULL */
 #define ENV_PREFIX 32	/* more than the longest name is_ours() compares */
 #define ENV_CHUNK 64
 
@@ -307,6 +311,10 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	out[n++] = e->preload;
 	out[n++] = e->dir;
 	out[n++] = e->payload;
+	/* The clock chosen at start-up (clock.c): the new image need not
+	 * check the CPUs again. */
+	st_clock_env(e->clock);
+	out[n++] = e->clock;
 	if (st_cfg.broker[0]) {
 		set_var(e->broker, sizeof(e->broker), ST_BROKER_ENV, st_cfg.broker);
 		out[n++] = e->broker;
