@@ -109,6 +109,8 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 		       h->len == sizeof(struct st_frame_data) + sizeof(struct st_frame_opt);
 	case ST_FRAME_STOP:
 		return h->aux == 0 && h->len == sizeof(struct st_frame_stop);
+	case ST_FRAME_CLOCK:
+		return h->aux == 0 && h->len == sizeof(struct st_frame_clock);
 	case ST_FRAME_TUPLE:
 		if (h->len < sizeof(t))
 			return false;
@@ -122,7 +124,7 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 /* Whether a word is a frame head: the mark and a known kind. */
 static bool head_known(const struct st_frame *h)
 {
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_WAIT;
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_CLOCK;
 }
 
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
@@ -246,6 +248,103 @@ static int map_put(struct tuple_map *m, uint32_t id, const unsigned char *keys, 
 	return 0;
 }
 
+/* ---- The clock: ticks to ns since the epoch (CLOCK frames) ---- */
+
+/* a + d * num / den, rounded down, cut to the int64 range; den > 0.  The
+ * inputs come from the file: any values, no overflow. */
+static int64_t scale_add(int64_t a, __int128 d, __int128 num, __int128 den)
+{
+	const __int128 lim = (__int128)1 << 62;
+	__int128 q;
+
+	/* Both cut to 2^62 (far past any real log): the product fits. */
+	d = d > lim ? lim : d < -lim ? -lim : d;
+	num = num > lim ? lim : num < -lim ? -lim : num;
+	q = d * num / den + a;
+	if (q > INT64_MAX)
+		return INT64_MAX;
+	if (q < INT64_MIN)
+		return INT64_MIN;
+	return (int64_t)q;
+}
+
+int64_t st_clock_ns(const struct st_clock_map *m, uint64_t t)
+{
+	const struct st_clock_pt *p = m->pt;
+	size_t lo = 0, hi = m->n - 1;
+
+	if (m->n == 1)
+		return scale_add(p[0].real, (__int128)t - p[0].tsc, 1000000000,
+				 m->hz ? m->hz : 1000000000);
+	/* The segment [lo, lo + 1] holding t, or the first or last one. */
+	if (t <= p[0].tsc)
+		hi = 1;
+	else if (t >= p[hi].tsc)
+		lo = hi - 1;
+	else
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (p[mid].tsc <= t)
+				lo = mid;
+			else
+				hi = mid;
+		}
+	return scale_add(p[lo].real, (__int128)t - p[lo].tsc,
+			 (__int128)p[lo + 1].real - p[lo].real, (__int128)(p[lo + 1].tsc - p[lo].tsc));
+}
+
+static int clock_cmp(const void *a, const void *b)
+{
+	const struct st_clock_pt *x = a, *y = b;
+
+	return x->tsc < y->tsc ? -1 : x->tsc > y->tsc;
+}
+
+/* Sorts the pairs and drops repeated counter values (two threads may
+ * take a pair at once): each segment then has a length. */
+static void clock_sort(struct st_clock_map *c)
+{
+	size_t i, n = 0;
+
+	if (c->n == 0)
+		return;
+	qsort(c->pt, c->n, sizeof(*c->pt), clock_cmp);
+	for (i = 0; i < c->n; i++)
+		if (n == 0 || c->pt[i].tsc != c->pt[n - 1].tsc)
+			c->pt[n++] = c->pt[i];
+	c->n = n;
+}
+
+static int clock_put(struct st_clock_map *c, size_t *cap, const struct st_frame_clock *f)
+{
+	if (c->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct st_clock_pt *p = realloc(c->pt, ncap * sizeof(*p));
+
+		if (!p) {
+			errno = ENOMEM;
+			return -1;
+		}
+		c->pt = p;
+		*cap = ncap;
+	}
+	c->pt[c->n++] = (struct st_clock_pt){ f->tsc, f->real };
+	if (f->hz)
+		c->hz = f->hz;
+	return 0;
+}
+
+/* A start time t and a duration d in ticks, as ns. */
+static void clock_span(const struct st_clock_map *c, int64_t *t, int64_t *d)
+{
+	int64_t t0 = st_clock_ns(c, (uint64_t)*t);
+	int64_t t1 = st_clock_ns(c, (uint64_t)*t + (uint64_t)*d);
+
+	*t = t0;
+	*d = t1 >= t0 ? t1 - t0 : 0;
+}
+
 /* The output text, grown by doubling. */
 struct out {
 	char *buf;
@@ -277,16 +376,83 @@ static int out_reserve(struct out *o, size_t n)
 	return 0;
 }
 
-/* A TEXT frame's line, as the library wrote it, newline ensured. */
-static int put_text(struct out *o, const struct step *s)
+/* Reads the digits of an integer at p (before end); returns where they
+ * end, or NULL when there are none or too many. */
+static const unsigned char *read_uint(const unsigned char *p, const unsigned char *end,
+				      uint64_t *v)
 {
-	size_t n = s->head.len;
+	const unsigned char *q = p;
 
-	if (out_reserve(o, n + 1) < 0)
+	*v = 0;
+	while (q < end && *q >= '0' && *q <= '9' && q - p < 19)
+		*v = *v * 10 + (uint64_t)(*q++ - '0');
+	return q > p && (q == end || *q < '0' || *q > '9') ? q : NULL;
+}
+
+/*
+ * In a log timed by the counter, a call line of a TEXT frame
+ * ({"call":NAME,"pid":P,"tid":T,"t":TICKS,"dur":TICKS,...}, as
+ * preload/event.c writes it) with its time and duration in ns.  Returns
+ * the bytes of the line before its "t" value, the converted keys in
+ * keys (*klen bytes) and *rest where the line goes on after them; 0 when
+ * the line is not one (it is then kept as it is).
+ */
+static size_t call_times(const struct st_clock_map *c, const unsigned char *p, size_t n,
+			 char *keys, size_t *klen, const unsigned char **rest)
+{
+	static const char call[] = "{\"call\":\"", tk[] = ",\"t\":", dk[] = ",\"dur\":";
+	const unsigned char *end = p + n, *q, *v;
+	uint64_t t, d;
+	int64_t tn, dn;
+	size_t k;
+
+	if (n < sizeof(call) || memcmp(p, call, sizeof(call) - 1) != 0)
+		return 0;
+	/* The call's name and the two ids hold no comma-quote. */
+	q = memmem(p, n, tk, sizeof(tk) - 1);
+	if (!q)
+		return 0;
+	v = q + sizeof(tk) - 1;
+	q = read_uint(v, end, &t);
+	if (!q || (size_t)(end - q) < sizeof(dk) - 1 || memcmp(q, dk, sizeof(dk) - 1) != 0)
+		return 0;
+	q = read_uint(q + sizeof(dk) - 1, end, &d);
+	if (!q)
+		return 0;
+	tn = (int64_t)t;
+	dn = (int64_t)d;
+	clock_span(c, &tn, &dn);
+	k = st_fmt_int(keys, tn);
+	memcpy(keys + k, dk, sizeof(dk) - 1);
+	k += sizeof(dk) - 1;
+	k += st_fmt_int(keys + k, dn);
+	*klen = k;
+	*rest = q;
+	return (size_t)(v - p);
+}
+
+/* A TEXT frame's line, as the library wrote it (its call times in ns when
+ * the log was timed by the counter), newline ensured. */
+static int put_text(struct out *o, const struct step *s, const struct st_clock_map *c)
+{
+	const unsigned char *body = s->body, *rest = NULL;
+	size_t n = s->head.len, pre = 0, klen = 0;
+	char keys[64];
+
+	if (c->n)
+		pre = call_times(c, body, n, keys, &klen, &rest);
+	if (out_reserve(o, n + klen + 1) < 0)
 		return -1;
-	memcpy(o->buf + o->len, s->body, n);
+	if (pre) {
+		memcpy(o->buf + o->len, body, pre);
+		memcpy(o->buf + o->len + pre, keys, klen);
+		o->len += pre + klen;
+		n -= (size_t)(rest - body);
+		body = rest;
+	}
+	memcpy(o->buf + o->len, body, n);
 	o->len += n;
-	if (s->body[n - 1] != '\n')
+	if (s->body[s->head.len - 1] != '\n')
 		o->buf[o->len++] = '\n';
 	return 0;
 }
@@ -305,11 +471,15 @@ static void rec_raw(struct st_rec *r, const unsigned char *p, size_t n)
 
 /* The keys every DATA and OPT line starts with, up to the five-tuple, in
  * the order the JSON writer puts them (preload/event.c). */
-static void put_call_keys(struct st_rec *r, const char *call, const struct st_frame_data *d,
-			  const struct tuple_map *m, struct st_binlog_stats *st)
+static void put_call_keys(struct st_rec *r, const char *call, struct st_frame_data *d,
+			  const struct tuple_map *m, const struct st_clock_map *c,
+			  struct st_binlog_stats *st)
 {
 	const struct tuple_slot *tuple = NULL;
 	char ebuf[16];
+
+	if (c->n)
+		clock_span(c, &d->t, &d->dur);
 
 	if (d->tuple != 0) {
 		tuple = map_get(m, d->tuple);
@@ -355,8 +525,8 @@ static void rec_name_or_int(struct st_rec *r, const char *key, const char *name,
  * A DATA frame's line, the same text byte for byte as the JSON writer's.
  * Returns 0, 1 when the line did not fit, or -1 when memory ran out.
  */
-static int put_data(struct out *o, const struct tuple_map *m, const struct step *s,
-		    struct st_binlog_stats *st)
+static int put_data(struct out *o, const struct tuple_map *m, const struct st_clock_map *c,
+		    const struct step *s, struct st_binlog_stats *st)
 {
 	struct st_frame_data d;
 	const unsigned char *snip = s->body + sizeof(d);
@@ -368,7 +538,7 @@ static int put_data(struct out *o, const struct tuple_map *m, const struct step 
 	if (out_reserve(o, DATA_LINE_MAX) < 0)
 		return -1;
 	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
-	put_call_keys(&r, st_dcall_names[s->head.aux], &d, m, st);
+	put_call_keys(&r, st_dcall_names[s->head.aux], &d, m, c, st);
 	if (s->head.aux == ST_DC_SENDFILE || s->head.aux == ST_DC_SENDFILE64)
 		st_rec_int(&r, "fd2", d.arg);
 	else if (d.arg != 0)
@@ -382,8 +552,8 @@ static int put_data(struct out *o, const struct tuple_map *m, const struct step 
 }
 
 /* An OPT frame's line (setsockopt), likewise. */
-static int put_opt(struct out *o, const struct tuple_map *m, const struct step *s,
-		   struct st_binlog_stats *st)
+static int put_opt(struct out *o, const struct tuple_map *m, const struct st_clock_map *c,
+		   const struct step *s, struct st_binlog_stats *st)
 {
 	struct st_frame_data d;
 	struct st_frame_opt x;
@@ -394,7 +564,7 @@ static int put_opt(struct out *o, const struct tuple_map *m, const struct step *
 	if (out_reserve(o, DATA_LINE_MAX) < 0)
 		return -1;
 	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
-	put_call_keys(&r, "setsockopt", &d, m, st);
+	put_call_keys(&r, "setsockopt", &d, m, c, st);
 	rec_name_or_int(&r, "level", st_level_name(d.arg), d.arg);
 	rec_name_or_int(&r, "opt", st_opt_name(d.arg, x.opt), x.opt);
 	if (x.has_val)
@@ -403,8 +573,8 @@ static int put_opt(struct out *o, const struct tuple_map *m, const struct step *
 }
 
 /* A WAIT frame's line (poll, select, epoll_wait, ...), likewise. */
-static int put_wait(struct out *o, const struct tuple_map *m, const struct step *s,
-		    struct st_binlog_stats *st)
+static int put_wait(struct out *o, const struct tuple_map *m, const struct st_clock_map *c,
+		    const struct step *s, struct st_binlog_stats *st)
 {
 	struct st_frame_data d;
 	struct st_frame_wait w;
@@ -420,7 +590,7 @@ static int put_wait(struct out *o, const struct tuple_map *m, const struct step 
 	if (out_reserve(o, DATA_LINE_MAX) < 0)
 		return -1;
 	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
-	put_call_keys(&r, st_dcall_names[s->head.aux], &d, m, st);
+	put_call_keys(&r, st_dcall_names[s->head.aux], &d, m, c, st);
 	if (w.nfds >= 0)
 		st_rec_int(&r, "nfds", w.nfds);
 	if (d.arg != ST_WAIT_NO_TIMEOUT)
@@ -483,28 +653,39 @@ static int put_stop(struct out *o, const struct st_frame_stop *x)
 	return 0;
 }
 
-/* The first walk: every good TUPLE frame into the map. */
-static int collect_tuples(const unsigned char *in, size_t len, struct tuple_map *m)
+/* The first walk: every good TUPLE frame into the map, every CLOCK frame
+ * into the clock. */
+static int collect(const unsigned char *in, size_t len, struct tuple_map *m,
+		   struct st_clock_map *c)
 {
 	struct step s;
-	size_t off;
+	size_t off, cap = 0;
 
 	for (off = ST_BINLOG_MAGIC_LEN; off < len; off += s.size) {
 		struct st_frame_tuple t;
+		struct st_frame_clock k;
 
 		next_step(in, len, off, &s);
-		if (s.kind != STEP_FRAME || s.head.kind != ST_FRAME_TUPLE)
+		if (s.kind != STEP_FRAME)
+			continue;
+		if (s.head.kind == ST_FRAME_CLOCK) {
+			memcpy(&k, s.body, sizeof(k));
+			if (clock_put(c, &cap, &k) < 0)
+				return -1;
+		}
+		if (s.head.kind != ST_FRAME_TUPLE)
 			continue;
 		memcpy(&t, s.body, sizeof(t));
 		if (map_put(m, t.id, s.body + sizeof(t), s.head.len - (uint32_t)sizeof(t)) < 0)
 			return -1;
 	}
+	clock_sort(c);
 	return 0;
 }
 
 /* The second walk: the lines, and the count of what was skipped. */
 static int write_lines(const unsigned char *in, size_t len, const struct tuple_map *m,
-		       struct out *o, struct st_binlog_stats *st)
+		       const struct st_clock_map *c, struct out *o, struct st_binlog_stats *st)
 {
 	struct st_frame_stop stop = { 0, ST_STOP_NONE, 0, 0 };
 	bool in_bad = false;
@@ -516,16 +697,18 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_STOP) {
 			memcpy(&stop, s.body, sizeof(stop));
 			st->frames++;
+		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_CLOCK) {
+			st->clocks++;
 		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
-			if (put_text(o, &s) < 0)
+			if (put_text(o, &s, c) < 0)
 				return -1;
 			st->frames++;
 		} else if (s.kind == STEP_FRAME &&
 			   (s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_OPT ||
 			    s.head.kind == ST_FRAME_WAIT)) {
-			int r = s.head.kind == ST_FRAME_DATA ? put_data(o, m, &s, st) :
-				s.head.kind == ST_FRAME_OPT ? put_opt(o, m, &s, st) :
-				put_wait(o, m, &s, st);
+			int r = s.head.kind == ST_FRAME_DATA ? put_data(o, m, c, &s, st) :
+				s.head.kind == ST_FRAME_OPT ? put_opt(o, m, c, &s, st) :
+				put_wait(o, m, c, &s, st);
 
 			if (r < 0)
 				return -1;
@@ -707,6 +890,7 @@ int st_binlog_decode(const unsigned char *in, size_t len, char **out, size_t *ou
 		     struct st_binlog_stats *st)
 {
 	struct tuple_map m = { NULL, 0, 0 };
+	struct st_clock_map c = { NULL, 0, 0 };
 	struct out o;
 
 	memset(st, 0, sizeof(*st));
@@ -724,15 +908,17 @@ int st_binlog_decode(const unsigned char *in, size_t len, char **out, size_t *ou
 		errno = ENOMEM;
 		return -1;
 	}
-	if (collect_tuples(in, len, &m) < 0 || write_lines(in, len, &m, &o, st) < 0)
+	if (collect(in, len, &m, &c) < 0 || write_lines(in, len, &m, &c, &o, st) < 0)
 		goto out_free;
 	free(m.slots);
+	free(c.pt);
 	*out = o.buf;
 	*outlen = o.len;
 	return 0;
 
 out_free:
 	free(m.slots);
+	free(c.pt);
 	free(o.buf);
 	errno = ENOMEM;
 	return -1;

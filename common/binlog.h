@@ -15,6 +15,12 @@
  *     number, written once per socket end change rather than per record;
  *   - a PAD frame fills a stretch a writer reserved and then gave up (the
  *     log was closing); readers skip it;
+ *   - a CLOCK frame holds a calibration pair, a reading of the CPU's
+ *     time-stamp counter with CLOCK_REALTIME and CLOCK_MONOTONIC read next
+ *     to it: a log that has one took its calls' times from the counter
+ *     (DATA, OPT and WAIT frames' t and dur, and the "t" and "dur" of the call
+ *     lines in TEXT frames, are ticks), and readers turn them into ns
+ *     since the epoch piecewise-linearly between the pairs;
  *   - a STOP frame, one per log, written with the header, says whether the
  *     library stopped tracing before the process ended, and why: its body
  *     is rewritten in place (no new space needed on a full disk) when it
@@ -55,6 +61,7 @@ enum st_frame_kind {
 	ST_FRAME_OPT = 5,
 	ST_FRAME_STOP = 6,
 	ST_FRAME_WAIT = 7,
+	ST_FRAME_CLOCK = 8,
 };
 
 struct st_frame {
@@ -167,6 +174,48 @@ const char *st_stop_name(uint32_t why);
  * message; "tracing stopped" for a code not known. */
 const char *st_stop_text(uint32_t why);
 
+/*
+ * The body of a CLOCK frame: a calibration pair.  The library writes one
+ * right after the STOP frame when the log is made, then at growing
+ * intervals (1 ms doubling to 1 s, while calls are made), after each copy
+ * of the ring into the file, and before exit or exec.  A log with none
+ * took its times from CLOCK_REALTIME (ns since the epoch) as before.
+ */
+struct st_frame_clock {
+	uint64_t tsc;		/* the counter, midway between the two reads of it */
+	int64_t real;		/* CLOCK_REALTIME, ns since the epoch */
+	int64_t mono;		/* CLOCK_MONOTONIC, ns */
+	uint64_t hz;		/* the library's estimate of ticks per second:
+				 * used only while a log has a single pair */
+	uint32_t why;		/* enum st_clock_why */
+	uint32_t zero;
+};
+
+enum st_clock_why {
+	ST_CLOCK_START = 0,
+	ST_CLOCK_TICK = 1,	/* an interval passed */
+	ST_CLOCK_COPY = 2,	/* after a copy-out */
+	ST_CLOCK_END = 3,	/* before exit or exec */
+};
+
+/* The piecewise-linear map from ticks to ns since the epoch, made from a
+ * log's CLOCK frames.  Pure. */
+struct st_clock_pt {
+	uint64_t tsc;
+	int64_t real;
+};
+
+struct st_clock_map {
+	struct st_clock_pt *pt;	/* sorted by tsc, no two alike */
+	size_t n;
+	uint64_t hz;		/* for a map of a single pair */
+};
+
+/* ns since the epoch of tick count t: interpolated between the pairs
+ * around it, extrapolated with the nearest segment's rate (or hz, with a
+ * single pair) outside them.  n must be > 0. */
+int64_t st_clock_ns(const struct st_clock_map *m, uint64_t t);
+
 /* What a decode met besides good frames. */
 struct st_binlog_stats {
 	uint64_t frames;	/* frames decoded into lines */
@@ -175,6 +224,7 @@ struct st_binlog_stats {
 	uint64_t no_tuple;	/* DATA frames naming a TUPLE frame not found */
 	uint32_t stop;		/* enum st_stop_why of the STOP frame (the last, if several) */
 	int32_t stop_err;	/* its errno */
+	uint64_t clocks;	/* CLOCK frames: > 0 when the times were ticks */
 };
 
 /*

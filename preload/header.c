@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "real.h"
 #include "record.h"
 #include "state.h"
@@ -109,7 +110,8 @@ long st_build_header(char *buf, size_t cap)
 	st_rec_str(&r, "type", "header");
 	st_rec_int(&r, "pid", st_pid);
 	st_rec_int(&r, "ppid", getppid());
-	st_rec_int(&r, "t", st_now());
+	st_rec_int(&r, "t", st_realtime_ns());
+	st_rec_str(&r, "clock", st_clock_name());
 	/* Bounded so the header always fits its buffer (see open_log). */
 	st_rec_bytes(&r, "exe", exe, el > 1024 ? 1024 : (size_t)el);
 	st_rec_array_begin(&r, "argv");

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "real.h"
 #include "header.h"
 #include "broker.h"
@@ -244,6 +245,7 @@ void st_init(void)
 	read_sendfile_data();
 	find_self();
 	st_read_host();
+	st_clock_init();
 	ep = getenv("SOCKTRACE_EXEC_PID");
 	st_cfg.execd = ep && atoi(ep) == st_pid;
 	st_cfg.quiet = getenv("SOCKTRACE_WARNED") != NULL;

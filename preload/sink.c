@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "binlog.h"
+#include "clock.h"
 #include "header.h"
 #include "real.h"
 #include "state.h"
@@ -426,6 +427,7 @@ static bool flush(void)
 	if (run > from) {
 		atomic_store_explicit(&sk.flushed, run, memory_order_release);
 		__atomic_store_n(&sk.ring->flushed, run, __ATOMIC_RELEASE);
+		st_clock_copied();
 	}
 	if (!ok)
 		stop_tracing(errno);
@@ -506,7 +508,7 @@ static void stop_frame(unsigned char *buf, uint32_t why, int err)
  * OPENING. */
 static void open_log(void)
 {
-	static unsigned char head[ST_BINLOG_MAGIC_LEN + 8 + 16384 + STOP_SIZE];	/* under the lock */
+	static unsigned char head[ST_BINLOG_MAGIC_LEN + 8 + 16384 + STOP_SIZE + ST_CLOCK_FRAME_SIZE];	/* under the lock */
 	uint64_t start = ST_BINLOG_MAGIC_LEN;
 	long hl;
 	int fd;
@@ -531,7 +533,8 @@ static void open_log(void)
 	/* The magic, then the header line as the first TEXT frame, then the
 	 * STOP frame, straight into the file. */
 	memcpy(head, ST_BINLOG_MAGIC, ST_BINLOG_MAGIC_LEN);
-	hl = st_build_header((char *)head + start + 8, sizeof(head) - STOP_SIZE - start - 8);
+	hl = st_build_header((char *)head + start + 8,
+			     sizeof(head) - STOP_SIZE - ST_CLOCK_FRAME_SIZE - start - 8);
 	if (hl > 0) {
 		struct st_frame f = { ST_FRAME_MARK, ST_FRAME_TEXT, 0, (uint32_t)hl };
 
@@ -542,6 +545,8 @@ static void open_log(void)
 	sk.stop_off = start;
 	stop_frame(head + start, ST_STOP_NONE, 0);
 	start += STOP_SIZE;
+	/* The first calibration pair, when times are counter ticks. */
+	start += st_clock_start(head + start);
 	if (!put_file(fd, head, start, 0) || !make_ring(start)) {
 		int err = errno;
 
@@ -612,8 +617,8 @@ static bool wait_room(struct wait *w, int64_t limit)
 		return false;
 	if (w->tries++ == 0 || fl != w->flushed) {
 		w->flushed = fl;
-		w->since = st_now();
-	} else if (w->tries % 64 == 0 && st_now() - w->since > limit) {
+		w->since = st_realtime_ns();
+	} else if (w->tries % 64 == 0 && st_realtime_ns() - w->since > limit) {
 		atomic_store_explicit(&sk.stalled_at, fl, memory_order_relaxed);
 		return false;
 	}
@@ -837,6 +842,9 @@ static bool shut_and_flush(void)
 	 * goes on writing, so leave it alone. */
 	if (getpid() != st_pid)
 		return false;
+	/* The last calibration pair: the records since the one before are
+	 * interpolated, not extrapolated. */
+	st_clock_write(ST_CLOCK_END);
 	/* Why every record is copied with no count of writers: a writer
 	 * reserves, then loads the state (all sequentially consistent).  If
 	 * it saw OPEN, its reservation came before our store, so the offset

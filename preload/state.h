@@ -45,16 +45,6 @@ static inline pid_t st_gettid(void)
 	return __builtin_expect(t != 0, 1) ? t : st_gettid_slow();
 }
 
-/* Now, in ns since the epoch (CLOCK_REALTIME, through the vDSO). */
-static inline int64_t st_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-
 /* Writes one line "socktrace: WHAT PATH: strerror" to stderr, once per
  * process, and only when tracing cannot go on. */
 void st_warn_once(const char *what, const char *path, int err);

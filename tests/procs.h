@@ -270,7 +270,7 @@ struct rec {
 	char call[24];
 	int file;		/* index into logset.files */
 	size_t off, len;	/* where the line is in its file */
-	int64_t pid, tid, t, fd, ret, bytes, child, fd2;
+	int64_t pid, tid, t, dur, fd, ret, bytes, child, fd2;
 	char err[24];
 	struct st_json_value data;	/* points into the file's buffer */
 	bool has_data;
@@ -286,6 +286,7 @@ struct logfile {
 	bool has_header;
 	int64_t pid, ppid, fork_of;
 	bool execd;
+	char clock[16];		/* the header's "clock", "" when it has none */
 	size_t first, count;	/* its records in logset.recs */
 };
 
@@ -354,6 +355,10 @@ static inline bool parse_line(struct logset *ls, int fi, const char *p, size_t n
 			r.tid = x;
 		else if (st_json_key_is(&k, "t"))
 			r.t = x;
+		else if (st_json_key_is(&k, "dur"))
+			r.dur = x;
+		else if (st_json_key_is(&k, "clock") && v.type == ST_JSON_STRING)
+			copy_str(f->clock, sizeof(f->clock), &v);
 		else if (st_json_key_is(&k, "fd"))
 			r.fd = x;
 		else if (st_json_key_is(&k, "ret"))

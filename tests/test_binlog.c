@@ -229,6 +229,112 @@ static void test_exact_lines(void **state)
 	free(b.p);
 }
 
+/* ---- CLOCK frames: a log timed by the counter ---- */
+
+static void blog_clock(struct blog *b, uint64_t tsc, int64_t real, uint64_t hz)
+{
+	struct st_frame_clock k = { tsc, real, 0, hz, ST_CLOCK_TICK, 0 };
+
+	blog_head(b, ST_FRAME_CLOCK, 0, sizeof(k));
+	blog_put(b, &k, sizeof(k));
+}
+
+/* Times in ticks become ns since the epoch, piecewise-linearly: DATA and
+ * OPT frames' t and dur, and a TEXT call line's, whatever order the pairs
+ * come in; other TEXT lines as they are.  Two segments of different
+ * rates (2 and 4 ticks per ns), a time before the first pair and one
+ * after the last (extrapolated with the nearest segment's rate). */
+static void test_clock_ticks(void **state)
+{
+	const struct call send_t = {
+		ST_DC_SEND, { 10, 11, 3000, 200, 5, 4, 1, 0, 0 }, "hello", 5,
+	};
+	const struct call recv_t = {
+		ST_DC_RECV, { 10, 11, 1000, 4000, -1, 4, 1, EAGAIN, 0 }, NULL, 0,
+	};
+	const struct call late = {
+		ST_DC_RECV, { 10, 11, 10000, 40, 2, 4, 1, 0, 0 }, "ok", 2,
+	};
+	const struct optcall opt = {
+		{ 10, 11, 0, 4, 0, 4, 1, 0, SOL_SOCKET }, { SO_KEEPALIVE, 1, 1, 0 },
+	};
+	struct st_binlog_stats st;
+	struct blog b;
+	size_t n;
+	char *text;
+
+	(void)state;
+	blog_start(&b);
+	blog_text(&b, CALLS_HEADER);
+	blog_clock(&b, 5000, 1700000000000001000, 2000000000);
+	blog_clock(&b, 2000, 1700000000000000000, 2000000000);
+	blog_clock(&b, 3000, 1700000000000000500, 2000000000);
+	blog_tuple(&b, 1, TUPLE_KEYS);
+	blog_text(&b, "{\"call\":\"connect\",\"pid\":10,\"tid\":11,\"t\":5000,\"dur\":2000,"
+		      "\"fd\":4,\"ret\":0}");
+	blog_text(&b, "{\"type\":\"other\",\"t\":5000,\"dur\":7}");
+	blog_data(&b, &send_t);
+	blog_data(&b, &recv_t);
+	blog_data(&b, &late);
+	blog_opt(&b, &opt);
+	text = decode_ok(&b, &n, &st);
+	assert_string_equal(text,
+		CALLS_HEADER
+		"{\"call\":\"connect\",\"pid\":10,\"tid\":11,\"t\":1700000000000001000,\"dur\":500,"
+		"\"fd\":4,\"ret\":0}\n"
+		"{\"type\":\"other\",\"t\":5000,\"dur\":7}\n"
+		"{\"call\":\"send\",\"pid\":10,\"tid\":11,\"t\":1700000000000000500,\"dur\":50,"
+		"\"fd\":4,\"ret\":5" TUPLE_KEYS ",\"bytes\":5,\"data\":\"hello\"}\n"
+		"{\"call\":\"recv\",\"pid\":10,\"tid\":11,\"t\":1699999999999999500,\"dur\":1500,"
+		"\"fd\":4,\"ret\":-1,\"errno\":\"EAGAIN\"" TUPLE_KEYS "}\n"
+		"{\"call\":\"recv\",\"pid\":10,\"tid\":11,\"t\":1700000000000002250,\"dur\":10,"
+		"\"fd\":4,\"ret\":2" TUPLE_KEYS ",\"bytes\":2,\"data\":\"ok\"}\n"
+		"{\"call\":\"setsockopt\",\"pid\":10,\"tid\":11,\"t\":1699999999999999000,\"dur\":2,"
+		"\"fd\":4,\"ret\":0" TUPLE_KEYS ",\"level\":\"SOL_SOCKET\",\"opt\":\"SO_KEEPALIVE\","
+		"\"val\":1}\n");
+	assert_int_equal(st.clocks, 3);
+	expect_stats(&st, 7, 0, 0, 0);
+	free(text);
+	free(b.p);
+}
+
+/* One pair: its hz gives the rate.  A hostile pair (hz 0, far-off values)
+ * gives numbers, never a crash. */
+static void test_clock_one_pair(void **state)
+{
+	const struct call c = {
+		ST_DC_SEND, { 10, 11, 3000, 300, 1, 4, 0, 0, 0 }, "x", 1,
+	};
+	const struct call wild = {
+		ST_DC_SEND, { 10, 11, INT64_MAX, INT64_MAX, 1, 4, 0, 0, 0 }, "x", 1,
+	};
+	struct st_binlog_stats st;
+	struct blog b;
+	size_t n;
+	char *text;
+
+	(void)state;
+	blog_start(&b);
+	blog_clock(&b, 1000, 1700000000000000000, 3000000000);
+	blog_data(&b, &c);
+	text = decode_ok(&b, &n, &st);
+	assert_string_equal(text,
+		"{\"call\":\"send\",\"pid\":10,\"tid\":11,\"t\":1700000000000000666,\"dur\":100,"
+		"\"fd\":4,\"ret\":1,\"bytes\":1,\"data\":\"x\"}\n");
+	free(text);
+	free(b.p);
+
+	blog_start(&b);
+	blog_clock(&b, UINT64_MAX, INT64_MIN, 0);
+	blog_clock(&b, 0, INT64_MAX, 0);
+	blog_data(&b, &wild);
+	text = decode_ok(&b, &n, &st);
+	assert_int_equal(st.clocks, 2);
+	assert_non_null(strstr(text, "\"call\":\"send\""));
+	free(text);
+	free(b.p);
+}
+
 /* The numbers every OPT and sendfile case shares, and the text they give. */
 #define CALL_D(ret, fd, tuple, err, arg) \
 	{ 10, 11, 1700000000123456789, 1500, ret, fd, tuple, err, arg }
@@ -1334,6 +1440,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_lines),
+		cmocka_unit_test(test_clock_ticks),
+		cmocka_unit_test(test_clock_one_pair),
 		cmocka_unit_test(test_data_table),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_opt_table),

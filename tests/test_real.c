@@ -22,7 +22,13 @@
  * netcat, nginx (master + 2 workers that drop to nobody, epoll, accept4
  * with SOCK_NONBLOCK, writev + sendfile), getent (getaddrinfo and
  * gethostbyname2), and a statically linked program under build/socktrace
- * (a limit that must be reported, not silent).  A test skips only when its
+ * (a limit that must be reported, not silent).  And what the protocol
+ * readers make of real programs' bytes (traced by the library alone): curl
+ * against python's http.server and a single-process nginx (whose
+ * epoll_wait calls must name the connections they woke for), redis-cli
+ * against redis-server, curl against openssl s_server with a chosen server
+ * name (--resolve), and a DNS query and answer over UDP (tests/progs/
+ * dnspair, a responder of its own).  A test skips only when its
  * program is not installed.  Everything listens on 127.0.0.1 or AF_UNIX
  * paths in a temp directory, on ports picked by an ephemeral bind.
  * Reading strace's output: tests/strace.h, shared with test_strace.c.
@@ -48,6 +54,9 @@
 #define SOCAT "/usr/bin/socat"
 #define NC "/bin/nc"
 #define NGINX "/usr/sbin/nginx"
+#define REDIS_SERVER "/usr/bin/redis-server"
+#define REDIS_CLI "/usr/bin/redis-cli"
+#define OPENSSL "/usr/bin/openssl"
 #define GETENT "/usr/bin/getent"
 #define GCC "/usr/bin/gcc"
 #define SOCKTRACE ST_BUILD_DIR "/socktrace"
@@ -1474,6 +1483,352 @@ static void test_static_binary(void **state)
 	end_checks(work);
 }
 
+/* ---- 5. what the protocol readers read ---------------------------------------------- */
+
+/* sockview's output with one or two options for the run's logs. */
+static char *view_text(const struct run *r, const char *opt, const char *opt2)
+{
+	const char *argv[] = { SOCKVIEW, opt, opt2 ? opt2 : r->logdir, opt2 ? r->logdir : NULL,
+			       NULL };
+	struct h_opts o = { .untraced = true };
+	struct h_proc p;
+	char *text;
+	int rc;
+
+	h_start(&p, &o, argv);
+	rc = h_wait(&p, 20000);
+	check(rc == 0, "sockview %s exited with %d: %s", opt, rc, p.err.p);
+	text = strdup(p.out.p ? p.out.p : "");
+	h_proc_free(&p);
+	return text;
+}
+
+/* Each of want[] (NULL-ended) is in sockview's SVG of the run: the arrows'
+ * titles carry the protocol readers' summaries whole, XML-escaped. */
+static void want_labels(const struct run *r, const char *const want[])
+{
+	char *svg = view_text(r, "--svg", NULL);
+
+	for (int i = 0; want[i]; i++)
+		check(strstr(svg, want[i]) != NULL, "no arrow labelled \"%s\" (logs in %s)", want[i],
+		      r->logdir);
+	free(svg);
+}
+
+/* How many of the run's connections --conns --json says speak app, and
+ * the sni of the last of them (when sni is not NULL). */
+static int conns_with_app(const struct run *r, const char *app, char *sni, size_t cap)
+{
+	char *text = view_text(r, "--conns", "--json"), *line, *save = NULL, want[64];
+	int n = 0;
+
+	snprintf(want, sizeof want, "\"app\":\"%s\"", app);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *s;
+
+		if (!strstr(line, want))
+			continue;
+		n++;
+		if (sni && (s = strstr(line, "\"sni\":\"")) != NULL)
+			snprintf(sni, cap, "%.*s", (int)strcspn(s + 7, "\""), s + 7);
+	}
+	free(text);
+	return n;
+}
+
+/* A run traced by the library alone, in a fresh temp directory. */
+static void app_run(struct run *r, char *work)
+{
+	failures = 0;
+	h_tmpdir(work);
+	chmod(work, 0755);
+	run_init(r, work, true);
+	r->no_strace = true;
+}
+
+/* The end of such a run: fails with every mismatch, or removes the logs. */
+static void app_done(const struct run *r, const char *work)
+{
+	if (failures)
+		fail_msg("%d mismatches (logs in %s)", failures, r->logdir);
+	rm_tree(work);
+}
+
+static void test_app_http_python(void **state)
+{
+	char work[64], www[128], path[192], port_s[16], url[2][96];
+	struct h_proc srv, cli;
+	struct run r;
+	int port;
+	(void)state;
+
+	need(PYTHON);
+	need(CURL);
+	app_run(&r, work);
+	snprintf(www, sizeof www, "%s/www", work);
+	mkdir(www, 0755);
+	for (int i = 0; i < 2; i++) {
+		char *text = make_text(i ? 5000 : 700, (unsigned)i);
+
+		snprintf(path, sizeof path, "%s/f%d.txt", www, i);
+		write_file(path, text, i ? 5000 : 700);
+		free(text);
+	}
+	port = free_port(SOCK_STREAM);
+	snprintf(port_s, sizeof port_s, "%d", port);
+	for (int i = 0; i < 2; i++)
+		snprintf(url[i], sizeof url[i], "http://127.0.0.1:%d/f%d.txt", port, i);
+	{
+		const char *sargv[] = { PYTHON, "-m", "http.server", "--bind", "127.0.0.1",
+					"--directory", www, port_s, NULL };
+		const char *cargv[] = { CURL, "-s", "-S", "-o", "/dev/null", "-o", "/dev/null",
+					url[0], url[1], NULL };
+
+		run_start(&r, &srv, NULL, sargv);
+		wait_ready(&srv, "tcp", port, NULL);
+		run_start(&r, &cli, NULL, cargv);
+		h_wait_ok(&cli);
+		kill(srv.pid, SIGINT);
+		h_wait(&srv, 20000);
+	}
+	{
+		const char *const want[] = { "GET /f0.txt HTTP/1.1", "GET /f1.txt HTTP/1.1",
+					     "HTTP/1.0 200 OK (700 B)", "HTTP/1.0 200 OK (5000 B)",
+					     NULL };
+
+		want_labels(&r, want);
+	}
+	/* python answers each request on a connection of its own. */
+	check(conns_with_app(&r, "http", NULL, 0) == 2, "not 2 connections read as http");
+	h_proc_free(&srv);
+	h_proc_free(&cli);
+	app_done(&r, work);
+}
+
+/* nginx in one process (its event loop in epoll_wait), two requests on one
+ * keep-alive connection, then 8 clients at once: each request and status
+ * on its arrow, and epoll_wait records whose ready fds name connections. */
+static void test_app_nginx_epoll(void **state)
+{
+	char work[64], www[128], path[256], conf[160], text[2048], url[2][96];
+	struct h_proc srv, cli[8];
+	struct h_log log;
+	struct run r;
+	int port, waits = 0, named = 0;
+	char *timeline, pid_s[16];
+	pid_t nginx_pid;
+	(void)state;
+
+	need(NGINX);
+	need(CURL);
+	app_run(&r, work);
+	snprintf(www, sizeof www, "%s/www", work);
+	mkdir(www, 0755);
+	{
+		char *big = make_text(3000, 7);
+
+		snprintf(path, sizeof path, "%s/a.txt", www);
+		write_file(path, big, 3000);
+		snprintf(path, sizeof path, "%s/b.txt", www);
+		write_file(path, big, 300);
+		free(big);
+	}
+	port = free_port(SOCK_STREAM);
+	snprintf(conf, sizeof conf, "%s/nginx.conf", work);
+	snprintf(text, sizeof text,
+		 "daemon off;\nmaster_process off;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
+		 "events { worker_connections 64; use epoll; }\n"
+		 "http {\n  access_log off;\n"
+		 "  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
+		 "  fastcgi_temp_path %s/fcgi;\n  uwsgi_temp_path %s/uwsgi;\n"
+		 "  scgi_temp_path %s/scgi;\n"
+		 "  server { listen 127.0.0.1:%d; root %s; }\n}\n",
+		 work, work, work, work, work, work, work, port, www);
+	write_file(conf, text, strlen(text));
+	for (int i = 0; i < 2; i++)
+		snprintf(url[i], sizeof url[i], "http://127.0.0.1:%d/%s.txt", port, i ? "b" : "a");
+	{
+		const char *sargv[] = { NGINX, "-p", work, "-c", conf, "-e", "stderr", NULL };
+		const char *keep[] = { CURL, "-s", "-S", "-o", "/dev/null", "-o", "/dev/null",
+				       url[0], url[1], NULL };
+		const char *one[] = { CURL, "-s", "-S", "-o", "/dev/null", url[1], NULL };
+
+		run_start(&r, &srv, NULL, sargv);
+		nginx_pid = srv.pid;
+		wait_ready(&srv, "tcp", port, NULL);
+		run_start(&r, &cli[0], NULL, keep);
+		h_wait_ok(&cli[0]);
+		h_proc_free(&cli[0]);
+		for (int i = 0; i < 8; i++)
+			run_start(&r, &cli[i], NULL, one);
+		for (int i = 0; i < 8; i++) {
+			h_wait_ok(&cli[i]);
+			h_proc_free(&cli[i]);
+		}
+		kill(srv.pid, SIGQUIT);
+		check(h_wait(&srv, 20000) == 0, "nginx did not stop: %s", srv.err.p);
+		h_proc_free(&srv);
+	}
+	{
+		const char *const want[] = { "GET /a.txt HTTP/1.1", "GET /b.txt HTTP/1.1",
+					     "200 OK (3000 B)", "200 OK (300 B)", NULL };
+
+		want_labels(&r, want);
+	}
+	check(conns_with_app(&r, "http", NULL, 0) == 9, "not 9 connections read as http");
+	/* The event loop: epoll_wait records, their ready fds found from
+	 * nginx's epoll data (pointers), and the timeline naming them. */
+	h_log_load(&log, r.logdir);
+	for (size_t i = 0; i < log.n; i++) {
+		if (log.r[i].header || strcmp(log.r[i].call, "epoll_wait") != 0)
+			continue;
+		waits++;
+		check(log.r[i].ret <= 0 || (log.r[i].fds[0] && log.r[i].fds[0] != '?'),
+		      "epoll_wait = %lld with fds [%s]", (long long)log.r[i].ret, log.r[i].fds);
+	}
+	check(waits >= 9, "only %d epoll_wait records", waits);
+	snprintf(pid_s, sizeof pid_s, "%d", (int)nginx_pid);
+	timeline = view_text(&r, "--pid", pid_s);
+	for (const char *s = timeline; (s = strstr(s, "epoll_wait(")) != NULL; s++)
+		named += memmem(s, strcspn(s, "\n"), " #", 2) != NULL;
+	check(named >= 9, "only %d epoll_wait rows name a connection", named);
+	free(timeline);
+	h_log_free(&log);
+	app_done(&r, work);
+}
+
+static void test_app_redis(void **state)
+{
+	char work[64], port_s[16];
+	struct h_proc srv, cli;
+	struct run r;
+	int port;
+	(void)state;
+
+	need(REDIS_SERVER);
+	need(REDIS_CLI);
+	app_run(&r, work);
+	port = free_port(SOCK_STREAM);
+	snprintf(port_s, sizeof port_s, "%d", port);
+	{
+		const char *sargv[] = { REDIS_SERVER, "--port", port_s, "--bind", "127.0.0.1",
+					"--save", "", "--appendonly", "no", "--dir", work, NULL };
+		const char *set[] = { REDIS_CLI, "-p", port_s, "SET", "greeting", "hello", NULL };
+		const char *get[] = { REDIS_CLI, "-p", port_s, "GET", "greeting", NULL };
+		const char *nokey[] = { REDIS_CLI, "-p", port_s, "INCR", "greeting", NULL };
+
+		run_start(&r, &srv, NULL, sargv);
+		wait_ready(&srv, "tcp", port, NULL);
+		run_start(&r, &cli, NULL, set);
+		h_wait_ok(&cli);
+		check(strcmp(cli.out.p, "OK\n") == 0, "redis-cli SET said %s", cli.out.p);
+		h_proc_free(&cli);
+		run_start(&r, &cli, NULL, get);
+		h_wait_ok(&cli);
+		check(strcmp(cli.out.p, "hello\n") == 0, "redis-cli GET said %s", cli.out.p);
+		h_proc_free(&cli);
+		run_start(&r, &cli, NULL, nokey);
+		h_wait(&cli, 20000);
+		h_proc_free(&cli);
+		kill(srv.pid, SIGTERM);
+		h_wait(&srv, 20000);
+		h_proc_free(&srv);
+	}
+	{
+		const char *const want[] = { "SET greeting hello", "+OK", "GET greeting",
+					     "$5 \\&quot;hello\\&quot;", "INCR greeting",
+					     "-ERR value is not an integer", NULL };
+
+		want_labels(&r, want);
+	}
+	check(conns_with_app(&r, "redis", NULL, 0) == 3, "not 3 connections read as redis");
+	app_done(&r, work);
+}
+
+/* TLS: curl asks openssl s_server for api.example.test (--resolve): the
+ * ClientHello's server name and ALPN, the ServerHello's version and
+ * cipher, then encrypted records, and the connection's sni. */
+static void test_app_tls(void **state)
+{
+	char work[64], cert[128], key[128], accept_s[32], resolve[96], url[96], sni[64] = "";
+	struct h_proc srv, cli, gen;
+	struct h_opts plain = { .untraced = true };
+	struct run r;
+	int port;
+	(void)state;
+
+	need(OPENSSL);
+	need(CURL);
+	app_run(&r, work);
+	snprintf(cert, sizeof cert, "%s/cert.pem", work);
+	snprintf(key, sizeof key, "%s/key.pem", work);
+	{
+		const char *argv[] = { OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+				       "-keyout", key, "-out", cert, "-days", "1", "-subj",
+				       "/CN=api.example.test", NULL };
+
+		h_start(&gen, &plain, argv);
+		h_wait_ok(&gen);
+		h_proc_free(&gen);
+	}
+	port = free_port(SOCK_STREAM);
+	snprintf(accept_s, sizeof accept_s, "127.0.0.1:%d", port);
+	snprintf(resolve, sizeof resolve, "api.example.test:%d:127.0.0.1", port);
+	snprintf(url, sizeof url, "https://api.example.test:%d/", port);
+	{
+		const char *sargv[] = { OPENSSL, "s_server", "-accept", accept_s, "-cert", cert,
+					"-key", key, "-www", "-quiet", NULL };
+		const char *cargv[] = { CURL, "-s", "-S", "-k", "-o", "/dev/null", "--resolve",
+					resolve, url, NULL };
+
+		run_start(&r, &srv, NULL, sargv);
+		wait_ready(&srv, "tcp", port, NULL);
+		run_start(&r, &cli, NULL, cargv);
+		h_wait_ok(&cli);
+		h_proc_free(&cli);
+		kill(srv.pid, SIGTERM);
+		h_wait(&srv, 20000);
+		h_proc_free(&srv);
+	}
+	{
+		const char *const want[] = { "ClientHello sni=api.example.test alpn=h2,http/1.1 "
+					     "versions=TLS 1.3", "ServerHello TLS 1.3 TLS_AES_",
+					     "ChangeCipherSpec", "application data", NULL };
+
+		want_labels(&r, want);
+	}
+	check(conns_with_app(&r, "tls", sni, sizeof sni) == 1, "not 1 connection read as tls");
+	check(strcmp(sni, "api.example.test") == 0, "sni \"%s\"", sni);
+	app_done(&r, work);
+}
+
+static void test_app_dns(void **state)
+{
+	char work[64];
+	struct h_proc p;
+	struct run r;
+	(void)state;
+
+	app_run(&r, work);
+	{
+		const char *argv[] = { ST_BUILD_DIR "/tests/progs/dnspair", NULL };
+
+		run_start(&r, &p, NULL, argv);
+		h_wait_ok(&p);
+		check(strcmp(p.out.p, "@ answer 0x1a2b 127.0.0.1\n") == 0, "dnspair said %s",
+		      p.out.p);
+		h_proc_free(&p);
+	}
+	{
+		const char *const want[] = { "query 0x1a2b A example.test",
+					     "answer 0x1a2b A example.test: 127.0.0.1", NULL };
+
+		want_labels(&r, want);
+	}
+	check(conns_with_app(&r, "dns", NULL, 0) == 1, "not 1 flow read as dns");
+	app_done(&r, work);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1485,6 +1840,11 @@ int main(void)
 		cmocka_unit_test(test_nginx_workers),
 		cmocka_unit_test(test_getent_resolver),
 		cmocka_unit_test(test_static_binary),
+		cmocka_unit_test(test_app_http_python),
+		cmocka_unit_test(test_app_nginx_epoll),
+		cmocka_unit_test(test_app_redis),
+		cmocka_unit_test(test_app_tls),
+		cmocka_unit_test(test_app_dns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

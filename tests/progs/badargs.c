@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -47,7 +49,8 @@ enum call {
 	C_GETSOCKNAME, C_GETPEERNAME, C_SEND, C_SENDTO, C_SENDMSG, C_SENDMMSG, C_RECV,
 	C_RECVFROM, C_RECVMSG, C_RECVMMSG, C_READ, C_WRITE, C_READV, C_WRITEV, C_SENDFILE,
 	C_RECV_CHK, C_RECVFROM_CHK, C_READ_CHK, C_POLL, C_PPOLL, C_GETADDRINFO,
-	C_GETHOSTBYNAME, C_GETHOSTBYNAME2, C_EXECVE, C_POSIX_SPAWN,
+	C_GETHOSTBYNAME, C_GETHOSTBYNAME2, C_EXECVE, C_POSIX_SPAWN, C_EPOLL_CTL, C_EPOLL_WAIT,
+	C_EPOLL_PWAIT, C_EPOLL_PWAIT2, C_SELECT, C_PSELECT,
 };
 
 /* The descriptor a case runs on, made fresh in its child. */
@@ -479,6 +482,56 @@ static const struct row rows[] = {
 	R("ppoll_ts_null", C_PPOLL, F_USTR, .k2 = N, .n1 = 1, .ret = 1, .err = 0),
 	R("ppoll_ts_ro", C_PPOLL, F_USTR, .k2 = RO, .n1 = 1, .ret = 1, .err = 0),
 
+	/* epoll_ctl(an epoll fd, ADD or (n2 = 1) DEL, fd, event k1) */
+	R("epoll_ctl_ok", C_EPOLL_CTL, F_USTR, .ret = 0, .err = 0),
+	R("epoll_ctl_null", C_EPOLL_CTL, F_USTR, .k1 = N, .ret = -1, .err = EFAULT),
+	R("epoll_ctl_bad", C_EPOLL_CTL, F_USTR, .k1 = B, .ret = -1, .err = EFAULT),
+	R("epoll_ctl_kern", C_EPOLL_CTL, F_USTR, .k1 = KK, .ret = -1, .err = EFAULT),
+	R("epoll_ctl_edge", C_EPOLL_CTL, F_USTR, .k1 = E, .ret = -1, .err = EFAULT),
+	R("epoll_ctl_ro", C_EPOLL_CTL, F_USTR, .k1 = RO, .ret = 0, .err = 0),
+	R("epoll_ctl_del_bad", C_EPOLL_CTL, F_USTR, .k1 = B, .n2 = 1, .ret = -1, .err = ENOENT),
+	R("epoll_ctl_badfd", C_EPOLL_CTL, F_BADFD, .ret = -1, .err = EBADF),
+	R("epoll_ctl_closed", C_EPOLL_CTL, F_CLOSED, .ret = -1, .err = EBADF),
+
+	/* epoll_wait/epoll_pwait/epoll_pwait2(an epoll fd watching the case's
+	 * fd, events k1 of n1 entries, no wait; epoll_pwait2: timeout k2) */
+	R("epoll_wait_ok", C_EPOLL_WAIT, F_USTR, .n1 = 4, .ret = 1, .err = 0),
+	R("epoll_wait_null", C_EPOLL_WAIT, F_USTR, .k1 = N, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_wait_bad", C_EPOLL_WAIT, F_USTR, .k1 = B, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_wait_edge", C_EPOLL_WAIT, F_USTR, .k1 = E, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_wait_ro", C_EPOLL_WAIT, F_USTR, .k1 = RO, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_wait_bad_zero", C_EPOLL_WAIT, F_USTR, .k1 = B, .n1 = 0, .ret = -1, .err = EINVAL),
+	R("epoll_wait_bad_neg", C_EPOLL_WAIT, F_USTR, .k1 = B, .n1 = -1, .ret = -1, .err = EINVAL),
+	R("epoll_wait_bad_absurd", C_EPOLL_WAIT, F_USTR, .k1 = B, .n1 = 0x7fffffff, .ret = -1, .err = EINVAL),
+	R("epoll_wait_good_absurd", C_EPOLL_WAIT, F_USTR, .n1 = BIG, .ret = 1, .err = 0),
+	R("epoll_wait_closed", C_EPOLL_WAIT, F_CLOSED, .k1 = B, .n1 = 4, .ret = 0, .err = 0),
+	R("epoll_pwait_bad", C_EPOLL_PWAIT, F_USTR, .k1 = B, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_pwait_bad_absurd", C_EPOLL_PWAIT, F_USTR, .k1 = B, .n1 = 0x7fffffff, .ret = -1, .err = EINVAL),
+	R("epoll_pwait2_ok", C_EPOLL_PWAIT2, F_USTR, .n1 = 4, .ret = 1, .err = 0),
+	R("epoll_pwait2_bad", C_EPOLL_PWAIT2, F_USTR, .k1 = B, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_pwait2_ts_bad", C_EPOLL_PWAIT2, F_USTR, .k2 = B, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_pwait2_ts_edge", C_EPOLL_PWAIT2, F_USTR, .k2 = E, .n1 = 4, .ret = -1, .err = EFAULT),
+	R("epoll_pwait2_ts_null", C_EPOLL_PWAIT2, F_USTR, .k2 = N, .n1 = 4, .ret = 1, .err = 0),
+
+	/* select/pselect(nfds: the case's fd + 1, or n1 when set; read set k1
+	 * with the case's fd, write set k2, except set k3; select: a zero
+	 * timeval, pselect: a zero timespec (libc reads both itself)) */
+	R("select_ok", C_SELECT, F_USTR, .ret = 1, .err = 0),
+	R("select_r_bad", C_SELECT, F_USTR, .k1 = B, .ret = -1, .err = EFAULT),
+	R("select_r_kern", C_SELECT, F_USTR, .k1 = KK, .ret = -1, .err = EFAULT),
+	R("select_r_edge", C_SELECT, F_USTR, .k1 = E, .ret = 1, .err = 0),
+	R("select_r_edge_absurd", C_SELECT, F_USTR, .k1 = E, .n1 = BIG, .ret = -1, .err = EFAULT),
+	R("select_r_ro", C_SELECT, F_USTR, .k1 = RO, .ret = -1, .err = EFAULT),
+	R("select_r_bad_neg", C_SELECT, F_USTR, .k1 = B, .n1 = -1, .ret = -1, .err = EINVAL),
+	R("select_w_bad", C_SELECT, F_USTR, .k2 = B, .ret = -1, .err = EFAULT),
+	R("select_x_bad", C_SELECT, F_USTR, .k3 = B, .ret = -1, .err = EFAULT),
+	R("select_good_absurd", C_SELECT, F_USTR, .n1 = BIG, .ret = 1, .err = 0),
+	R("select_closed", C_SELECT, F_CLOSED, .ret = -1, .err = EBADF),
+	R("pselect_ok", C_PSELECT, F_USTR, .ret = 1, .err = 0),
+	R("pselect_r_bad", C_PSELECT, F_USTR, .k1 = B, .ret = -1, .err = EFAULT),
+	R("pselect_r_edge_absurd", C_PSELECT, F_USTR, .k1 = E, .n1 = BIG, .ret = -1, .err = EFAULT),
+	R("pselect_r_bad_neg", C_PSELECT, F_USTR, .k1 = B, .n1 = -1, .ret = -1, .err = EINVAL),
+
 	/* getaddrinfo(node k1, service k2, hints k3 with ai_flags n3 and
 	 * ai_family n4, res k4); glibc itself reads the first bytes of node
 	 * and service, so only an edge copy of them can fail untraced */
@@ -823,10 +876,52 @@ static long do_call(const struct row *r, const struct fixture *fx)
 		return gethostbyname(pool_ptr(r->k1, "127.0.0.1", 10)) != NULL;
 	case C_GETHOSTBYNAME2:
 		return gethostbyname2(pool_ptr(r->k1, "127.0.0.1", 10), (int)r->n1) != NULL;
+	case C_EPOLL_CTL:
+	case C_EPOLL_WAIT:
+	case C_EPOLL_PWAIT:
+	case C_EPOLL_PWAIT2: {
+		struct epoll_event e = { .events = EPOLLIN, .data.u64 = 7 };
+		struct timespec ts = { 0, 0 };
+		int e0 = epoll_create1(0), ep = fcntl(e0, F_DUPFD, 100);
+
+		/* numbered high: a closed fixture's number stays closed */
+		close(e0);
+
+		if (r->call == C_EPOLL_CTL)
+			return epoll_ctl(ep, r->n2 ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, fd,
+					 pool_ptr(r->k1, &e, sizeof(e)));
+		/* the case's fd watched: a bad or closed one is not */
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+		if (r->call == C_EPOLL_WAIT)
+			return epoll_wait(ep, pool_ptr(r->k1, NULL, 64 * sizeof(e)), (int)r->n1, 0);
+		if (r->call == C_EPOLL_PWAIT)
+			return epoll_pwait(ep, pool_ptr(r->k1, NULL, 64 * sizeof(e)), (int)r->n1, 0, NULL);
+		return epoll_pwait2(ep, pool_ptr(r->k1, NULL, 64 * sizeof(e)), (int)r->n1,
+				    pool_ptr(r->k2, &ts, sizeof(ts)), NULL);
+	}
+	case C_SELECT:
+	case C_PSELECT: {
+		fd_set set;
+		struct timeval tv = { 0, 0 };
+		struct timespec ts = { 0, 0 };
+		int n = r->n1 ? (int)r->n1 : fd + 1;
+		void *rs, *ws, *xs;
+
+		FD_ZERO(&set);
+		if (fd >= 0 && fd < FD_SETSIZE)
+			FD_SET(fd, &set);
+		rs = pool_ptr(r->k1, &set, sizeof(set));
+		FD_ZERO(&set);
+		ws = r->k2 == K_GOOD ? NULL : pool_ptr(r->k2, &set, sizeof(set));
+		xs = r->k3 == K_GOOD ? NULL : pool_ptr(r->k3, &set, sizeof(set));
+		if (r->call == C_SELECT)
+			return select(n, rs, ws, xs, &tv);
+		return pselect(n, rs, ws, xs, &ts, NULL);
+	}
 	case C_EXECVE:
 	case C_POSIX_SPAWN: {
 		/* A string k at an edge keeps its first EDGE_OK bytes, no NUL. */
-		char *av[2] = { pool_ptr(r->k5, "argument-zero", 14), NULL };
+		char *av[3] = { pool_ptr(r->k5, "argument-zero", 14), (char *)"argument-one", NULL };
 		char *ev[2] = { pool_ptr(r->k4, "SOCKTRACE_TEST_VARIABLE=1", 26), NULL };
 		const char *path = r->n1 == 1	 ? pool_ptr(r->k1, "/dev/null", 10)
 				   : r->n1 == 2 ? pool_ptr(r->k1, "/bin/true", 10)

@@ -209,7 +209,7 @@ long st_dns_tcp_read(struct st_proto_dir *d, const unsigned char *p, size_t n, e
 	if (have < mlen && cut == ST_CUT_NONE)
 		return 0;
 	st_dns_summary(&t, p + 2, have, mlen);
-	st_proto_say(d, d->at, "%s", t.s);
+	st_proto_say_text(d, d->at, &t);
 	d->skip = mlen - have;
 	return (long)(2 + have);
 }

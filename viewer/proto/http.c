@@ -18,12 +18,18 @@ static const char *const methods[] = {
 	"PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK",
 };
 
-/* The length of the method at p followed by a space, 0 when none. */
+/* The length of the method at p followed by a space, 0 when none.  Looked
+ * at for every send of a connection read as HTTP, so the first letter
+ * rules most out at once. */
 static size_t method_len(const unsigned char *p, size_t n)
 {
 	size_t i, k;
 
+	if (n < 4 || p[0] < 'C' || p[0] > 'U')
+		return 0;
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (methods[i][0] != p[0])
+			continue;
 		k = strlen(methods[i]);
 		if (n > k && memcmp(p, methods[i], k) == 0 && p[k] == ' ')
 			return k;
@@ -38,7 +44,7 @@ static bool is_status(const unsigned char *p, size_t n)
 
 bool st_http_starts(const unsigned char *p, size_t n)
 {
-	return method_len(p, n) > 0 || is_status(p, n);
+	return is_status(p, n) || method_len(p, n) > 0;
 }
 
 /* The end of the line at p (the index of its '\n'), or n. */
@@ -205,7 +211,7 @@ long st_http_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enum
 			return 0;
 		st_text_add(&t, "? not HTTP: ");
 		st_text_bytes(&t, p, n, 24);
-		st_proto_say(d, d->at, "%s", t.s);
+		st_proto_say_text(d, d->at, &t);
 		return -1;
 	}
 	hl = head_len(p, n);
@@ -213,8 +219,8 @@ long st_http_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enum
 		if (cut == ST_CUT_NONE)
 			return 0;
 		say_start(&t, p, n, &resp);
-		st_text_add(&t, "%s", st_cut_note(cut));
-		st_proto_say(d, d->at, "%s", t.s);
+		st_text_str(&t, st_cut_note(cut));
+		st_proto_say_text(d, d->at, &t);
 		return -1;
 	}
 	say_start(&t, p, hl, &resp);
@@ -233,6 +239,6 @@ long st_http_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enum
 	} else if (resp) {
 		d->skip = UINT64_MAX;	/* to the end of the connection */
 	}
-	st_proto_say(d, d->at, "%s", t.s);
+	st_proto_say_text(d, d->at, &t);
 	return (long)hl;
 }

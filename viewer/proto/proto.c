@@ -117,9 +117,11 @@ static void drain(struct st_proto_dir *d, enum st_cut cut)
 	}
 }
 
-/* n kept bytes at offset pos; start: they begin a send. */
+/* n kept bytes at offset pos; start: they begin a send; cut: what the
+ * reader is told when it has all of them (ST_CUT_LOST when the bytes after
+ * them were not kept: saves asking twice). */
 static void feed_kept(struct st_proto_dir *d, uint64_t pos, const unsigned char *p,
-		      size_t n, bool start)
+		      size_t n, bool start, enum st_cut cut)
 {
 	while (n > 0) {
 		size_t k;
@@ -143,7 +145,7 @@ static void feed_kept(struct st_proto_dir *d, uint64_t pos, const unsigned char 
 		d->len += k;
 		p += k, n -= k, pos += k;
 		start = false;
-		drain(d, ST_CUT_NONE);
+		drain(d, n == 0 ? cut : ST_CUT_NONE);
 		if (d->len == ST_PROTO_BUF)
 			drain(d, ST_CUT_FULL);
 	}
@@ -180,7 +182,7 @@ void st_proto_feed(struct st_proto_dir *d, uint64_t off, const unsigned char *p,
 		feed_lost(d, off - d->next);
 	else if (off < d->next)
 		return;	/* overlaps what was fed: cannot be */
-	feed_kept(d, off, p, kept, true);
+	feed_kept(d, off, p, kept, true, len > kept ? ST_CUT_LOST : ST_CUT_NONE);
 	feed_lost(d, len - kept);
 	d->next = off + len;
 }

@@ -112,6 +112,10 @@ struct st_text {
 	char s[ST_PROTO_TEXT + 1];
 	size_t n;
 };
+/* Says t as the summary of the message at offset off. */
+void st_proto_say_text(struct st_proto_dir *d, uint64_t off, const struct st_text *t);
+/* Appends s as it is (it is printable: the readers' own words). */
+void st_text_str(struct st_text *t, const char *s);
 void st_text_add(struct st_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Appends bytes as they are (up to max of them, then "..." ), the

@@ -198,12 +198,12 @@ long st_redis_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enu
 			st_text_add(&t, "? not RESP: ");
 			st_text_bytes(&t, p, n, 24);
 		}
-		st_proto_say(d, d->at, "%s", t.s);
+		st_proto_say_text(d, d->at, &t);
 		return -1;
 	}
 	if (w.stopped)
 		st_text_add(&t, " ...%s", st_cut_note(cut));
-	st_proto_say(d, d->at, "%s", t.s);
+	st_proto_say_text(d, d->at, &t);
 	if (w.stopped)
 		return -1;
 	d->skip = w.skip;

@@ -24,6 +24,22 @@ const char *st_cut_note(enum st_cut cut)
 	}
 }
 
+void st_proto_say_text(struct st_proto_dir *d, uint64_t off, const struct st_text *t)
+{
+	d->emit(d->ctx, off, t->s, t->n);
+}
+
+void st_text_str(struct st_text *t, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (k > ST_PROTO_TEXT - t->n)
+		k = ST_PROTO_TEXT - t->n;
+	memcpy(t->s + t->n, s, k);
+	t->n += k;
+	t->s[t->n] = '\0';
+}
+
 void st_proto_say(struct st_proto_dir *d, uint64_t off, const char *fmt, ...)
 {
 	char text[ST_PROTO_TEXT + 1];

@@ -293,7 +293,7 @@ long st_tls_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enum 
 			return 0;
 		st_text_add(&t, "? TLS record head cut: ");
 		st_text_bytes(&t, p, n, 5);
-		st_proto_say(d, d->at, "%s", t.s);
+		st_proto_say_text(d, d->at, &t);
 		return -1;
 	}
 	type = p[0];
@@ -301,7 +301,7 @@ long st_tls_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enum 
 	if (!st_tls_starts(p, n) || len > REC_MAX) {
 		st_text_add(&t, "? not a TLS record: ");
 		st_text_bytes(&t, p, n, 8);
-		st_proto_say(d, d->at, "%s", t.s);
+		st_proto_say_text(d, d->at, &t);
 		return -1;
 	}
 	have = n - 5 < len ? n - 5 : len;
@@ -346,9 +346,9 @@ long st_tls_read(struct st_proto_dir *d, const unsigned char *p, size_t n, enum 
 		if (cut == ST_CUT_FULL)
 			st_text_add(&t, " (first %zu of %u B read)", have, len);
 		else
-			st_text_add(&t, "%s", st_cut_note(cut));
+			st_text_str(&t, st_cut_note(cut));
 	}
-	st_proto_say(d, d->at, "%s", t.s);
+	st_proto_say_text(d, d->at, &t);
 	d->skip = len - have;
 	return (long)(5 + have);
 }
