@@ -41,13 +41,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--sendfile-data] [--no-view] [-q]\n"
+	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--sendfile-data] [--tls] [--no-view] [-q]\n"
 		   "                 -- COMMAND [ARG...]\n"
 		   "  -o, --output DIR   write the logs into DIR (default: a new socktrace.* directory)\n"
 		   "  -s, --snap BYTES   payload bytes kept per call: a number, 0 or 'all' (default 64)\n"
 		   "      --sendfile-data\n"
 		   "                     keep a snippet of what sendfile sent too (read back from\n"
 		   "                     the file: one more pread per call)\n"
+		   "      --tls          log OpenSSL's plaintext too (SSL_write, SSL_read, ...):\n"
+		   "                     the log then holds secrets in the clear\n"
 		   "      --no-view      do not draw the timeline when the command ends\n"
 		   "  -q, --quiet        say nothing on stderr unless something is wrong\n"
 		   "  -h, --help         this text\n");
@@ -481,6 +483,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "snap", required_argument, NULL, 's' },
 		{ "sendfile-data", no_argument, NULL, 'D' },
+		{ "tls", no_argument, NULL, 'T' },
 		{ "no-view", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -488,7 +491,7 @@ int main(int argc, char **argv)
 	};
 	char lib[PATH_MAX], dir[PATH_MAX];
 	const char *outdir = NULL, *snap = NULL;
-	bool view = true, quiet = false, sendfile_data = false;
+	bool view = true, quiet = false, sendfile_data = false, tls = false;
 	long files, records;
 	pid_t child;
 	int c, status, code;
@@ -500,6 +503,7 @@ int main(int argc, char **argv)
 		case 'o': outdir = optarg; break;
 		case 's': snap = optarg; break;
 		case 'D': sendfile_data = true; break;
+		case 'T': tls = true; break;
 		case 'V': view = false; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
@@ -541,6 +545,8 @@ int main(int argc, char **argv)
 		setenv("SOCKTRACE_PAYLOAD", snap, 1);
 	if (sendfile_data)
 		setenv("SOCKTRACE_SENDFILE_DATA", "1", 1);
+	if (tls)
+		setenv("SOCKTRACE_TLS", "1", 1);
 	unsetenv("SOCKTRACE_EXEC_PID");
 	/* Processes that drop their privileges cannot make their logs in a
 	 * folder only we can write: we make them on their behalf. */
