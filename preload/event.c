@@ -341,7 +341,22 @@ static __attribute__((noinline)) void put_data_slow(const struct st_frame *f,
 	st_span_commit(&span);
 }
 
-/* The numbers of a DATA or OPT frame's body; false when the record is to
+/* The numbers of a DATA, OPT or WAIT frame's body. */
+static void set_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg,
+		     uint32_t tuple)
+{
+	d->pid = st_pid;
+	d->tid = st_gettid();
+	d->t = c->t0;
+	d->dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
+	d->ret = ret;
+	d->fd = c->fd;
+	d->tuple = tuple;
+	d->err = c->err;
+	d->arg = arg;
+}
+
+/* The numbers of an OPT or WAIT frame's body; false when the record is to
  * be dropped (the cost floor, or no log). */
 static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg)
 {
@@ -354,44 +369,80 @@ static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t 
 	if (gen == 0)
 		return false;
 	st_clock_tick(c->t1);
-	d->pid = st_pid;
-	d->tid = st_gettid();
-	d->t = c->t0;
-	d->dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
-	d->ret = ret;
-	d->fd = c->fd;
-	d->tuple = log_tuple(c->fd, gen);
-	d->err = c->err;
-	d->arg = arg;
+	set_call(d, c, ret, arg, log_tuple(c->fd, gen));
 	return true;
+}
+
+/* A single buffer's st_snippet_len(), in line: the case of nearly every
+ * data call. */
+static inline size_t snip_len(int64_t ret, size_t head, const struct iovec *iov, int iovcnt)
+{
+	size_t want;
+
+	if (iovcnt != 1 || ret <= 0 || st_cfg.payload <= 0)
+		return st_snippet_len(ret, head, iov, iovcnt);
+	want = (size_t)ret;
+	if (want > (size_t)st_cfg.payload)
+		want = (size_t)st_cfg.payload > head ? (size_t)st_cfg.payload : head;
+	return want < iov[0].iov_len ? want : iov[0].iov_len;
+}
+
+/* The DATA frame of a call, into the log of generation gen; tuple is fd's
+ * five-tuple number when the caller knows this log has had it, else 0. */
+static inline __attribute__((always_inline)) void
+put_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
+	 uint32_t gen, uint32_t tuple, const struct iovec *iov, int iovcnt, size_t want)
+{
+	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
+			      (uint32_t)(sizeof(struct st_frame_data) + want) };
+	struct st_frame_data d;
+	uint64_t start;
+	char *dst;
+
+	set_call(&d, c, ret, arg, tuple ? tuple : log_tuple(c->fd, gen));
+	dst = st_sink_claim(&f, &start);
+	if (dst) {
+		memcpy(dst + sizeof(f), &d, sizeof(d));
+		gather(dst + sizeof(f) + sizeof(d), iov, iovcnt, want);
+		st_sink_publish(start, &f);
+	} else {
+		put_data_slow(&f, &d, iov, iovcnt, want);
+	}
+	st_clock_tick(c->t1);
 }
 
 bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 		   size_t head, const struct iovec *iov, int iovcnt)
 {
-	struct {
-		struct st_frame f;
-		struct st_frame_data d;
-	} h;
-	uint64_t start;
-	size_t want;
-	char *dst;
+	size_t want = st_snippet_len(ret, head, iov, iovcnt);
+	uint32_t gen;
 
-	want = st_snippet_len(ret, head, iov, iovcnt);
 	if (want > ST_DATA_SNIP_MAX)
 		return false;	/* the JSON writer takes it in pieces */
-	if (!fill_call(&h.d, c, ret, arg))
-		return true;
-	h.f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
-				 (uint32_t)(sizeof(h.d) + want) };
-	dst = st_sink_claim(&h.f, &start);
-	if (dst) {
-		memcpy(dst + sizeof(h.f), &h.d, sizeof(h.d));
-		gather(dst + sizeof(h.f) + sizeof(h.d), iov, iovcnt, want);
-		st_sink_publish(start, &h.f);
-	} else {
-		put_data_slow(&h.f, &h.d, iov, iovcnt, want);
-	}
+#ifdef ST_TIME_ONLY
+	return true;	/* the benchmark's cost floor: no record */
+#endif
+	gen = st_sink_gen();
+	if (gen)
+		put_data(c, dc, ret, arg, gen, 0, iov, iovcnt, want);
+	return true;
+}
+
+bool st_event_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags, bool in,
+		 const struct iovec *iov, int iovcnt, size_t *head)
+{
+	uint32_t gen = 0, tuple;
+	size_t want;
+
+#ifndef ST_TIME_ONLY
+	gen = st_sink_gen();
+#endif
+	*head = st_fd_data(c->fd, in, in && (flags & MSG_PEEK) ? 0 : ret, gen, &tuple);
+	want = snip_len(ret, *head, iov, iovcnt);
+	if (want > ST_DATA_SNIP_MAX)
+		return false;	/* the JSON writer takes it in pieces */
+	if (gen)
+		put_data(c, dc, ret, flags, gen, tuple, iov, iovcnt, want);
 	return true;
 }
 

@@ -89,6 +89,13 @@ bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int a
 void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
 		   int nfds, const struct st_frame_fd *fds, uint32_t n);
 
+/* st_event_data() for a data call on fd with no address of its own, with
+ * the head of its direction counted here (none for a MSG_PEEK receive;
+ * in: a receive), in the same look-up of the fd as its five-tuple: *head
+ * gets it, for the JSON writer when this returns false. */
+bool st_event_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags, bool in,
+		 const struct iovec *iov, int iovcnt, size_t *head);
+
 /* A setsockopt call, as an OPT frame: the level, the option and, when
  * has_val, the int value set. */
 void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,

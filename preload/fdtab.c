@@ -46,26 +46,30 @@ unsigned char st_fd_kind[ST_MAX_FDS];
 static struct entry *_Atomic table;
 static _Atomic uint32_t last_tuple;
 
-static struct entry *get_entry(int fd)
+/* The table, mapped on first use. */
+static __attribute__((noinline)) struct entry *make_table(void)
+{
+	struct entry *none = NULL;
+	void *p = mmap(NULL, sizeof(struct entry) * ST_MAX_FDS, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&table, &none, p)) {
+		munmap(p, sizeof(struct entry) * ST_MAX_FDS);
+		return none;
+	}
+	return p;
+}
+
+static inline struct entry *get_entry(int fd)
 {
 	struct entry *t = atomic_load_explicit(&table, memory_order_acquire);
 
 	if ((unsigned)fd >= ST_MAX_FDS)
 		return NULL;
-	if (!t) {
-		struct entry *none = NULL;
-		void *p = mmap(NULL, sizeof(struct entry) * ST_MAX_FDS, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-		if (p == MAP_FAILED)
-			return NULL;
-		if (!atomic_compare_exchange_strong(&table, &none, p)) {
-			munmap(p, sizeof(struct entry) * ST_MAX_FDS);
-			t = none;
-		} else {
-			t = p;
-		}
-	}
+	if (__builtin_expect(!t, 0) && !(t = make_table()))
+		return NULL;
 	return &t[fd];
 }
 
@@ -322,19 +326,23 @@ uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
 	return 0;
 }
 
-uint32_t st_fd_tuple_known(int fd, uint32_t gen)
+/* The entry's five-tuple number when the log of generation gen (> 0) has
+ * had its TUPLE frame, else 0. */
+static inline uint32_t tuple_known(struct entry *e, uint32_t gen)
 {
-	struct entry *e = socket_entry(fd);
-	unsigned s1;
-	uint32_t id;
+	unsigned s1 = read_begin(e);
+	uint32_t id = e->tuple;
 
-	if (!e)
-		return 0;
-	s1 = read_begin(e);
-	id = e->tuple;
 	if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen || !read_ok(e, s1))
 		return 0;
 	return id;
+}
+
+uint32_t st_fd_tuple_known(int fd, uint32_t gen)
+{
+	struct entry *e = socket_entry(fd);
+
+	return e ? tuple_known(e, gen) : 0;
 }
 
 void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen)
@@ -384,12 +392,12 @@ bool st_fd_is_socket(int fd)
 	return sock;
 }
 
-size_t st_fd_head(int fd, unsigned way, int64_t ret)
+/* st_fd_head() on an entry. */
+static inline size_t count_head(struct entry *e, unsigned way, int64_t ret)
 {
-	struct entry *e;
 	uint32_t done, limit = (uint32_t)st_cfg.head;
 
-	if (ret <= 0 || limit == 0 || !(e = socket_entry(fd)))
+	if (ret <= 0 || limit == 0)
 		return 0;
 	done = atomic_load_explicit(&e->moved[way & 3], memory_order_relaxed);
 	if (done >= limit)
@@ -399,6 +407,25 @@ size_t st_fd_head(int fd, unsigned way, int64_t ret)
 	atomic_store_explicit(&e->moved[way & 3], (uint64_t)ret >= limit - done ? limit :
 			      done + (uint32_t)ret, memory_order_relaxed);
 	return (uint64_t)ret < limit - done ? (size_t)ret : limit - done;
+}
+
+size_t st_fd_head(int fd, unsigned way, int64_t ret)
+{
+	struct entry *e = socket_entry(fd);
+
+	return e ? count_head(e, way, ret) : 0;
+}
+
+size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple)
+{
+	struct entry *e = socket_entry(fd);
+
+	*tuple = 0;
+	if (!e)
+		return 0;
+	if (gen)
+		*tuple = tuple_known(e, gen);
+	return count_head(e, in ? ST_WAY_IN : ST_WAY_OUT, ret);
 }
 
 void st_fd_copy(int oldfd, int newfd)

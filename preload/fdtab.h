@@ -93,6 +93,9 @@ void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen);
  * on the socket.  0 when fd is not a known socket. */
 enum { ST_WAY_OUT = 0, ST_WAY_IN = 1, ST_WAY_TLS = 2 };
 size_t st_fd_head(int fd, unsigned way, int64_t ret);
+/* What a data call's record needs of fd, in one look-up: st_fd_head(fd,
+ * in, ret), and in *tuple st_fd_tuple_known(fd, gen) (0 when gen is 0). */
+size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple);
 /* newfd now refers to what oldfd refers to. */
 void st_fd_copy(int oldfd, int newfd);
 /* fd was closed (or replaced). */

@@ -45,13 +45,17 @@ static size_t head_of(int fd, bool in, int flags, int64_t ret)
 /* Writes the record of one data call: a DATA frame when it can be one.
  * The iovecs are the ones the kernel has just used (read or filled); the
  * snippet is cut to ret and to what they hold. */
-static void log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
-		   const char *peer, const struct iovec *iov, int iovcnt)
+static inline __attribute__((always_inline)) void
+log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
+       const char *peer, const struct iovec *iov, int iovcnt)
 {
-	size_t head = head_of(c->fd, dc >= ST_DC_RECV && dc <= ST_DC_READV, flags, ret);
+	bool in = dc >= ST_DC_RECV && dc <= ST_DC_READV;
+	size_t head;
 
 	st_last_fd1 = c->fd + 1;
-	if (!peer && st_event_data(c, dc, ret, flags, head, iov, iovcnt))
+	if (peer)
+		head = head_of(c->fd, in, flags, ret);
+	else if (st_event_io(c, dc, ret, flags, in, iov, iovcnt, &head))
 		return;
 	log_io_text(c, ret, flags, peer, head, iov, iovcnt, NULL);
 }

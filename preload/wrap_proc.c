@@ -335,6 +335,9 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	return out;
 }
 
+#define EXEC_ARGS 32	/* argv entries logged */
+#define EXEC_ARG_MAX 256	/* bytes of each */
+
 /* The execve record, written before the call since success never returns:
  * the path and argv as the program passed them, read with the copy that
  * cannot fault (the kernel has not looked at them yet); what cannot be
@@ -343,9 +346,11 @@ static void log_exec(const char *name, const char *path, char *const argv[], int
 {
 	struct st_call c;
 	struct st_event ev;
-	char *args[33], buf[512];
+	char *args[EXEC_ARGS + 1], buf[512], strs[EXEC_ARGS][EXEC_ARG_MAX];
+	struct iovec at[EXEC_ARGS];
 	const char *unread = NULL;
-	size_t i, n;
+	size_t i, n, k;
+	bool batch;
 
 	/* In a vfork child (another pid, our memory) the log is the parent's. */
 	if (!st_sink_is_open() || getpid() != st_pid)
@@ -362,12 +367,17 @@ static void log_exec(const char *name, const char *path, char *const argv[], int
 	n = argv ? st_peek(args, argv, sizeof(args)) / sizeof(args[0]) : 0;
 	if (argv && n == 0)
 		unread = "argv";
-	for (i = 0; i < n && i < 32 && args[i]; i++) {
-		if (!st_peek_str(buf, 257, args[i])) {
+	/* The strings in one copy, back to back; those near the end of a
+	 * mapping fail it and are read one by one. */
+	for (k = 0; k < n && k < EXEC_ARGS && args[k]; k++)
+		at[k] = (struct iovec){ args[k], EXEC_ARG_MAX };
+	batch = k && st_peekv(strs, at, (unsigned)k) == k * EXEC_ARG_MAX;
+	for (i = 0; i < k; i++) {
+		if (!batch && !st_peek_str(strs[i], EXEC_ARG_MAX, args[i])) {
 			unread = "argv";
 			break;
 		}
-		st_rec_array_str(&ev.rec, buf, strlen(buf));
+		st_rec_array_str(&ev.rec, strs[i], strnlen(strs[i], EXEC_ARG_MAX));
 	}
 	st_rec_array_end(&ev.rec);
 	if (unread)

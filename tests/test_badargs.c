@@ -218,7 +218,7 @@ static void test_marks(void **state)
 {
 	const char *argv[] = { "badargs", "connect_bad_absurd", "sendto_to_bad_absurd",
 			       "bind_bad_neg", "sendmsg_name_bad_neg", "getaddrinfo_node_edge_badflags",
-			       "connect_ok", NULL };
+			       "connect_ok", "execve_enoent", "execve_true_argv0_edge", NULL };
 	const char *argv_two[] = { "badargs", "connect_bad_absurd", "getaddrinfo_node_edge_badflags",
 				   NULL };
 	char line[4096];
@@ -244,6 +244,14 @@ static void test_marks(void **state)
 	find_line("getaddrinfo", "EAI_BADFLAGS", line, sizeof(line));
 	assert_non_null(strstr(line, "\"errno\":\"EAI_BADFLAGS\""));
 	assert_non_null(strstr(line, "\"unreadable\":\"node\""));
+	/* exec: what could be read before the call, and what could not. */
+	find_line("execve", "ENOENT", line, sizeof(line));
+	assert_non_null(strstr(line, "\"path\":\"/nonexistent/socktrace-badargs\""));
+	assert_non_null(strstr(line, "\"argv\":[\"argument-zero\",\"argument-one\"]"));
+	assert_null(strstr(line, "unreadable"));
+	find_line("execve", "EFAULT", line, sizeof(line));
+	assert_non_null(strstr(line, "\"path\":\"/bin/true\""));
+	assert_non_null(strstr(line, "\"unreadable\":\"argv\""));
 	/* The address of a call the kernel read is logged as before. */
 	find_line("connect", "EINPROGRESS", line, sizeof(line));
 	assert_non_null(strstr(line, "\"addr\":\"127.0.0.1:"));

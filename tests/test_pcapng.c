@@ -17,8 +17,9 @@
  * - AF_UNIX: the stream followable on its synthetic address pair;
  * - a close that leaves bytes unread: RST from the closing side; a refused
  *   connect: SYN answered by RST;
- * - a window (--from) that starts mid-stream: no SYN made up, nothing
- *   flagged;
+ * - a window (--from) that starts mid-stream, and a socket inherited from
+ *   an untraced parent (no connection in the model): no SYN made up,
+ *   nothing flagged, the stream followable;
  * - snippets: captured length the bytes kept, original length the real one.
  */
 #include "harness.h"
@@ -652,6 +653,60 @@ static void test_reset_refused(void **state)
 	cleanup(dir);
 }
 
+/* An untraced python3 makes a TCP connection with itself and hands one
+ * end to a traced child, which writes on it and reads the answer: the
+ * model has no connection for that socket (its start was not traced). */
+static const char py_orphan[] =
+	"import socket, subprocess, sys, os\n"
+	"l = socket.socket()\n"
+	"l.bind(('127.0.0.1', 0))\n"
+	"l.listen(1)\n"
+	"c = socket.create_connection(l.getsockname())\n"
+	"s, _ = l.accept()\n"
+	"env = dict(os.environ, LD_PRELOAD=sys.argv[1], SOCKTRACE_DIR=sys.argv[2],\n"
+	"           SOCKTRACE_PAYLOAD='all')\n"
+	"code = 'import os, sys\\nfd = int(sys.argv[1])\\n' \\\n"
+	"       'os.write(fd, b\"hello from a traced child\")\\nprint(os.read(fd, 100).decode())'\n"
+	"p = subprocess.Popen([sys.executable, '-c', code, str(c.fileno())],\n"
+	"                     pass_fds=[c.fileno()], env=env, stdout=subprocess.PIPE)\n"
+	"s.sendall(s.recv(100).upper())\n"
+	"print(p.communicate()[0].decode().strip())\n";
+
+/* A socket whose connection started before the trace: its packets begin
+ * mid-stream (no SYN made up), the untraced peer's bytes come from the
+ * traced side's read, and nothing is flagged. */
+static void test_orphan(void **state)
+{
+	char dir[64], logs[96], *s;
+	const char *argv[] = { PYTHON, "-c", py_orphan, H_LIB, logs, NULL };
+	struct h_opts o = { .untraced = true };
+	struct h_proc py;
+	struct h_buf got[2];
+	(void)state;
+
+	need(TSHARK);
+	need(PYTHON);
+	h_tmpdir(dir);
+	snprintf(logs, sizeof logs, "%s/log", dir);
+	assert_int_equal(mkdir(logs, 0700), 0);
+	h_start(&py, &o, argv);
+	assert_int_equal(h_wait(&py, 30000), 0);
+	assert_string_equal(py.out.p, "HELLO FROM A TRACED CHILD\n");
+	h_proc_free(&py);
+	make_pcapng(dir);
+	check_clean(dir);
+	s = tshark(dir, "-Y 'tcp.flags.syn == 1 || tcp.flags.fin == 1 || tcp.flags.reset == 1'");
+	assert_string_equal(s, "");
+	free(s);
+	follow(dir, 0, got);
+	assert_same_bytes("the traced child's write", &got[0], "hello from a traced child", 25);
+	assert_same_bytes("the untraced peer's answer", &got[1], "HELLO FROM A TRACED CHILD",
+			  25);
+	free(got[0].p);
+	free(got[1].p);
+	cleanup(dir);
+}
+
 /* With 4-byte snippets, data packets are cut after 4 payload bytes and
  * keep their real length. */
 static void test_snippets(void **state)
@@ -699,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_unix_stream),
 		cmocka_unit_test(test_mid_stream),
 		cmocka_unit_test(test_reset_refused),
+		cmocka_unit_test(test_orphan),
 		cmocka_unit_test(test_snippets),
 	};
 

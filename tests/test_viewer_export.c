@@ -34,6 +34,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ctype.h>
+
 #include "harness.h"
 #include "model/address.h"
 #include "model/filter.h"
@@ -309,6 +311,76 @@ static void check_shows_payloads(const char *svg_path)
 	free(svg);
 }
 
+/* true when every label of a diagram (what follows the first ": " or " : "
+ * of a line, or a participant's name) holds only letters, digits, space,
+ * `.,:()=+-/_` and whole entities of the dialect: `#NN;` (Mermaid) or
+ * `<U+XXXX>` (PlantUML). */
+static bool labels_inert(const char *text, bool plantuml)
+{
+	const char *line = text;
+
+	while (*line) {
+		const char *end = strchr(line, '\n'), *p;
+
+		if (!end)
+			end = line + strlen(line);
+		p = strstr(line, plantuml ? " : " : ": ");
+		if (p && p < end)
+			p += plantuml ? 3 : 2;
+		else if ((p = strstr(line, " as ")) && p < end && !plantuml)
+			p += 4;
+		else
+			p = end;
+		for (; p < end; p++) {
+			if (isalnum((unsigned char)*p) || strchr(" .,:()=+-/_", *p))
+				continue;
+			if (!plantuml && *p == '#') {
+				for (p++; p < end && isdigit((unsigned char)*p); p++)
+					;
+				if (p < end && *p == ';')
+					continue;
+			} else if (plantuml && *p == '<' && end - p >= 8 && strncmp(p, "<U+", 3) == 0 &&
+				   isxdigit((unsigned char)p[3]) && isxdigit((unsigned char)p[6]) && p[7] == '>') {
+				p += 7;
+				continue;
+			}
+			print_message("not inert: %.*s\n", (int)(end - line), line);
+			return false;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return true;
+}
+
+/* What the echo case's diagram must say, and the fold of split's. */
+static void check_diagram_text(const char *name, const char *opts, const char *text,
+			       bool plantuml)
+{
+	static const char *const echo_mmd[] = {
+		"participant P100 as echo-server 100\n", "Note over P100: waited 200 ms in accept(3)\n",
+		"P101->>P100: connect\n", "P101->>P100: 5 B #34;hello#34;\n",
+		"P100->>P101: 5 B #34;HELLO#34;\n", "P101-->>P100: EOF\n",
+	};
+	static const char *const echo_puml[] = {
+		"participant \"echo-server 100\" as P100\n",
+		"note over P100 : waited 200 ms in accept(3)\n", "P101 -> P100 : connect\n",
+		"P101 -> P100 : 5 B <U+0022>hello<U+0022>\n", "P101 --> P100 : EOF\n",
+	};
+	size_t k;
+
+	if (!labels_inert(text, plantuml))
+		FAIL("%s %s: a label holds a character the parser would read", name, opts);
+	if (strcmp(name, "echo") == 0 && !opts[0]) {
+		for (k = 0; k < (plantuml ? 5 : 6); k++)
+			if (!strstr(text, plantuml ? echo_puml[k] : echo_mmd[k]))
+				FAIL("the echo diagram lacks %s", plantuml ? echo_puml[k] : echo_mmd[k]);
+	}
+	if (strstr(opts, "--exchanges 3") &&
+	    !strstr(text, plantuml ? "note over P600, P601 : 5 more exchanges left out" :
+				     "Note over P600,P601: 5 more exchanges left out"))
+		FAIL("the folded diagram of %s does not say what it left out:\n%s", name, text);
+}
+
 static void test_mermaid(void **state)
 {
 	char md[256], out[256], path[300];
@@ -316,6 +388,12 @@ static void test_mermaid(void **state)
 	size_t k;
 
 	(void)state;
+	/* The check of labels can fail. */
+	assert_false(labels_inert("    P1->>P2: a;b\n", false));
+	assert_false(labels_inert("    P1->>P2: #35\n", false));
+	assert_false(labels_inert("P1 -> P2 : **b**\n", true));
+	assert_false(labels_inert("P1 -> P2 : <U+00\n", true));
+	assert_true(labels_inert("    P1->>P2: a#59;b #35; x-y\n", false));
 	snprintf(md, sizeof(md), "%s/all.md", W.dir);
 	assert_non_null(f = fopen(md, "w"));
 	for (k = 0; k < NDIAGRAMS; k++) {
@@ -326,6 +404,7 @@ static void test_mermaid(void **state)
 		text = slurp(out);
 		if (strncmp(text, "sequenceDiagram\n", 16) != 0)
 			FAIL("%s: not a sequence diagram", out);
+		check_diagram_text(diagrams[k].name, diagrams[k].opts, text, false);
 		fprintf(f, "```mermaid\n%s```\n\n", text);
 		free(text);
 	}
@@ -355,6 +434,12 @@ static void test_plantuml(void **state)
 		snprintf(opts, sizeof(opts), "--plantuml %s", diagrams[k].opts);
 		snprintf(name, sizeof(name), ".%zu.puml", k);
 		export(diagrams[k].name, opts, name, out, sizeof(out));
+		{
+			char *text = slurp(out);
+
+			check_diagram_text(diagrams[k].name, diagrams[k].opts, text, true);
+			free(text);
+		}
 		strcat(files, " '");
 		strcat(files, out);
 		strcat(files, "'");
@@ -461,8 +546,9 @@ static void spec_page(FILE *f, bool first, const char *file, const struct expect
 
 static void test_html(void **state)
 {
-	char real[256], echo[256], big[256], bigdir[128], spec[256], shot[256], out[300];
-	struct expect xr, xe, xb;
+	char real[256], echo[256], empty[256], big[256], bigdir[128], spec[256], shot[256];
+	char out[300];
+	struct expect xr, xe, xb, x0;
 	char *dom;
 	FILE *f;
 
@@ -473,6 +559,10 @@ static void test_html(void **state)
 		 bigdir), "genlog");
 	export("real", "--html", ".html", real, sizeof(real));
 	export("echo", "--html", ".html", echo, sizeof(echo));
+	/* A filter that leaves nothing: a page all the same. */
+	export("echo", "--html --pid 999", ".empty.html", empty, sizeof(empty));
+	memset(&x0, 0, sizeof(x0));
+	x0.pid = x0.port = x0.conn = -1;
 	snprintf(big, sizeof(big), "%s/big.html", W.dir);
 	sh_ok(sh("%s/sockview --html '%s' > '%s'", ST_BUILD_DIR, bigdir, big), "sockview --html");
 	xr = page_expect("real", "onerror");
@@ -494,6 +584,7 @@ static void test_html(void **state)
 	fputs("{\"pages\":[", f);
 	spec_page(f, true, real, &xr, "onerror", true, shot);
 	spec_page(f, false, echo, &xe, "hello", false, NULL);
+	spec_page(f, false, empty, &x0, NULL, false, NULL);
 	spec_page(f, false, big, &xb, NULL, false, NULL);
 	fputs("]}\n", f);
 	fclose(f);

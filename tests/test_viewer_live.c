@@ -77,10 +77,247 @@ static void test_dup_high_arrow(void **state)
 	h_rmtree(dir);
 }
 
+/* ---- --jsonl ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The non-empty lines of text (modified in place), sorted; their count. */
+static size_t sorted_lines(char *text, char ***out)
+{
+	size_t n = 0, cap = 64;
+	char **v = malloc(cap * sizeof(*v)), *p, *nl;
+
+	assert_non_null(v);
+	for (p = text; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p) - 1;
+		if (nl > p) {
+			if (n == cap)
+				assert_non_null(v = realloc(v, (cap *= 2) * sizeof(*v)));
+			v[n++] = p;
+		}
+		if (!nl[1] && *nl != '\n')
+			break;
+		*nl = '\0';
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	return n;
+}
+
+/* Every line of every log in dir, as a reader decodes them (binary logs
+ * with their rings laid over them: tests/logtext.h), appended to all. */
+static void all_log_lines(const char *dir, struct h_buf *all)
+{
+	struct dirent **names;
+	int n, i;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	assert_true(n >= 0);
+	for (i = 0; i < n; i++) {
+		char path[600], *buf;
+		size_t len, zeros;
+
+		if (lt_is_log_name(names[i]->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			assert_non_null(buf = lt_read_file(path, &len));
+			lt_decode(path, &buf, &len, &zeros);
+			h_buf_append(all, buf, len);
+			if (len && buf[len - 1] != '\n')
+				h_buf_append(all, "\n", 1);
+			free(buf);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* sockview --jsonl DIR: exactly the logs' lines (none added, lost or
+ * twice), every one read by jq, the records in time order; want_lines
+ * when not 0. */
+static void check_jsonl(const char *dir, size_t want_min)
+{
+	const char *args[] = { "--jsonl", dir, NULL };
+	char cmd[700], **a, **b;
+	struct h_buf logs = { 0 };
+	struct h_proc v;
+	size_t na, nb, i;
+	int64_t prev = -1;
+	FILE *jq;
+
+	assert_int_equal(view(&v, args), 0);
+	all_log_lines(dir, &logs);
+	h_buf_append(&logs, "", 0);
+	/* jq reads every line, and the call records' t never goes down */
+	snprintf(cmd, sizeof(cmd), "%s --jsonl '%s' | jq -r 'select(.call) | .t'", SOCKVIEW, dir);
+	assert_non_null(jq = popen(cmd, "r"));
+	for (i = 0; fgets(cmd, sizeof(cmd), jq); i++) {
+		int64_t t = strtoll(cmd, NULL, 10);
+
+		if (t < prev)
+			fail_msg("record %zu: t %lld after %lld", i, (long long)t, (long long)prev);
+		prev = t;
+	}
+	assert_int_equal(pclose(jq), 0);
+	na = sorted_lines(v.out.p, &a);
+	nb = sorted_lines(logs.p, &b);
+	if (na < want_min)
+		fail_msg("%zu lines, want at least %zu", na, want_min);
+	if (i == 0)
+		fail_msg("jq read no record");
+	for (i = 0; i < na && i < nb; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			fail_msg("line %zu differs:\n  sockview: %.200s\n  log:      %.200s", i, a[i],
+				 b[i]);
+	assert_int_equal(na, nb);
+	free(a);
+	free(b);
+	free(logs.p);
+	h_proc_free(&v);
+}
+
+/* A bare LD_PRELOAD run (binary logs, parent and child), and a process
+ * killed with its ring left behind. */
+static void test_jsonl(void **state)
+{
+	char dir[64], line[256];
+	const char *argv[] = { PROG("duphigh"), NULL };
+	const char *kargv[] = { PROG("killme"), "-n", "300", NULL };
+	struct h_opts o = { .logdir = dir };
+	struct h_proc p;
+
+	(void)state;
+	h_tmpdir(dir);
+	h_start(&p, &o, argv);
+	h_wait_ok(&p);
+	h_proc_free(&p);
+	check_jsonl(dir, 11);
+	h_start(&p, &o, kargv);
+	if (!h_wait_line(&p, "@ ready", 30000, line, sizeof(line)))
+		fail_msg("killme did not get ready: %s", p.err.p);
+	kill(p.pid, SIGKILL);
+	h_wait(&p, 30000);
+	h_proc_free(&p);
+	check_jsonl(dir, 11 + 600);
+	{
+		const char *args[] = { "--conns", dir, NULL };
+		struct h_proc v;
+
+		assert_int_equal(view(&v, args), 0);
+		if (!strstr(v.err.p, "killme): its log was not closed: the process was killed"))
+			fail_msg("the kill is not told:\n%s", v.err.p);
+		h_proc_free(&v);
+	}
+	h_rmtree(dir);
+}
+
+/* The filters pick records; a header goes with its log's records. */
+static void test_jsonl_filters(void **state)
+{
+	char dir[64], pid[32], cmd[700], out[256];
+	const char *argv[] = { PROG("duphigh"), NULL };
+	struct h_opts o = { .logdir = dir };
+	struct h_proc p;
+	FILE *jq;
+
+	(void)state;
+	h_tmpdir(dir);
+	h_start(&p, &o, argv);
+	h_wait_ok(&p);
+	snprintf(pid, sizeof(pid), "%d", (int)p.pid);
+	h_proc_free(&p);
+	/* --pid of a process of the run: all its lines, one header */
+	snprintf(cmd, sizeof(cmd), "%s --jsonl --pid %s '%s' | jq -s -c "
+		 "'[length, (map(select(.type == \"header\")) | length), "
+		 "(map(select(.pid != %s)) | length), (map(select(.call == \"write\")) | length)]'",
+		 SOCKVIEW, pid, dir, pid);
+	assert_non_null(jq = popen(cmd, "r"));
+	assert_non_null(fgets(out, sizeof(out), jq));
+	assert_int_equal(pclose(jq), 0);
+	assert_string_equal(out, "[11,1,0,1]\n");
+	/* --conn 1 (the socketpair): its data calls, not the dup2s */
+	snprintf(cmd, sizeof(cmd), "%s --jsonl --conn 1 '%s' | jq -s -c "
+		 "'[(map(select(.call == \"send\" or .call == \"write\")) | length), "
+		 "(map(select(.call == \"recv\" or .call == \"read\")) | length)]'", SOCKVIEW, dir);
+	assert_non_null(jq = popen(cmd, "r"));
+	assert_non_null(fgets(out, sizeof(out), jq));
+	assert_int_equal(pclose(jq), 0);
+	assert_string_equal(out, "[3,3]\n");
+	/* --to before the first record: nothing */
+	snprintf(cmd, sizeof(cmd), "%s --jsonl --from 1000 '%s' | wc -l", SOCKVIEW, dir);
+	assert_non_null(jq = popen(cmd, "r"));
+	assert_non_null(fgets(out, sizeof(out), jq));
+	assert_int_equal(pclose(jq), 0);
+	assert_string_equal(out, "0\n");
+	h_rmtree(dir);
+}
+
+/* ---- logs that end early (issue 14.5) ---- */
+
+static void put_text_file(const char *dir, const char *name, const char *text, size_t n)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(text, 1, n, f), n);
+	fclose(f);
+}
+
+#define HDR(pid, name) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":1," \
+	"\"t\":1000,\"exe\":\"/bin/" name "\",\"argv\":[\"" name "\"],\"execd\":false,\"payload\":64}\n"
+#define SOCK(pid, t) "{\"call\":\"socket\",\"pid\":" #pid ",\"tid\":" #pid ",\"t\":" #t \
+	",\"dur\":5,\"ret\":3,\"proto\":\"tcp\"}\n"
+
+/* A log whose library stopped tracing (its stop line), one whose last
+ * record is cut short, one whole: a line on stderr for each of the first
+ * two, naming the process and why; the stop line is in --jsonl. */
+static void test_ends_early(void **state)
+{
+	static const char stopped[] = HDR(301, "full") SOCK(301, 2000)
+		"{\"type\":\"stop\",\"pid\":301,\"why\":\"write\",\"errno\":\"ENOSPC\"}\n";
+	static const char cut[] = HDR(302, "cut") SOCK(302, 3000) "{\"call\":\"send\",\"pid\":302,\"t";
+	static const char whole[] = HDR(303, "whole") SOCK(303, 4000);
+	char dir[64];
+	const char *args[] = { "--ascii", dir, NULL };
+	const char *jargs[] = { "--jsonl", dir, NULL };
+	struct h_proc v;
+
+	(void)state;
+	h_tmpdir(dir);
+	put_text_file(dir, "301.jsonl", stopped, sizeof(stopped) - 1);
+	put_text_file(dir, "302.jsonl", cut, sizeof(cut) - 1);
+	put_text_file(dir, "303.jsonl", whole, sizeof(whole) - 1);
+	assert_int_equal(view(&v, args), 0);
+	if (!strstr(v.err.p, "301.jsonl (process 301, full): its log ends early: tracing stopped "
+			     "(cannot write the log: disk full)"))
+		fail_msg("no stop told:\n%s", v.err.p);
+	if (!strstr(v.err.p, "302.jsonl (process 302, cut): its log ends early: the last record "
+			     "is cut short"))
+		fail_msg("no cut told:\n%s", v.err.p);
+	if (strstr(v.err.p, "303.jsonl") || strstr(v.err.p, "malformed line (first: 301"))
+		fail_msg("a whole log or the stop line told:\n%s", v.err.p);
+	assert_non_null(strstr(v.out.p, "socket(tcp) = 3"));
+	h_proc_free(&v);
+	assert_int_equal(view(&v, jargs), 0);
+	if (!strstr(v.out.p, "{\"type\":\"stop\",\"pid\":301,\"why\":\"write\",\"errno\":\"ENOSPC\"}\n"))
+		fail_msg("no stop line in --jsonl:\n%s", v.out.p);
+	h_proc_free(&v);
+	h_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dup_high_arrow),
+		cmocka_unit_test(test_jsonl),
+		cmocka_unit_test(test_jsonl_filters),
+		cmocka_unit_test(test_ends_early),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,6 +222,127 @@ static void test_hosts(void **state)
 	destroy(&w);
 }
 
+/*
+ * Logs of a server on hosta and a client on hostb whose clock runs ahead
+ * by d(t) = base + drift * t: `rounds` one-byte requests 250 ms apart,
+ * each answered, 100 us one way (as seen from outside).  Lines go into
+ * bufs (each 256 bytes); a and b get the NULL-ended lists.
+ */
+#define ROUNDS_MAX 40
+static void two_host_logs(char (*bufs)[256], const char **a, const char **b, int rounds,
+			  int64_t base, double drift)
+{
+	int64_t t0 = 1000000000000LL, t;
+	int na = 0, nb = 0, nbuf = 0, k;
+#define D(t) (base + (int64_t)(drift * (double)((t) - t0)))
+#define LINE(list, n, ...) do { snprintf(bufs[nbuf], 256, __VA_ARGS__); \
+		list[n++] = bufs[nbuf++]; } while (0)
+
+	a[na++] = HOSTHDR(100, "hosta", "boot-a", 1);
+	b[nb++] = HOSTHDR(200, "hostb", "boot-b", 1);
+	LINE(a, na, REC(100, %lld, "socket", "\"ret\":3,\"proto\":\"tcp\""), (long long)t0 - 1000);
+	LINE(a, na, REC(100, %lld, "listen", "\"fd\":3,\"ret\":0"), (long long)t0 - 900);
+	LINE(a, na, "{\"call\":\"accept\",\"pid\":100,\"tid\":100,\"t\":%lld,\"dur\":100000,"
+	     "\"fd\":3,\"ret\":4,\"proto\":\"tcp\",\"local\":\"10.0.0.1:80\","
+	     "\"peer\":\"10.0.0.2:4000\"}", (long long)t0);
+	LINE(b, nb, REC(200, %lld, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+	     (long long)(t0 + D(t0) - 100000));
+	LINE(b, nb, REC(200, %lld, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\","
+	     "\"local\":\"10.0.0.2:4000\",\"peer\":\"10.0.0.1:80\""),
+	     (long long)(t0 + D(t0) - 50000));
+	for (k = 0; k < rounds; k++) {
+		t = t0 + 1000000 + (int64_t)k * 250000000;
+		LINE(b, nb, "{\"call\":\"send\",\"pid\":200,\"tid\":200,\"t\":%lld,\"dur\":1000,"
+		     "\"fd\":3,\"ret\":1,\"bytes\":1}", (long long)(t + D(t) - 50000));
+		LINE(a, na, "{\"call\":\"recv\",\"pid\":100,\"tid\":100,\"t\":%lld,\"dur\":100000,"
+		     "\"fd\":4,\"ret\":1,\"bytes\":1}", (long long)t);
+		LINE(a, na, "{\"call\":\"send\",\"pid\":100,\"tid\":100,\"t\":%lld,\"dur\":1000,"
+		     "\"fd\":4,\"ret\":1,\"bytes\":1}", (long long)(t + 200000));
+		LINE(b, nb, "{\"call\":\"recv\",\"pid\":200,\"tid\":200,\"t\":%lld,\"dur\":150000,"
+		     "\"fd\":3,\"ret\":1,\"bytes\":1}", (long long)(t + D(t) + 150000));
+	}
+	a[na] = NULL;
+	b[nb] = NULL;
+#undef LINE
+}
+
+/* Cross-host links that end before they began. */
+static uint32_t back_in_time(const struct world *w)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < w->m.nlinks; i++) {
+		const struct st_vevent *s = &w->tr.ev[w->m.links[i].from];
+		const struct st_vevent *r = &w->tr.ev[w->m.links[i].to];
+
+		n += r->t + r->dur < s->t;
+	}
+	return n;
+}
+
+/* Clocks from the traffic: a constant offset is bracketed (midpoint, half
+ * the bracket); a drifting one, whose bounds cross over the whole trace,
+ * is fitted piecewise and, applied, leaves no arrow back in time; bounds
+ * that cross however the trace is cut are a contradiction, not applied. */
+static void test_clock(void **state)
+{
+	static char bufs[4 * ROUNDS_MAX + 16][256];
+	const char *a[2 * ROUNDS_MAX + 8], *b[2 * ROUNDS_MAX + 8];
+	const char *const *logs[] = { a, b, NULL };
+	struct world w;
+	int k;
+
+	(void)state;
+	/* hostb 3.2 s ahead, steady: bounds [d - 150 us, d + 100 us]. */
+	two_host_logs(bufs, a, b, 10, 3200000000LL, 0);
+	build(&w, logs);
+	assert_int_equal(st_clock_estimate(&w.m), 0);
+	assert_int_equal(w.m.hosts[0].clock, ST_CLOCK_REF);
+	assert_int_equal(w.m.hosts[1].clock, ST_CLOCK_FIXED);
+	assert_int_equal(w.m.hosts[1].nknots, 1);
+	assert_int_equal(w.m.hosts[1].offset, 3200000000LL - 25000);
+	assert_int_equal(w.m.hosts[1].spread, 125000);
+	assert_int_equal(w.m.hosts[1].npairs, 21);
+	destroy(&w);
+
+	/* Drifting 0.2 ms a second over 10 s: 2 ms in all. */
+	two_host_logs(bufs, a, b, ROUNDS_MAX, 5000000, 0.0002);
+	build(&w, logs);
+	assert_int_equal(st_clock_estimate(&w.m), 0);
+	assert_int_equal(w.m.hosts[1].clock, ST_CLOCK_FIXED);
+	assert_true(w.m.hosts[1].nknots > 1);
+	for (k = 0; k < ROUNDS_MAX; k++) {
+		int64_t t = 1000000000000LL + 1000000 + (int64_t)k * 250000000;
+		int64_t truth = 5000000 + (int64_t)(0.0002 * (double)(t - 1000000000000LL));
+		int64_t est = st_clock_offset_at(&w.m.hosts[1], t + truth);
+
+		if (est - truth > 250000 || truth - est > 250000)
+			fail_msg("round %d: estimate %lld, truth %lld", k, (long long)est,
+				 (long long)truth);
+	}
+	st_model_free(&w.m);
+	assert_int_equal(st_model_build_clocked(&w.m, &w.tr, true), 0);
+	assert_true(w.m.clock_fixed);
+	assert_int_equal(back_in_time(&w), 0);
+	destroy(&w);
+
+	/* Two rounds, the second 1 ms later on hostb's clock than the first
+	 * allows: cut in two, each piece has bounds one way only. */
+	two_host_logs(bufs, a, b, 1, 0, 0);
+	build(&w, logs);
+	assert_int_equal(st_clock_estimate(&w.m), 0);
+	assert_int_equal(w.m.hosts[1].clock, ST_CLOCK_FIXED);
+	destroy(&w);
+	two_host_logs(bufs, a, b, 2, 0, 0.004);
+	build(&w, logs);
+	assert_int_equal(st_clock_estimate(&w.m), 0);
+	assert_int_equal(w.m.hosts[1].clock, ST_CLOCK_CONTRADICT);
+	st_model_free(&w.m);
+	assert_int_equal(st_model_build_clocked(&w.m, &w.tr, true), 0);
+	assert_false(w.m.clock_fixed);
+	destroy(&w);
+}
+
 /* Two AF_UNIX clients of one listener are paired in order. */
 static void test_unix_order(void **state)
 {
@@ -600,6 +721,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_unix_order),
 		cmocka_unit_test(test_fd_reuse),
 		cmocka_unit_test(test_dup),

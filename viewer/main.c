@@ -22,14 +22,15 @@
 #include "read/trace.h"
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
-	    M_MERMAID, M_PLANTUML, M_HTML, M_OTLP, M_OTLP_POST };
+	    M_MERMAID, M_PLANTUML, M_HTML, M_OTLP, M_OTLP_POST, M_JSONL };
 
 /* Long options without a letter: numbers no character takes. */
 enum { OPT_OTLP = 1000, OPT_OTLP_ENDPOINT, OPT_OTLP_TIMEOUT, OPT_OTLP_BATCH };
 
 #define USAGE \
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
-	"                --mermaid | --plantuml [--exchanges N] | --html] [--threads]\n" \
+	"                --mermaid | --plantuml [--exchanges N] | --html | --jsonl]\n" \
+	"                [--threads]\n" \
 	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
 	"                [--port N] [--conn N] [--from S] [--to S]\n" \
 	"                [--no-clock-fix] [--otlp | --otlp-endpoint URL] PATH...\n"
@@ -59,6 +60,7 @@ static void help(void)
 	      "  --mermaid, --plantuml  a sequence diagram of the exchanges\n"
 	      "  --exchanges N   diagrams: draw the first N arrows (default 100)\n"
 	      "  --html          an interactive page: zoom, filter, search, click\n"
+	      "  --jsonl         every record of the logs as JSON Lines, in time order\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -132,6 +134,44 @@ static void report_notes(const struct st_trace *tr)
 			tr->nnotes - 64 == 1 ? "" : "s");
 }
 
+/* Each log that ends early, and why when it is known: one line per
+ * process, so a partial picture is not taken for the whole. */
+static void report_endings(const struct st_trace *tr)
+{
+	uint32_t fi, h;
+
+	for (fi = 0; fi < tr->nfiles; fi++) {
+		const struct st_file *f = &tr->files[fi];
+		char who[96] = "";
+
+		if (!f->stop_len && !f->had_ring && !f->cut)
+			continue;
+		for (h = 0; h < tr->nhdr; h++)
+			if (tr->hdr[h].file == fi) {
+				size_t n;
+				const char *name = st_trace_str(tr, tr->hdr[h].name, &n);
+
+				snprintf(who, sizeof(who), " (process %d, %.*s)", tr->hdr[h].pid,
+					 (int)(n > 40 ? 40 : n), name);
+			}
+		if (f->stop_len)
+			fprintf(stderr, "sockview: %s%s: its log ends early: tracing stopped (%s%s%s); "
+				"what the process did after is not shown\n", f->name, who,
+				strcmp(f->stop_why, "write") == 0 ? "cannot write the log" :
+				strcmp(f->stop_why, "reopen") == 0 ? "cannot reopen the log" :
+				f->stop_why[0] ? f->stop_why : "reason unknown",
+				f->stop_err[0] ? ": " : "",
+				strcmp(f->stop_err, "ENOSPC") == 0 ? "disk full" : f->stop_err);
+		else if (f->had_ring)
+			fprintf(stderr, "sockview: %s%s: its log was not closed: the process was "
+				"killed (or still runs); its last records are those its ring kept\n",
+				f->name, who);
+		else
+			fprintf(stderr, "sockview: %s%s: its log ends early: the last record is "
+				"cut short (the process was killed?)\n", f->name, who);
+	}
+}
+
 static void report_skipped(const struct st_trace *tr)
 {
 	report_notes(tr);
@@ -190,6 +230,7 @@ int main(int argc, char **argv)
 		{ "html", no_argument, NULL, 'W' },
 		{ "plantuml", no_argument, NULL, 'U' },
 		{ "exchanges", required_argument, NULL, 'x' },
+		{ "jsonl", no_argument, NULL, 'L' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -237,6 +278,7 @@ int main(int argc, char **argv)
 		case 'W': mode = M_HTML; break;
 		case 'U': mode = M_PLANTUML; break;
 		case 'x': o.exchanges = (uint32_t)parse_long("--exchanges", optarg, 1, 1000000); break;
+		case 'L': mode = M_JSONL; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -279,8 +321,14 @@ int main(int argc, char **argv)
 	if (tr.newest_version > ST_FORMAT_VERSION)
 		warnx("log format version %d is newer than %d: reading what I can",
 		      tr.newest_version, ST_FORMAT_VERSION);
-	if (st_model_build_clocked(&m, &tr, clock_fix) < 0)
+	st_trace_endings(&tr);
+	/* --jsonl needs the model's connections only to filter by them. */
+	if (mode == M_JSONL && o.filter.conn < 0 && o.filter.port < 0) {
+		memset(&m, 0, sizeof(m));
+		m.tr = &tr;
+	} else if (st_model_build_clocked(&m, &tr, clock_fix) < 0) {
 		errx(1, "out of memory");
+	}
 	switch (mode) {
 	case M_CONNS: r = st_render_conns(stdout, &m, &o); break;
 	case M_SVG: r = st_render_svg(stdout, &m, &o); break;
@@ -292,10 +340,13 @@ int main(int argc, char **argv)
 	case M_MERMAID: r = st_render_mermaid(stdout, &m, &o); break;
 	case M_HTML: r = st_render_html(stdout, &m, &o); break;
 	case M_PLANTUML: r = st_render_plantuml(stdout, &m, &o); break;
+	case M_JSONL: r = st_render_jsonl(stdout, &m, &o); break;
 	default: r = st_render_timeline(stdout, &m, &o); break;
 	}
 	report_skipped(&tr);
-	st_report_hosts(stderr, &m);
+	report_endings(&tr);
+	if (m.nprocs)
+		st_report_hosts(stderr, &m);
 	if (r < 0)
 		errx(1, "cannot write the output");
 	st_model_free(&m);

@@ -921,7 +921,7 @@ static long do_call(const struct row *r, const struct fixture *fx)
 	case C_EXECVE:
 	case C_POSIX_SPAWN: {
 		/* A string k at an edge keeps its first EDGE_OK bytes, no NUL. */
-		char *av[2] = { pool_ptr(r->k5, "argument-zero", 14), NULL };
+		char *av[3] = { pool_ptr(r->k5, "argument-zero", 14), (char *)"argument-one", NULL };
 		char *ev[2] = { pool_ptr(r->k4, "SOCKTRACE_TEST_VARIABLE=1", 26), NULL };
 		const char *path = r->n1 == 1	 ? pool_ptr(r->k1, "/dev/null", 10)
 				   : r->n1 == 2 ? pool_ptr(r->k1, "/bin/true", 10)

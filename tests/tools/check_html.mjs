@@ -101,6 +101,11 @@ try {
 			const s = await page.evaluate(() => window.sockview.selected());
 			check(s >= 0, `${name}: Enter in the search selects no call`);
 		}
+		if (p.calls === 0) {
+			check(errors.length === 0, `${name}: page errors: ${errors.join('; ')}`);
+			await page.close();
+			continue;
+		}
 		// A click on the canvas, at the call the page says it drew there.
 		const target = p.hostile ? '<img src=x onerror' : '';
 		const idx = await page.evaluate((t) => window.sockview.find(t), target);

@@ -23,6 +23,7 @@ usage: check_perfetto.py FILE [--slices N] [--links N]
 fails unless every broken copy is rejected (so the checks can fail).
 Exit status 0 when the file passes, 1 with one line per problem otherwise.
 """
+import bisect
 import copy
 import json
 import sys
@@ -33,14 +34,18 @@ ENDS = ("accept", "recv", "read", "recvfrom", "recvmsg", "recvmmsg", "readv",
         "preadv")
 
 
-def inside(slices, ts):
-    """The innermost slice of a thread's list strictly containing ts."""
-    best = None
-    for s in slices:
+def inside(slices, starts, ts):
+    """The innermost slice of a thread's list (sorted by start, each with
+    its "parent" index from the nesting check; starts the start times)
+    strictly containing ts: the last one starting before ts, or the
+    nearest of its parents that contains ts."""
+    k = bisect.bisect_left(starts, ts) - 1
+    while k >= 0:
+        s = slices[k]
         if s["ts"] < ts < s["ts"] + s["dur"]:
-            if best is None or s["dur"] < best["dur"]:
-                best = s
-    return best
+            return s
+        k = s["parent"]
+    return None
 
 
 def check(doc, want_slices=None, want_links=None):
@@ -101,14 +106,16 @@ def check(doc, want_slices=None, want_links=None):
             errs.append("thread %d/%d has slices but no thread_name" % key)
         lst.sort(key=lambda s: (s["ts"], -s["dur"]))
         stack = []
-        for s in lst:
+        for n, s in enumerate(lst):
             end = s["ts"] + s["dur"]
-            while stack and stack[-1] <= s["ts"]:
+            while stack and lst[stack[-1]]["ts"] + lst[stack[-1]]["dur"] <= s["ts"]:
                 stack.pop()
-            if stack and end > stack[-1]:
+            if stack and end > lst[stack[-1]]["ts"] + lst[stack[-1]]["dur"]:
                 errs.append("thread %d/%d: slice at %s overlaps its parent partly"
                             % (key[0], key[1], s["ts"]))
-            stack.append(end)
+            s["parent"] = stack[-1] if stack else -1
+            stack.append(n)
+    starts = {key: [s["ts"] for s in lst] for key, lst in slices.items()}
     for fid, ends in sorted(flows.items()):
         if set(ends) != {"s", "f"}:
             errs.append("flow %d: not exactly one s and one f" % fid)
@@ -119,8 +126,9 @@ def check(doc, want_slices=None, want_links=None):
         if s.get("cat") != f.get("cat") or s.get("name") != f.get("name") or \
                 not isinstance(s.get("name"), str):
             errs.append("flow %d: ends differ in cat or name" % fid)
-        a = inside(slices.get((s["pid"], s["tid"]), []), s["ts"])
-        b = inside(slices.get((f["pid"], f["tid"]), []), f["ts"])
+        ka, kb = (s["pid"], s["tid"]), (f["pid"], f["tid"])
+        a = inside(slices.get(ka, []), starts.get(ka, []), s["ts"])
+        b = inside(slices.get(kb, []), starts.get(kb, []), f["ts"])
         if a is None or b is None:
             errs.append("flow %d: an end is not strictly inside a slice of its thread" % fid)
             continue

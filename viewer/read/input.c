@@ -13,6 +13,7 @@
 #include "read/trace.h"
 #include "read/sort.h"
 #include "binlog.h"
+#include "json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +28,70 @@
 
 /* Largest non-regular file read into memory. */
 #define MAX_READ ((size_t)1 << 32)
+
+/* A string value of the stop line into dst (letters and digits only). */
+static void stop_value(const struct st_json_value *v, char *dst, size_t cap)
+{
+	size_t i, n = v->type == ST_JSON_STRING ? v->n : 0;
+
+	if (n >= cap || (v->flags & (ST_JSON_ESCAPED | ST_JSON_WIDE)))
+		n = 0;
+	for (i = 0; i < n; i++)
+		dst[i] = (v->p[i] >= 'A' && v->p[i] <= 'Z') || (v->p[i] >= 'a' && v->p[i] <= 'z') ||
+			 (v->p[i] >= '0' && v->p[i] <= '9') ? v->p[i] : '?';
+	dst[n] = '\0';
+}
+
+/* Whether [p, p + n) is a stop line; its why and errno into f. */
+static bool read_stop(struct st_file *f, const char *p, size_t n)
+{
+	struct st_json_value k, v;
+	struct st_json_iter it;
+	bool stop = false, call = false;
+	int r;
+
+	if (st_json_object_begin(&it, p, n) < 0)
+		return false;
+	f->stop_why[0] = f->stop_err[0] = '\0';
+	while ((r = st_json_object_next(&it, &k, &v)) > 0) {
+		if (st_json_key_is(&k, "type"))
+			stop = v.type == ST_JSON_STRING && v.n == 4 && memcmp(v.p, "stop", 4) == 0;
+		else if (st_json_key_is(&k, "call"))
+			call = true;
+		else if (st_json_key_is(&k, "why"))
+			stop_value(&v, f->stop_why, sizeof(f->stop_why));
+		else if (st_json_key_is(&k, "errno"))
+			stop_value(&v, f->stop_err, sizeof(f->stop_err));
+	}
+	return r == 0 && stop && !call;
+}
+
+void st_trace_endings(struct st_trace *tr)
+{
+	uint32_t fi;
+
+	for (fi = 0; fi < tr->nfiles; fi++) {
+		struct st_file *f = &tr->files[fi];
+		const char *p = f->map, *e = f->map + f->size, *b;
+
+		f->cut = false;
+		f->stop_len = 0;
+		while (e > p && (e[-1] == '\0' || e[-1] == ' '))
+			e--;
+		/* A last line without its newline was cut short (a binary
+		 * log's text always ends in one). */
+		if (e > p && e[-1] != '\n')
+			f->cut = true;
+		while (e > p && e[-1] == '\n')
+			e--;
+		for (b = e; b > p && b[-1] != '\n' && b[-1] != '\0'; b--)
+			;
+		if (e > b && read_stop(f, b, (size_t)(e - b))) {
+			f->stop_line = (uint64_t)(b - p);
+			f->stop_len = (uint32_t)(e - b);
+		}
+	}
+}
 
 /* A log's staging ring file, read whole; buf NULL when there is none. */
 struct ring {

@@ -37,6 +37,13 @@ static void release_pages(const struct st_file *f, size_t from, size_t to)
 		madvise((void *)(f->map + a), b - a, MADV_DONTNEED);
 }
 
+void st_trace_release(const struct st_trace *tr, uint16_t fi, size_t upto)
+{
+	const struct st_file *f = &tr->files[fi];
+
+	release_pages(f, 0, upto < f->size ? upto : f->size);
+}
+
 /* The parts of line [q, le) cut at NUL bytes (runs of them), each parsed
  * as a line of its own; the line starts at byte off of the file. */
 static void parse_parts(struct st_trace *tr, uint16_t fi, const char *q,

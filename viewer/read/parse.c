@@ -440,7 +440,7 @@ static uint32_t program_name(struct st_trace *tr, const struct fields *f,
 }
 
 static int parse_header(struct st_trace *tr, const struct fields *f,
-			uint16_t file)
+			uint16_t file, uint64_t off, size_t n)
 {
 	struct st_header h;
 	int64_t v;
@@ -481,6 +481,8 @@ static int parse_header(struct st_trace *tr, const struct fields *f,
 		return -1;
 	h.name = program_name(tr, f, h.exe);
 	h.file = file;
+	h.line = off;
+	h.line_len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 	h.first_event = tr->nev;
 	if (st_grow((void **)&tr->hdr, &tr->hdrcap, tr->nhdr + 1, sizeof(h), 1024) < 0)
 		return -1;
@@ -693,8 +695,13 @@ bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 	if (has(&f, K_SOCKTRACE) ||
 	    (has(&f, K_TYPE) && f.v[K_TYPE]->type == ST_JSON_STRING &&
 	     st_json_key_is(f.v[K_TYPE], "header"))) {
-		return parse_header(tr, &f, file) == 0;
+		return parse_header(tr, &f, file, off, n) == 0;
 	}
+	/* The stop line (docs/log-format.md): no record; read with the
+	 * file's end (st_trace_endings). */
+	if (!has(&f, K_CALL) && has(&f, K_TYPE) && f.v[K_TYPE]->type == ST_JSON_STRING &&
+	    st_json_key_is(f.v[K_TYPE], "stop"))
+		return true;
 	return has(&f, K_CALL) && parse_call(tr, &f, file, off, n) == 0;
 bad:
 	return false;

@@ -54,17 +54,29 @@ const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n)
 	return st_strtab_get(&tr->str, id, n);
 }
 
-const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n)
+/* Bytes [off, off + len) of file f, or "" when they are not all in it. */
+static const char *file_bytes(const struct st_file *f, uint64_t off, uint32_t len, size_t *n)
 {
-	const struct st_vevent *e = &tr->ev[i];
-	const struct st_file *f = &tr->files[e->file];
-
-	if (e->line > f->size || f->size - e->line < e->line_len) {
+	if (off > f->size || f->size - off < len) {
 		*n = 0;
 		return "";
 	}
-	*n = e->line_len;
-	return f->map + e->line;
+	*n = len;
+	return f->map + off;
+}
+
+const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n)
+{
+	const struct st_vevent *e = &tr->ev[i];
+
+	return file_bytes(&tr->files[e->file], e->line, e->line_len, n);
+}
+
+const char *st_trace_header_line(const struct st_trace *tr, uint32_t h, size_t *n)
+{
+	const struct st_header *hd = &tr->hdr[h];
+
+	return file_bytes(&tr->files[hd->file], hd->line, hd->line_len, n);
 }
 
 /* Notes beyond this many are only counted. */

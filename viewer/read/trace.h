@@ -88,6 +88,8 @@ struct st_header {
 	uint32_t first_event;	/* index of the first record after it */
 	uint32_t host, boot_id, cgroup;	/* host name, boot id, cgroup; 0: absent */
 	int64_t netns;		/* network namespace inode, 0 when absent */
+	uint64_t line;		/* offset of its line in its file */
+	uint32_t line_len;
 	uint16_t file;
 	bool execd;
 };
@@ -102,9 +104,15 @@ struct st_file {
 				 * it is still the file of this device and
 				 * inode (input.c) */
 	uint64_t dev, ino;
+	/* How the log ends (st_trace_endings), for "ends early" notes. */
 	bool had_ring;		/* a binary log whose staging ring was left:
 				 * its process was killed, or still runs */
+	bool cut;		/* its last line is cut short */
 	uint64_t missing;	/* bytes of the log its file lacks (binlog.h) */
+	uint64_t stop_line;	/* its stop line (docs/log-format.md) */
+	uint32_t stop_len;	/* 0: none */
+	char stop_why[16];	/* the line's "why" and "errno", "" if none */
+	char stop_err[24];
 };
 
 /* A memo of interned id -> small value, so each distinct call name, proto
@@ -185,6 +193,14 @@ void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 		   const char *p, size_t n);
 
+/* lines.c: gives back the resident pages of file fi's mapping below byte
+ * upto (a line there read again is faulted in again). */
+void st_trace_release(const struct st_trace *tr, uint16_t fi, size_t upto);
+
+/* input.c: looks at the end of every file: its stop line, a last line cut
+ * short (struct st_file); call after st_trace_sort. */
+void st_trace_endings(struct st_trace *tr);
+
 /* trace.c: the container itself. */
 void st_trace_init(struct st_trace *tr);
 void st_trace_free(struct st_trace *tr);
@@ -197,6 +213,8 @@ void st_trace_note(struct st_trace *tr, const char *fmt, ...)
 void st_trace_skip(struct st_trace *tr, uint16_t file, uint64_t lineno);
 /* The raw line of record i (not NUL-terminated). */
 const char *st_trace_line(const struct st_trace *tr, uint32_t i, size_t *n);
+/* The raw line of header h (not NUL-terminated). */
+const char *st_trace_header_line(const struct st_trace *tr, uint32_t h, size_t *n);
 /* Shorthand for interned strings. */
 const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n);
 /* Whether record e failed: with errno err (its name, "ECONNRESET"), or

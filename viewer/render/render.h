@@ -86,6 +86,9 @@ int st_render_otlp_endpoint(const struct st_model *m, const struct st_render_opt
 void st_report_hosts(FILE *fp, const struct st_model *m);
 int st_render_perfetto(FILE *fp, const struct st_model *m,
 		       const struct st_render_opts *o);
+/* Every record as the logs' JSON Lines, in time order (jsonl.c). */
+int st_render_jsonl(FILE *fp, const struct st_model *m,
+		    const struct st_render_opts *o);
 /* Packets synthesized from the model, as a pcapng capture (pcapng.c). */
 int st_render_pcapng(FILE *fp, const struct st_model *m,
 		     const struct st_render_opts *o);
