@@ -312,6 +312,15 @@ static void shift_logs(const char *src, const char *dst)
 	assert_int_equal(files, 3);
 }
 
+static uint32_t links_of(const struct world *w, uint8_t kind)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < w->m.nlinks; i++)
+		n += w->m.links[i].kind == kind;
+	return n;
+}
+
 /* Every arrow of the model, from a send's start to a receive's end. */
 static uint32_t arrows_back(const struct world *w)
 {
@@ -342,6 +351,9 @@ static void test_shifted_clock(void **state)
 	assert_true(arrows_back(&w) > 0);
 	assert_true(st_clock_backwards(&w.m, &worst) > 0);
 	assert_true(worst > SHIFT_NS / 2);
+	/* Every datagram paired all the same (three and their echoes),
+	 * though each request seems to arrive before it was sent. */
+	assert_int_equal(links_of(&w, ST_L_DGRAM), 6);
 	unload(&w);
 
 	load(&w, fx.dir_a, fx.dir_shift, true);
@@ -359,6 +371,7 @@ static void test_shifted_clock(void **state)
 	assert_int_equal(st_clock_backwards(&w.m, &worst), 0);
 	assert_int_equal(count_paired(&w, ST_P_TCP), 2);
 	assert_int_equal(count_paired(&w, ST_P_UDP), 1);
+	assert_int_equal(links_of(&w, ST_L_DGRAM), 6);
 	unload(&w);
 
 	snprintf(cmd, sizeof(cmd), "%s/sockview --hosts --ascii %s %s", ST_BUILD_DIR, fx.dir_a,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "render/render.h"
 #include "read/trace.h"
 
 #define HDR(pid) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":1,\"t\":1000,\"exe\":\"/bin/p" #pid "\",\"argv\":[\"p" #pid "\"],\"execd\":false,\"payload\":64}"
@@ -219,6 +220,46 @@ static void test_hosts(void **state)
 	con = find(&w, 100, "connect", 1);
 	assert_int_equal(w.tr.ev[acc].call, ST_C_ACCEPT);
 	assert_int_not_equal(w.m.ev_conn[acc], w.m.ev_conn[con]);
+	destroy(&w);
+}
+
+/* A connection through NAT: the client connected to a public address, the
+ * server saw another peer.  Nothing is guessed: both stay one-sided, and
+ * the report says so in one line. */
+static void test_hosts_nat(void **state)
+{
+	const char *a[] = {
+		HOSTHDR(100, "hosta", "boot-a", 7),
+		REC(100, 2000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(100, 2100, "listen", "\"fd\":3,\"ret\":0,\"backlog\":5"),
+		REC(100, 2200, "accept", "\"fd\":3,\"ret\":4,\"proto\":\"tcp\","
+		    "\"local\":\"10.0.0.1:80\",\"peer\":\"198.51.100.7:5555\""),
+		NULL };
+	const char *b[] = {
+		HOSTHDR(200, "hostb", "boot-b", 7),
+		REC(200, 1900, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+		REC(200, 2000, "connect", "\"fd\":3,\"ret\":0,\"proto\":\"tcp\","
+		    "\"local\":\"10.0.0.2:4000\",\"peer\":\"203.0.113.5:80\""),
+		NULL };
+	const char *const *logs[] = { a, b, NULL };
+	struct world w;
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	build(&w, logs);
+	assert_int_equal(w.m.nconns, 2);
+	assert_true(w.m.conns[0].proc[0] == ST_NONE || w.m.conns[0].proc[1] == ST_NONE);
+	assert_true(w.m.conns[1].proc[0] == ST_NONE || w.m.conns[1].proc[1] == ST_NONE);
+	f = open_memstream(&text, &n);
+	assert_non_null(f);
+	st_report_hosts(f, &w.m);
+	fclose(f);
+	if (!strstr(text, "not paired across hosts: 1 connection with the client side only, "
+		    "1 with the server side only") || !strstr(text, "NAT"))
+		fail_msg("%s", text);
+	free(text);
 	destroy(&w);
 }
 
@@ -716,11 +757,47 @@ static void test_exec(void **state)
 	destroy(&w);
 }
 
+/* A program that sets its title (setproctitle: nginx's workers, sshd,
+ * postgres) is named by the title's first word, not by the last path in
+ * its text; a path with a space in it is still named by its last part. */
+static void test_title(void **state)
+{
+	static const struct {
+		const char *argv0, *name;
+	} cases[] = {
+		{ "nginx: worker process", "nginx" },
+		{ "nginx: master process /usr/sbin/nginx -e /var/log/error.log", "nginx" },
+		{ "redis-server 127.0.0.1:6379", "redis-server" },
+		{ "/opt/my app/bin/srv", "srv" },
+		{ "/usr/bin/curl", "curl" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char hdr[512];
+		const char *one[] = { hdr, REC(400, 2000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+				      NULL };
+		const char *const *logs[] = { one, NULL };
+		struct world w;
+
+		snprintf(hdr, sizeof(hdr),
+			 "{\"socktrace\":1,\"type\":\"header\",\"pid\":400,\"ppid\":1,\"t\":1000,"
+			 "\"exe\":\"/usr/sbin/x\",\"argv\":[\"%s\"],\"execd\":false,\"payload\":64}",
+			 cases[i].argv0);
+		build(&w, logs);
+		assert_int_equal(w.m.nprocs, 1);
+		assert_string_equal(str(&w, w.m.procs[0].name), cases[i].name);
+		destroy(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_hosts_nat),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_unix_order),
 		cmocka_unit_test(test_fd_reuse),
@@ -733,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_udp_peek),
 		cmocka_unit_test(test_socketpair),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_title),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,13 +214,73 @@ fail:
 	return -1;
 }
 
+/* Matched (send, recv) pairs, two indices into the datagrams each. */
+struct matches {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+static int add_match(struct matches *ms, struct dg *v, uint32_t snd, uint32_t rcv)
+{
+	if (ms->n == ms->cap) {
+		uint32_t *nv, cap = ms->cap ? ms->cap * 2 : 256;
+
+		if (!(nv = realloc(ms->v, (size_t)cap * 2 * sizeof(*nv))))
+			return -1;
+		ms->v = nv;
+		ms->cap = cap;
+	}
+	v[snd].matched = v[rcv].matched = true;
+	ms->v[ms->n * 2] = snd;
+	ms->v[ms->n * 2 + 1] = rcv;
+	ms->n++;
+	return 0;
+}
+
+/*
+ * What time order left unmatched in one key, between hosts: their clocks
+ * differ (by more than the datagram took, perhaps), so a receive may seem
+ * to come before its send.  Each receive takes the first unmatched send of
+ * another host with the same bytes, each host's datagrams in its own
+ * order; the model is built again once the clocks are known (clock.c).
+ */
+static int match_across(const struct st_model *m, struct dg *v, const uint32_t *idx,
+			uint32_t n, struct matches *ms)
+{
+	uint32_t i, k, lo = 0, looked;
+
+	for (i = 0; i < n; i++) {
+		struct dg *d = &v[idx[i]];
+		uint32_t host;
+
+		if (!d->recv || d->matched)
+			continue;
+		host = m->procs[m->ev_proc[d->ev]].host;
+		while (lo < n && (v[idx[lo]].recv || v[idx[lo]].matched))
+			lo++;
+		for (k = lo, looked = 0; k < n && looked < 4 * SCAN_LIMIT; k++, looked++) {
+			struct dg *s = &v[idx[k]];
+
+			if (s->recv || s->matched || m->procs[m->ev_proc[s->ev]].host == host)
+				continue;
+			if (same_datagram(m, s, d)) {
+				if (add_match(ms, v, idx[k], idx[i]) < 0)
+					return -1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 int st_model_pair_datagrams(struct st_model *m, struct st_found *found)
 {
 	struct st_idmap conns = { 0 };
 	struct dg *v = NULL;
 	uint64_t *keys = NULL, *times = NULL;
 	uint32_t *idx = NULL, *queue = NULL, n = 0, i, j, g, c;
-	uint32_t *mv = NULL, nm = 0, mcap = 0;	/* matched (send, recv) pairs */
+	struct matches ms = { NULL, 0, 0 };
+	uint32_t *mv = NULL, nm = 0;	/* matched (send, recv) pairs */
 	int r = -1;
 
 	if (collect(m, &v, &keys, &times, &n) < 0)
@@ -262,20 +322,14 @@ int st_model_pair_datagrams(struct st_model *m, struct st_found *found)
 				continue;
 			memmove(&queue[qh + 1], &queue[qh], (k - qh) * sizeof(*queue));
 			qh++;
-			match->matched = d->matched = true;
-			if (nm == mcap) {
-				uint32_t *nmv;
-
-				mcap = mcap ? mcap * 2 : 256;
-				if (!(nmv = realloc(mv, mcap * 2 * sizeof(*mv))))
-					goto out;
-				mv = nmv;
-			}
-			mv[nm * 2] = (uint32_t)(match - v);
-			mv[nm * 2 + 1] = idx[j];
-			nm++;
+			if (add_match(&ms, v, (uint32_t)(match - v), idx[j]) < 0)
+				goto out;
 		}
+		if (m->nhosts > 1 && match_across(m, v, idx + g, j - g, &ms) < 0)
+			goto out;
 	}
+	mv = ms.v;
+	nm = ms.n;
 	/* Connections in order of their first datagram: the first sender is
 	 * the client. */
 	{
@@ -325,7 +379,7 @@ int st_model_pair_datagrams(struct st_model *m, struct st_found *found)
 	r = 0;
 out:
 	st_idmap_free(&conns);
-	free(mv);
+	free(ms.v);
 	free(v);
 	free(keys);
 	free(times);
