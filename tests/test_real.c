@@ -1736,7 +1736,7 @@ static void test_app_redis(void **state)
 	}
 	{
 		const char *const want[] = { "SET greeting hello", "+OK", "GET greeting",
-					     "$5 \\&quot;hello\\&quot;", "INCR greeting",
+					     "$5 &quot;hello&quot;", "INCR greeting",
 					     "-ERR value is not an integer", NULL };
 
 		want_labels(&r, want);

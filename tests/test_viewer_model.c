@@ -757,6 +757,41 @@ static void test_exec(void **state)
 	destroy(&w);
 }
 
+/* A program that sets its title (setproctitle: nginx's workers, sshd,
+ * postgres) is named by the title's first word, not by the last path in
+ * its text; a path with a space in it is still named by its last part. */
+static void test_title(void **state)
+{
+	static const struct {
+		const char *argv0, *name;
+	} cases[] = {
+		{ "nginx: worker process", "nginx" },
+		{ "nginx: master process /usr/sbin/nginx -e /var/log/error.log", "nginx" },
+		{ "redis-server 127.0.0.1:6379", "redis-server" },
+		{ "/opt/my app/bin/srv", "srv" },
+		{ "/usr/bin/curl", "curl" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char hdr[512];
+		const char *one[] = { hdr, REC(400, 2000, "socket", "\"ret\":3,\"proto\":\"tcp\""),
+				      NULL };
+		const char *const *logs[] = { one, NULL };
+		struct world w;
+
+		snprintf(hdr, sizeof(hdr),
+			 "{\"socktrace\":1,\"type\":\"header\",\"pid\":400,\"ppid\":1,\"t\":1000,"
+			 "\"exe\":\"/usr/sbin/x\",\"argv\":[\"%s\"],\"execd\":false,\"payload\":64}",
+			 cases[i].argv0);
+		build(&w, logs);
+		assert_int_equal(w.m.nprocs, 1);
+		assert_string_equal(str(&w, w.m.procs[0].name), cases[i].name);
+		destroy(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_udp_peek),
 		cmocka_unit_test(test_socketpair),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_title),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -418,7 +418,7 @@ static uint32_t program_name(struct st_trace *tr, const struct fields *f,
 	unsigned char buf[MAX_STR];
 	struct st_json_iter it;
 	struct st_json_value v;
-	const unsigned char *s = buf, *slash;
+	const unsigned char *s = buf, *slash, *sp;
 	long n = -1;
 
 	if (has(f, K_ARGV) && st_json_array_begin(&it, f->v[K_ARGV]) == 0 &&
@@ -429,6 +429,15 @@ static uint32_t program_name(struct st_trace *tr, const struct fields *f,
 
 		s = (const unsigned char *)st_trace_str(tr, exe, &len);
 		n = (long)len;
+	}
+	/* A title the program set itself (setproctitle: "nginx: worker
+	 * process", "redis-server 127.0.0.1:6379") names it by its first word;
+	 * a first word with a slash is a path, perhaps with a space in it. */
+	if (n > 0 && (sp = memchr(s, ' ', (size_t)n)) != NULL && sp > s &&
+	    !memchr(s, '/', (size_t)(sp - s))) {
+		n = sp - s;
+		if (n > 1 && s[n - 1] == ':')
+			n--;
 	}
 	while (n > 0 && (slash = memchr(s, '/', (size_t)n)) != NULL) {
 		if (slash + 1 == s + n)

@@ -470,7 +470,7 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 		/* What the protocol reader made of it. */
 		size_t n = strlen(label);
 
-		if (st_out_bytes(o, label, n, SHOW_LABEL) < n)
+		if (st_out_text(o, label, n, SHOW_LABEL) < n)
 			st_out_str(o, "...");
 		return;
 	}

@@ -184,15 +184,16 @@ void st_out_duration(struct st_out *o, int64_t ns)
 	}
 }
 
-/* Bytes that stand for themselves in st_out_bytes. */
-static bool plain_byte(unsigned char c)
+/* Bytes that stand for themselves: printable ASCII, and with strict also
+ * no quote or backslash (which then stand escaped). */
+static bool plain_byte(unsigned char c, bool strict)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return c >= 0x20 && c < 0x7f && (!strict || (c != '"' && c != '\\'));
 }
 
-size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
+static size_t put_escaped(struct st_out *o, const unsigned char *p, size_t n, size_t max,
+			  bool strict)
 {
-	const unsigned char *p = s;
 	size_t i = 0, used = 0;
 
 	while (i < n) {
@@ -202,7 +203,7 @@ size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
 
 		/* A run of plain bytes in one copy. */
 		lim = n - i < max - used ? n : i + (max - used);
-		for (j = i; j < lim && plain_byte(p[j]); j++)
+		for (j = i; j < lim && plain_byte(p[j], strict); j++)
 			;
 		if (j > i) {
 			st_out_put(o, p + i, j - i);
@@ -210,7 +211,7 @@ size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
 			i = j;
 			continue;
 		}
-		if (plain_byte(c)) {
+		if (plain_byte(c, strict)) {
 			e[0] = (char)c;
 			k = 1;
 		} else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
@@ -231,6 +232,16 @@ size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
 		i++;
 	}
 	return i;
+}
+
+size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max)
+{
+	return put_escaped(o, s, n, max, true);
+}
+
+size_t st_out_text(struct st_out *o, const char *s, size_t n, size_t max)
+{
+	return put_escaped(o, (const unsigned char *)s, n, max, false);
 }
 
 void st_out_xml(struct st_out *o, const void *s, size_t n)

@@ -70,6 +70,9 @@ void st_out_duration(struct st_out *o, int64_t ns);
 /* Untrusted bytes as printable ASCII, at most max output characters
  * (whole escapes only); returns how many input bytes were written. */
 size_t st_out_bytes(struct st_out *o, const void *s, size_t n, size_t max);
+/* The same for text made printable already (a protocol reader's summary,
+ * whose quotes and \xNN escapes are its own): printable ASCII as it is. */
+size_t st_out_text(struct st_out *o, const char *s, size_t n, size_t max);
 /* Text for XML (SVG): &<>"' escaped, and bytes outside 0x20-0x7e as \xNN. */
 void st_out_xml(struct st_out *o, const void *s, size_t n);
 /* A JSON string with quotes; bytes outside 0x20-0x7e as \u00XX. */
