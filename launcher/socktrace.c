@@ -41,7 +41,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--sendfile-data] [--no-view] [-q]\n"
+	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--sendfile-data] [--no-view]\n"
+		   "                 [--follow] [-q]\n"
 		   "                 -- COMMAND [ARG...]\n"
 		   "  -o, --output DIR   write the logs into DIR (default: a new socktrace.* directory)\n"
 		   "  -s, --snap BYTES   payload bytes kept per call: a number, 0 or 'all' (default 64)\n"
@@ -49,6 +50,8 @@ static void usage(FILE *f)
 		   "                     keep a snippet of what sendfile sent too (read back from\n"
 		   "                     the file: one more pread per call)\n"
 		   "      --no-view      do not draw the timeline when the command ends\n"
+		   "  -f, --follow       show the calls live while the command runs (sockview\n"
+		   "                     --follow on stderr) instead of the timeline at its end\n"
 		   "  -q, --quiet        say nothing on stderr unless something is wrong\n"
 		   "  -h, --help         this text\n");
 }
@@ -502,6 +505,27 @@ static void show_timeline(const char *dir)
 		waitpid(pid, &status, 0);
 }
 
+/* Starts sockview --follow on the logs, drawing on our stderr, untraced;
+ * its pid, or -1. */
+static pid_t start_follow(const char *dir)
+{
+	char view[PATH_MAX];
+	pid_t pid;
+
+	if (!find_beside(view, sizeof(view), "sockview", ST_LIBDIR "/../../bin")) {
+		warnx("warning: no sockview found beside socktrace: no live view");
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(2, 1);
+		unsetenv("LD_PRELOAD");
+		execl(view, "sockview", "--follow", dir, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -509,25 +533,28 @@ int main(int argc, char **argv)
 		{ "snap", required_argument, NULL, 's' },
 		{ "sendfile-data", no_argument, NULL, 'D' },
 		{ "no-view", no_argument, NULL, 'V' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char lib[PATH_MAX], dir[PATH_MAX];
 	const char *outdir = NULL, *snap = NULL;
-	bool view = true, quiet = false, sendfile_data = false;
+	bool view = true, quiet = false, sendfile_data = false, follow = false;
+	pid_t follower = -1;
 	long files, records;
 	pid_t child;
 	int c, status, code;
 	char **lines;
 	size_t nlines, i;
 
-	while ((c = getopt_long(argc, argv, "+o:s:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:s:fqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': outdir = optarg; break;
 		case 's': snap = optarg; break;
 		case 'D': sendfile_data = true; break;
 		case 'V': view = false; break;
+		case 'f': follow = true; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -574,6 +601,8 @@ int main(int argc, char **argv)
 	if (st_logmaker_start(dir) != 0)
 		warn("warning: cannot make logs for processes that drop privileges");
 
+	if (follow)
+		follower = start_follow(dir);
 	child = fork();
 	if (child < 0)
 		err(1, "fork");
@@ -592,6 +621,13 @@ int main(int argc, char **argv)
 			err(1, "waitpid");
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
+	/* The live view reads the logs once more, then ends. */
+	if (follower > 0) {
+		kill(follower, SIGTERM);
+		while (waitpid(follower, NULL, 0) < 0 && errno == EINTR)
+			;
+		view = false;
+	}
 	/* Every process the library could not trace, or stopped tracing, on
 	 * our own stderr (the program's may be a file of its own). */
 	lines = st_logmaker_stop(&nlines);

@@ -59,6 +59,15 @@ static void cleanup(const char *dir)
 	h_rmtree(dir);
 }
 
+/* A fresh test directory dir (64 bytes) with an empty log directory
+ * dir/log in logs (96 bytes). */
+static void make_dirs(char *dir, char *logs)
+{
+	h_tmpdir(dir);
+	snprintf(logs, 96, "%s/log", dir);
+	assert_int_equal(mkdir(logs, 0700), 0);
+}
+
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -273,9 +282,7 @@ static void http_case(const char *host)
 	need(TSHARK);
 	need(PYTHON);
 	need(CURL);
-	h_tmpdir(dir);
-	snprintf(logs, sizeof logs, "%s/log", dir);
-	assert_int_equal(mkdir(logs, 0700), 0);
+	make_dirs(dir, logs);
 	snprintf(path, sizeof path, "%s/page.html", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -591,9 +598,7 @@ static void test_reset_refused(void **state)
 
 	need(TSHARK);
 	need(PYTHON);
-	h_tmpdir(dir);
-	snprintf(logs, sizeof logs, "%s/log", dir);
-	assert_int_equal(mkdir(logs, 0700), 0);
+	make_dirs(dir, logs);
 	{
 		const char *argv[] = { PYTHON, "-c", py_reset_server, NULL };
 
@@ -686,9 +691,7 @@ static void test_orphan(void **state)
 
 	need(TSHARK);
 	need(PYTHON);
-	h_tmpdir(dir);
-	snprintf(logs, sizeof logs, "%s/log", dir);
-	assert_int_equal(mkdir(logs, 0700), 0);
+	make_dirs(dir, logs);
 	h_start(&py, &o, argv);
 	assert_int_equal(h_wait(&py, 30000), 0);
 	assert_string_equal(py.out.p, "HELLO FROM A TRACED CHILD\n");

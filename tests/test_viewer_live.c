@@ -311,6 +311,130 @@ static void test_ends_early(void **state)
 	h_rmtree(dir);
 }
 
+/* ---- --follow (issue 15.3) ---- */
+
+/* Waits (at most 20 s) until p's stdout holds text; false when it does
+ * not (or p ended first). */
+static bool wait_text(struct h_proc *p, const char *text)
+{
+	int64_t end = h_now_ms() + 20000;
+
+	while (!strstr(p->out.p, text)) {
+		if (p->out.fd < 0 || h_now_ms() > end)
+			return false;
+		h_pump(p, 50);
+	}
+	return true;
+}
+
+static int count_of(const char *text, const char *s)
+{
+	int n = 0;
+
+	for (; (text = strstr(text, s)) != NULL; text++)
+		n++;
+	return n;
+}
+
+static bool running(const struct h_proc *p)
+{
+	int st;
+
+	return waitpid(p->pid, &st, WNOHANG) == 0;
+}
+
+/* A traced program that calls when told to (through a FIFO), and
+ * sockview --follow beside it: each call shows while the program still
+ * runs, a new process is picked up with the arrow from it, Ctrl-C (SIGINT)
+ * ends the view with status 0.  Synchronised on content only. */
+static void test_follow(void **state)
+{
+	char dir[64], ctl[64], fifo[96], line[256], want[128];
+	const char *sargv[] = { PROG("stepper"), fifo, NULL };
+	const char *vargv[] = { SOCKVIEW, "--follow", dir, NULL };
+	struct h_opts o = { .logdir = dir }, vo = { .untraced = true };
+	struct h_proc p, v;
+	int child;
+	FILE *w;
+
+	(void)state;
+	h_tmpdir(dir);
+	h_tmpdir(ctl);
+	snprintf(fifo, sizeof(fifo), "%s/ctl", ctl);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	h_start(&v, &vo, vargv);
+	h_start(&p, &o, sargv);
+	assert_non_null(w = fopen(fifo, "w"));
+	setvbuf(w, NULL, _IOLBF, 0);
+
+	fputs("send alpha\n", w);
+	if (!h_wait_line(&p, "@ sent alpha", 20000, line, sizeof(line)))
+		fail_msg("stepper: %s", p.err.p);
+	if (!wait_text(&v, "send(") || !wait_text(&v, "\"alpha\""))
+		fail_msg("the send is not shown:\n%s\n%s", v.out.p, v.err.p);
+	assert_true(running(&p));
+	if (!wait_text(&v, "<- 5 B \"alpha\" from stepper"))
+		fail_msg("no arrow for alpha:\n%s", v.out.p);
+
+	fputs("fork beta\n", w);
+	if (!h_wait_line(&p, "@ forked beta pid=", 20000, line, sizeof(line)))
+		fail_msg("stepper: %s", p.err.p);
+	child = atoi(line + strlen("@ forked beta pid="));
+	snprintf(want, sizeof(want), "new process stepper %d", child);
+	if (!wait_text(&v, want))
+		fail_msg("the child is not picked up:\n%s", v.out.p);
+	snprintf(want, sizeof(want), "<- 4 B \"beta\" from stepper %d send(", child);
+	if (!wait_text(&v, want))
+		fail_msg("no arrow from the child:\n%s", v.out.p);
+	assert_true(running(&p));
+
+	fputs("quit\n", w);
+	fclose(w);
+	h_wait_ok(&p);
+	kill(v.pid, SIGINT);
+	assert_int_equal(h_wait(&v, 20000), 0);
+	/* each call once: one send of alpha, one receive */
+	{
+		const char *a = strstr(v.out.p, "] send("), *b = a ? strstr(a + 1, "] send(") : NULL;
+
+		if (!a || (b && strstr(b, "= 5 \"alpha\"") && !strstr(a, "beta")))
+			fail_msg("a call twice:\n%s", v.out.p);
+		if (count_of(v.out.p, "= 5 \"alpha\"") != 2 || count_of(v.out.p, "= 4 \"beta\"") != 2)
+			fail_msg("not each call once:\n%s", v.out.p);
+	}
+	h_proc_free(&p);
+	h_proc_free(&v);
+	unlink(fifo);
+	rmdir(ctl);
+	h_rmtree(dir);
+}
+
+/* socktrace --follow -- CMD: the live view on the launcher's stderr while
+ * the command runs, every call once, then the summary (no timeline). */
+static void test_launcher_follow(void **state)
+{
+	char dir[64], out[96];
+	const char *argv[] = { ST_BUILD_DIR "/socktrace", "-o", out, "--follow", "--",
+			       PROG("duphigh"), NULL };
+	struct h_opts o = { .untraced = true };
+	struct h_proc p;
+
+	(void)state;
+	h_tmpdir(dir);
+	snprintf(out, sizeof(out), "%s/t", dir);
+	h_start(&p, &o, argv);
+	h_wait_ok(&p);
+	assert_non_null(strstr(p.out.p, "@ got tZu"));
+	if (count_of(p.err.p, "] write(1000) = 1 \"Z\"") != 1 ||
+	    count_of(p.err.p, "<- 1 B \"Z\" from duphigh") != 1 ||
+	    count_of(p.err.p, "new process duphigh") != 1)
+		fail_msg("the live view is not on stderr, each call once:\n%s", p.err.p);
+	assert_non_null(strstr(p.err.p, "socktrace: trace in "));
+	h_proc_free(&p);
+	snprintf(out, sizeof(out), "rm -rf '%s'", dir);
+	assert_int_equal(system(out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_jsonl_filters),
 		cmocka_unit_test(test_ends_early),
+		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_launcher_follow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

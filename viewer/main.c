@@ -10,10 +10,13 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model/model.h"
@@ -22,14 +25,15 @@
 #include "read/trace.h"
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
-	    M_MERMAID, M_PLANTUML, M_HTML, M_OTLP, M_OTLP_POST, M_JSONL };
+	    M_MERMAID, M_PLANTUML, M_HTML, M_OTLP, M_OTLP_POST, M_JSONL, M_FOLLOW };
 
 /* Long options without a letter: numbers no character takes. */
 enum { OPT_OTLP = 1000, OPT_OTLP_ENDPOINT, OPT_OTLP_TIMEOUT, OPT_OTLP_BATCH };
 
 #define USAGE \
 	"usage: sockview [--conns [--json] | --svg | --hosts | --perfetto | --pcapng |\n" \
-	"                --mermaid | --plantuml [--exchanges N] | --html | --jsonl]\n" \
+	"                --mermaid | --plantuml [--exchanges N] | --html | --jsonl |\n" \
+	"                --follow]\n" \
 	"                [--threads]\n" \
 	"                [--ascii] [--color=always|never|auto] [--width N] [--pid N]\n" \
 	"                [--port N] [--conn N] [--from S] [--to S]\n" \
@@ -61,6 +65,7 @@ static void help(void)
 	      "  --exchanges N   diagrams: draw the first N arrows (default 100)\n"
 	      "  --html          an interactive page: zoom, filter, search, click\n"
 	      "  --jsonl         every record of the logs as JSON Lines, in time order\n"
+	      "  --follow        a live view: each new call as it is logged, until Ctrl-C\n"
 	      "  --threads       one lane per thread instead of per process\n"
 	      "  --ascii         no Unicode box drawing\n"
 	      "  --color=WHEN    colour: always, never, auto (a terminal, and NO_COLOR unset)\n"
@@ -213,6 +218,68 @@ static int post_otlp(const struct st_model *m, const struct st_render_opts *o,
 	return 0;
 }
 
+/* How often --follow reads the logs again. */
+#define FOLLOW_TICK_MS 200
+
+static volatile sig_atomic_t follow_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+/*
+ * --follow: reads the logs under the paths again every tick and prints what
+ * is new (render/live.c), until SIGINT or SIGTERM, after which it reads
+ * them once more.  It only reads files: the traced programs never notice.
+ * A path with no log yet is waited for.
+ */
+static int follow(char **paths, int n, const struct st_render_opts *o, bool clock_fix)
+{
+	struct sigaction sa;
+	struct st_live *lv = st_live_new();
+	struct st_trace tr;
+	struct st_model m;
+	struct stat sb;
+	bool last = false;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (stat(paths[i], &sb) != 0)
+			err(1, "%s", paths[i]);
+	if (!lv)
+		errx(1, "out of memory");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!last) {
+		struct timespec ts = { 0, FOLLOW_TICK_MS * 1000000L };
+
+		last = follow_stop;
+		st_trace_init(&tr);
+		for (i = 0; i < n; i++)
+			st_trace_add_path(&tr, paths[i]);	/* none yet: next tick */
+		if (st_trace_sort(&tr) == 0 && st_model_build_clocked(&m, &tr, clock_fix) == 0) {
+			if (st_render_live(stdout, &m, o, lv) < 0) {
+				st_model_free(&m);
+				st_trace_free(&tr);
+				st_live_free(lv);
+				errx(1, "cannot write the output");
+			}
+			st_model_free(&m);
+		}
+		if (last)
+			report_endings(&tr);
+		st_trace_free(&tr);
+		if (!last && !follow_stop)
+			nanosleep(&ts, NULL);	/* a signal ends it early */
+	}
+	st_live_free(lv);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -231,6 +298,7 @@ int main(int argc, char **argv)
 		{ "plantuml", no_argument, NULL, 'U' },
 		{ "exchanges", required_argument, NULL, 'x' },
 		{ "jsonl", no_argument, NULL, 'L' },
+		{ "follow", no_argument, NULL, 'Y' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, 'c' },
@@ -279,6 +347,7 @@ int main(int argc, char **argv)
 		case 'U': mode = M_PLANTUML; break;
 		case 'x': o.exchanges = (uint32_t)parse_long("--exchanges", optarg, 1, 1000000); break;
 		case 'L': mode = M_JSONL; break;
+		case 'Y': mode = M_FOLLOW; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -312,6 +381,8 @@ int main(int argc, char **argv)
 	if (o.width < 0)
 		o.width = terminal_width();
 
+	if (mode == M_FOLLOW)
+		return follow(argv + optind, argc - optind, &o, clock_fix);
 	st_trace_init(&tr);
 	for (i = optind; i < argc; i++)
 		if (st_trace_add_path(&tr, argv[i]) < 0)

@@ -86,6 +86,13 @@ int st_render_otlp_endpoint(const struct st_model *m, const struct st_render_opt
 void st_report_hosts(FILE *fp, const struct st_model *m);
 int st_render_perfetto(FILE *fp, const struct st_model *m,
 		       const struct st_render_opts *o);
+/* The live view (live.c): what of the model was not printed before, by
+ * the state lv kept across the models of one run read again and again. */
+struct st_live;
+struct st_live *st_live_new(void);
+void st_live_free(struct st_live *lv);
+int st_render_live(FILE *fp, const struct st_model *m, const struct st_render_opts *o,
+		   struct st_live *lv);
 /* Every record as the logs' JSON Lines, in time order (jsonl.c). */
 int st_render_jsonl(FILE *fp, const struct st_model *m,
 		    const struct st_render_opts *o);
