@@ -80,6 +80,21 @@ static void run_in(const char *ns, const char *host, const char *dir, const char
 	h_proc_free(&p);
 }
 
+/* Deletes the namespaces (and with them the veth pair), once: from the
+ * teardown, or at exit when a failing setup kept the teardown from
+ * running. */
+static void remove_namespaces(void)
+{
+	char cmd[256];
+
+	if (!fx.made)
+		return;
+	fx.made = false;
+	snprintf(cmd, sizeof(cmd), "ip netns del %s; ip netns del %s", fx.ns_a, fx.ns_b);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove the namespaces: %s\n", cmd);
+}
+
 static int setup(void **state)
 {
 	struct h_proc srv;
@@ -92,8 +107,9 @@ static int setup(void **state)
 	h_tmpdir(fx.dir_a);
 	h_tmpdir(fx.dir_b);
 	h_tmpdir(fx.dir_shift);
-	sh("ip netns add %s && ip netns add %s", fx.ns_a, fx.ns_b);
 	fx.made = true;
+	atexit(remove_namespaces);
+	sh("ip netns add %s; ip netns add %s", fx.ns_a, fx.ns_b);
 	sh("ip link add sta%d netns %s type veth peer name stb%d netns %s", id, fx.ns_a, id,
 	   fx.ns_b);
 	sh("ip -n %s addr add 10.250.19.1/30 dev sta%d && ip -n %s link set sta%d up && "
@@ -131,15 +147,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (fx.made) {
-		char cmd[256];
-
-		/* Deleting a namespace deletes its end of the veth pair, and
-		 * with it the other end. */
-		snprintf(cmd, sizeof(cmd), "ip netns del %s; ip netns del %s", fx.ns_a, fx.ns_b);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove the namespaces: %s\n", cmd);
-	}
+	remove_namespaces();
 	h_rmtree(fx.dir_a);
 	h_rmtree(fx.dir_b);
 	h_rmtree(fx.dir_shift);
