@@ -149,7 +149,17 @@ TOOLS_STAMP := tests/tools/node_modules/.socktrace-installed
 $(TOOLS_STAMP): tests/tools/package.json tests/tools/package-lock.json tests/tools/install.sh
 	tests/tools/install.sh
 
-test check: all $(TESTS) $(PROGS) $(B)/asan/sockview $(B)/bench/genlog $(TOOLS_STAMP)
+# The libFuzzer harness of the ring and log join (tests/fuzz/fuzz_ring.c),
+# built with clang; tests/test_fuzz_ring.c runs it for a bounded time.
+FUZZ_CC ?= clang
+$(B)/fuzz/fuzz_ring: tests/fuzz/fuzz_ring.c $(COMMON_SRC) $(wildcard common/*.h common/*.def)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -D_GNU_SOURCE -Icommon \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $< $(COMMON_SRC)
+
+test check: all $(TESTS) $(PROGS) $(B)/asan/sockview $(B)/bench/genlog $(TOOLS_STAMP) \
+	    $(B)/fuzz/fuzz_ring
 	@tests/run.sh $(TESTS)
 
 bench: all $(BENCHES) $(B)/bench/libtrace-timeonly.so

@@ -41,7 +41,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--sendfile-data] [--no-view]\n"
+	fprintf(f, "usage: socktrace [-o DIR] [-s BYTES|all] [--sendfile-data] [--tls] [--no-view]\n"
 		   "                 [--follow] [-q]\n"
 		   "                 -- COMMAND [ARG...]\n"
 		   "  -o, --output DIR   write the logs into DIR (default: a new socktrace.* directory)\n"
@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		   "      --sendfile-data\n"
 		   "                     keep a snippet of what sendfile sent too (read back from\n"
 		   "                     the file: one more pread per call)\n"
+		   "      --tls          log OpenSSL's plaintext too (SSL_write, SSL_read, ...):\n"
+		   "                     the log then holds secrets in the clear\n"
 		   "      --no-view      do not draw the timeline when the command ends\n"
 		   "  -f, --follow       show the calls live while the command runs (sockview\n"
 		   "                     --follow on stderr) instead of the timeline at its end\n"
@@ -532,6 +534,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "snap", required_argument, NULL, 's' },
 		{ "sendfile-data", no_argument, NULL, 'D' },
+		{ "tls", no_argument, NULL, 'T' },
 		{ "no-view", no_argument, NULL, 'V' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -540,7 +543,7 @@ int main(int argc, char **argv)
 	};
 	char lib[PATH_MAX], dir[PATH_MAX];
 	const char *outdir = NULL, *snap = NULL;
-	bool view = true, quiet = false, sendfile_data = false, follow = false;
+	bool view = true, quiet = false, sendfile_data = false, follow = false, tls = false;
 	pid_t follower = -1;
 	long files, records;
 	pid_t child;
@@ -553,6 +556,7 @@ int main(int argc, char **argv)
 		case 'o': outdir = optarg; break;
 		case 's': snap = optarg; break;
 		case 'D': sendfile_data = true; break;
+		case 'T': tls = true; break;
 		case 'V': view = false; break;
 		case 'f': follow = true; break;
 		case 'q': quiet = true; break;
@@ -595,6 +599,8 @@ int main(int argc, char **argv)
 		setenv("SOCKTRACE_PAYLOAD", snap, 1);
 	if (sendfile_data)
 		setenv("SOCKTRACE_SENDFILE_DATA", "1", 1);
+	if (tls)
+		setenv("SOCKTRACE_TLS", "1", 1);
 	unsetenv("SOCKTRACE_EXEC_PID");
 	/* Processes that drop their privileges cannot make their logs in a
 	 * folder only we can write: we make them on their behalf. */

@@ -26,10 +26,10 @@ struct entry {
 	 * next to seq, so a data call's look-up reads one cache line. */
 	uint32_t tuple;
 	_Atomic uint32_t tuple_gen;
-	/* Bytes moved so far each way (0 out, 1 in), counted up to the head
-	 * kept in full (st_fd_head): on the same line, so no more lines are
-	 * read per call. */
-	_Atomic uint32_t moved[2];
+	/* Bytes moved so far each way (0 out, 1 in; 2 and 3 the plaintext of
+	 * TLS on it), counted up to the head kept in full (st_fd_head): on
+	 * the same line, so no more lines are read per call. */
+	_Atomic uint32_t moved[4];
 	/* The record keys below, ready to copy: built on every change so a
 	 * data call copies them with one memcpy. */
 	unsigned short frag_len, frag_nopeer;
@@ -165,8 +165,8 @@ void st_fd_new_socket(int fd, int family, int type, int protocol)
 		e->local[0] = '\0';
 		e->peer[0] = '\0';
 		e->has_local = e->has_peer = false;
-		atomic_store_explicit(&e->moved[0], 0, memory_order_relaxed);
-		atomic_store_explicit(&e->moved[1], 0, memory_order_relaxed);
+		for (int k = 0; k < 4; k++)
+			atomic_store_explicit(&e->moved[k], 0, memory_order_relaxed);
 		write_end(e);
 	}
 	st_fd_kind[fd] = ((type & 0xf) == SOCK_DGRAM || (type & 0xf) == SOCK_RAW) ? FD_DGRAM : FD_STREAM;
@@ -393,27 +393,27 @@ bool st_fd_is_socket(int fd)
 }
 
 /* st_fd_head() on an entry. */
-static inline size_t count_head(struct entry *e, bool in, int64_t ret)
+static inline size_t count_head(struct entry *e, unsigned way, int64_t ret)
 {
 	uint32_t done, limit = (uint32_t)st_cfg.head;
 
 	if (ret <= 0 || limit == 0)
 		return 0;
-	done = atomic_load_explicit(&e->moved[in], memory_order_relaxed);
+	done = atomic_load_explicit(&e->moved[way & 3], memory_order_relaxed);
 	if (done >= limit)
 		return 0;
 	/* Two threads moving bytes on one socket at once may lose one's
 	 * count: the head then runs a little long, which is harmless. */
-	atomic_store_explicit(&e->moved[in], (uint64_t)ret >= limit - done ? limit :
+	atomic_store_explicit(&e->moved[way & 3], (uint64_t)ret >= limit - done ? limit :
 			      done + (uint32_t)ret, memory_order_relaxed);
 	return (uint64_t)ret < limit - done ? (size_t)ret : limit - done;
 }
 
-size_t st_fd_head(int fd, bool in, int64_t ret)
+size_t st_fd_head(int fd, unsigned way, int64_t ret)
 {
 	struct entry *e = socket_entry(fd);
 
-	return e ? count_head(e, in, ret) : 0;
+	return e ? count_head(e, way, ret) : 0;
 }
 
 size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple)
@@ -425,7 +425,7 @@ size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple)
 		return 0;
 	if (gen)
 		*tuple = tuple_known(e, gen);
-	return count_head(e, in, ret);
+	return count_head(e, in ? ST_WAY_IN : ST_WAY_OUT, ret);
 }
 
 void st_fd_copy(int oldfd, int newfd)

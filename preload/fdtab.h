@@ -87,10 +87,12 @@ uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen);
  * log of generation gen has had its TUPLE frame, else 0. */
 uint32_t st_fd_tuple_known(int fd, uint32_t gen);
 void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen);
-/* How many of the ret bytes a data call just moved on fd (in: received)
- * fall in the first st_cfg.head bytes of that direction, which records
- * keep in full; counts them.  0 when fd is not a known socket. */
-size_t st_fd_head(int fd, bool in, int64_t ret);
+/* How many of the ret bytes a data call just moved on fd fall in the first
+ * st_cfg.head bytes of that way, which records keep in full; counts them.
+ * way: ST_WAY_OUT or ST_WAY_IN, plus ST_WAY_TLS for the plaintext of TLS
+ * on the socket.  0 when fd is not a known socket. */
+enum { ST_WAY_OUT = 0, ST_WAY_IN = 1, ST_WAY_TLS = 2 };
+size_t st_fd_head(int fd, unsigned way, int64_t ret);
 /* What a data call's record needs of fd, in one look-up: st_fd_head(fd,
  * in, ret), and in *tuple st_fd_tuple_known(fd, gen) (0 when gen is 0). */
 size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple);

@@ -59,6 +59,7 @@ struct st_config st_cfg;
 pid_t st_pid;
 __thread pid_t st_tid;
 __thread int st_busy;
+__thread int st_last_fd1;
 int st_ready;
 
 pid_t st_gettid_slow(void)
@@ -218,6 +219,15 @@ static void read_sendfile_data(void)
 	st_cfg.sendfile_data = p && strcmp(p, "1") == 0;
 }
 
+/* SOCKTRACE_TLS=1 (socktrace --tls): OpenSSL's SSL_write, SSL_read, ...
+ * are logged with their plaintext.  Off by default: it logs secrets. */
+static void read_tls(void)
+{
+	const char *p = getenv("SOCKTRACE_TLS");
+
+	st_cfg.tls = p && strcmp(p, "1") == 0;
+}
+
 static void find_self(void)
 {
 	Dl_info info;
@@ -242,6 +252,7 @@ void st_init(void)
 	read_dir();
 	read_payload();
 	read_head();
+	read_tls();
 	read_sendfile_data();
 	find_self();
 	st_read_host();

@@ -24,6 +24,16 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 		       struct sockaddr *addr, socklen_t *alen);
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 int fcntl64(int fd, int cmd, ...);
+
+/* OpenSSL's, declared here: the library is not linked with libssl; the
+ * real functions are found at run time in a program that has it. */
+struct ssl_st;
+int SSL_write(struct ssl_st *ssl, const void *buf, int num);
+int SSL_read(struct ssl_st *ssl, void *buf, int num);
+int SSL_peek(struct ssl_st *ssl, void *buf, int num);
+int SSL_write_ex(struct ssl_st *ssl, const void *buf, size_t num, size_t *written);
+int SSL_read_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *readbytes);
+int SSL_peek_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *readbytes);
 int capset(cap_user_header_t hdr, const cap_user_data_t data);
 
 struct st_real {

@@ -20,6 +20,7 @@ struct st_config {
 	long head;		/* bytes kept in full at the start of each
 				 * direction of each socket (SOCKTRACE_HEAD) */
 	bool sendfile_data;	/* read back what sendfile sent, for its snippet */
+	bool tls;		/* SOCKTRACE_TLS=1: log OpenSSL's plaintext */
 	bool execd;		/* this image was exec'd by a traced image of the same pid */
 	pid_t fork_of;		/* set in a fork child: the parent's pid */
 	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */
@@ -31,6 +32,9 @@ extern struct st_config st_cfg;
 extern pid_t st_pid;
 extern __thread pid_t st_tid;
 extern __thread int st_busy;	/* re-entrancy guard, see init.c */
+/* The socket of this thread's last data call, + 1 (0: none): the socket
+ * under an SSL object whose BIO is the program's own (wrap_tls.c). */
+extern __thread int st_last_fd1;
 extern int st_ready;		/* 1 once the real functions are known */
 
 /* Resolves the real functions and reads the settings; idempotent. */

@@ -39,7 +39,7 @@ static __attribute__((noinline)) void log_io_text(const struct st_call *c, int64
  * (kept in full); a peek moves nothing, so it counts nothing. */
 static size_t head_of(int fd, bool in, int flags, int64_t ret)
 {
-	return in && (flags & MSG_PEEK) ? 0 : st_fd_head(fd, in, ret);
+	return in && (flags & MSG_PEEK) ? 0 : st_fd_head(fd, in ? ST_WAY_IN : ST_WAY_OUT, ret);
 }
 
 /* Writes the record of one data call: a DATA frame when it can be one.
@@ -52,6 +52,7 @@ log_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags,
 	bool in = dc >= ST_DC_RECV && dc <= ST_DC_READV;
 	size_t head;
 
+	st_last_fd1 = c->fd + 1;
 	if (peer)
 		head = head_of(c->fd, in, flags, ret);
 	else if (st_event_io(c, dc, ret, flags, in, iov, iovcnt, &head))
@@ -626,7 +627,7 @@ static ssize_t do_sendfile(enum st_dcall dc, __typeof__(sendfile) *real, int out
 		start = *offset - ret;
 	one.iov_base = snip;
 	one.iov_len = sizeof(snip);
-	head = st_fd_head(out, false, ret);
+	head = st_fd_head(out, ST_WAY_OUT, ret);
 	want = st_cfg.sendfile_data ? st_snippet_len(ret, head, &one, 1) : 0;
 	if (want > 0) {
 		if (start < 0) {

@@ -223,6 +223,7 @@ static bool is_ours(const char *var)
 {
 	return strncmp(var, "LD_PRELOAD=", 11) == 0 || strncmp(var, "SOCKTRACE_DIR=", 14) == 0 ||
 	       strncmp(var, "SOCKTRACE_PAYLOAD=", 18) == 0 ||
+
 	       strncmp(var, "SOCKTRACE_EXEC_PID=", 19) == 0 ||
 	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
 	       strncmp(var, "SOCKTRACE_TSC=", 14) == 0 ||

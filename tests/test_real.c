@@ -1799,6 +1799,62 @@ static void test_app_tls(void **state)
 	}
 	check(conns_with_app(&r, "tls", sni, sizeof sni) == 1, "not 1 connection read as tls");
 	check(strcmp(sni, "api.example.test") == 0, "sni \"%s\"", sni);
+	{
+		/* No plaintext without SOCKTRACE_TLS=1. */
+		struct h_log log;
+
+		h_log_load(&log, r.logdir);
+		for (size_t i = 0; i < log.n; i++)
+			check(strncmp(log.r[i].call, "SSL_", 4) != 0, "a %s record by default",
+			      log.r[i].call);
+		h_log_free(&log);
+	}
+	/* With it: curl's SSL_write and SSL_read, on its socket, read as
+	 * HTTP (the server, s_server, reads through its own BIO: no
+	 * records). */
+	rm_tree(r.logdir);
+	run_init(&r, work, true);
+	r.no_strace = true;
+	{
+		const char *sargv[] = { OPENSSL, "s_server", "-accept", accept_s, "-cert", cert,
+					"-key", key, "-www", "-quiet", NULL };
+		const char *cargv[] = { CURL, "-s", "-S", "-k", "-o", "/dev/null", "--resolve",
+					resolve, url, NULL };
+		const char *const env[] = { "SOCKTRACE_TLS=1", NULL };
+		struct h_log log;
+		bool wrote = false, read = false;
+		char *timeline, pid_s[16];
+
+		run_start(&r, &srv, env, sargv);
+		wait_ready(&srv, "tcp", port, NULL);
+		run_start(&r, &cli, env, cargv);
+		snprintf(pid_s, sizeof pid_s, "%d", (int)cli.pid);
+		h_wait_ok(&cli);
+		h_proc_free(&cli);
+		kill(srv.pid, SIGTERM);
+		h_wait(&srv, 20000);
+		h_proc_free(&srv);
+		h_log_load(&log, r.logdir);
+		for (size_t i = 0; i < log.n; i++) {
+			const struct h_rec *x = &log.r[i];
+
+			if (strcmp(x->call, "SSL_write") == 0 && x->has_data &&
+			    x->data_len >= 14 && memcmp(x->data, "GET / HTTP/1.1", 14) == 0 &&
+			    x->has_peer && strcmp(x->peer, accept_s) == 0)
+				wrote = true;
+			if (strcmp(x->call, "SSL_read") == 0 && x->ret > 0 && x->has_data &&
+			    x->data_len >= 8 && memcmp(x->data, "HTTP/1.", 7) == 0)
+				read = true;
+		}
+		check(wrote, "no SSL_write of \"GET / HTTP/1.1\" to %s", accept_s);
+		check(read, "no SSL_read of the response");
+		h_log_free(&log);
+		timeline = view_text(&r, "--pid", pid_s);
+		check(strstr(timeline, "SSL_write(") && strstr(timeline, "GET / HTTP/1.1") &&
+		      strstr(timeline, "200 ok"), "the timeline does not read the plaintext:\n%s",
+		      timeline);
+		free(timeline);
+	}
 	app_done(&r, work);
 }
 

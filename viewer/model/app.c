@@ -55,8 +55,14 @@ static unsigned port_of(const struct st_trace *tr, uint32_t addr)
 /* The bytes of a record that were kept. */
 static const unsigned char *kept_of(const struct st_trace *tr, uint32_t i, size_t *kept)
 {
+	static const unsigned char none[1];
 	const struct st_vevent *e = &tr->ev[i];
 
+	/* A trace with no payload at all has no snippet store. */
+	if (!tr->snips) {
+		*kept = 0;
+		return none;
+	}
 	*kept = (e->bits & ST_B_DATA) ? e->snip_len : 0;
 	return tr->snips + e->snip;
 }
@@ -214,6 +220,127 @@ static uint32_t dgram_label(struct st_model *m, const struct st_link *l, uint8_t
 	return n ? st_strtab_intern(&m->labels, text, n) : 0;
 }
 
+/* ---- TLS plaintext (SSL_write, SSL_read, ... records) ---- */
+
+/* The plaintext records of one direction of a TLS connection, read as
+ * HTTP when their first bytes are: each record gets the summaries of the
+ * messages that start in its bytes (ev_label). */
+struct plain {
+	uint32_t ev;
+	uint32_t key;		/* connection * 2 + direction */
+	bool send;
+};
+
+static int cmp_plain(const void *a, const void *b)
+{
+	const struct plain *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->ev > y->ev) - (x->ev < y->ev);
+}
+
+/* Labels the records v[0..n) (one key, in time order, their offsets
+ * running on from 0) from the messages said while reading them. */
+static int read_plain(struct st_model *m, const struct plain *v, uint32_t n,
+		      struct st_proto_dir *d)
+{
+	uint32_t first = m->nmsgs, k, a = first;
+	struct reading r = { m, v[0].key, 0 };
+	uint64_t off = 0;
+	size_t kept;
+	const unsigned char *p;
+
+	p = kept_of(m->tr, v[0].ev, &kept);
+	if (st_proto_guess(p, kept, 0, false) != ST_APP_HTTP)
+		return 0;
+	st_proto_start(d, ST_APP_HTTP, (int)(v[0].key & 1), keep_msg, &r);
+	for (k = 0; k < n && !r.failed; k++) {
+		p = kept_of(m->tr, v[k].ev, &kept);
+		st_proto_feed(d, off, p, kept, (uint64_t)m->tr->ev[v[k].ev].ret);
+		off += (uint64_t)m->tr->ev[v[k].ev].ret;
+	}
+	st_proto_finish(d);
+	if (r.failed)
+		return -1;
+	for (k = 0, off = 0; k < n; k++) {
+		uint64_t end = off + (uint64_t)m->tr->ev[v[k].ev].ret;
+		uint32_t b = a;
+
+		while (b < m->nmsgs && m->msgs[b].off < end)
+			b++;
+		if (b > a)
+			m->ev_label[v[k].ev] = join_label(m, a, b);
+		a = b;
+		off = end;
+	}
+	m->nmsgs = first;
+	return 0;
+}
+
+/* Which way a plaintext record's bytes went: 0 client to server. */
+static bool plain_of(const struct st_model *m, uint32_t i, struct plain *pl)
+{
+	const struct st_vevent *e = &m->tr->ev[i];
+	uint32_t s = m->ev_sock[i], c;
+
+	if ((e->call != ST_C_TLS_SEND && e->call != ST_C_TLS_RECV) || e->ret <= 0 ||
+	    s == ST_NONE || (c = m->socks[s].conn) == ST_NONE)
+		return false;
+	pl->ev = i;
+	pl->send = e->call == ST_C_TLS_SEND;
+	pl->key = c * 2 + (pl->send ? m->socks[s].side : 1u - m->socks[s].side);
+	return true;
+}
+
+static int read_plaintext(struct st_model *m)
+{
+	struct plain *v = NULL, one;
+	struct st_proto_dir *d = NULL;
+	uint32_t n = 0, cap = 0, i, a, b, k;
+	int r = -1;
+
+	for (i = 0; i < m->tr->nev; i++) {
+		if (!plain_of(m, i, &one))
+			continue;
+		if (st_grow((void **)&v, &cap, n + 1, sizeof(*v), 64) < 0)
+			goto out;
+		v[n++] = one;
+	}
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_plain);
+	m->ev_label = st_big_calloc((size_t)m->tr->nev + 1, sizeof(*m->ev_label));
+	d = malloc(sizeof(*d));
+	if (!m->ev_label || !d)
+		goto out;
+	for (a = 0; a < n; a = b) {
+		bool sends = false;
+
+		for (b = a; b < n && v[b].key == v[a].key; b++)
+			sends = sends || v[b].send;
+		/* The sender's records when it was traced, else the
+		 * receiver's. */
+		for (i = a, k = a; i < b; i++)
+			if (v[i].send == sends)
+				v[k++] = v[i];
+		if (read_plain(m, v + a, k - a, d) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(v);
+	free(d);
+	return r;
+}
+
+const char *st_event_label(const struct st_model *m, uint32_t i)
+{
+	uint32_t id = m->ev_label && i < m->tr->nev ? m->ev_label[i] : 0;
+
+	return id ? st_strtab_get(&m->labels, id, NULL) : NULL;
+}
+
 int st_model_label_links(struct st_model *m)
 {
 	uint8_t *checked;
@@ -246,6 +373,8 @@ int st_model_label_links(struct st_model *m)
 			m->link_label[i] = join_label(m, a, b);
 	}
 	free(checked);
+	if (read_plaintext(m) < 0)
+		return -1;
 	free(m->msgs);
 	m->msgs = NULL;
 	m->nmsgs = m->msgcap = 0;

@@ -779,6 +779,7 @@ void st_model_free(struct st_model *m)
 	st_strtab_free(&m->keys);
 	st_strtab_free(&m->labels);
 	st_big_free(m->link_label);
+	st_big_free(m->ev_label);
 	free(m->ready);
 	free(m->msgs);
 	memset(m, 0, sizeof(*m));

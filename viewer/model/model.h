@@ -170,6 +170,9 @@ struct st_model {
 	 * that carries the start of a message, and the strings. */
 	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
 	struct st_strtab labels;
+	uint32_t *ev_label;	/* per record, TLS plaintext (SSL_write, ...):
+				 * its summary in labels, 0: none; NULL when
+				 * the run has no such record */
 	struct st_msg *msgs;	/* by key, then offset (while building) */
 	uint32_t nmsgs, msgcap;
 	struct st_ready *ready;	/* by record, then fd */
@@ -211,6 +214,9 @@ const char *st_link_label(const struct st_model *m, const struct st_link *l);
 /* The socket that fd of wait record ev was when it came back ready,
  * ST_NONE when not known. */
 uint32_t st_model_ready_sock(const struct st_model *m, uint32_t ev, int32_t fd);
+/* The summary of what record i carries when the link labels cannot say
+ * it (TLS plaintext: GET / HTTP/1.1), NULL when none. */
+const char *st_event_label(const struct st_model *m, uint32_t i);
 /* A connection's server name (TLS), NULL when none. */
 const char *st_conn_sni(const struct st_model *m, const struct st_conn *k);
 /* The host of a process, of a record (host.c). */

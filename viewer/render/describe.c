@@ -436,6 +436,14 @@ void st_describe_event(struct st_out *o, const struct st_model *m, uint32_t i,
 		return;
 	}
 	put_result(o, m, i);
+	{
+		const char *label = st_event_label(m, i);
+
+		if (label) {
+			st_out_char(o, ' ');
+			st_out_bytes(o, label, strlen(label), SHOW_LABEL);
+		}
+	}
 	if (e->dur >= ST_BLOCK_NS || (waits(e) && e->dur >= ST_SHOW_DUR_NS)) {
 		st_out_str(o, " [");
 		st_out_duration(o, e->dur);
