@@ -288,8 +288,32 @@ static bool write_new(int dirfd, const char *name, const char *buf, size_t len)
 	return true;
 }
 
+/* Reads len bytes of fd into a private anonymous mapping (so that it is
+ * unmapped like a file's); MAP_FAILED (errno set) when it cannot. */
+static void *read_mapped(int fd, size_t len)
+{
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	size_t got = 0;
+
+	if (p == MAP_FAILED)
+		return p;
+	while (got < len) {
+		ssize_t k = pread(fd, p + got, len - got, (off_t)got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;	/* shorter now: the rest stays zero */
+		got += (size_t)k;
+	}
+	return p;
+}
+
 /* Maps a whole regular file of dirfd read-only; NULL (errno set) when it
- * cannot, or it is empty (ENODATA). */
+ * cannot, or it is empty (ENODATA).  A file with holes is read instead:
+ * on a full tmpfs, touching a hole's page through a mapping is a SIGBUS
+ * (the library leaves such a log when the disk fills). */
 static unsigned char *map_file(int dirfd, const char *name, size_t *len)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -303,7 +327,10 @@ static unsigned char *map_file(int dirfd, const char *name, size_t *len)
 		errno = S_ISREG(sb.st_mode) ? ENODATA : EINVAL;
 		if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
 			*len = (size_t)sb.st_size;
-			p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+			if ((uint64_t)sb.st_blocks * 512 >= (uint64_t)sb.st_size)
+				p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+			else
+				p = read_mapped(fd, *len);
 		}
 	}
 	e = errno;

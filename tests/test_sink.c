@@ -476,6 +476,90 @@ static void test_fd_limit_no_room_over_it(void **state)
 	fd_limit("32", "32", "late", "nocap");
 }
 
+/* Copies the file src to dst, then makes dst hole bytes longer (a hole:
+ * no page of the disk behind it). */
+static void copy_with_hole(const char *src, const char *dst, off_t hole)
+{
+	size_t n;
+	char *buf = lt_read_file(src, &n);
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	assert_int_equal(ftruncate(fd, (off_t)n + hole), 0);
+	close(fd);
+	free(buf);
+}
+
+/* Logs with holes (a stop mark written past what a full disk refused) on a
+ * tmpfs that is full: touching a hole's page through a mapping is a SIGBUS
+ * there (tmpfs must allocate it), so the readers must read such a log,
+ * not map it.  sockview shows the connection; the launcher, converting a
+ * log of its run that it finds so, keeps the command's exit status. */
+static void test_sparse_log_full_disk(void **state)
+{
+	char src[512], dst[512], filler[128], cmd[1024], out[4096] = "", stlog[256];
+	char bin[] = "/tmp/st_sink_bin.XXXXXX";
+	struct disk d = { "", "" };
+	struct dirent *e;
+	DIR *dir;
+	struct statvfs sv;
+	const char *names[] = { "100.jsonl", "101.jsonl" };
+	FILE *p;
+	size_t i, n;
+	int fd, st;
+
+	(void)state;
+	/* A binary log of a short run, for the launcher to convert. */
+	assert_non_null(mkdtemp(bin));
+	snprintf(cmd, sizeof(cmd), "SOCKTRACE_DIR=%s LD_PRELOAD=%s/libtrace.so "
+		 "%s/tests/progs/pairsend 10 >/dev/null", bin, ST_BUILD_DIR, ST_BUILD_DIR);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(dir = opendir(bin));
+	while ((e = readdir(dir)) && !strstr(e->d_name, ".stlog"))
+		;
+	assert_non_null(e);
+	snprintf(src, sizeof(src), "%s/%s", bin, e->d_name);
+	snprintf(stlog, sizeof(stlog), "%s", e->d_name);
+	closedir(dir);
+
+	disk_make(&d, 256);
+	for (i = 0; i < 2; i++) {
+		snprintf(dst, sizeof(dst), "%s/%s", d.logs, names[i]);
+		snprintf(cmd, sizeof(cmd), "%s/tests/data/echo/%s", ST_SRC_DIR, names[i]);
+		copy_with_hole(cmd, dst, 1 << 20);
+	}
+	snprintf(dst, sizeof(dst), "%s/%s", d.logs, stlog);
+	copy_with_hole(src, dst, 1 << 20);
+	rm_tree(bin);
+	/* Now fill the disk. */
+	snprintf(filler, sizeof(filler), "%s/filler2", d.mnt);
+	fd = open(filler, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(statvfs(d.mnt, &sv), 0);
+	assert_int_equal(posix_fallocate(fd, 0, (off_t)(sv.f_bavail * sv.f_frsize)), 0);
+	close(fd);
+	assert_int_equal(statvfs(d.mnt, &sv), 0);
+	assert_int_equal(sv.f_bavail, 0);
+
+	snprintf(cmd, sizeof(cmd), "%s/sockview --conns %s 2>/dev/null", ST_BUILD_DIR, d.logs);
+	assert_non_null(p = popen(cmd, "r"));
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+	    !strstr(out, "echo-server") || !strstr(out, "127.0.0.1:8080") || !strstr(out, "pairsend"))
+		fail_msg("sockview on logs with holes, disk full: status 0x%x, output:\n%s", st,
+			 out);
+	snprintf(cmd, sizeof(cmd), "%s/socktrace -o %s --no-view -q -- /bin/true 2>/dev/null",
+		 ST_BUILD_DIR, d.logs);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the launcher, converting a log with holes, disk full: status 0x%x", st);
+	disk_free(&d);
+}
+
 /* A mount namespace of our own, so the tmpfs mounts stay in this test. */
 static void private_mounts(void)
 {
@@ -521,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_disk_100kb),
 		cmocka_unit_test(test_disk_fills_during_run),
 		cmocka_unit_test(test_disk_launcher),
+		cmocka_unit_test(test_sparse_log_full_disk),
 		cmocka_unit_test(test_ring_name_symlink),
 		cmocka_unit_test(test_ring_name_dangling),
 		cmocka_unit_test(test_ring_name_file),

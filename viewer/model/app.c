@@ -55,8 +55,14 @@ static unsigned port_of(const struct st_trace *tr, uint32_t addr)
 /* The bytes of a record that were kept. */
 static const unsigned char *kept_of(const struct st_trace *tr, uint32_t i, size_t *kept)
 {
+	static const unsigned char none[1];
 	const struct st_vevent *e = &tr->ev[i];
 
+	/* A trace with no payload at all has no snippet store. */
+	if (!tr->snips) {
+		*kept = 0;
+		return none;
+	}
 	*kept = (e->bits & ST_B_DATA) ? e->snip_len : 0;
 	return tr->snips + e->snip;
 }

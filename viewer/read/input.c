@@ -337,7 +337,11 @@ static int add_open_file(struct st_trace *tr, const char *path, int fd,
 	}
 	if (fstat(fd, &now) != 0)
 		now = *st;
-	if (S_ISREG(now.st_mode) && now.st_size > 0) {
+	/* A file with holes is read, not mapped: on a full tmpfs, touching
+	 * a hole's page through a mapping is a SIGBUS (the library leaves
+	 * such a log when the disk fills). */
+	if (S_ISREG(now.st_mode) && now.st_size > 0 &&
+	    (uint64_t)now.st_blocks * 512 >= (uint64_t)now.st_size) {
 		size = (size_t)now.st_size;
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
