@@ -440,6 +440,26 @@ static void test_otlp_file(void **state)
 	unlink(cmd);
 }
 
+/* A socketpair's two ends are unnamed AF_UNIX sockets: their spans carry
+ * the connection but no address, and still pass the checker. */
+static void test_otlp_socketpair(void **state)
+{
+	char dir[] = "/tmp/st_otlp_pair.XXXXXX", cmd[1024], *out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "SOCKTRACE_DIR=%s LD_PRELOAD=%s/libtrace.so "
+		 "%s/examples/socketpair_demo > /dev/null && %s/sockview --otlp %s > %s/spans.json "
+		 "&& python3 %s check %s/spans.json && grep -c '\"socktrace.conn\"' %s/spans.json",
+		 dir, ST_BUILD_DIR, ST_BUILD_DIR, ST_BUILD_DIR, dir, dir, CHECKER, dir, dir);
+	out = output_of(cmd);
+	if (!strstr(out, "ok: 1 requests"))
+		fail_msg("%s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The spans in a request (each has one "kind"). */
 static int kinds(const char *s)
 {
@@ -593,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_shifted_clock),
 		cmocka_unit_test(test_otlp_file),
+		cmocka_unit_test(test_otlp_socketpair),
 		cmocka_unit_test(test_otlp_endpoint),
 		cmocka_unit_test(test_otlp_errors),
 	};
