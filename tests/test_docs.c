@@ -143,11 +143,24 @@ static void test_socktrace(void **state)
 	free(man);
 }
 
+/* A bad option value is named in the first line, before the usage. */
+static void test_bad_value(void **state)
+{
+	char *out = run(ST_BUILD_DIR "/sockview --color=bogus . 2>&1 >/dev/null");
+
+	(void)state;
+	if (strncmp(out, "sockview: --color: always, never or auto, not bogus\n", 52) != 0)
+		fail_msg("sockview --color=bogus said:\n%s", out);
+	assert_non_null(strstr(out, "usage: sockview"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sockview),
 		cmocka_unit_test(test_socktrace),
+		cmocka_unit_test(test_bad_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,8 +374,10 @@ int main(int argc, char **argv)
 		o.color = false;
 	else if (strcmp(color, "auto") == 0)
 		o.color = isatty(STDOUT_FILENO);
-	else
+	else {
+		warnx("--color: always, never or auto, not %s", color);
 		usage();
+	}
 	if (getenv("NO_COLOR") && getenv("NO_COLOR")[0])
 		o.color = false;
 	if (o.width < 0)

@@ -30,7 +30,10 @@ work=${2:-/tmp/sockview-fuzz}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$work/seeds" "$work/corpus"
 
+# The HTML page's assets, which html.c includes, are made by the build.
+make -s -C "$src" build/gen/html_assets.h
 clang -std=gnu11 -O1 -g -D_GNU_SOURCE ${FUZZ_CFLAGS:-} -I"$src/common" -I"$src/viewer" \
+	-I"$src/build/gen" \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -o "$work/fuzz_view" "$src/tests/fuzz/fuzz_view.c" \
 	$(find "$src/viewer" -mindepth 2 -name "*.c") "$src"/common/*.c -lpthread -lm
@@ -57,14 +60,18 @@ if [ -x "$src/build/libtrace.so" ] && [ -x "$ex/tcp_echo_server" ] &&
 		while ! grep -q '^@ \(listen\|bound\)' "$t/srv.out" 2>/dev/null && [ $i -lt 50 ]; do
 			sleep 0.1; i=$((i + 1))
 		done
-		port=$(sed -n 's/^@ \(listen\|bound\).* local=[^ ]*:\([0-9]*\) .*/\2/p' "$t/srv.out" | head -1)
+		port=$(sed -n 's/^@ \(listen\|bound\).* local=[^ ]*:\([0-9]*\).*/\2/p' "$t/srv.out" | head -1)
 		SOCKTRACE_DIR=$t LD_PRELOAD=$src/build/libtrace.so sh -c "$(echo "$cli" | sed "s/PORT/$port/")" > /dev/null 2>&1 || true
 		wait
 		first=1
-		for f in "$t"/*.jsonl; do
+		for f in "$t"/*.jsonl "$t"/*.stlog; do	# the library writes binary logs
+			[ -e "$f" ] || continue
 			[ $first = 1 ] || printf '\036'
 			first=0
-			tr -d '\000' < "$f"	# a log not trimmed yet
+			case $f in
+			*.stlog) cat "$f" ;;
+			*) tr -d '\000' < "$f" ;;	# a log not trimmed yet
+			esac
 		done > "$work/seeds/ex-$name"
 		rm -rf "$t"
 	}
