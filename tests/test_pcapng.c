@@ -552,19 +552,23 @@ static void test_mid_stream(void **state)
 	assert_string_equal(s, "");
 	free(s);
 	follow(dir, 0, got);
-	assert_same_bytes("the client's bytes after the window's start", &got[0], "secondthird",
-			  11);
 	/* The window holds every call that ends in it.  The client's send of
 	 * "second" follows its receive of "FIRST", but the server's send of
 	 * "FIRST" can still be returning then (its bytes are delivered before
 	 * the call returns): such a send is in the window, and so are its
-	 * bytes. */
-	if (first_echo_end >= t_second)
-		assert_same_bytes("the echo from the window's start", &got[1],
+	 * bytes, which are then the stream's first (Follow's node 0 is the
+	 * side that sends first). */
+	if (first_echo_end >= t_second) {
+		assert_same_bytes("the echo from the window's start", &got[0],
 				  "FIRSTSECONDTHIRD", 16);
-	else
+		assert_same_bytes("the client's bytes after the window's start", &got[1],
+				  "secondthird", 11);
+	} else {
+		assert_same_bytes("the client's bytes after the window's start", &got[0],
+				  "secondthird", 11);
 		assert_same_bytes("the echo after the window's start", &got[1],
 				  "SECONDTHIRD", 11);
+	}
 	free(got[0].p);
 	free(got[1].p);
 	cleanup(dir);
