@@ -242,20 +242,21 @@ static void check_logs(struct st_trace *tr, char **paths, int n, const uint32_t 
 	for (k = 0; k < n; k++) {
 		for (logs = 0, i = first[k]; i < first[k + 1]; i++)
 			logs += is_log[i];
-		if (!logs) {
-			report_notes(tr);
-			if (first[k + 1] - first[k] > 1)
-				errx(1, "%s: none of its %u files is a socktrace log", paths[k],
-				     first[k + 1] - first[k]);
-			errx(1, "%s: not a socktrace log (no line of it is a record or a header)",
-			     paths[k]);
-		}
+		if (!logs)
+			break;
 		for (i = first[k]; i < first[k + 1]; i++)
 			if (!is_log[i])
 				st_trace_note(tr, "%s: not a socktrace log (no line of it is a "
 					      "record or a header); left out", tr->files[i].name);
 	}
 	free(is_log);
+	if (k == n)
+		return;
+	report_notes(tr);
+	if (first[k + 1] - first[k] > 1)
+		errx(1, "%s: none of its %u files is a socktrace log", paths[k],
+		     first[k + 1] - first[k]);
+	errx(1, "%s: not a socktrace log (no line of it is a record or a header)", paths[k]);
 }
 
 /* --otlp-endpoint: a failure is said here, in one line. */
@@ -373,7 +374,7 @@ int main(int argc, char **argv)
 	const char *mode_opt = NULL, *from = NULL, *to = NULL;
 	const char *color = "auto";
 	int ch, i, r;
-	uint32_t *first_file;
+	static uint32_t *first_file;	/* static: a root for LeakSanitizer at errx */
 	bool clock_fix = true;
 	const char *endpoint = NULL;
 	int64_t otlp_ms = 10000;
