@@ -60,6 +60,7 @@
 #define RING_CAP ((uint64_t)1 << RING_SHIFT)
 #define RING_MASK (RING_CAP - 1)
 #define FLUSH_AT ((uint64_t)32 << 10)		/* ring bytes in use before a copy */
+#define COPY_ALIGN 4096				/* the file is written in pages */
 #define DIRECT_MIN (RING_CAP / 4)		/* frames this big bypass the ring */
 /* How long a writer waits for room while the copying makes no progress,
  * before it drops its record; at exit, how long the last copy waits. */
@@ -84,6 +85,10 @@ static struct {
 	unsigned char *data;		/* its data: RING_CAP bytes */
 	bool ring_linked;		/* the ring file still has its name */
 	uint64_t stop_off;		/* log offset of the STOP frame */
+	/* The end of what the file has: flushed, or past it up to a page
+	 * boundary inside the frame at flushed (see flush()); under the
+	 * lock. */
+	uint64_t written;
 	int given_ring;			/* the ring file the launcher made, or -1 */
 	/* The launcher copies the ring out: we hold no descriptor of the
 	 * log (st_sink_give_slot()). */
@@ -323,20 +328,28 @@ static bool put_file(int fd, const void *p, size_t n, uint64_t off)
 
 /* Copies the ring's bytes for log offsets [from, to) (to - from <=
  * RING_CAP, so at most two stretches of the data area) into the log file,
- * at the same offsets, then clears them; *fd is our descriptor, looked up
- * (and checked) on first need.  Caller holds the lock. */
-static bool copy_out(int *fd, uint64_t from, uint64_t to)
+ * at the same offsets, less what the file has already (below
+ * sk.written), then clears [from, clear) from the ring (clear <= to).
+ * *fd is our descriptor, looked up (and checked) on first need.  Caller
+ * holds the lock. */
+static bool copy_out(int *fd, uint64_t from, uint64_t to, uint64_t clear)
 {
-	uint64_t at = from & RING_MASK, n = to - from;
-	uint64_t first = n < RING_CAP - at ? n : RING_CAP - at;
+	uint64_t s = from > sk.written ? from : sk.written, at, n, first;
 
-	if (n == 0)
-		return true;
-	if (*fd < 0 && (*fd = open_file()) < 0)
-		return false;
-	if (!put_file(*fd, sk.data + at, first, from) ||
-	    !put_file(*fd, sk.data, n - first, from + first))
-		return false;
+	if (to > s) {
+		at = s & RING_MASK;
+		n = to - s;
+		first = n < RING_CAP - at ? n : RING_CAP - at;
+		if (*fd < 0 && (*fd = open_file()) < 0)
+			return false;
+		if (!put_file(*fd, sk.data + at, first, s) ||
+		    !put_file(*fd, sk.data, n - first, s + first))
+			return false;
+		sk.written = to;
+	}
+	at = from & RING_MASK;
+	n = clear > from ? clear - from : 0;
+	first = n < RING_CAP - at ? n : RING_CAP - at;
 	memset(sk.data + at, 0, first);
 	memset(sk.data, 0, n - first);
 	return true;
@@ -390,6 +403,7 @@ static void stop_as(uint32_t why, int err, const char *what, const char *hint)
 		 * the file: cut it off (what it held stays in the ring); if
 		 * that fails too, readers skip the tail as corrupt. */
 		(void)!ftruncate(lf.fd, (off_t)atomic_load(&sk.flushed));
+		sk.written = atomic_load(&sk.flushed);
 		put_file(lf.fd, f, sizeof(f), sk.stop_off);
 	} else if (sk.ring_linked) {
 		uint64_t o = atomic_load(&sk.off);
@@ -456,7 +470,7 @@ static bool flush(void)
 		if ((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) || f.kind == ST_FRAME_PAD) {
 			/* Already in the file, or nothing to copy: the ring
 			 * holds only this head. */
-			ok = copy_out(&fd, run, p);
+			ok = copy_out(&fd, run, p, p);
 			if (ok) {
 				atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
 				run = p + size;
@@ -465,7 +479,30 @@ static bool flush(void)
 		p += size;
 	}
 	if (ok && p > run) {
-		ok = copy_out(&fd, run, p);
+		/* While the log is open, the file gets whole pages: up to the
+		 * last page boundary, even inside a frame (on ext4, 32 KiB
+		 * written from and to page boundaries took 29 ns per 120-byte
+		 * record, from and to frame boundaries 48).  The frame the
+		 * boundary cuts stays in the ring (flushed is its start) and
+		 * the rest of it goes to the file next time.  Not with a ring
+		 * in memory only: then the file alone must end on a frame. */
+		uint64_t cut = p & ~(uint64_t)(COPY_ALIGN - 1), q = run;
+
+		if (atomic_load(&sk.state) == SINK_OPEN && sk.ring_linked && cut > run) {
+			for (;;) {
+				uint64_t w = atomic_load_explicit(ring_word(q), memory_order_relaxed);
+				struct st_frame f;
+
+				memcpy(&f, &w, sizeof(f));
+				if (q + st_frame_size(f.len) > cut)
+					break;
+				q += st_frame_size(f.len);
+			}
+			ok = copy_out(&fd, run, cut, q);
+			p = q;
+		} else {
+			ok = copy_out(&fd, run, p, p);
+		}
 		if (ok)
 			run = p;
 	}
@@ -605,6 +642,7 @@ static void open_log(void)
 	}
 	atomic_store(&sk.off, start);
 	atomic_store(&sk.flushed, start);
+	sk.written = start;
 	atomic_fetch_add(&sk.gen, 1);
 	atomic_store(&sk.state, SINK_OPEN);
 }
@@ -886,6 +924,7 @@ void st_sink_forget(void)
 	atomic_store(&sk.direct_n, 0);
 	atomic_store(&sk.off, 0);
 	atomic_store(&sk.flushed, 0);
+	sk.written = 0;
 	atomic_store(&sk.stalled_at, 0);
 	atomic_store(&sk.lock, 0);
 	/* A broken sink stays broken in the child: one warning is enough. */
