@@ -21,19 +21,12 @@
 	"--no-first-run --disable-background-networking --disable-component-update " \
 	"--disable-sync"
 
-/* sockview's stdout with args; fails unless it exits 0. */
+/* sockview's stdout with up to four arguments; fails unless it exits 0. */
 static char *view_out(const char *a, const char *b, const char *c, const char *d)
 {
-	const char *args[] = { a, b, c, d, NULL };
-	struct h_proc v;
-	char *out;
+	const char *argv[] = { SOCKVIEW, a, b, c, d, NULL };
 
-	if (h_view(&v, args) != 0)
-		fail_msg("sockview %s %s %s: status != 0: %s", a, b ? b : "", c ? c : "", v.err.p);
-	out = strdup(v.out.p);
-	h_proc_free(&v);
-	assert_non_null(out);
-	return out;
+	return h_output_of(argv);
 }
 
 static void want(const char *text, const char *s, const char *what)

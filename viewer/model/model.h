@@ -104,6 +104,7 @@ struct st_sock {
 	uint32_t refs;		/* open fds across processes */
 	uint32_t local, peer;	/* latest known addresses (trace strings) */
 	uint64_t sent, rcvd;	/* stream byte counts so far */
+	uint64_t tls_sent, tls_rcvd;	/* TLS plaintext (SSL_write, ...) so far */
 	uint8_t proto;
 	uint8_t role;		/* enum st_role */
 	uint8_t side;		/* in its connection: 0 client, 1 server */
@@ -147,7 +148,13 @@ struct st_conn {
 	uint32_t sni;		/* TLS: the ClientHello's server name (labels) */
 };
 
-enum st_link_kind { ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET };
+/* ST_L_PLAIN: TLS plaintext, an SSL_write tied to the SSL_read(s) that
+ * returned its bytes on the other end (both ends traced with --tls),
+ * beside the data links of the encrypted records. */
+enum st_link_kind {
+	ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET, ST_L_PLAIN,
+	ST_L_NKINDS
+};
 
 /* One arrow: from a record to a record. */
 struct st_link {
@@ -158,11 +165,19 @@ struct st_link {
 	uint64_t len;		/* data: bytes */
 };
 
+/* Whether a link takes bytes of the record it ends at: the links into one
+ * receive each take the next of its bytes (data, peek, TLS plaintext). */
+static inline bool st_link_takes(const struct st_link *l)
+{
+	return l->kind == ST_L_DATA || l->kind == ST_L_PEEK || l->kind == ST_L_PLAIN;
+}
+
 /* A range of one direction's bytes that one record moved (flow.c). */
 struct st_seg {
 	uint64_t off, len;
 	uint32_t ev;
-	uint32_t key;		/* connection * 2 + direction */
+	uint32_t key;		/* connection * 2 + direction, plus
+				 * st_plain_key's base for TLS plaintext */
 	bool peek;
 };
 
@@ -214,6 +229,14 @@ struct st_model {
 	struct st_ready *ready;	/* by record, then fd */
 	uint32_t nready, readycap;
 };
+
+/* The key of a direction's TLS plaintext (SSL_write, SSL_read): after
+ * every encrypted direction's (c * 2 + dir), so that lists sorted by key
+ * hold the encrypted streams first, then the plaintext ones. */
+static inline uint32_t st_plain_key(const struct st_model *m, uint32_t c, uint32_t dir)
+{
+	return m->nconns * 2 + c * 2 + dir;
+}
 
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
 int st_model_build(struct st_model *m, const struct st_trace *tr);

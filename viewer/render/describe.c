@@ -471,6 +471,9 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 	case ST_L_PEEK:
 		st_out_str(o, "peek ");
 		break;
+	case ST_L_PLAIN:
+		st_out_str(o, "plaintext ");
+		break;
 	default:
 		break;
 	}

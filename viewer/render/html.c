@@ -46,8 +46,10 @@ struct page {
 
 static const char *const link_kinds[] = {
 	[ST_L_HANDSHAKE] = "connect", [ST_L_DATA] = "data", [ST_L_PEEK] = "peek",
-	[ST_L_DGRAM] = "dgram", [ST_L_EOF] = "eof", [ST_L_RESET] = "rst",
+	[ST_L_DGRAM] = "dgram", [ST_L_EOF] = "eof", [ST_L_RESET] = "rst", [ST_L_PLAIN] = "plain",
 };
+_Static_assert(sizeof(link_kinds) / sizeof(link_kinds[0]) == ST_L_NKINDS,
+	       "a name for every kind of link");
 
 static void put_js_str(struct page *p, const char *s, size_t n)
 {
@@ -203,7 +205,7 @@ static int put_links(struct page *p, const uint32_t *call_of)
 			uint64_t at = skip;
 			const char *sep = nl ? "," : "";
 
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 			if (call_of[lk[j].from] == ST_NONE)
 				continue;

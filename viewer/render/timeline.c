@@ -45,6 +45,7 @@ static const char *const glyphs[2][G_NGLYPHS] = {
 #define C_RED "\033[31m"
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
+#define C_BLUE "\033[34m"
 #define C_CYAN "\033[36m"
 #define C_MAGENTA "\033[35m"
 
@@ -230,6 +231,7 @@ static const char *link_color(uint8_t kind)
 	case ST_L_DATA: case ST_L_DGRAM: return C_GREEN;
 	case ST_L_PEEK: return C_MAGENTA;
 	case ST_L_EOF: return C_YELLOW;
+	case ST_L_PLAIN: return C_BLUE;
 	default: return C_RED;
 	}
 }
@@ -238,7 +240,7 @@ static enum glyph link_line(uint8_t kind)
 {
 	switch (kind) {
 	case ST_L_HANDSHAKE: return G_DOUBLE;
-	case ST_L_DATA: return G_LINE;
+	case ST_L_DATA: case ST_L_PLAIN: return G_LINE;
 	case ST_L_PEEK: case ST_L_DGRAM: return G_DOTTED;
 	default: return G_DASHED;
 	}
@@ -473,7 +475,7 @@ static void draw_row(struct tl *t)
 		for (j = 0; j < n; j++) {
 			if (l->ev_lane[lk[j].to] != ST_NONE)
 				put_arrow_row(t, &lk[j], skip);
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 		}
 	}

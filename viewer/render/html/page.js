@@ -18,7 +18,8 @@
 	var LANE_H = 30, HEAD_W = 190, AXIS_H = 24, BOX_H = 18;
 	var KIND = {
 		connect: ['#1f6fb2', []], data: ['#2a8a2a', []], peek: ['#9a3fb0', [4, 3]],
-		dgram: ['#2a8a2a', [6, 3]], eof: ['#b07800', [3, 3]], rst: ['#c62828', [3, 3]]
+		dgram: ['#2a8a2a', [6, 3]], eof: ['#b07800', [3, 3]], rst: ['#c62828', [3, 3]],
+		plain: ['#00838f', [8, 2, 2, 2]]
 	};
 	var $ = function (id) { return document.getElementById(id); };
 	var cv = $('cv'), ctx = cv.getContext('2d');
