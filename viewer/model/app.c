@@ -324,6 +324,8 @@ int st_model_label_links(struct st_model *m)
 			;
 		if (b > a)
 			m->link_label[i] = join_label(m, a, b);
+		else if (a > 0 && m->msgs[a - 1].key == key)
+			m->link_label[i] = ST_LABEL_CONT;
 	}
 	free(checked);
 	free(m->msgs);
@@ -339,7 +341,13 @@ const char *st_link_label(const struct st_model *m, const struct st_link *l)
 	if (!m->link_label || l < m->links || l >= m->links + m->nlinks)
 		return NULL;
 	id = m->link_label[l - m->links];
-	return id ? st_strtab_get(&m->labels, id, NULL) : NULL;
+	return id && id != ST_LABEL_CONT ? st_strtab_get(&m->labels, id, NULL) : NULL;
+}
+
+bool st_link_continues(const struct st_model *m, const struct st_link *l)
+{
+	return m->link_label && l >= m->links && l < m->links + m->nlinks &&
+	       m->link_label[l - m->links] == ST_LABEL_CONT;
 }
 
 const char *st_conn_sni(const struct st_model *m, const struct st_conn *k)
