@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ringcopy.h"
 
 static struct {
 	int lfd;		/* the listening socket */
@@ -117,6 +118,18 @@ static void answer(int c, int err, const int fds[2])
 	(void)sendmsg(c, &mh, MSG_NOSIGNAL);
 }
 
+/* 'A': the asking process's own log, taken over (ringcopy.c). */
+static void adopt(int c, const char *name)
+{
+	struct st_broker_rep rep = { EPERM };
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+
+	if (st_broker_name_ok(name) && getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0)
+		rep.err = st_ringcopy_adopt(lm.dirfd, name, cr.pid);
+	(void)send(c, &rep, sizeof(rep), MSG_NOSIGNAL);
+}
+
 static void serve(int c)
 {
 	struct st_broker_req rq;
@@ -127,6 +140,8 @@ static void serve(int c)
 	rq.text[sizeof(rq.text) - 1] = '\0';
 	if (rq.op == 'F') {
 		keep_line(rq.pid, rq.text);
+	} else if (rq.op == 'A') {
+		adopt(c, rq.text);
 	} else if (rq.op == 'C') {
 		err = make_pair(rq.text, fds);
 		answer(c, err, fds);
@@ -144,13 +159,16 @@ static void *run(void *arg)
 		struct pollfd p[2] = { { lm.lfd, POLLIN, 0 }, { lm.stop[0], POLLIN, 0 } };
 		int c;
 
-		if (poll(p, 2, -1) < 0) {
+		/* While some ring is ours to copy out, every millisecond. */
+		if (poll(p, 2, st_ringcopy_run() ? 1 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[1].revents)
 			break;
+		if (!p[0].revents)
+			continue;
 		c = accept4(lm.lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
@@ -188,6 +206,7 @@ int st_logmaker_start(const char *dir)
 		errno = e;
 		goto fail;
 	}
+	st_ringcopy_say = keep_line;
 	setenv(ST_BROKER_ENV, name, 1);
 	return 0;
 fail:
@@ -210,6 +229,7 @@ char **st_logmaker_stop(size_t *n)
 		return NULL;
 	(void)!write(lm.stop[1], "", 1);
 	pthread_join(lm.th, NULL);
+	st_ringcopy_end();
 	close(lm.lfd);
 	close(lm.dirfd);
 	close(lm.stop[0]);

@@ -94,6 +94,20 @@ int st_broker_create(const char *name, int *ring_fd)
 	return -1;
 }
 
+int st_broker_adopt(const char *name)
+{
+	struct st_broker_rep rep = { EACCES };
+	int fd = dial();
+	ssize_t k = -1;
+
+	if (fd < 0)
+		return errno ? errno : EACCES;
+	if (send_req(fd, 'A', name))
+		k = st_real.recv(fd, &rep, sizeof(rep), 0);
+	st_real.close(fd);
+	return k == (ssize_t)sizeof(rep) ? rep.err : EPIPE;
+}
+
 void st_broker_tell(const char *line)
 {
 	int fd = dial();

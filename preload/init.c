@@ -77,7 +77,10 @@ static atomic_int *tree_warned;
 
 bool st_warned(void)
 {
-	return atomic_load(&warned) != 0;
+	/* Any process of the fork tree, or of the run before it: the images
+	 * this one execs stay quiet too (SOCKTRACE_WARNED, wrap_proc.c). */
+	return atomic_load(&warned) != 0 || st_cfg.quiet ||
+	       (tree_warned && atomic_load(tree_warned) != 0);
 }
 
 void st_warn_hint(const char *what, const char *path, int err, const char *hint)

@@ -58,6 +58,18 @@ int st_sink_fd(void);
 /* Whether fd is that descriptor (a system call only when the number is). */
 bool st_sink_holds(int fd);
 
+/* A call of the program that makes a descriptor failed with EMFILE: when
+ * the log's descriptor is under the limit (soft = hard and no
+ * CAP_SYS_RESOURCE, so no number over it could be had), its slot is given
+ * back.  Under the launcher, the launcher takes the log over (it copies
+ * the ring out, we hold no descriptor); bare, tracing stops with the stop
+ * mark and one line.  True when the slot is free: the caller tries its
+ * call again.  errno is kept. */
+bool st_sink_give_slot(void);
+/* The program set its RLIMIT_NOFILE: when our descriptor is now under
+ * the soft limit, it moves over it (or as high as it can). */
+void st_sink_limit_set(void);
+
 /* Whether the log is open or being opened: fork and exec calls are
  * logged only then, so a process with no socket activity (a shell that
  * forks and execs) leaves no file. */
@@ -80,6 +92,9 @@ void st_sink_resume(void);
  * us; returns the log's descriptor, *ring_fd the ring's, or -1 with errno
  * (EEXIST: the name is taken). */
 int st_broker_create(const char *name, int *ring_fd);
+/* Asks the launcher to take over the log file name (and its ring): it
+ * copies the ring out from now on.  0, or an errno. */
+int st_broker_adopt(const char *name);
 /* Tells the launcher a line about this process not being traced. */
 void st_broker_tell(const char *line);
 

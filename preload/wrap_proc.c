@@ -6,6 +6,7 @@
  * talks to DNS with internal calls no interposer sees.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -144,6 +145,74 @@ ST_EXPORT int capset(cap_user_header_t hdr, const cap_user_data_t data)
 {
 	before_drop();
 	return ST_PASS(capset, SYS_capset, hdr, data);
+}
+
+/* Capability drops through prctl(): the bounding set, the securebits
+ * (SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP and their locks), keep-caps
+ * across a setuid(), the ambient set.  None takes a right from this image
+ * at once, but each decides what the next setuid() or exec leaves it: the
+ * log is made first, as for capset().  The other options pass through. */
+ST_EXPORT int prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+	int i;
+
+	va_start(ap, option);
+	for (i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == PR_CAPBSET_DROP || option == PR_SET_SECUREBITS ||
+	    option == PR_SET_KEEPCAPS || option == PR_CAP_AMBIENT)
+		before_drop();
+	return ST_REAL_OR(prctl, (option, a[0], a[1], a[2], a[3]),
+			  syscall(SYS_prctl, option, a[0], a[1], a[2], a[3]));
+}
+
+/* ---- the descriptor limit: the log's descriptor kept out of its way ---- */
+
+/* A program that raises its limit (servers do, at start) would find the
+ * log's descriptor, placed over the old soft limit, inside its new range:
+ * it moves over the new one (sink.c).  Only RLIMIT_NOFILE of this very
+ * process, and only when the call succeeded. */
+static int limit_set(int ret, pid_t pid, int res, const void *set)
+{
+	if (ret == 0 && set && res == RLIMIT_NOFILE && (pid == 0 || pid == st_pid) &&
+	    !st_untraced()) {
+		int saved = errno;
+
+		st_sink_limit_set();
+		errno = saved;
+	}
+	return ret;
+}
+
+ST_EXPORT int setrlimit(__rlimit_resource_t res, const struct rlimit *rl)
+{
+	return limit_set(ST_REAL_OR(setrlimit, (res, rl), syscall(SYS_setrlimit, res, rl)), 0,
+			 (int)res, rl);
+}
+
+ST_EXPORT int setrlimit64(__rlimit_resource_t res, const struct rlimit64 *rl)
+{
+	return limit_set(ST_REAL_OR(setrlimit64, (res, rl), syscall(SYS_setrlimit, res, rl)), 0,
+			 (int)res, rl);
+}
+
+ST_EXPORT int prlimit(pid_t pid, __rlimit_resource_t res, const struct rlimit *set,
+		      struct rlimit *old)
+{
+	return limit_set(ST_REAL_OR(prlimit, (pid, res, set, old),
+				    syscall(SYS_prlimit64, pid, res, set, old)),
+			 pid, (int)res, set);
+}
+
+ST_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t res, const struct rlimit64 *set,
+			struct rlimit64 *old)
+{
+	return limit_set(ST_REAL_OR(prlimit64, (pid, res, set, old),
+				    syscall(SYS_prlimit64, pid, res, set, old)),
+			 pid, (int)res, set);
 }
 
 /* ---- _exit: no destructor runs, so the log is finished here ---- */

@@ -12,10 +12,12 @@
  *               under the next name, the file or the symlink's target
  *               untouched
  *   fd limit    RLIMIT_NOFILE 32 and 1024 (soft = hard, soft < hard, set
- *               after the log is open, without CAP_SYS_RESOURCE): the same
+ *               after the log is open, raised after it is open, without
+ *               CAP_SYS_RESOURCE), bare and under the launcher: the same
  *               sockets before EMFILE, the same fd numbers, the same
- *               getrlimit() as untraced, and every call in the log (one
- *               socket less in the one case the library cannot help)
+ *               getrlimit() as untraced, and every call in the log (bare,
+ *               without room over the limit: the calls before EMFILE, the
+ *               stop mark, one line)
  *
  * The tmpfs mounts are made in a mount namespace of this test's own
  * (unshare at start), so none of them is seen outside it or outlives it.
@@ -396,48 +398,78 @@ static bool is_opt(const char *a, const char *b, const char *what)
 	return (a && strcmp(a, what) == 0) || (b && strcmp(b, what) == 0);
 }
 
-/* fdlimit with these arguments, untraced then traced: the same output
- * (count, fd numbers, limits), and a log of every call.  The one case
- * where the library must take a number under the limit (docs/design.md):
- * soft = hard, no CAP_SYS_RESOURCE to raise it, and the log opened under
- * that limit; then the count is one less, and nothing else differs. */
-static void fd_limit(const char *soft, const char *hard, const char *opt1, const char *opt2)
+/* fdlimit with these arguments, untraced then traced (bare, or under the
+ * launcher): the same output (count, fd numbers, limits), and a log of
+ * every call.  When the log's descriptor had to go under the limit (soft
+ * = hard, no CAP_SYS_RESOURCE to raise it, docs/design.md), the program
+ * still gets every descriptor: at EMFILE the library gives it the log's.
+ * Under the launcher, which then copies the log's ring out, tracing goes
+ * on; bare, it stops there, with the stop mark and one line saying what
+ * to do. */
+static void fd_limit_run(const char *soft, const char *hard, const char *opt1, const char *opt2,
+			 bool launcher)
 {
 	const char *argv[] = { "fdlimit", soft, hard, opt1, opt2, NULL };
-	bool late = is_opt(opt1, opt2, "late");
-	bool room = late || strcmp(soft, hard) != 0 ||
+	bool late = is_opt(opt1, opt2, "late") || is_opt(opt1, opt2, "raise");
+	bool room = is_opt(opt1, opt2, "late") || strcmp(soft, hard) != 0 ||
 		    (have_sys_resource() && !is_opt(opt1, opt2, "nocap"));
 	struct run plain, traced;
-	char name[64], *log, *err;
+	char name[64], *log, *err, dir[64] = "", prog[256];
 	long n, n0;
 
 	run_prog(&plain, false, argv, NULL, 60);
 	assert_exit_ok(&plain);
-	run_prog(&traced, true, argv, NULL, 60);
+	if (launcher) {
+		const char *largv[] = { "../../socktrace", "-o", dir, "--no-view", "-q", "--", prog,
+					soft, hard, opt1, opt2, NULL };
+
+		snprintf(dir, sizeof(dir), "/tmp/st_sink_fdl.XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		snprintf(prog, sizeof(prog), "%s/tests/progs/fdlimit", ST_BUILD_DIR);
+		run_prog(&traced, false, largv, NULL, 60);
+	} else {
+		run_prog(&traced, true, argv, NULL, 60);
+	}
 	assert_exit_ok(&traced);
 	err = run_stderr(&traced);
-	assert_string_equal(err, "");
-	free(err);
 	n = out_num(traced.out, "@ count", "n");
 	n0 = out_num(plain.out, "@ count", "n");
 	assert_true(n > 0);
-	if (room) {
-		assert_string_equal(traced.out, plain.out);
-	} else {
-		assert_int_equal(n, n0 - 1);
-		assert_string_equal(strstr(traced.out, "@ limit"), strstr(plain.out, "@ limit"));
-	}
-	log = only_log(traced.logs, name, sizeof(name));
+	assert_int_equal(n, n0);
+	assert_string_equal(traced.out, plain.out);
+	log = only_log(launcher ? dir : traced.logs, name, sizeof(name));
 	assert_non_null(log);
-	/* Every socket call, the one that failed with EMFILE too, and the
-	 * socketpair's rounds after it. */
-	assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n + 1 + late);
-	assert_int_equal(count_str(log, "\"errno\":\"EMFILE\""), 1);
-	assert_int_equal(count_str(log, "\"call\":\"recv\""), 3);
-	assert_null(strstr(log, "\"type\":\"stop\""));
+	if (room || launcher) {
+		/* Every socket call, the one that failed with EMFILE too, and
+		 * the socketpair's rounds after it. */
+		assert_string_equal(err, "");
+		assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n + 1 + late);
+		assert_int_equal(count_str(log, "\"errno\":\"EMFILE\""), 1);
+		assert_int_equal(count_str(log, "\"call\":\"recv\""), 3);
+		assert_null(strstr(log, "\"type\":\"stop\""));
+	} else {
+		/* One line that says what to do; the log has the sockets
+		 * made before the last one, then the stop mark. */
+		if (count_lines(err) != 1 || !strstr(err, "descriptor limit") ||
+		    !strstr(err, "socktrace -o DIR -- COMMAND"))
+			fail_msg("%s/%s: stderr is not one line about the limit:\n%s", soft, hard, err);
+		assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n - 1 + late);
+		assert_non_null(strstr(log, "{\"type\":\"stop\",\"pid\":"));
+		assert_non_null(strstr(log, "\"why\":\"fdlimit\",\"errno\":\"EMFILE\"}"));
+		assert_int_equal(count_str(log, "\"call\":\"recv\""), 0);
+	}
+	free(err);
 	free(log);
+	if (launcher)
+		rm_tree(dir);
 	run_free(&plain);
 	run_free(&traced);
+}
+
+static void fd_limit(const char *soft, const char *hard, const char *opt1, const char *opt2)
+{
+	fd_limit_run(soft, hard, opt1, opt2, false);
+	fd_limit_run(soft, hard, opt1, opt2, true);
 }
 
 static void test_fd_limit_32(void **state)
@@ -468,12 +500,24 @@ static void test_fd_limit_lowered_later(void **state)
 }
 
 /* No CAP_SYS_RESOURCE, soft = hard: no number over the limit can be had,
- * so the library takes the highest under it. */
+ * so the library takes the highest under it, and gives it up at EMFILE.
+ * This runs for real here, whatever the capabilities of the machine. */
 static void test_fd_limit_no_room_over_it(void **state)
 {
 	(void)state;
 	fd_limit("32", "32", "nocap", NULL);
 	fd_limit("32", "32", "late", "nocap");
+	fd_limit("1024", "1024", "nocap", NULL);
+}
+
+/* The log is open (its descriptor over a soft limit of 16) when the
+ * program raises the limit: the descriptor moves over the new one (with
+ * room under the hard limit: no stop, no line), or to its top. */
+static void test_fd_limit_raised_later(void **state)
+{
+	(void)state;
+	fd_limit("64", "1024", "raise", NULL);
+	fd_limit("64", "64", "raise", "nocap");
 }
 
 /* Copies the file src to dst, then makes dst hole bytes longer (a hole:
@@ -614,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_fd_limit_soft_under_hard),
 		cmocka_unit_test(test_fd_limit_lowered_later),
 		cmocka_unit_test(test_fd_limit_no_room_over_it),
+		cmocka_unit_test(test_fd_limit_raised_later),
 	};
 	int r;
 

@@ -177,6 +177,7 @@ static void report_endings(const struct st_trace *tr)
 				"what the process did after is not shown\n", f->name, who,
 				strcmp(f->stop_why, "write") == 0 ? "cannot write the log" :
 				strcmp(f->stop_why, "reopen") == 0 ? "cannot reopen the log" :
+				strcmp(f->stop_why, "fdlimit") == 0 ? "the program needed the log's descriptor" :
 				f->stop_why[0] ? f->stop_why : "reason unknown",
 				f->stop_err[0] ? ": " : "",
 				strcmp(f->stop_err, "ENOSPC") == 0 ? "disk full" : f->stop_err);
