@@ -158,18 +158,20 @@ static void test_plaintext_one_end(void **state)
 /* A record read as its 5-byte header, then its body: the first arrow
  * says what the record is, the second that it is the rest of it (not its
  * bytes); two records in one send read by one recv: one arrow, both
- * named. */
+ * named; then bytes the reader cannot read: said so, not continued. */
 static void test_record_split(void **state)
 {
 	const char *server[] = { SERVER_ACCEPT,
 		REC(100, 5000, "write", SV "\"ret\":21,\"bytes\":21,\"data\":\"" REC_HEAD REC_BODY "\""),
 		REC(100, 5100, "write", SV "\"ret\":42,\"bytes\":42,\"data\":\"" REC_HEAD REC_BODY REC_HEAD REC_BODY "\""),
+		REC(100, 5200, "write", SV "\"ret\":2,\"bytes\":2,\"data\":\"zz\""),
 		NULL };
 	const char *client[] = { CLIENT_CONNECT,
 		REC(101, 4000, "write", CL "\"ret\":6,\"bytes\":6,\"data\":\"" HELLO "\""),
 		REC(101, 6000, "recv", CL "\"ret\":5,\"bytes\":5,\"data\":\"" REC_HEAD "\""),
 		REC(101, 6100, "recv", CL "\"ret\":16,\"bytes\":16,\"data\":\"" REC_BODY "\""),
 		REC(101, 6200, "recv", CL "\"ret\":42,\"bytes\":42,\"data\":\"" REC_HEAD REC_BODY REC_HEAD REC_BODY "\""),
+		REC(101, 6300, "recv", CL "\"ret\":2,\"bytes\":2,\"data\":\"zz\""),
 		NULL };
 	const char *const *logs[] = { server, client, NULL };
 	const struct st_link *l;
@@ -186,6 +188,10 @@ static void test_record_split(void **state)
 	assert_string_equal(words(&w, l, 0), "cont. 16 B");
 	l = only_link(&w, find(&w, 101, "recv", 2));
 	assert_string_equal(words(&w, l, 0), "application data 16 B | application data 16 B");
+	/* Bytes that are no record continue nothing: the reader says so. */
+	l = only_link(&w, find(&w, 101, "recv", 3));
+	assert_false(st_link_continues(&w.m, l));
+	assert_string_equal(words(&w, l, 0), "? TLS record head cut: zz");
 	destroy(&w);
 }
 

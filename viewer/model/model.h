@@ -151,6 +151,7 @@ struct st_seg {
 /* A message the protocol readers found: where it starts, its summary. */
 struct st_msg {
 	uint64_t off;
+	uint64_t end;		/* just past it, as far as its reader knew */
 	uint32_t key;		/* connection * 2 + direction */
 	uint32_t label;		/* in st_model.labels */
 };
