@@ -89,6 +89,16 @@ static struct {
 	 * boundary inside the frame at flushed (see flush()); under the
 	 * lock. */
 	uint64_t written;
+	/* Frames the file holds whole end here (a frame boundary <= flushed):
+	 * where a stop cuts the file.  Under the lock. */
+	uint64_t whole;
+	/* PAD frames flush() passed whose heads the file has not got yet (a
+	 * direct frame that could not be written, a stretch reserved after a
+	 * stop): adjacent ones merged into one, written when the file gets a
+	 * frame after it, so the readers skip its body.  Under the lock. */
+	bool pad_pending;
+	uint64_t pad_at;
+	uint64_t pad_len;
 	int given_ring;			/* the ring file the launcher made, or -1 */
 	/* The launcher copies the ring out: we hold no descriptor of the
 	 * log (st_sink_give_slot()). */
@@ -370,6 +380,41 @@ static bool try_lock(void)
 
 static void stop_frame(unsigned char *buf, uint32_t why, int err);
 
+/* The file holds whole frames up to upto: a pending PAD before it gets its
+ * head now.  Caller holds the lock. */
+static bool settle(int *fd, uint64_t upto)
+{
+	if (sk.pad_pending) {
+		struct st_frame h = { ST_FRAME_MARK, ST_FRAME_PAD, 0, (uint32_t)sk.pad_len };
+
+		if (*fd < 0 && (*fd = open_file()) < 0)
+			return false;
+		if (!put_file(*fd, &h, sizeof(h), sk.pad_at))
+			return false;
+		sk.pad_pending = false;
+	}
+	if (upto > sk.whole)
+		sk.whole = upto;
+	return true;
+}
+
+/* flush() passed a PAD frame at off: its head goes to the file later
+ * (settle()), merged with one right before it when it can be. */
+static bool pad_passed(int *fd, uint64_t off, uint32_t len)
+{
+	if (sk.pad_pending && sk.pad_at + st_frame_size(sk.pad_len) == off &&
+	    st_frame_size(sk.pad_len) + st_frame_size(len) - 8 <= UINT32_MAX) {
+		sk.pad_len = st_frame_size(sk.pad_len) + st_frame_size(len) - 8;
+		return true;
+	}
+	if (sk.pad_pending && !settle(fd, sk.whole))
+		return false;
+	sk.pad_pending = true;
+	sk.pad_at = off;
+	sk.pad_len = len;
+	return true;
+}
+
 /* Handed over: the launcher copies the ring out and advances the ring's
  * flushed offset; ours follows it.  Whether it moved. */
 static bool flushed_by_launcher(void)
@@ -393,6 +438,26 @@ static bool flushed_by_launcher(void)
  * from now on records are dropped rather than waited for.  Caller holds
  * the lock.
  */
+/* After a stop: the file ends with the last frame it holds whole (a
+ * copy the disk cut short leaves a torn frame at the end; a direct frame
+ * may have been written past a hole); never made longer. */
+static void cut_tail(int fd)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size > sk.whole)
+		(void)!ftruncate(fd, (off_t)sk.whole);
+	/* PADs the copying passed (flushed is past them, and the ring says
+	 * so to readers): the file gets their head and their length, as a
+	 * hole (no page of the disk), so it ends where flushed says. */
+	if (sk.pad_pending && sk.pad_at == sk.whole) {
+		struct st_frame h = { ST_FRAME_MARK, ST_FRAME_PAD, 0, (uint32_t)sk.pad_len };
+
+		if (put_file(fd, &h, sizeof(h), sk.pad_at))
+			(void)!ftruncate(fd, (off_t)(sk.pad_at + st_frame_size(sk.pad_len)));
+	}
+}
+
 static void stop_as(uint32_t why, int err, const char *what, const char *hint)
 {
 	unsigned char f[STOP_SIZE];
@@ -402,8 +467,6 @@ static void stop_as(uint32_t why, int err, const char *what, const char *hint)
 		/* A copy the disk cut short leaves a torn frame at the end of
 		 * the file: cut it off (what it held stays in the ring); if
 		 * that fails too, readers skip the tail as corrupt. */
-		(void)!ftruncate(lf.fd, (off_t)atomic_load(&sk.flushed));
-		sk.written = atomic_load(&sk.flushed);
 		put_file(lf.fd, f, sizeof(f), sk.stop_off);
 	} else if (sk.ring_linked) {
 		uint64_t o = atomic_load(&sk.off);
@@ -423,6 +486,9 @@ static void stop_as(uint32_t why, int err, const char *what, const char *hint)
 	}
 	st_warn_hint(what, sk.path, err, hint);
 	atomic_store(&sk.state, SINK_BROKEN);
+	/* A direct frame still being written cuts it when it ends. */
+	if (lf.fd >= 0 && atomic_load(&sk.direct_n) == 0)
+		cut_tail(lf.fd);
 }
 
 static void stop_tracing(int err)
@@ -443,7 +509,7 @@ static void stop_tracing(int err)
  */
 static bool flush(void)
 {
-	uint64_t from, p, end, run;
+	uint64_t from, p, end, run, q;
 	int saved, fd = -1;
 	bool ok = true;
 
@@ -456,7 +522,7 @@ static bool flush(void)
 	    !try_lock())
 		return false;
 	saved = errno;
-	from = run = p = atomic_load(&sk.flushed);
+	from = run = p = q = atomic_load(&sk.flushed);
 	end = atomic_load(&sk.off);
 	while (ok && p < end) {
 		uint64_t w = atomic_load_explicit(ring_word(p), memory_order_acquire);
@@ -467,10 +533,21 @@ static bool flush(void)
 			break;	/* reserved, not yet written */
 		memcpy(&f, &w, sizeof(f));
 		size = st_frame_size(f.len);
+		/* The last frame boundary at or before the last page
+		 * boundary met (see below). */
+		if (((p + size) & (COPY_ALIGN - 1)) == 0)
+			q = p + size;
+		else if (((p + size) & ~(uint64_t)(COPY_ALIGN - 1)) >= p)
+			q = p;
 		if ((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) || f.kind == ST_FRAME_PAD) {
 			/* Already in the file, or nothing to copy: the ring
 			 * holds only this head. */
 			ok = copy_out(&fd, run, p, p);
+			if (ok && p > run)
+				ok = settle(&fd, p);
+			if (ok)
+				ok = f.kind == ST_FRAME_PAD ? pad_passed(&fd, p, f.len)
+							    : settle(&fd, p + size);
 			if (ok) {
 				atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
 				run = p + size;
@@ -486,23 +563,18 @@ static bool flush(void)
 		 * boundary cuts stays in the ring (flushed is its start) and
 		 * the rest of it goes to the file next time.  Not with a ring
 		 * in memory only: then the file alone must end on a frame. */
-		uint64_t cut = p & ~(uint64_t)(COPY_ALIGN - 1), q = run;
+		uint64_t cut = p & ~(uint64_t)(COPY_ALIGN - 1);
 
 		if (atomic_load(&sk.state) == SINK_OPEN && sk.ring_linked && cut > run) {
-			for (;;) {
-				uint64_t w = atomic_load_explicit(ring_word(q), memory_order_relaxed);
-				struct st_frame f;
-
-				memcpy(&f, &w, sizeof(f));
-				if (q + st_frame_size(f.len) > cut)
-					break;
-				q += st_frame_size(f.len);
-			}
+			if (q < run)
+				q = run;
 			ok = copy_out(&fd, run, cut, q);
 			p = q;
 		} else {
 			ok = copy_out(&fd, run, p, p);
 		}
+		if (ok && p > run)
+			ok = settle(&fd, p);
 		if (ok)
 			run = p;
 	}
@@ -643,6 +715,8 @@ static void open_log(void)
 	atomic_store(&sk.off, start);
 	atomic_store(&sk.flushed, start);
 	sk.written = start;
+	sk.whole = start;
+	sk.pad_pending = false;
 	atomic_fetch_add(&sk.gen, 1);
 	atomic_store(&sk.state, SINK_OPEN);
 }
@@ -814,6 +888,44 @@ bool st_sink_write(const struct st_frame *head, const void *body)
 	return true;
 }
 
+/* Copies n bytes: fixed-size moves for up to 64 (a default snippet),
+ * where libc's memcpy would cost a call and its dispatch. */
+static inline void copy_small(unsigned char *dst, const unsigned char *src, size_t n)
+{
+	if (n > 64) {
+		memcpy(dst, src, n);
+	} else if (n >= 32) {
+		memcpy(dst, src, 32);
+		memcpy(dst + n - 32, src + n - 32, 32);
+	} else if (n >= 8) {
+		size_t k;
+
+		for (k = 0; k + 8 < n; k += 8)
+			memcpy(dst + k, src + k, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else {
+		while (n--)
+			*dst++ = *src++;
+	}
+}
+
+bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
+		 const void *tail, size_t tail_len, uint32_t gen)
+{
+	uint64_t size = st_frame_size(head->len), at;
+	unsigned char *dst;
+
+	if (atomic_load_explicit(&sk.gen, memory_order_relaxed) != gen || size >= DIRECT_MIN ||
+	    atomic_load_explicit(&sk.state, memory_order_relaxed) != SINK_OPEN ||
+	    !take(head, size, true, NULL, &at))
+		return false;
+	dst = sk.data + (at & RING_MASK) + sizeof(*head);
+	memcpy(dst, body, sizeof(*body));
+	copy_small(dst + sizeof(*body), tail, tail_len);
+	st_sink_publish(at, head);
+	return true;
+}
+
 /* A direct frame's descriptor of the log: looked up and checked under the
  * lock once per frame (a frame of many pieces would otherwise make two
  * system calls a piece, and hold up the writers waiting behind it); -1
@@ -824,7 +936,7 @@ static int direct_fd(struct st_span *s)
 		return s->fd;
 	if (!take_lock())
 		return -1;
-	s->fd = open_file();
+	s->fd = atomic_load(&sk.state) == SINK_BROKEN ? -1 : open_file();
 	if (s->fd >= 0)
 		atomic_fetch_add(&sk.direct_n, 1);
 	drop_lock();
@@ -838,7 +950,8 @@ void st_span_put(struct st_span *s, const void *p, size_t n)
 	if (n > s->left)
 		n = s->left;
 	if (s->direct) {
-		if (!s->failed && !put_file(direct_fd(s), src, n, s->off))
+		if (!s->failed && (atomic_load(&sk.state) == SINK_BROKEN ||
+				   !put_file(direct_fd(s), src, n, s->off)))
 			s->failed = true;
 		s->off += n;
 		s->left -= n;
@@ -862,7 +975,8 @@ void st_span_commit(struct st_span *s)
 		struct st_frame f = s->head;
 
 		f.aux = 0;
-		if (!put_file(direct_fd(s), &f, sizeof(f), s->start))
+		if (atomic_load(&sk.state) == SINK_BROKEN ||
+		    !put_file(direct_fd(s), &f, sizeof(f), s->start))
 			s->failed = true;
 	}
 	/* A direct frame whose bytes did not all reach the file: its head in
@@ -871,7 +985,9 @@ void st_span_commit(struct st_span *s)
 	if (s->failed)
 		s->head = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_PAD, 0, s->head.len };
 	if (s->fd >= 0) {
-		atomic_fetch_sub(&sk.direct_n, 1);
+		/* The last direct writer after a stop cuts what it wrote. */
+		if (atomic_fetch_sub(&sk.direct_n, 1) == 1 && atomic_load(&sk.state) == SINK_BROKEN)
+			cut_tail(s->fd);
 		s->fd = -1;
 	}
 	st_sink_publish(s->start, &s->head);
@@ -925,6 +1041,8 @@ void st_sink_forget(void)
 	atomic_store(&sk.off, 0);
 	atomic_store(&sk.flushed, 0);
 	sk.written = 0;
+	sk.whole = 0;
+	sk.pad_pending = false;
 	atomic_store(&sk.stalled_at, 0);
 	atomic_store(&sk.lock, 0);
 	/* A broken sink stays broken in the child: one warning is enough. */

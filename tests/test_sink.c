@@ -127,51 +127,63 @@ static char *only_log(const char *dir, char *name, size_t cap)
 	return buf;
 }
 
-static struct run g_plain;	/* the untraced run, once */
+/* The untraced runs, once each: small messages, and big ones. */
+static struct run g_plain[2];
 
-static void plain_run(void)
+#define BIG_MSGS "40"
+#define BIG_SIZE "100000"	/* over a quarter of the ring: written to the file directly */
+
+static void plain_run(bool big)
 {
 	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
+	static const char *const bargv[] = { "pairsend", BIG_MSGS, BIG_SIZE, NULL };
 
-	if (g_plain.out)
+	if (g_plain[big].out)
 		return;
-	run_prog(&g_plain, false, argv, NULL, 60);
-	assert_exit_ok(&g_plain);
+	run_prog(&g_plain[big], false, big ? bargv : argv, NULL, 60);
+	assert_exit_ok(&g_plain[big]);
 }
 
 /* pairsend under the library (or the launcher) with its logs on a disk with
  * free_kb KiB free: what the program shows must be what it shows
- * untraced, and the log must say that it ends early. */
-static void full_disk(long free_kb, bool launcher)
+ * untraced, and the log must say that it ends early; every frame in it
+ * whole (only_log()).  big: 100 KB messages with whole payloads (-s all),
+ * frames too big for the ring, which go to the file directly: a stop
+ * must leave no hole nor torn frame among them. */
+static void full_disk_run(long free_kb, bool launcher, bool big)
 {
-	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
+	const char *argv[] = { "pairsend", big ? BIG_MSGS : N_MSGS, big ? BIG_SIZE : NULL, NULL };
 	char preload[256], dir[160], name[64] = "", sock[256], *err, *log;
-	const char *env[3];
+	const char *env[4];
 	struct disk d = { "", "" };
 	struct run r;
+	struct run *plain = &g_plain[big];
 
-	plain_run();
+	plain_run(big);
 	disk_make(&d, free_kb);
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s/libtrace.so", ST_BUILD_DIR);
 	snprintf(dir, sizeof(dir), "SOCKTRACE_DIR=%s", d.logs);
 	env[0] = preload;
 	env[1] = dir;
-	env[2] = NULL;
+	env[2] = big ? "SOCKTRACE_PAYLOAD=all" : NULL;
+	env[3] = NULL;
 	if (launcher) {
 		snprintf(sock, sizeof(sock), "%s/tests/progs/pairsend", ST_BUILD_DIR);
 		{
 			const char *largv[] = { "../../socktrace", "-o", d.logs, "--no-view", "-q",
-						"--", sock, N_MSGS, NULL };
+						"--", sock, argv[1], argv[2], NULL };
+			const char *bargv[] = { "../../socktrace", "-o", d.logs, "--no-view", "-q",
+						"-s", "all", "--", sock, argv[1], argv[2], NULL };
 
-			run_prog(&r, false, largv, NULL, 60);
+			run_prog(&r, false, big ? bargv : largv, NULL, 60);
 		}
 	} else {
 		run_prog(&r, false, argv, env, 60);
 	}
 	err = run_stderr(&r);
 	assert_true(r.status != -1);
-	assert_int_equal(r.status, g_plain.status);
-	assert_string_equal(r.out, g_plain.out);
+	assert_int_equal(r.status, plain->status);
+	assert_string_equal(r.out, plain->out);
 	log = only_log(d.logs, name, sizeof(name));
 	if (!launcher) {
 		/* One line, and it says why. */
@@ -203,13 +215,18 @@ static void full_disk(long free_kb, bool launcher)
 		    !strstr(log, "\"errno\":\"ENOSPC\""))
 			fail_msg("%ld KB free: no stop mark at the end of the log:\n%.2000s", free_kb,
 				 log + (strlen(log) > 2000 ? strlen(log) - 2000 : 0));
-		if (free_kb >= 40 && !strstr(log, "\"call\":\"send\""))
+		if (!big && free_kb >= 40 && !strstr(log, "\"call\":\"send\""))
 			fail_msg("%ld KB free: no send record in the log", free_kb);
 	}
 	free(log);
 	free(err);
 	run_free(&r);
 	disk_free(&d);
+}
+
+static void full_disk(long free_kb, bool launcher)
+{
+	full_disk_run(free_kb, launcher, false);
 }
 
 static void test_disk_0kb(void **state)
@@ -250,6 +267,20 @@ static void test_disk_launcher(void **state)
 	full_disk(100, true);
 	full_disk(1000, true);
 	full_disk(0, true);
+}
+
+/* Whole payloads of 100 KB (each frame written to the file directly), with
+ * no room for the ring file (100 KB free: the ring is in memory), and with
+ * room for it (300, 1000 KB): the QA pass found a hole in such a log,
+ * read as a corrupt stretch (a PAD frame the copying passed, then the
+ * file cut to where the ring said it was copied, past its end). */
+static void test_disk_big_frames(void **state)
+{
+	(void)state;
+	full_disk_run(100, false, true);
+	full_disk_run(300, false, true);
+	full_disk_run(1000, false, true);
+	full_disk_run(300, true, true);
 }
 
 /* Something at <pid>.stlog.ring before the process starts: a symlink to a
@@ -649,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_disk_100kb),
 		cmocka_unit_test(test_disk_fills_during_run),
 		cmocka_unit_test(test_disk_launcher),
+		cmocka_unit_test(test_disk_big_frames),
 		cmocka_unit_test(test_sparse_log_full_disk),
 		cmocka_unit_test(test_ring_name_symlink),
 		cmocka_unit_test(test_ring_name_dangling),
@@ -664,6 +696,7 @@ int main(void)
 
 	private_mounts();
 	r = cmocka_run_group_tests(tests, NULL, NULL);
-	run_free(&g_plain);
+	run_free(&g_plain[0]);
+	run_free(&g_plain[1]);
 	return r;
 }
