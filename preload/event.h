@@ -96,6 +96,16 @@ void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64
 bool st_event_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags, bool in,
 		 const struct iovec *iov, int iovcnt, size_t *head);
 
+/* The record of a plain data call on fd, the common case made short:
+ * the call was timed from c->t0 and returned ret; buf is its one buffer,
+ * of which the kernel used the first used bytes; no address of its own.
+ * Takes the end time (c->t1), counts the head, writes the DATA frame
+ * (the slow ways too), and leaves errno alone.  Returns false, nothing
+ * written, when the snippet is too large for a DATA frame: then c is
+ * filled for the JSON writer and *head is the bytes of the head. */
+bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret,
+		  const void *buf, size_t used, size_t *head);
+
 /* A setsockopt call, as an OPT frame: the level, the option and, when
  * has_val, the int value set. */
 void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,

@@ -509,7 +509,7 @@ static void stop_tracing(int err)
  */
 static bool flush(void)
 {
-	uint64_t from, p, end, run;
+	uint64_t from, p, end, run, q;
 	int saved, fd = -1;
 	bool ok = true;
 
@@ -522,7 +522,7 @@ static bool flush(void)
 	    !try_lock())
 		return false;
 	saved = errno;
-	from = run = p = atomic_load(&sk.flushed);
+	from = run = p = q = atomic_load(&sk.flushed);
 	end = atomic_load(&sk.off);
 	while (ok && p < end) {
 		uint64_t w = atomic_load_explicit(ring_word(p), memory_order_acquire);
@@ -533,6 +533,12 @@ static bool flush(void)
 			break;	/* reserved, not yet written */
 		memcpy(&f, &w, sizeof(f));
 		size = st_frame_size(f.len);
+		/* The last frame boundary at or before the last page
+		 * boundary met (see below). */
+		if (((p + size) & (COPY_ALIGN - 1)) == 0)
+			q = p + size;
+		else if (((p + size) & ~(uint64_t)(COPY_ALIGN - 1)) >= p)
+			q = p;
 		if ((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) || f.kind == ST_FRAME_PAD) {
 			/* Already in the file, or nothing to copy: the ring
 			 * holds only this head. */
@@ -557,18 +563,11 @@ static bool flush(void)
 		 * boundary cuts stays in the ring (flushed is its start) and
 		 * the rest of it goes to the file next time.  Not with a ring
 		 * in memory only: then the file alone must end on a frame. */
-		uint64_t cut = p & ~(uint64_t)(COPY_ALIGN - 1), q = run;
+		uint64_t cut = p & ~(uint64_t)(COPY_ALIGN - 1);
 
 		if (atomic_load(&sk.state) == SINK_OPEN && sk.ring_linked && cut > run) {
-			for (;;) {
-				uint64_t w = atomic_load_explicit(ring_word(q), memory_order_relaxed);
-				struct st_frame f;
-
-				memcpy(&f, &w, sizeof(f));
-				if (q + st_frame_size(f.len) > cut)
-					break;
-				q += st_frame_size(f.len);
-			}
+			if (q < run)
+				q = run;
 			ok = copy_out(&fd, run, cut, q);
 			p = q;
 		} else {
@@ -886,6 +885,44 @@ bool st_sink_write(const struct st_frame *head, const void *body)
 		return false;
 	st_span_put(&s, body, head->len);
 	st_span_commit(&s);
+	return true;
+}
+
+/* Copies n bytes: fixed-size moves for up to 64 (a default snippet),
+ * where libc's memcpy would cost a call and its dispatch. */
+static inline void copy_small(unsigned char *dst, const unsigned char *src, size_t n)
+{
+	if (n > 64) {
+		memcpy(dst, src, n);
+	} else if (n >= 32) {
+		memcpy(dst, src, 32);
+		memcpy(dst + n - 32, src + n - 32, 32);
+	} else if (n >= 8) {
+		size_t k;
+
+		for (k = 0; k + 8 < n; k += 8)
+			memcpy(dst + k, src + k, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else {
+		while (n--)
+			*dst++ = *src++;
+	}
+}
+
+bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
+		 const void *tail, size_t tail_len, uint32_t gen)
+{
+	uint64_t size = st_frame_size(head->len), at;
+	unsigned char *dst;
+
+	if (atomic_load_explicit(&sk.gen, memory_order_relaxed) != gen || size >= DIRECT_MIN ||
+	    atomic_load_explicit(&sk.state, memory_order_relaxed) != SINK_OPEN ||
+	    !take(head, size, true, NULL, &at))
+		return false;
+	dst = sk.data + (at & RING_MASK) + sizeof(*head);
+	memcpy(dst, body, sizeof(*body));
+	copy_small(dst + sizeof(*body), tail, tail_len);
+	st_sink_publish(at, head);
 	return true;
 }
 
