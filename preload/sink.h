@@ -101,7 +101,8 @@ int st_broker_create(const char *name, int *ring_fd);
 /* Asks the launcher to take over the log file name (and its ring): it
  * copies the ring out from now on.  0, or an errno. */
 int st_broker_adopt(const char *name);
-/* Tells the launcher a line about this process not being traced. */
-void st_broker_tell(const char *line);
+/* Tells the launcher a line about this process not being traced; false
+ * when it could not be told. */
+bool st_broker_tell(const char *line);
 
 #endif

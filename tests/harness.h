@@ -357,6 +357,21 @@ static inline void h_proc_free(struct h_proc *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* Runs build/sockview (untraced) with args (NULL-ended, at most 8) and
+ * waits for it (60 s at most): its exit status, its output in v. */
+static inline int h_view(struct h_proc *v, const char *const *args)
+{
+	const char *argv[10] = { ST_BUILD_DIR "/sockview" };
+	struct h_opts o = { .untraced = true };
+	int i;
+
+	for (i = 0; args[i] && i < 8; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	h_start(v, &o, argv);
+	return h_wait(v, 60000);
+}
+
 /* A program's stdout (malloc'd), run untraced; fails the test unless it
  * exits 0 within a minute. */
 static inline char *h_output_of(const char *const argv[])

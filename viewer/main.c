@@ -465,7 +465,6 @@ int main(int argc, char **argv)
 	if (tr.newest_version > ST_FORMAT_VERSION)
 		warnx("log format version %d is newer than %d: reading what I can",
 		      tr.newest_version, ST_FORMAT_VERSION);
-	st_trace_endings(&tr);
 	/* --jsonl needs the model's connections only to filter by them. */
 	if (mode == M_JSONL && o.filter.conn < 0 && o.filter.port < 0) {
 		memset(&m, 0, sizeof(m));

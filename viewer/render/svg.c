@@ -676,6 +676,31 @@ static void put_gap(struct svg *s, int y, int64_t ns)
 	st_out_str(&s->out, "</text>\n");
 }
 
+/* Under the last record of a process whose log ends early (its row at
+ * y_row): a bar across the end of its lifeline, and the words in red. */
+static void put_log_end(struct svg *s, uint32_t lane, uint32_t p, int y_row)
+{
+	int x = lane_x(lane) + 8;
+
+	s->text.len = 0;
+	st_describe_log_end(&s->text, s->m, p);
+	st_out_str(&s->out, "<g><line x1=\"");
+	put_num(s, x - 7);
+	st_out_str(&s->out, "\" x2=\"");
+	put_num(s, x + 7);
+	st_out_str(&s->out, "\" y1=\"");
+	put_num(s, y_row + 8);
+	st_out_str(&s->out, "\" y2=\"");
+	put_num(s, y_row + 8);
+	st_out_str(&s->out, "\" stroke=\"#c62828\" stroke-width=\"2\"/><text x=\"");
+	put_num(s, lane_x(lane) + BOX_X);
+	st_out_str(&s->out, "\" y=\"");
+	put_num(s, y_row + ROW_H + 4);
+	st_out_str(&s->out, "\" fill=\"#c62828\">");
+	put_text_xml(s, (size_t)(LANE_W - BOX_X) * 10 / CHAR_W10);
+	st_out_str(&s->out, "</text></g>\n");
+}
+
 /* One entry of the legend at (*x, *y), wrapping at the picture's width:
  * a sample (an arrow of a kind, or a box of a class) and its words. */
 static void put_legend_item(struct svg *s, int *x, int *y, int kind,
@@ -771,7 +796,7 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 	struct svg s;
 	char scratch[1 << 14];
 	bool kinds[NKINDS] = { false }, waits = false, errs = false;
-	uint32_t k, i;
+	uint32_t k, i, p;
 	int64_t prev = -1;
 	int y, r = -1, right;
 
@@ -809,6 +834,9 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 			waits = true;
 		if (event_bad(&s, e))
 			errs = true;
+		/* A row of its own for the mark of a log that ends early. */
+		if (st_log_ends_after(m, row->ev, (enum st_part)row->part) != ST_NONE)
+			y += ROW_H;
 	}
 	/* The last lane needs room right of its boxes only for the arrows
 	 * within it and their labels. */
@@ -842,6 +870,8 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 			put_gap(&s, s.row_y[k] - ROW_H, row->t - prev);
 		prev = row->t;
 		put_box(&s, row, s.row_y[k]);
+		if ((p = st_log_ends_after(m, row->ev, (enum st_part)row->part)) != ST_NONE)
+			put_log_end(&s, l.ev_lane[row->ev], p, s.row_y[k]);
 	}
 	for (i = 0; i < s.narrows; i++)
 		put_arrow_head(&s, &s.arrows[i]);

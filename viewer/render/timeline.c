@@ -370,6 +370,29 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 	st_out_char(&t->out, '\n');
 }
 
+/* Under the last record of a process whose log ends early, in its lane:
+ * `-- log of pid N ends early: WHY --`, over the lanes to its right (as
+ * an arrow's label goes over the lifelines it crosses). */
+static void put_log_end_row(struct tl *t, uint32_t lane, uint32_t p)
+{
+	int width = t->o->width - t->tcol - 1 - (int)lane * t->lw;
+	uint32_t k;
+
+	t->text.len = 0;
+	st_out_str(&t->text, "-- ");
+	st_describe_log_end(&t->text, t->m, p);
+	st_out_str(&t->text, " --");
+	put_spaces(t, t->tcol + 1);
+	for (k = 0; k < lane; k++) {
+		put_glyph(t, life_glyph(t, k));
+		put_spaces(t, t->lw - 1);
+	}
+	color(t, C_RED);
+	put_cut(t, t->text.buf, t->text.len, width);
+	color(t, C_RESET);
+	st_out_char(&t->out, '\n');
+}
+
 static void put_gap_row(struct tl *t, int64_t ns)
 {
 	char buf[48];
@@ -439,7 +462,7 @@ static void draw_row(struct tl *t)
 	const struct st_layout *l = t->l;
 	const struct st_row *row = &l->rows[t->row];
 	const struct st_link *lk;
-	uint32_t n, j;
+	uint32_t n, j, p;
 	uint64_t skip = 0;
 
 	if (l->ev_lane[row->ev] == ST_NONE)
@@ -457,6 +480,8 @@ static void draw_row(struct tl *t)
 		}
 	}
 	put_event_row(t, row);
+	if ((p = st_log_ends_after(t->m, row->ev, (enum st_part)row->part)) != ST_NONE)
+		put_log_end_row(t, l->ev_lane[row->ev], p);
 }
 
 /* Writes block b's text once every block before it is written; false when
