@@ -32,29 +32,122 @@ static struct {
 	int dirfd;
 	pthread_t th;
 	pthread_mutex_t mu;
-	char **lines;
+	struct said {
+		int pid;
+		char *text;
+	} *said;
 	size_t n, cap;
 } lm = { -1, { -1, -1 }, -1, 0, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
 
 static void keep_line(int pid, const char *text)
 {
-	char *s, **nl;
+	struct said *ns;
+	char *s = strdup(text);
 
-	if (asprintf(&s, "pid %d: %s", pid, text) < 0)
+	if (!s)
 		return;
 	pthread_mutex_lock(&lm.mu);
 	if (lm.n == lm.cap) {
 		lm.cap = lm.cap ? lm.cap * 2 : 16;
-		nl = realloc(lm.lines, lm.cap * sizeof(*nl));
-		if (!nl) {
+		ns = realloc(lm.said, lm.cap * sizeof(*ns));
+		if (!ns) {
 			pthread_mutex_unlock(&lm.mu);
 			free(s);
 			return;
 		}
-		lm.lines = nl;
+		lm.said = ns;
 	}
-	lm.lines[lm.n++] = s;
+	lm.said[lm.n++] = (struct said){ pid, s };
 	pthread_mutex_unlock(&lm.mu);
+}
+
+/* text with each log file name in it (<pid>.stlog, <pid>-<n>.stlog, after
+ * a slash or a space) made "<pid>.stlog": what processes with the same
+ * trouble share; malloc'd, or NULL. */
+static char *same_for_all(const char *text)
+{
+	size_t n = strlen(text), o = 0, i = 0;
+	char *k = malloc(n * 2 + 1);
+
+	if (!k)
+		return NULL;
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && ((text[j] >= '0' && text[j] <= '9') || text[j] == '-'))
+			j++;
+		if (j > i && text[i] != '-' && (i == 0 || text[i - 1] == '/' || text[i - 1] == ' ') &&
+		    strncmp(text + j, ".stlog", 6) == 0) {
+			memcpy(k + o, "<pid>", 5);
+			o += 5;
+			i = j;
+			continue;
+		}
+		k[o++] = text[i++];
+	}
+	k[o] = '\0';
+	return k;
+}
+
+/* The lines for the summary: one per trouble, naming every process that
+ * had it ("pid P: TEXT", or "pids P, Q, ...: TEXT" with <pid> for the
+ * names); *pids gets every pid named. */
+static char **summary(size_t *nout, int **pids, size_t *npids)
+{
+	char **out = calloc(lm.n ? lm.n : 1, sizeof(*out)), **keys = calloc(lm.n ? lm.n : 1, sizeof(*keys));
+	size_t i, j, k;
+
+	*nout = 0;
+	*npids = 0;
+	*pids = malloc((lm.n ? lm.n : 1) * sizeof(**pids));
+	if (!out || !keys || !*pids) {
+		free(out);
+		free(keys);
+		free(*pids);
+		*pids = NULL;
+		return NULL;
+	}
+	for (i = 0; i < lm.n; i++) {
+		keys[i] = same_for_all(lm.said[i].text);
+		(*pids)[(*npids)++] = lm.said[i].pid;
+	}
+	for (i = 0; i < lm.n; i++) {
+		char *line = NULL, list[256];
+		size_t shown = 0, more = 0, o;
+
+		if (!keys[i])
+			continue;
+		for (j = 0; j < i && (!keys[j] || strcmp(keys[j], keys[i]) != 0); j++)
+			;
+		if (j < i)
+			continue;	/* said with an earlier one */
+		o = (size_t)snprintf(list, sizeof(list), "%d", lm.said[i].pid);
+		for (k = i + 1; k < lm.n; k++) {
+			if (!keys[k] || strcmp(keys[k], keys[i]) != 0)
+				continue;
+			if (shown < 8 && o < sizeof(list) - 16) {
+				o += (size_t)snprintf(list + o, sizeof(list) - o, ", %d", lm.said[k].pid);
+				shown++;
+			} else {
+				more++;
+			}
+		}
+		if (shown == 0) {
+			if (asprintf(&line, "pid %s: %s", list, lm.said[i].text) < 0)
+				line = NULL;
+		} else if (more) {
+			if (asprintf(&line, "pids %s and %zu more: %s", list, more, keys[i]) < 0)
+				line = NULL;
+		} else if (asprintf(&line, "pids %s: %s", list, keys[i]) < 0) {
+			line = NULL;
+		}
+		if (line)
+			out[(*nout)++] = line;
+	}
+	for (i = 0; i < lm.n; i++)
+		free(keys[i]);
+	free(keys);
+	return out;
 }
 
 static bool taken(const char *name)
@@ -220,11 +313,14 @@ fail:
 	return -1;
 }
 
-char **st_logmaker_stop(size_t *n)
+char **st_logmaker_stop(size_t *n, int **pids, size_t *npids)
 {
 	char **lines;
+	size_t i;
 
 	*n = 0;
+	*pids = NULL;
+	*npids = 0;
 	if (lm.lfd < 0)
 		return NULL;
 	(void)!write(lm.stop[1], "", 1);
@@ -236,9 +332,11 @@ char **st_logmaker_stop(size_t *n)
 	close(lm.stop[1]);
 	lm.lfd = -1;
 	unsetenv(ST_BROKER_ENV);
-	lines = lm.lines;
-	*n = lm.n;
-	lm.lines = NULL;
+	lines = summary(n, pids, npids);
+	for (i = 0; i < lm.n; i++)
+		free(lm.said[i].text);
+	free(lm.said);
+	lm.said = NULL;
 	lm.n = lm.cap = 0;
 	return lines;
 }

@@ -108,12 +108,14 @@ int st_broker_adopt(const char *name)
 	return k == (ssize_t)sizeof(rep) ? rep.err : EPIPE;
 }
 
-void st_broker_tell(const char *line)
+bool st_broker_tell(const char *line)
 {
 	int fd = dial();
+	bool sent;
 
 	if (fd < 0)
-		return;
-	send_req(fd, 'F', line);
+		return false;
+	sent = send_req(fd, 'F', line);
 	st_real.close(fd);
+	return sent;
 }

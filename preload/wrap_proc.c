@@ -253,6 +253,7 @@ struct exec_env {
 	char pid[48];
 	char broker[sizeof(ST_BROKER_ENV) + 128];
 	char clock[48];
+	char run[80];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -297,6 +298,7 @@ static bool is_ours(const char *var)
 	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
 	       strncmp(var, "SOCKTRACE_TSC=", 14) == 0 ||
 	       strncmp(var, "SOCKTRACE_CLOCK=", 16) == 0 ||
+	       strncmp(var, "SOCKTRACE_RUN=", 14) == 0 ||
 	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
@@ -310,7 +312,7 @@ static bool is_ours(const char *var)
  * that cannot fault: exec is rare, and its arguments come from the
  * program.  environ itself is libc's, and trusted.
  */
-#define ENV_OURS 7	/* the entries build_env() may add, and the NULL */
+#define ENV_OURS 8	/* the entries build_env() may add, and the NULL */
 #define ENV_PREFIX 32	/* more than the longest name is_ours() compares */
 #define ENV_CHUNK 64
 
@@ -385,6 +387,11 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	 * check the CPUs again. */
 	st_clock_env(e->clock);
 	out[n++] = e->clock;
+	/* The run this image belongs to: one warning for all of it. */
+	if (st_cfg.run[0]) {
+		set_var(e->run, sizeof(e->run), "SOCKTRACE_RUN", st_cfg.run);
+		out[n++] = e->run;
+	}
 	if (st_cfg.broker[0]) {
 		set_var(e->broker, sizeof(e->broker), ST_BROKER_ENV, st_cfg.broker);
 		out[n++] = e->broker;

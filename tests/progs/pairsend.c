@@ -7,12 +7,18 @@
  *   one end and receives each at the other, checking the bytes.  Prints
  *   "@ done n=<N> bytes=<total>", exits 0; exits 1 when a message does not
  *   come back whole.
+ * usage: pairsend -k K N [SIZE]
+ *   as a shell running "pairsend N SIZE" K times: forks a child that
+ *   execs it, waits for it, K times; makes no socket of its own.  Exits 0
+ *   when every child did.
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -22,8 +28,29 @@ int main(int argc, char **argv)
 	long n, i, total = 0, size = 100;
 	int sv[2];
 
+	if (argc >= 4 && strcmp(argv[1], "-k") == 0) {
+		long k = parse_num(argv[2], 1, 100);
+		char *cargv[] = { argv[0], argv[3], argc > 4 ? argv[4] : NULL, NULL };
+
+		for (i = 0; i < k; i++) {
+			pid_t pid;
+			int st;
+
+			fflush(stdout);
+			pid = fork();
+			if (pid < 0)
+				err(1, "fork");
+			if (pid == 0) {
+				execv("/proc/self/exe", cargv);
+				err(127, "exec");
+			}
+			if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				errx(1, "child %ld failed", i);
+		}
+		return 0;
+	}
 	if (argc != 2 && argc != 3)
-		errx(2, "usage: pairsend N [SIZE]");
+		errx(2, "usage: pairsend N [SIZE] | -k K N [SIZE]");
 	n = parse_num(argv[1], 0, 100000000);
 	if (argc == 3)
 		size = parse_num(argv[2], 1, 131072);
