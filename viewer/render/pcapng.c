@@ -895,8 +895,11 @@ static int find_orphans(struct pc *p, const uint32_t *idx, uint32_t n)
 	keep.from = 0;
 	keep.to = -1;
 	for (k = 0; k < n; k++) {
-		const struct st_vevent *e = &m->tr->ev[i = idx[k]];
+		const struct st_vevent *e;
 
+		if ((i = idx[k]) >= m->tr->nev)
+			continue;	/* an exit (exit_record) */
+		e = &m->tr->ev[i];
 		s = m->ev_sock[i];
 		if (conn_of(m, i) != ST_NONE || !st_proto_is_stream(m->socks[s].proto) ||
 		    m->socks[s].role == ST_R_LISTEN || (e->call != ST_C_SEND && e->call != ST_C_RECV))
