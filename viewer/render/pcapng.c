@@ -1047,8 +1047,7 @@ int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_
 	}
 	r = 0;
 out:
-	if (st_out_finish(&p.out) < 0)
-		r = -1;
+	r = st_out_end(&p.out, r);
 	free(keys);
 	free(idx);
 	free(p.sock_flow);
