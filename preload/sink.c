@@ -924,7 +924,7 @@ bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
 	uint64_t size = st_frame_size(head->len), at;
 	unsigned char *dst;
 
-	if (atomic_load_explicit(&sk.gen, memory_order_relaxed) != gen || size >= DIRECT_MIN ||
+	if ((gen && atomic_load_explicit(&sk.gen, memory_order_relaxed) != gen) || size >= DIRECT_MIN ||
 	    atomic_load_explicit(&sk.state, memory_order_relaxed) != SINK_OPEN ||
 	    !take(head, size, true, NULL, &at))
 		return false;

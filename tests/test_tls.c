@@ -13,7 +13,9 @@
  *   HTTP reader reads them (the request lines and the statuses with their
  *   body sizes), in the terminal timeline, the SVG, the HTML page's links,
  *   Perfetto's flows (jq), Mermaid and PlantUML (plantuml -checkonly);
- * - the wire is unchanged: the encrypted arrows keep their TLS labels.
+ * - the wire is unchanged: the encrypted arrows keep their TLS labels, one
+ *   per record: a record read as its header then its body is named on the
+ *   first arrow, the second says "cont. N B" (no arrow shows raw bytes).
  */
 #include "harness.h"
 
@@ -218,6 +220,20 @@ static void test_nginx_curl_plaintext(void **state)
 	if (!strstr(text, "ClientHello") || !strstr(text, "ServerHello TLS 1.") ||
 	    !strstr(text, "application data"))
 		fail_msg("the encrypted arrows lost their labels:\n%.4000s", text);
+	/* curl's OpenSSL reads each record's 5-byte header, then its body:
+	 * the header's arrow names the record, the body's says it is the
+	 * rest; no arrow of the run shows raw (encrypted) bytes. */
+	if (!strstr(text, " cont. "))
+		fail_msg("no arrow says it continues a record:\n%.4000s", text);
+	for (const char *line = text, *end; *line; line = *end ? end + 1 : end) {
+		size_t n = strcspn(line, "\n");
+		/* An arrow's row has its head, ◀ or ▶. */
+		bool arrow = memmem(line, n, "\xe2\x97\x80", 3) || memmem(line, n, "\xe2\x96\xb6", 3);
+
+		end = line + n;
+		if (arrow && memmem(line, n, " B \"", 4))
+			fail_msg("an arrow with raw bytes: %.*s", (int)n, line);
+	}
 	free(text);
 
 	/* The SVG: in the arrow's title, its label tag's (and its text when

@@ -20,6 +20,7 @@
 struct reading {
 	struct st_model *m;
 	uint32_t key;
+	uint32_t first;		/* its first message in m->msgs */
 	int failed;
 };
 
@@ -34,7 +35,20 @@ static void keep_msg(void *ctx, uint64_t off, const char *text, size_t n)
 		r->failed = 1;
 		return;
 	}
-	m->msgs[m->nmsgs++] = (struct st_msg){ off, r->key, id };
+	m->msgs[m->nmsgs++] = (struct st_msg){ off, off, r->key, id };
+}
+
+/* The bytes up to end belong to the message last said. */
+static void end_msg(void *ctx, uint64_t end)
+{
+	struct reading *r = ctx;
+	struct st_msg *g;
+
+	if (r->m->nmsgs == r->first)
+		return;
+	g = &r->m->msgs[r->m->nmsgs - 1];
+	if (end > g->end)
+		g->end = end;
 }
 
 /* The port of an address `host:port` (trace strings), 0 when none. */
@@ -94,10 +108,11 @@ static enum st_app guess(const struct st_model *m, const struct st_seg *v, uint3
 static int read_direction(struct st_model *m, enum st_app app, uint32_t key,
 		    const struct st_seg *v, uint32_t n, struct st_proto_dir *d)
 {
-	struct reading r = { m, key, 0 };
+	struct reading r = { m, key, m->nmsgs, 0 };
 	uint32_t k;
 
 	st_proto_start(d, app, (int)(key & 1), keep_msg, &r);
+	d->ended = end_msg;
 	for (k = 0; k < n && !r.failed; k++) {
 		size_t kept;
 		const unsigned char *p;
@@ -324,6 +339,8 @@ int st_model_label_links(struct st_model *m)
 			;
 		if (b > a)
 			m->link_label[i] = join_label(m, a, b);
+		else if (a > 0 && m->msgs[a - 1].key == key && m->msgs[a - 1].end > l->off)
+			m->link_label[i] = ST_LABEL_CONT;
 	}
 	free(checked);
 	free(m->msgs);
@@ -339,7 +356,13 @@ const char *st_link_label(const struct st_model *m, const struct st_link *l)
 	if (!m->link_label || l < m->links || l >= m->links + m->nlinks)
 		return NULL;
 	id = m->link_label[l - m->links];
-	return id ? st_strtab_get(&m->labels, id, NULL) : NULL;
+	return id && id != ST_LABEL_CONT ? st_strtab_get(&m->labels, id, NULL) : NULL;
+}
+
+bool st_link_continues(const struct st_model *m, const struct st_link *l)
+{
+	return m->link_label && l >= m->links && l < m->links + m->nlinks &&
+	       m->link_label[l - m->links] == ST_LABEL_CONT;
 }
 
 const char *st_conn_sni(const struct st_model *m, const struct st_conn *k)

@@ -26,6 +26,9 @@
 #include "read/trace.h"
 
 #define ST_NONE UINT32_MAX
+/* A link's label when its bytes continue a message that began in an
+ * earlier link (st_link_continues). */
+#define ST_LABEL_CONT UINT32_MAX
 
 /* A point of a host's clock offset function (clock.c). */
 struct st_clock_knot {
@@ -184,6 +187,7 @@ struct st_seg {
 /* A message the protocol readers found: where it starts, its summary. */
 struct st_msg {
 	uint64_t off;
+	uint64_t end;		/* just past it, as far as its reader knew */
 	uint32_t key;		/* connection * 2 + direction */
 	uint32_t label;		/* in st_model.labels */
 };
@@ -219,7 +223,8 @@ struct st_model {
 	bool clock_fixed;	/* records' times corrected by hosts' offsets */
 	/* What the protocol readers said (app.c): the summary of every link
 	 * that carries the start of a message, and the strings. */
-	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
+	uint32_t *link_label;	/* per link: its summary in labels, 0: none,
+				 * ST_LABEL_CONT: the rest of a message */
 	struct st_strtab labels;
 	uint32_t *ev_label;	/* per record, TLS plaintext (SSL_write, ...):
 				 * its summary in labels, 0: none; NULL when
@@ -270,6 +275,10 @@ static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
 /* The summary of what a link carries (`GET / HTTP/1.1`, `ClientHello
  * sni=...`), printable ASCII; NULL when the readers said nothing of it. */
 const char *st_link_label(const struct st_model *m, const struct st_link *l);
+/* Whether a link carries no start of a message but the rest of one the
+ * readers read (a TLS record's body read after its 5-byte header, an
+ * HTTP body read in parts): it is drawn as such, not with its bytes. */
+bool st_link_continues(const struct st_model *m, const struct st_link *l);
 /* The socket that fd of wait record ev was when it came back ready,
  * ST_NONE when not known. */
 uint32_t st_model_ready_sock(const struct st_model *m, uint32_t ev, int32_t fd);

@@ -477,6 +477,14 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 	default:
 		break;
 	}
+	if (!label && st_link_continues(m, l)) {
+		/* The rest of the message labelled on an earlier arrow: its
+		 * bytes are on the receive's row. */
+		st_out_str(o, "cont. ");
+		st_out_uint(o, l->len);
+		st_out_str(o, " B");
+		return;
+	}
 	if (label) {
 		/* What the protocol reader made of it. */
 		size_t n = strlen(label);
