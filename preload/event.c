@@ -341,21 +341,6 @@ static __attribute__((noinline)) void put_data_slow(const struct st_frame *f,
 	st_span_commit(&span);
 }
 
-/* The numbers of a DATA, OPT or WAIT frame's body. */
-static void set_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg,
-		     uint32_t tuple)
-{
-	d->pid = st_pid;
-	d->tid = st_gettid();
-	d->t = c->t0;
-	d->dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
-	d->ret = ret;
-	d->fd = c->fd;
-	d->tuple = tuple;
-	d->err = c->err;
-	d->arg = arg;
-}
-
 /* The numbers of an OPT or WAIT frame's body; false when the record is to
  * be dropped (the cost floor, or no log). */
 static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg)
@@ -369,7 +354,7 @@ static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t 
 	if (gen == 0)
 		return false;
 	st_clock_tick(c->t1);
-	set_call(d, c, ret, arg, log_tuple(c->fd, gen));
+	st_set_call(d, c, ret, arg, log_tuple(c->fd, gen));
 	return true;
 }
 
@@ -399,7 +384,7 @@ put_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 	uint64_t start;
 	char *dst;
 
-	set_call(&d, c, ret, arg, tuple ? tuple : log_tuple(c->fd, gen));
+	st_set_call(&d, c, ret, arg, tuple ? tuple : log_tuple(c->fd, gen));
 	dst = st_sink_claim(&f, &start);
 	if (dst) {
 		memcpy(dst + sizeof(f), &d, sizeof(d));
@@ -461,18 +446,6 @@ static __attribute__((noinline)) void io1_slow(struct st_call *c, enum st_dcall 
 	errno = saved;
 }
 
-/* A calibration pair when one is due, errno kept. */
-static inline void tick_keep_errno(int64_t now)
-{
-	if (__builtin_expect(st_clk.tsc && (uint64_t)now >= __atomic_load_n(&st_clk.next,
-									__ATOMIC_RELAXED), 0)) {
-		int saved = errno;
-
-		st_clock_due((uint64_t)now);
-		errno = saved;
-	}
-}
-
 bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret,
 		  const void *buf, size_t used, size_t *headp)
 {
@@ -492,7 +465,7 @@ bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_
 		tgen = atomic_load_explicit(&e->tuple_gen, memory_order_relaxed);
 		head = st_fd_count_head(e, in ? ST_WAY_IN : ST_WAY_OUT,
 					in && (flags & MSG_PEEK) ? 0 : ret);
-		if (!st_fd_read_ok(e, s1))
+		if (!st_fd_read_ok(e, s1) || tgen == 0)
 			tuple = 0;
 	}
 	/* st_snippet_len() of one buffer of used bytes. */
@@ -532,30 +505,24 @@ bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_
 		c->err = d.err;
 		io1_slow(c, dc, ret, flags, buf, want);
 	}
-	tick_keep_errno(t1);
+	st_tick_keep_errno(t1);
 	return true;
 }
 
-void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
-		   int nfds, const struct st_frame_fd *fds, uint32_t n)
+void st_event_wait_slow(const struct st_call *c, const struct st_frame *f, int64_t ret,
+			int32_t arg, const struct st_wait_fds *wf, size_t tail)
 {
 	struct {
 		struct st_frame_data d;
-		struct st_frame_wait w;
-		struct st_frame_fd fds[ST_WAIT_FDS_MAX];
+		struct st_wait_fds wf;
 	} b;
-	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_WAIT, (uint16_t)dc, 0 };
+	int saved = errno;
 
-	if (n > ST_WAIT_FDS_MAX)
-		n = ST_WAIT_FDS_MAX;
-	if (timeout_ms > INT32_MAX)
-		timeout_ms = INT32_MAX;
-	if (!fill_call(&b.d, c, ret, timeout_ms < -1 ? ST_WAIT_NO_TIMEOUT : (int32_t)timeout_ms))
-		return;
-	b.w = (struct st_frame_wait){ nfds, n };
-	memcpy(b.fds, fds, n * sizeof(*fds));
-	f.len = (uint32_t)(sizeof(b.d) + sizeof(b.w) + n * sizeof(*fds));
-	st_sink_write(&f, &b);
+	if (fill_call(&b.d, c, ret, arg)) {
+		memcpy(&b.wf, wf, tail);
+		st_sink_write(f, &b);
+	}
+	errno = saved;
 }
 
 void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,

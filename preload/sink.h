@@ -41,9 +41,9 @@ void st_sink_publish(uint64_t start, const struct st_frame *head);
 /* A whole frame, its body head->len bytes at body: claimed when it can
  * be, else reserved; false when the record is dropped. */
 bool st_sink_write(const struct st_frame *head, const void *body);
-/* The fastest way to a DATA frame, for the data calls (event.c): its
- * body, then tail_len bytes at tail (together head->len), claimed and
- * published in one call, when the open log's generation is gen and
+/* The fastest way to a DATA or WAIT frame (event.c): its body, then
+ * tail_len bytes at tail (together head->len), claimed and published in
+ * one call, when the open log's generation is gen (0: any) and
  * st_sink_claim() would succeed.  False, nothing written, otherwise. */
 bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
 		 const void *tail, size_t tail_len, uint32_t gen);
