@@ -619,6 +619,7 @@ const char *st_stop_name(uint32_t why)
 	static const char *const names[ST_STOP_COUNT] = {
 		[ST_STOP_WRITE] = "write",
 		[ST_STOP_REOPEN] = "reopen",
+		[ST_STOP_FDLIMIT] = "fdlimit",
 	};
 
 	return why < ST_STOP_COUNT ? names[why] : NULL;
@@ -629,6 +630,7 @@ const char *st_stop_text(uint32_t why)
 	static const char *const texts[ST_STOP_COUNT] = {
 		[ST_STOP_WRITE] = "a write to the log file failed",
 		[ST_STOP_REOPEN] = "the log file could not be opened again",
+		[ST_STOP_FDLIMIT] = "the program needed the log's descriptor (descriptor limit)",
 	};
 
 	return why < ST_STOP_COUNT && texts[why] ? texts[why] : "tracing stopped";

@@ -157,6 +157,10 @@ enum st_stop_why {
 	ST_STOP_WRITE = 1,	/* a write to the log file failed (err: ENOSPC for a full disk) */
 	ST_STOP_REOPEN = 2,	/* the program closed the log's descriptor and the
 				 * file could not be opened again (err) */
+	ST_STOP_FDLIMIT = 3,	/* the program met its descriptor limit (err: EMFILE)
+				 * with the log's descriptor under it, and nothing
+				 * could take the log over: the library gave the
+				 * program that descriptor */
 	ST_STOP_COUNT
 };
 
@@ -247,7 +251,17 @@ struct st_binlog_stats {
  * written (or was already copied and cleared).
  */
 #define ST_RING_MAGIC "\x93STRING\n"
+/* In the ring's copy of a TEXT frame's head: the frame's bytes are in the
+ * log file already (a frame too big for the ring); a copier clears its
+ * head and copies nothing.  (The file's copy of the head has aux 0;
+ * readers ignore a TEXT frame's aux.) */
+#define ST_RING_AUX_DIRECT 1
 #define ST_RING_DATA_OFF 4096
+/* In the ring's copy of a TEXT frame's head: the frame's bytes are in the
+ * log file already (a frame too big for the ring); a copier clears its
+ * head and copies nothing.  (The file's copy of the head has aux 0;
+ * readers ignore a TEXT frame's aux.) */
+#define ST_RING_AUX_DIRECT 1
 
 struct st_ring_head {
 	char magic[8];		/* ST_RING_MAGIC */

@@ -14,6 +14,11 @@
  *        O_EXCL|O_NOFOLLOW, its own user's) and answers with err 0 and
  *        the two descriptors (SCM_RIGHTS), or err (EEXIST: take the next
  *        name) and none;
+ *   'A', the file name of the asking process's own log (its pid is the
+ *        connection's, SO_PEERCRED): the launcher opens it and its ring
+ *        and copies the ring out into it from then on (the process, at
+ *        its descriptor limit, gave the log's descriptor to the program:
+ *        preload/sink.c, st_sink_give_slot()); answers err 0, or err;
  *   'F', a line of text: a process could not be traced (or stopped being
  *        traced), and why; no answer.  The launcher's summary lists them.
  */
@@ -28,7 +33,7 @@
 #define ST_BROKER_NAME_MAX 100	/* the abstract name, without its leading NUL */
 
 struct st_broker_req {
-	char op;		/* 'C' or 'F' */
+	char op;		/* 'C', 'A' or 'F' */
 	char zero[3];
 	int32_t pid;		/* the asking process */
 	char text[512];		/* NUL-terminated: the file name, or the line */

@@ -6,6 +6,7 @@
 #include "names.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -132,6 +133,7 @@ const char *st_shut_name(int how)
 
 static const struct name level_names[] = {
 	N(SOL_SOCKET), N(IPPROTO_IP), N(IPPROTO_IPV6), N(IPPROTO_TCP), N(IPPROTO_UDP),
+	N(SOL_NETLINK),
 };
 
 const char *st_level_name(int level)
@@ -164,6 +166,14 @@ static const struct name ipv6_names[] = {
 	N(IPV6_TCLASS), N(IPV6_RECVERR), N(IPV6_MTU_DISCOVER),
 };
 
+/* SOL_NETLINK: what glibc's resolver, iproute2 and systemd set. */
+static const struct name netlink_names[] = {
+	N(NETLINK_ADD_MEMBERSHIP), N(NETLINK_DROP_MEMBERSHIP), N(NETLINK_PKTINFO),
+	N(NETLINK_BROADCAST_ERROR), N(NETLINK_NO_ENOBUFS), N(NETLINK_LISTEN_ALL_NSID),
+	N(NETLINK_LIST_MEMBERSHIPS), N(NETLINK_CAP_ACK), N(NETLINK_EXT_ACK),
+	N(NETLINK_GET_STRICT_CHK),
+};
+
 const char *st_opt_name(int level, int opt)
 {
 	switch (level) {
@@ -171,6 +181,7 @@ const char *st_opt_name(int level, int opt)
 	case IPPROTO_TCP:  return find(tcp_names, COUNT(tcp_names), opt);
 	case IPPROTO_IP:   return find(ip_names, COUNT(ip_names), opt);
 	case IPPROTO_IPV6: return find(ipv6_names, COUNT(ipv6_names), opt);
+	case SOL_NETLINK:  return find(netlink_names, COUNT(netlink_names), opt);
 	default:           return NULL;
 	}
 }

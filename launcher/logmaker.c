@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "ringcopy.h"
 
 static struct {
 	int lfd;		/* the listening socket */
@@ -31,29 +32,122 @@ static struct {
 	int dirfd;
 	pthread_t th;
 	pthread_mutex_t mu;
-	char **lines;
+	struct said {
+		int pid;
+		char *text;
+	} *said;
 	size_t n, cap;
 } lm = { -1, { -1, -1 }, -1, 0, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
 
 static void keep_line(int pid, const char *text)
 {
-	char *s, **nl;
+	struct said *ns;
+	char *s = strdup(text);
 
-	if (asprintf(&s, "pid %d: %s", pid, text) < 0)
+	if (!s)
 		return;
 	pthread_mutex_lock(&lm.mu);
 	if (lm.n == lm.cap) {
 		lm.cap = lm.cap ? lm.cap * 2 : 16;
-		nl = realloc(lm.lines, lm.cap * sizeof(*nl));
-		if (!nl) {
+		ns = realloc(lm.said, lm.cap * sizeof(*ns));
+		if (!ns) {
 			pthread_mutex_unlock(&lm.mu);
 			free(s);
 			return;
 		}
-		lm.lines = nl;
+		lm.said = ns;
 	}
-	lm.lines[lm.n++] = s;
+	lm.said[lm.n++] = (struct said){ pid, s };
 	pthread_mutex_unlock(&lm.mu);
+}
+
+/* text with each log file name in it (<pid>.stlog, <pid>-<n>.stlog, after
+ * a slash or a space) made "<pid>.stlog": what processes with the same
+ * trouble share; malloc'd, or NULL. */
+static char *same_for_all(const char *text)
+{
+	size_t n = strlen(text), o = 0, i = 0;
+	char *k = malloc(n * 2 + 1);
+
+	if (!k)
+		return NULL;
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && ((text[j] >= '0' && text[j] <= '9') || text[j] == '-'))
+			j++;
+		if (j > i && text[i] != '-' && (i == 0 || text[i - 1] == '/' || text[i - 1] == ' ') &&
+		    strncmp(text + j, ".stlog", 6) == 0) {
+			memcpy(k + o, "<pid>", 5);
+			o += 5;
+			i = j;
+			continue;
+		}
+		k[o++] = text[i++];
+	}
+	k[o] = '\0';
+	return k;
+}
+
+/* The lines for the summary: one per trouble, naming every process that
+ * had it ("pid P: TEXT", or "pids P, Q, ...: TEXT" with <pid> for the
+ * names); *pids gets every pid named. */
+static char **summary(size_t *nout, int **pids, size_t *npids)
+{
+	char **out = calloc(lm.n ? lm.n : 1, sizeof(*out)), **keys = calloc(lm.n ? lm.n : 1, sizeof(*keys));
+	size_t i, j, k;
+
+	*nout = 0;
+	*npids = 0;
+	*pids = malloc((lm.n ? lm.n : 1) * sizeof(**pids));
+	if (!out || !keys || !*pids) {
+		free(out);
+		free(keys);
+		free(*pids);
+		*pids = NULL;
+		return NULL;
+	}
+	for (i = 0; i < lm.n; i++) {
+		keys[i] = same_for_all(lm.said[i].text);
+		(*pids)[(*npids)++] = lm.said[i].pid;
+	}
+	for (i = 0; i < lm.n; i++) {
+		char *line = NULL, list[256];
+		size_t shown = 0, more = 0, o;
+
+		if (!keys[i])
+			continue;
+		for (j = 0; j < i && (!keys[j] || strcmp(keys[j], keys[i]) != 0); j++)
+			;
+		if (j < i)
+			continue;	/* said with an earlier one */
+		o = (size_t)snprintf(list, sizeof(list), "%d", lm.said[i].pid);
+		for (k = i + 1; k < lm.n; k++) {
+			if (!keys[k] || strcmp(keys[k], keys[i]) != 0)
+				continue;
+			if (shown < 8 && o < sizeof(list) - 16) {
+				o += (size_t)snprintf(list + o, sizeof(list) - o, ", %d", lm.said[k].pid);
+				shown++;
+			} else {
+				more++;
+			}
+		}
+		if (shown == 0) {
+			if (asprintf(&line, "pid %s: %s", list, lm.said[i].text) < 0)
+				line = NULL;
+		} else if (more) {
+			if (asprintf(&line, "pids %s and %zu more: %s", list, more, keys[i]) < 0)
+				line = NULL;
+		} else if (asprintf(&line, "pids %s: %s", list, keys[i]) < 0) {
+			line = NULL;
+		}
+		if (line)
+			out[(*nout)++] = line;
+	}
+	for (i = 0; i < lm.n; i++)
+		free(keys[i]);
+	free(keys);
+	return out;
 }
 
 static bool taken(const char *name)
@@ -117,6 +211,18 @@ static void answer(int c, int err, const int fds[2])
 	(void)sendmsg(c, &mh, MSG_NOSIGNAL);
 }
 
+/* 'A': the asking process's own log, taken over (ringcopy.c). */
+static void adopt(int c, const char *name)
+{
+	struct st_broker_rep rep = { EPERM };
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+
+	if (st_broker_name_ok(name) && getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0)
+		rep.err = st_ringcopy_adopt(lm.dirfd, name, cr.pid);
+	(void)send(c, &rep, sizeof(rep), MSG_NOSIGNAL);
+}
+
 static void serve(int c)
 {
 	struct st_broker_req rq;
@@ -127,6 +233,8 @@ static void serve(int c)
 	rq.text[sizeof(rq.text) - 1] = '\0';
 	if (rq.op == 'F') {
 		keep_line(rq.pid, rq.text);
+	} else if (rq.op == 'A') {
+		adopt(c, rq.text);
 	} else if (rq.op == 'C') {
 		err = make_pair(rq.text, fds);
 		answer(c, err, fds);
@@ -144,13 +252,16 @@ static void *run(void *arg)
 		struct pollfd p[2] = { { lm.lfd, POLLIN, 0 }, { lm.stop[0], POLLIN, 0 } };
 		int c;
 
-		if (poll(p, 2, -1) < 0) {
+		/* While some ring is ours to copy out, every millisecond. */
+		if (poll(p, 2, st_ringcopy_run() ? 1 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[1].revents)
 			break;
+		if (!p[0].revents)
+			continue;
 		c = accept4(lm.lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
@@ -188,6 +299,7 @@ int st_logmaker_start(const char *dir)
 		errno = e;
 		goto fail;
 	}
+	st_ringcopy_say = keep_line;
 	setenv(ST_BROKER_ENV, name, 1);
 	return 0;
 fail:
@@ -201,24 +313,30 @@ fail:
 	return -1;
 }
 
-char **st_logmaker_stop(size_t *n)
+char **st_logmaker_stop(size_t *n, int **pids, size_t *npids)
 {
 	char **lines;
+	size_t i;
 
 	*n = 0;
+	*pids = NULL;
+	*npids = 0;
 	if (lm.lfd < 0)
 		return NULL;
 	(void)!write(lm.stop[1], "", 1);
 	pthread_join(lm.th, NULL);
+	st_ringcopy_end();
 	close(lm.lfd);
 	close(lm.dirfd);
 	close(lm.stop[0]);
 	close(lm.stop[1]);
 	lm.lfd = -1;
 	unsetenv(ST_BROKER_ENV);
-	lines = lm.lines;
-	*n = lm.n;
-	lm.lines = NULL;
+	lines = summary(n, pids, npids);
+	for (i = 0; i < lm.n; i++)
+		free(lm.said[i].text);
+	free(lm.said);
+	lm.said = NULL;
 	lm.n = lm.cap = 0;
 	return lines;
 }

@@ -339,6 +339,36 @@ static unsigned char *map_file(int dirfd, const char *name, size_t *len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The processes the summary named already (what the library told the log
+ * maker): their logs' stop marks say the same, and are not said again. */
+static int *g_named;
+static size_t g_nnamed;
+/* Logs left binary because their JSON Lines could not be written: said
+ * once, after all of them. */
+static long g_unconverted;
+static int g_unconverted_err;
+
+static bool said_already(char **lines, size_t n, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strstr(lines[i], what))
+			return true;
+	return false;
+}
+
+static bool named_before(const char *name)
+{
+	long pid = strtol(name, NULL, 10);
+	size_t i;
+
+	for (i = 0; i < g_nnamed; i++)
+		if (g_named[i] == pid)
+			return true;
+	return false;
+}
+
 /* Decodes a binary log, its staging ring (rlen bytes, or ring NULL) laid
  * over it first; says on stderr what was skipped or dropped.  Returns 0,
  * or -1 when it is not a log or memory ran out. */
@@ -376,7 +406,7 @@ static int decode_log(const char *name, const unsigned char *log, size_t len,
 	if (info.missing)
 		warnx("%s: %llu bytes of the log missing from the file (not written: disk full?)",
 		      name, (unsigned long long)info.missing);
-	if (bs.stop != ST_STOP_NONE)
+	if (bs.stop != ST_STOP_NONE && !named_before(name))
 		warnx("%s: the log of process %.*s ends early: tracing stopped, %s%s%s", name,
 		      (int)strcspn(name, "-."), name, st_stop_text(bs.stop),
 		      bs.stop_err ? ": " : "", bs.stop_err ? strerror(bs.stop_err) : "");
@@ -426,7 +456,8 @@ static long convert_log(int dirfd, const char *name)
 		if (faccessat(dirfd, jname, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 			warnx("%s exists: %s left as it is", jname, name);
 		} else if (!write_new(dirfd, tmp, text, tlen)) {
-			warn("cannot write %s: %s left as it is", jname, name);
+			if (g_unconverted++ == 0)
+				g_unconverted_err = errno;
 		} else if (renameat(dirfd, tmp, dirfd, jname) != 0) {
 			warn("cannot rename to %s", jname);
 			unlinkat(dirfd, tmp, 0);
@@ -636,13 +667,20 @@ int main(int argc, char **argv)
 	}
 	/* Every process the library could not trace, or stopped tracing, on
 	 * our own stderr (the program's may be a file of its own). */
-	lines = st_logmaker_stop(&nlines);
-	for (i = 0; i < nlines; i++) {
+	lines = st_logmaker_stop(&nlines, &g_named, &g_nnamed);
+	for (i = 0; i < nlines; i++)
 		warnx("%s", lines[i]);
-		free(lines[i]);
-	}
-	free(lines);
 	tidy_logs(dir, &files, &records);
+	free(g_named);
+	/* Unless the summary said it already (a full disk): one line for
+	 * one trouble. */
+	if (g_unconverted && !said_already(lines, nlines, strerror(g_unconverted_err)))
+		warnx("cannot write the JSON Lines of %ld log%s: %s; left binary (sockview reads "
+		      "binary logs)", g_unconverted, g_unconverted == 1 ? "" : "s",
+		      strerror(g_unconverted_err));
+	for (i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
 	if (view && isatty(2))
 		show_timeline(dir);
 	if (!quiet)

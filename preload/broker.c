@@ -94,12 +94,28 @@ int st_broker_create(const char *name, int *ring_fd)
 	return -1;
 }
 
-void st_broker_tell(const char *line)
+int st_broker_adopt(const char *name)
 {
+	struct st_broker_rep rep = { EACCES };
 	int fd = dial();
+	ssize_t k = -1;
 
 	if (fd < 0)
-		return;
-	send_req(fd, 'F', line);
+		return errno ? errno : EACCES;
+	if (send_req(fd, 'A', name))
+		k = st_real.recv(fd, &rep, sizeof(rep), 0);
 	st_real.close(fd);
+	return k == (ssize_t)sizeof(rep) ? rep.err : EPIPE;
+}
+
+bool st_broker_tell(const char *line)
+{
+	int fd = dial();
+	bool sent;
+
+	if (fd < 0)
+		return false;
+	sent = send_req(fd, 'F', line);
+	st_real.close(fd);
+	return sent;
 }

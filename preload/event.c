@@ -341,21 +341,6 @@ static __attribute__((noinline)) void put_data_slow(const struct st_frame *f,
 	st_span_commit(&span);
 }
 
-/* The numbers of a DATA, OPT or WAIT frame's body. */
-static void set_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg,
-		     uint32_t tuple)
-{
-	d->pid = st_pid;
-	d->tid = st_gettid();
-	d->t = c->t0;
-	d->dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
-	d->ret = ret;
-	d->fd = c->fd;
-	d->tuple = tuple;
-	d->err = c->err;
-	d->arg = arg;
-}
-
 /* The numbers of an OPT or WAIT frame's body; false when the record is to
  * be dropped (the cost floor, or no log). */
 static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t ret, int arg)
@@ -369,7 +354,7 @@ static bool fill_call(struct st_frame_data *d, const struct st_call *c, int64_t 
 	if (gen == 0)
 		return false;
 	st_clock_tick(c->t1);
-	set_call(d, c, ret, arg, log_tuple(c->fd, gen));
+	st_set_call(d, c, ret, arg, log_tuple(c->fd, gen));
 	return true;
 }
 
@@ -399,7 +384,7 @@ put_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 	uint64_t start;
 	char *dst;
 
-	set_call(&d, c, ret, arg, tuple ? tuple : log_tuple(c->fd, gen));
+	st_set_call(&d, c, ret, arg, tuple ? tuple : log_tuple(c->fd, gen));
 	dst = st_sink_claim(&f, &start);
 	if (dst) {
 		memcpy(dst + sizeof(f), &d, sizeof(d));
@@ -446,26 +431,98 @@ bool st_event_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int fla
 	return true;
 }
 
-void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
-		   int nfds, const struct st_frame_fd *fds, uint32_t n)
+/* st_event_io1() when the fast way cannot take the frame (the log not
+ * open yet, fd's five-tuple not in it yet, no room at once): the
+ * reserving way, errno kept. */
+static __attribute__((noinline)) void io1_slow(struct st_call *c, enum st_dcall dc, int64_t ret,
+					       int flags, const void *buf, size_t want)
+{
+	struct iovec one = { (void *)buf, want };
+	int saved = errno;
+	uint32_t gen = st_sink_gen();
+
+	if (gen)
+		put_data(c, dc, ret, flags, gen, 0, &one, 1, want);
+	errno = saved;
+}
+
+bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret,
+		  const void *buf, size_t used, size_t *headp)
+{
+	int64_t t1 = st_now();
+	bool in = dc >= ST_DC_RECV && dc <= ST_DC_READV;
+	struct st_fd_entry *e = st_fd_socket_entry(fd);
+	uint32_t tuple = 0, tgen = 0;
+	size_t head = 0, want = 0;
+	struct st_frame f;
+	struct st_frame_data d;
+
+	c->t1 = t1;
+	if (e) {
+		unsigned s1 = st_fd_read_begin(e);
+
+		tuple = e->tuple;
+		tgen = atomic_load_explicit(&e->tuple_gen, memory_order_relaxed);
+		head = st_fd_count_head(e, in ? ST_WAY_IN : ST_WAY_OUT,
+					in && (flags & MSG_PEEK) ? 0 : ret);
+		if (!st_fd_read_ok(e, s1) || tgen == 0)
+			tuple = 0;
+	}
+	/* st_snippet_len() of one buffer of used bytes. */
+	if (ret > 0 && st_cfg.payload != 0) {
+		want = (size_t)ret;
+		if (st_cfg.payload > 0 && want > (size_t)st_cfg.payload)
+			want = (size_t)st_cfg.payload > head ? (size_t)st_cfg.payload : head;
+		if (want > used)
+			want = used;
+	}
+	d.err = ret < 0 ? errno : 0;
+	if (__builtin_expect(want > ST_DATA_SNIP_MAX, 0)) {
+		/* The JSON writer takes it in pieces (the caller). */
+		c->name = st_dcall_names[dc];
+		c->fd = fd;
+		c->err = d.err;
+		c->errno_after = errno;
+		*headp = head;
+		return false;
+	}
+#ifdef ST_TIME_ONLY
+	return true;	/* the benchmark's cost floor: no record */
+#endif
+	f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
+			       (uint32_t)(sizeof(d) + want) };
+	d.pid = st_pid;
+	d.tid = st_gettid();
+	d.t = c->t0;
+	d.dur = t1 > c->t0 ? t1 - c->t0 : 0;
+	d.ret = ret;
+	d.fd = fd;
+	d.tuple = tuple;
+	d.arg = flags;
+	if (__builtin_expect(!tuple || !st_sink_put(&f, &d, buf, want, tgen), 0)) {
+		c->name = st_dcall_names[dc];
+		c->fd = fd;
+		c->err = d.err;
+		io1_slow(c, dc, ret, flags, buf, want);
+	}
+	st_tick_keep_errno(t1);
+	return true;
+}
+
+void st_event_wait_slow(const struct st_call *c, const struct st_frame *f, int64_t ret,
+			int32_t arg, const struct st_wait_fds *wf, size_t tail)
 {
 	struct {
 		struct st_frame_data d;
-		struct st_frame_wait w;
-		struct st_frame_fd fds[ST_WAIT_FDS_MAX];
+		struct st_wait_fds wf;
 	} b;
-	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_WAIT, (uint16_t)dc, 0 };
+	int saved = errno;
 
-	if (n > ST_WAIT_FDS_MAX)
-		n = ST_WAIT_FDS_MAX;
-	if (timeout_ms > INT32_MAX)
-		timeout_ms = INT32_MAX;
-	if (!fill_call(&b.d, c, ret, timeout_ms < -1 ? ST_WAIT_NO_TIMEOUT : (int32_t)timeout_ms))
-		return;
-	b.w = (struct st_frame_wait){ nfds, n };
-	memcpy(b.fds, fds, n * sizeof(*fds));
-	f.len = (uint32_t)(sizeof(b.d) + sizeof(b.w) + n * sizeof(*fds));
-	st_sink_write(&f, &b);
+	if (fill_call(&b.d, c, ret, arg)) {
+		memcpy(&b.wf, wf, tail);
+		st_sink_write(f, &b);
+	}
+	errno = saved;
 }
 
 void st_event_opt(const struct st_call *c, int64_t ret, int level, int opt, bool has_val,

@@ -18,7 +18,9 @@
 
 #include "binlog.h"
 #include "clock.h"
+#include "fdtab.h"
 #include "record.h"
+#include "sink.h"
 #include "state.h"
 
 struct st_call {
@@ -44,6 +46,23 @@ static inline void st_call_end(struct st_call *c, bool failed)
 	c->errno_after = errno;
 	c->err = failed ? c->errno_after : 0;
 	c->t1 = st_now();
+}
+
+/* st_call_begin() and st_call_end() for a wrapper whose record leaves
+ * errno alone (st_event_io1(), st_event_wait()) and that touches it no
+ * other way: errno is read only when the call failed, and the wrapper
+ * returns with the kernel's errno untouched, no st_result(). */
+static inline void st_call_start(struct st_call *c, const char *name, int fd)
+{
+	c->name = name;
+	c->fd = fd;
+	c->t0 = st_now();
+}
+
+static inline void st_call_done(struct st_call *c, bool failed)
+{
+	c->t1 = st_now();
+	c->err = c->errno_after = failed ? errno : 0;
 }
 
 struct st_event {
@@ -83,11 +102,78 @@ void st_event_emit(struct st_event *ev);
 bool st_event_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 		   size_t head, const struct iovec *iov, int iovcnt);
 
-/* A WAIT frame (common/binlog.h) for poll, select, the epoll waits: the
- * timeout (-1 none, below -1 not logged), nfds (-1 none) and up to
- * ST_WAIT_FDS_MAX fds with their events. */
-void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
-		   int nfds, const struct st_frame_fd *fds, uint32_t n);
+/* The part of a WAIT frame (common/binlog.h) after its numbers, as the
+ * wait wrappers fill it: nfds (-1 none), then w.n fds with their events
+ * (at most ST_WAIT_FDS_MAX). */
+struct st_wait_fds {
+	struct st_frame_wait w;
+	struct st_frame_fd fds[ST_WAIT_FDS_MAX];
+};
+
+/* The numbers of a DATA, OPT or WAIT frame's body. */
+static inline void st_set_call(struct st_frame_data *d, const struct st_call *c, int64_t ret,
+			       int arg, uint32_t tuple)
+{
+	d->pid = st_pid;
+	d->tid = st_gettid();
+	d->t = c->t0;
+	d->dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
+	d->ret = ret;
+	d->fd = c->fd;
+	d->tuple = tuple;
+	d->err = c->err;
+	d->arg = arg;
+}
+
+/* After a record: a calibration pair when one is due, errno kept. */
+static inline void st_tick_keep_errno(int64_t now)
+{
+	if (__builtin_expect(st_clk.tsc && (uint64_t)now >= __atomic_load_n(&st_clk.next,
+									__ATOMIC_RELAXED), 0)) {
+		int saved = errno;
+
+		st_clock_due((uint64_t)now);
+		errno = saved;
+	}
+}
+
+/* st_event_wait() when the fast way cannot take the frame f (the log not
+ * open yet, no room at once, a socket's five-tuple to name): the
+ * reserving way, errno kept. */
+void st_event_wait_slow(const struct st_call *c, const struct st_frame *f, int64_t ret,
+			int32_t arg, const struct st_wait_fds *wf, size_t tail);
+
+/* A WAIT frame for poll, select, the epoll waits: the timeout (-1 none,
+ * below -1 not logged) and wf.  Leaves errno alone.  In line, so a wait's
+ * wrapper makes one call for its record (st_sink_put()). */
+static inline __attribute__((always_inline)) void
+st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
+	      struct st_wait_fds *wf)
+{
+	struct st_frame_data d;
+	struct st_frame f;
+	size_t tail;
+	int32_t arg;
+
+	if (wf->w.n > ST_WAIT_FDS_MAX)
+		wf->w.n = ST_WAIT_FDS_MAX;
+	if (timeout_ms > INT32_MAX)
+		timeout_ms = INT32_MAX;
+	arg = timeout_ms < -1 ? ST_WAIT_NO_TIMEOUT : (int32_t)timeout_ms;
+#ifdef ST_TIME_ONLY
+	return;	/* the benchmark's cost floor: no record */
+#endif
+	tail = sizeof(wf->w) + wf->w.n * sizeof(wf->fds[0]);
+	f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_WAIT, (uint16_t)dc,
+			       (uint32_t)(sizeof(d) + tail) };
+	/* The fd of a wait is no socket (an epoll fd, or none), so the frame
+	 * names no five-tuple, unless a program waited on a socket itself
+	 * (which fails): the slow way then looks its tuple up. */
+	st_set_call(&d, c, ret, arg, 0);
+	if (__builtin_expect(st_fd_known_socket(c->fd) || !st_sink_put(&f, &d, wf, tail, 0), 0))
+		st_event_wait_slow(c, &f, ret, arg, wf, tail);
+	st_tick_keep_errno(c->t1);
+}
 
 /* st_event_data() for a data call on fd with no address of its own, with
  * the head of its direction counted here (none for a MSG_PEEK receive;
@@ -95,6 +181,16 @@ void st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64
  * gets it, for the JSON writer when this returns false. */
 bool st_event_io(const struct st_call *c, enum st_dcall dc, int64_t ret, int flags, bool in,
 		 const struct iovec *iov, int iovcnt, size_t *head);
+
+/* The record of a plain data call on fd, the common case made short:
+ * the call was timed from c->t0 and returned ret; buf is its one buffer,
+ * of which the kernel used the first used bytes; no address of its own.
+ * Takes the end time (c->t1), counts the head, writes the DATA frame
+ * (the slow ways too), and leaves errno alone.  Returns false, nothing
+ * written, when the snippet is too large for a DATA frame: then c is
+ * filled for the JSON writer and *head is the bytes of the head. */
+bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret,
+		  const void *buf, size_t used, size_t *head);
 
 /* A setsockopt call, as an OPT frame: the level, the option and, when
  * has_val, the int value set. */

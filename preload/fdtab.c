@@ -19,52 +19,29 @@
 #include "record.h"
 #include "state.h"
 
-struct entry {
-	_Atomic unsigned seq;
-	/* The number of the TUPLE frame that carries frag (a new one on every
-	 * change), and the log generation that has had it (see st_fd_tuple):
-	 * next to seq, so a data call's look-up reads one cache line. */
-	uint32_t tuple;
-	_Atomic uint32_t tuple_gen;
-	/* Bytes moved so far each way (0 out, 1 in; 2 and 3 the plaintext of
-	 * TLS on it), counted up to the head kept in full (st_fd_head): on
-	 * the same line, so no more lines are read per call. */
-	_Atomic uint32_t moved[4];
-	/* The record keys below, ready to copy: built on every change so a
-	 * data call copies them with one memcpy. */
-	unsigned short frag_len, frag_nopeer;
-	int family;
-	int type;
-	const char *proto;
-	bool has_local, has_peer;	/* the kernel answered for that end */
-	char frag[ST_FRAG_MAX];
-	char local[ST_ADDR_MAX];
-	char peer[ST_ADDR_MAX];
-};
-
 unsigned char st_fd_kind[ST_MAX_FDS];
-static struct entry *_Atomic table;
+struct st_fd_entry *_Atomic st_fd_tab;
 static _Atomic uint32_t last_tuple;
 
 /* The table, mapped on first use. */
-static __attribute__((noinline)) struct entry *make_table(void)
+static __attribute__((noinline)) struct st_fd_entry *make_table(void)
 {
-	struct entry *none = NULL;
-	void *p = mmap(NULL, sizeof(struct entry) * ST_MAX_FDS, PROT_READ | PROT_WRITE,
+	struct st_fd_entry *none = NULL;
+	void *p = mmap(NULL, sizeof(struct st_fd_entry) * ST_MAX_FDS, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
-	if (!atomic_compare_exchange_strong(&table, &none, p)) {
-		munmap(p, sizeof(struct entry) * ST_MAX_FDS);
+	if (!atomic_compare_exchange_strong(&st_fd_tab, &none, p)) {
+		munmap(p, sizeof(struct st_fd_entry) * ST_MAX_FDS);
 		return none;
 	}
 	return p;
 }
 
-static inline struct entry *get_entry(int fd)
+static inline struct st_fd_entry *get_entry(int fd)
 {
-	struct entry *t = atomic_load_explicit(&table, memory_order_acquire);
+	struct st_fd_entry *t = atomic_load_explicit(&st_fd_tab, memory_order_acquire);
 
 	if ((unsigned)fd >= ST_MAX_FDS)
 		return NULL;
@@ -73,7 +50,7 @@ static inline struct entry *get_entry(int fd)
 	return &t[fd];
 }
 
-static bool write_begin(struct entry *e)
+static bool write_begin(struct st_fd_entry *e)
 {
 	unsigned s = atomic_load(&e->seq);
 
@@ -82,24 +59,8 @@ static bool write_begin(struct entry *e)
 	return atomic_compare_exchange_strong(&e->seq, &s, s + 1);
 }
 
-/* A reader's side of the entry's sequence lock: take read_begin's value,
- * copy the fields, and keep the copy only when read_ok says no write was
- * under way or began meanwhile. */
-static unsigned read_begin(struct entry *e)
-{
-	return atomic_load_explicit(&e->seq, memory_order_acquire);
-}
-
-static bool read_ok(struct entry *e, unsigned s1)
-{
-	if (s1 & 1)
-		return false;
-	atomic_thread_fence(memory_order_acquire);
-	return atomic_load_explicit(&e->seq, memory_order_relaxed) == s1;
-}
-
 /* Rebuilds e->frag from the fields; called inside a write. */
-static void build_frag(struct entry *e)
+static void build_frag(struct st_fd_entry *e)
 {
 	struct st_rec r;
 	long n;
@@ -119,7 +80,7 @@ static void build_frag(struct entry *e)
 	e->frag_len = (unsigned short)n;
 }
 
-static void write_end(struct entry *e)
+static void write_end(struct st_fd_entry *e)
 {
 	build_frag(e);
 	e->tuple = atomic_fetch_add_explicit(&last_tuple, 1, memory_order_relaxed) + 1;
@@ -154,7 +115,7 @@ static bool format_end(char *out, int fd, bool peer)
 
 void st_fd_new_socket(int fd, int family, int type, int protocol)
 {
-	struct entry *e = get_entry(fd);
+	struct st_fd_entry *e = get_entry(fd);
 
 	if (!e)
 		return;
@@ -174,7 +135,7 @@ void st_fd_new_socket(int fd, int family, int type, int protocol)
 
 void st_fd_refresh(int fd, bool local, bool peer)
 {
-	struct entry *e = get_entry(fd);
+	struct st_fd_entry *e = get_entry(fd);
 	char l[ST_ADDR_MAX], p[ST_ADDR_MAX];
 	bool hl = false, hp = false;
 	int saved = errno;
@@ -201,7 +162,7 @@ void st_fd_refresh(int fd, bool local, bool peer)
 
 void st_fd_refresh_if_unbound(int fd)
 {
-	struct entry *e = get_entry(fd);
+	struct st_fd_entry *e = get_entry(fd);
 	const char *l;
 	size_t n;
 
@@ -217,7 +178,7 @@ void st_fd_refresh_if_unbound(int fd)
 
 void st_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	struct entry *e = get_entry(fd);
+	struct st_fd_entry *e = get_entry(fd);
 	char p[ST_ADDR_MAX];
 
 	if (!e || !sa)
@@ -239,7 +200,7 @@ static void copy_str(char *dst, const char *src)
 }
 
 /* The entry of a descriptor known to be a socket, or NULL. */
-static struct entry *socket_entry(int fd)
+static struct st_fd_entry *socket_entry(int fd)
 {
 	return st_fd_known_socket(fd) ? get_entry(fd) : NULL;
 }
@@ -248,7 +209,7 @@ static struct entry *socket_entry(int fd)
  * rounded up to 32; returns n, or 0 for a length a torn read made absurd.
  * Fixed 32-byte blocks: a fragment is some 50 bytes, for which a
  * variable-length copy (rep movs) costs more than the copy. */
-static size_t copy_frag(const struct entry *e, char *dst, size_t n)
+static size_t copy_frag(const struct st_fd_entry *e, char *dst, size_t n)
 {
 	size_t k;
 
@@ -261,14 +222,14 @@ static size_t copy_frag(const struct entry *e, char *dst, size_t n)
 
 bool st_fd_get(int fd, struct st_sockinfo *out)
 {
-	struct entry *e;
+	struct st_fd_entry *e;
 	int tries;
 
 	e = socket_entry(fd);
 	if (!e)
 		return false;
 	for (tries = 0; tries < 64; tries++) {
-		unsigned s1 = read_begin(e);
+		unsigned s1 = st_fd_read_begin(e);
 
 		out->proto = e->proto;
 		out->family = e->family;
@@ -277,7 +238,7 @@ bool st_fd_get(int fd, struct st_sockinfo *out)
 		out->has_peer = e->has_peer;
 		copy_str(out->local, e->local);
 		copy_str(out->peer, e->peer);
-		if (read_ok(e, s1))
+		if (st_fd_read_ok(e, s1))
 			return out->proto != NULL;
 	}
 	return false;
@@ -285,17 +246,17 @@ bool st_fd_get(int fd, struct st_sockinfo *out)
 
 size_t st_fd_frag(int fd, char *dst, bool with_peer)
 {
-	struct entry *e;
+	struct st_fd_entry *e;
 	int tries;
 
 	e = socket_entry(fd);
 	if (!e)
 		return 0;
 	for (tries = 0; tries < 64; tries++) {
-		unsigned s1 = read_begin(e);
+		unsigned s1 = st_fd_read_begin(e);
 		size_t n = copy_frag(e, dst, with_peer ? e->frag_len : e->frag_nopeer);
 
-		if (read_ok(e, s1))
+		if (st_fd_read_ok(e, s1))
 			return n;
 	}
 	return 0;
@@ -303,7 +264,7 @@ size_t st_fd_frag(int fd, char *dst, bool with_peer)
 
 uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
 {
-	struct entry *e;
+	struct st_fd_entry *e;
 	int tries;
 
 	*fraglen = 0;
@@ -311,13 +272,13 @@ uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
 	if (!e)
 		return 0;
 	for (tries = 0; tries < 64; tries++) {
-		unsigned s1 = read_begin(e);
+		unsigned s1 = st_fd_read_begin(e);
 		uint32_t id = e->tuple;
 		size_t n = 0;
 
 		if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen)
 			n = copy_frag(e, frag, e->frag_len);
-		if (read_ok(e, s1)) {
+		if (st_fd_read_ok(e, s1)) {
 			*fraglen = n;
 			return n || atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) == gen
 				? id : 0;
@@ -328,26 +289,26 @@ uint32_t st_fd_tuple(int fd, uint32_t gen, char *frag, size_t *fraglen)
 
 /* The entry's five-tuple number when the log of generation gen (> 0) has
  * had its TUPLE frame, else 0. */
-static inline uint32_t tuple_known(struct entry *e, uint32_t gen)
+static inline uint32_t tuple_known(struct st_fd_entry *e, uint32_t gen)
 {
-	unsigned s1 = read_begin(e);
+	unsigned s1 = st_fd_read_begin(e);
 	uint32_t id = e->tuple;
 
-	if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen || !read_ok(e, s1))
+	if (atomic_load_explicit(&e->tuple_gen, memory_order_relaxed) != gen || !st_fd_read_ok(e, s1))
 		return 0;
 	return id;
 }
 
 uint32_t st_fd_tuple_known(int fd, uint32_t gen)
 {
-	struct entry *e = socket_entry(fd);
+	struct st_fd_entry *e = socket_entry(fd);
 
 	return e ? tuple_known(e, gen) : 0;
 }
 
 void st_fd_tuple_logged(int fd, uint32_t id, uint32_t gen)
 {
-	struct entry *e;
+	struct st_fd_entry *e;
 	unsigned s1;
 
 	e = socket_entry(fd);
@@ -392,45 +353,28 @@ bool st_fd_is_socket(int fd)
 	return sock;
 }
 
-/* st_fd_head() on an entry. */
-static inline size_t count_head(struct entry *e, unsigned way, int64_t ret)
-{
-	uint32_t done, limit = (uint32_t)st_cfg.head;
-
-	if (ret <= 0 || limit == 0)
-		return 0;
-	done = atomic_load_explicit(&e->moved[way & 3], memory_order_relaxed);
-	if (done >= limit)
-		return 0;
-	/* Two threads moving bytes on one socket at once may lose one's
-	 * count: the head then runs a little long, which is harmless. */
-	atomic_store_explicit(&e->moved[way & 3], (uint64_t)ret >= limit - done ? limit :
-			      done + (uint32_t)ret, memory_order_relaxed);
-	return (uint64_t)ret < limit - done ? (size_t)ret : limit - done;
-}
-
 size_t st_fd_head(int fd, unsigned way, int64_t ret)
 {
-	struct entry *e = socket_entry(fd);
+	struct st_fd_entry *e = socket_entry(fd);
 
-	return e ? count_head(e, way, ret) : 0;
+	return e ? st_fd_count_head(e, way, ret) : 0;
 }
 
 size_t st_fd_data(int fd, bool in, int64_t ret, uint32_t gen, uint32_t *tuple)
 {
-	struct entry *e = socket_entry(fd);
+	struct st_fd_entry *e = socket_entry(fd);
 
 	*tuple = 0;
 	if (!e)
 		return 0;
 	if (gen)
 		*tuple = tuple_known(e, gen);
-	return count_head(e, in ? ST_WAY_IN : ST_WAY_OUT, ret);
+	return st_fd_count_head(e, in ? ST_WAY_IN : ST_WAY_OUT, ret);
 }
 
 void st_fd_copy(int oldfd, int newfd)
 {
-	struct entry *src, *dst;
+	struct st_fd_entry *src, *dst;
 
 	if ((unsigned)newfd >= ST_MAX_FDS)
 		return;

@@ -8,11 +8,13 @@
 #ifndef ST_FDTAB_H
 #define ST_FDTAB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include "sockaddr.h"
+#include "state.h"
 
 #define ST_MAX_FDS 65536
 
@@ -24,6 +26,33 @@ enum { FD_UNKNOWN = 0, FD_OTHER = 1, FD_STREAM = 2, FD_DGRAM = 3 };
 #define ST_FRAG_MAX 1536
 
 extern unsigned char st_fd_kind[ST_MAX_FDS];
+
+/* What the table keeps of a socket.  Each entry is guarded by a sequence
+ * counter (fdtab.c says how).  What a data call reads comes first, in one
+ * cache line: the counter, the tuple's number and the head counts. */
+struct st_fd_entry {
+	_Atomic unsigned seq;
+	/* The number of the TUPLE frame that carries frag (a new one on every
+	 * change), and the log generation that has had it (see st_fd_tuple). */
+	uint32_t tuple;
+	_Atomic uint32_t tuple_gen;
+	/* Bytes moved so far each way (0 out, 1 in; 2 and 3 the plaintext of
+	 * TLS on it), counted up to the head kept in full (st_fd_head). */
+	_Atomic uint32_t moved[4];
+	/* The record keys below, ready to copy: built on every change so a
+	 * data call copies them with one memcpy. */
+	unsigned short frag_len, frag_nopeer;
+	int family;
+	int type;
+	const char *proto;
+	bool has_local, has_peer;	/* the kernel answered for that end */
+	char frag[ST_FRAG_MAX];
+	char local[ST_ADDR_MAX];
+	char peer[ST_ADDR_MAX];
+};
+
+/* The entries, one per fd, mapped on first use (fdtab.c). */
+extern struct st_fd_entry *_Atomic st_fd_tab;
 
 /* A consistent copy of a socket's identity, for one record. */
 struct st_sockinfo {
@@ -60,6 +89,47 @@ static inline bool st_fd_known_socket(int fd)
 static inline bool st_fd_is_dgram(int fd)
 {
 	return (unsigned)fd < ST_MAX_FDS && st_fd_kind[fd] == FD_DGRAM;
+}
+
+/* The entry of a known socket, or NULL (not one, or no table yet). */
+static inline struct st_fd_entry *st_fd_socket_entry(int fd)
+{
+	struct st_fd_entry *t = atomic_load_explicit(&st_fd_tab, memory_order_acquire);
+
+	return st_fd_known_socket(fd) && t ? &t[fd] : NULL;
+}
+
+/* A reader's side of the entry's sequence lock: take st_fd_read_begin's
+ * value, copy the fields, and keep the copy only when st_fd_read_ok says
+ * no write was under way or began meanwhile. */
+static inline unsigned st_fd_read_begin(struct st_fd_entry *e)
+{
+	return atomic_load_explicit(&e->seq, memory_order_acquire);
+}
+
+static inline bool st_fd_read_ok(struct st_fd_entry *e, unsigned s1)
+{
+	if (s1 & 1)
+		return false;
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&e->seq, memory_order_relaxed) == s1;
+}
+
+/* st_fd_head() on an entry. */
+static inline size_t st_fd_count_head(struct st_fd_entry *e, unsigned way, int64_t ret)
+{
+	uint32_t done, limit = (uint32_t)st_cfg.head;
+
+	if (ret <= 0 || limit == 0)
+		return 0;
+	done = atomic_load_explicit(&e->moved[way & 3], memory_order_relaxed);
+	if (done >= limit)
+		return 0;
+	/* Two threads moving bytes on one socket at once may lose one's
+	 * count: the head then runs a little long, which is harmless. */
+	atomic_store_explicit(&e->moved[way & 3], (uint64_t)ret >= limit - done ? limit :
+			      done + (uint32_t)ret, memory_order_relaxed);
+	return (uint64_t)ret < limit - done ? (size_t)ret : limit - done;
 }
 
 /* A new socket of this family and type (flags allowed in type). */

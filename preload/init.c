@@ -50,6 +50,7 @@
 
 #include "clock.h"
 #include "real.h"
+#include "record.h"
 #include "header.h"
 #include "broker.h"
 #include "sink.h"
@@ -77,7 +78,31 @@ static atomic_int *tree_warned;
 
 bool st_warned(void)
 {
-	return atomic_load(&warned) != 0;
+	/* Any process of the fork tree, or of the run before it: the images
+	 * this one execs stay quiet too (SOCKTRACE_WARNED, wrap_proc.c). */
+	return atomic_load(&warned) != 0 || st_cfg.quiet ||
+	       (tree_warned && atomic_load(tree_warned) != 0);
+}
+
+/*
+ * Whether no other image of this run has warned: the images a shell starts
+ * one after the other are siblings, and share no memory (their fork tree
+ * page is made anew by each exec).  The first to warn makes a mark in the
+ * log directory, .socktrace-warned-<run>, with symlink(), which needs no
+ * descriptor and fails with EEXIST when the mark is there; when it cannot
+ * be made at all (the directory cannot be written), every image says it.
+ */
+static bool first_of_run(void)
+{
+	char mark[PATH_MAX + 64];
+	size_t n = strlen(st_cfg.dir);
+
+	if (!st_cfg.run[0] || n + sizeof("/.socktrace-warned-") + strlen(st_cfg.run) > sizeof(mark))
+		return true;
+	memcpy(mark, st_cfg.dir, n);
+	strcpy(mark + n, "/.socktrace-warned-");
+	strcat(mark, st_cfg.run);
+	return symlink("warned", mark) == 0 || errno != EEXIST;
 }
 
 void st_warn_hint(const char *what, const char *path, int err, const char *hint)
@@ -98,15 +123,20 @@ void st_warn_hint(const char *what, const char *path, int err, const char *hint)
 		memcpy(line + o, parts[i], k);
 		o += k;
 	}
-	/* The launcher lists every process it could not trace, each one,
-	 * even those that keep quiet on stderr. */
+	/* Under the launcher, the launcher says it, once for all the
+	 * processes of the run with the same trouble (launcher/logmaker.c). */
 	if (st_cfg.broker[0]) {
+		bool told;
+
 		line[o - 1] = '\0';
-		st_broker_tell(line + 11);	/* without "socktrace: " */
+		told = st_broker_tell(line + 11);	/* without "socktrace: " */
 		line[o - 1] = '\n';
+		if (told)
+			return;
 	}
 	/* One write so the line is not split up by other output. */
-	if (!st_cfg.quiet && (!tree_warned || atomic_exchange(tree_warned, 1) == 0))
+	if (!st_cfg.quiet && (!tree_warned || atomic_exchange(tree_warned, 1) == 0) &&
+	    first_of_run())
 		st_real.write(2, line, o);
 }
 
@@ -228,6 +258,24 @@ static void read_tls(void)
 	st_cfg.tls = p && strcmp(p, "1") == 0;
 }
 
+/* SOCKTRACE_RUN when an image of the run exec'd us, else a new name:
+ * this image's pid and start time (digits, a dash, digits only). */
+static void read_run(void)
+{
+	const char *r = getenv("SOCKTRACE_RUN");
+	struct timespec ts;
+	size_t n;
+
+	if (r && *r && strlen(r) < sizeof(st_cfg.run) && strspn(r, "0123456789-") == strlen(r)) {
+		strcpy(st_cfg.run, r);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = (size_t)st_fmt_int(st_cfg.run, st_pid);
+	st_cfg.run[n++] = '-';
+	st_cfg.run[n + (size_t)st_fmt_int(st_cfg.run + n, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec)] = '\0';
+}
+
 static void find_self(void)
 {
 	Dl_info info;
@@ -263,6 +311,7 @@ void st_init(void)
 	ep = getenv(ST_BROKER_ENV);
 	if (ep && strlen(ep) < sizeof(st_cfg.broker))
 		strcpy(st_cfg.broker, ep);
+	read_run();
 	st_busy = 0;
 	__atomic_store_n(&st_ready, 1, __ATOMIC_RELEASE);
 	errno = saved;

@@ -41,6 +41,12 @@ void st_sink_publish(uint64_t start, const struct st_frame *head);
 /* A whole frame, its body head->len bytes at body: claimed when it can
  * be, else reserved; false when the record is dropped. */
 bool st_sink_write(const struct st_frame *head, const void *body);
+/* The fastest way to a DATA or WAIT frame (event.c): its body, then
+ * tail_len bytes at tail (together head->len), claimed and published in
+ * one call, when the open log's generation is gen (0: any) and
+ * st_sink_claim() would succeed.  False, nothing written, otherwise. */
+bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
+		 const void *tail, size_t tail_len, uint32_t gen);
 /* Copies n bytes into the span's body; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
 /* Writes the head: the frame is complete.  Once per reserved span. */
@@ -57,6 +63,18 @@ uint32_t st_sink_gen(void);
 int st_sink_fd(void);
 /* Whether fd is that descriptor (a system call only when the number is). */
 bool st_sink_holds(int fd);
+
+/* A call of the program that makes a descriptor failed with EMFILE: when
+ * the log's descriptor is under the limit (soft = hard and no
+ * CAP_SYS_RESOURCE, so no number over it could be had), its slot is given
+ * back.  Under the launcher, the launcher takes the log over (it copies
+ * the ring out, we hold no descriptor); bare, tracing stops with the stop
+ * mark and one line.  True when the slot is free: the caller tries its
+ * call again.  errno is kept. */
+bool st_sink_give_slot(void);
+/* The program set its RLIMIT_NOFILE: when our descriptor is now under
+ * the soft limit, it moves over it (or as high as it can). */
+void st_sink_limit_set(void);
 
 /* Whether the log is open or being opened: fork and exec calls are
  * logged only then, so a process with no socket activity (a shell that
@@ -80,7 +98,11 @@ void st_sink_resume(void);
  * us; returns the log's descriptor, *ring_fd the ring's, or -1 with errno
  * (EEXIST: the name is taken). */
 int st_broker_create(const char *name, int *ring_fd);
-/* Tells the launcher a line about this process not being traced. */
-void st_broker_tell(const char *line);
+/* Asks the launcher to take over the log file name (and its ring): it
+ * copies the ring out from now on.  0, or an errno. */
+int st_broker_adopt(const char *name);
+/* Tells the launcher a line about this process not being traced; false
+ * when it could not be told. */
+bool st_broker_tell(const char *line);
 
 #endif

@@ -26,6 +26,10 @@ struct st_config {
 	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */
 	bool quiet;		/* an earlier image of this run has warned already */
 	char broker[104];	/* SOCKTRACE_BROKER: the launcher's socket, or "" */
+	/* SOCKTRACE_RUN: names this run (the first traced image's pid and
+	 * start time), passed on to the images it execs: an image warns only
+	 * if no other image of the run has (init.c). */
+	char run[48];
 };
 
 extern struct st_config st_cfg;

@@ -46,6 +46,8 @@ ST_EXPORT int socket(int domain, int type, int protocol)
 		return ST_PASS(socket, SYS_socket, domain, type, protocol);
 	st_call_begin(&c, "socket", -1);
 	ret = st_real.socket(domain, type, protocol);
+	if (ret < 0 && errno == EMFILE && st_sink_give_slot())
+		ret = st_real.socket(domain, type, protocol);
 	st_call_end(&c, ret < 0);
 	if (ret >= 0) {
 		st_fd_new_socket(ret, domain, type, protocol);
@@ -77,6 +79,8 @@ ST_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 		return ST_PASS(socketpair, SYS_socketpair, domain, type, protocol, sv);
 	st_call_begin(&c, "socketpair", -1);
 	ret = st_real.socketpair(domain, type, protocol, sv);
+	if (ret < 0 && errno == EMFILE && st_sink_give_slot())
+		ret = st_real.socketpair(domain, type, protocol, sv);
 	st_call_end(&c, ret < 0);
 	if (ret == 0) {
 		st_fd_new_socket(sv[0], domain, type, protocol);
@@ -152,6 +156,8 @@ static int do_accept(const char *name, int fd, struct sockaddr *addr, socklen_t 
 
 	st_call_begin(&c, name, fd);
 	ret = st_real.accept4(fd, addr, alen, flags);
+	if (ret < 0 && errno == EMFILE && st_sink_give_slot())
+		ret = st_real.accept4(fd, addr, alen, flags);
 	st_call_end(&c, ret < 0);
 	if (!st_fd_is_socket(fd))
 		goto out;

@@ -69,6 +69,39 @@ static void log_buf(const struct st_call *c, enum st_dcall dc, int64_t ret, int 
 	log_io(c, dc, ret, flags, peer, &one, 1);
 }
 
+/* The JSON record of a call st_event_io1() left (its snippet too large
+ * for a DATA frame), errno kept. */
+static __attribute__((noinline)) void io_text(const struct st_call *c, int64_t ret, int flags,
+					      size_t head, const void *buf, size_t used)
+{
+	struct iovec one = { (void *)buf, ret > 0 ? used : 0 };
+
+	log_io_text(c, ret, flags, NULL, head, &one, 1, NULL);
+	errno = c->errno_after;
+}
+
+/*
+ * The common data call, made short: a call on one buffer (the kernel used
+ * its first used bytes) with no address of its own, timed from c->t0, that
+ * returned ret.  Writes its record and returns ret, errno as the call left
+ * it.  The wrapper's shape:
+ *
+ *	c.t0 = st_now();
+ *	ret = st_real.write(fd, buf, n);
+ *	return io_done(&c, ST_DC_WRITE, fd, 0, ret, buf, ret > 0 ? ret : 0);
+ */
+static inline __attribute__((always_inline)) ssize_t
+io_done(struct st_call *c, enum st_dcall dc, int fd, int flags, ssize_t ret, const void *buf,
+	size_t used)
+{
+	size_t head;
+
+	st_last_fd1 = fd + 1;
+	if (__builtin_expect(!st_event_io1(c, dc, fd, flags, ret, buf, used, &head), 0))
+		io_text(c, ret, flags, head, buf, used);
+	return ret;
+}
+
 /* How many bytes of a receive's n-byte buffer the kernel wrote: ret, or
  * less with MSG_TRUNC, where a datagram receive returns the datagram's
  * length and a stream receive discards the bytes without writing any. */
@@ -143,10 +176,15 @@ static ssize_t do_send(enum st_dcall dc, int fd, const void *buf, size_t n, int 
 
 ST_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
+	struct st_call c;
+	ssize_t ret;
+
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return ST_REAL_OR(send, (fd, buf, n, flags),
 				  syscall(SYS_sendto, fd, buf, n, flags, NULL, 0));
-	return do_send(ST_DC_SEND, fd, buf, n, flags, NULL, 0);
+	c.t0 = st_now();
+	ret = st_real.sendto(fd, buf, n, flags, NULL, 0);
+	return io_done(&c, ST_DC_SEND, fd, flags, ret, buf, ret > 0 ? (size_t)ret : 0);
 }
 
 ST_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
@@ -164,11 +202,9 @@ ST_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 
 	if (st_untraced() || !st_fd_maybe_socket(fd))
 		return ST_PASS(write, SYS_write, fd, buf, n);
-	st_call_begin(&c, st_dcall_names[ST_DC_WRITE], fd);
+	c.t0 = st_now();
 	ret = st_real.write(fd, buf, n);
-	st_call_end(&c, ret < 0);
-	log_buf(&c, ST_DC_WRITE, ret, 0, NULL, buf, ret > 0 ? (size_t)ret : 0);
-	return st_result(&c, ret);
+	return io_done(&c, ST_DC_WRITE, fd, 0, ret, buf, ret > 0 ? (size_t)ret : 0);
 }
 
 ST_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
@@ -314,7 +350,8 @@ static __attribute__((noinline)) ssize_t do_recv_dgram(enum st_dcall dc, int fd,
 }
 
 /* recv, recvfrom and read on a socket. */
-static ssize_t do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
+static inline __attribute__((always_inline)) ssize_t
+do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
 		       struct sockaddr *from, socklen_t *fromlen)
 {
 	struct st_call c;
@@ -322,11 +359,9 @@ static ssize_t do_recv(enum st_dcall dc, int fd, void *buf, size_t n, int flags,
 
 	if (is_dgram(fd))
 		return do_recv_dgram(dc, fd, buf, n, flags, from, fromlen);
-	st_call_begin(&c, st_dcall_names[dc], fd);
+	c.t0 = st_now();
 	ret = st_real.recvfrom(fd, buf, n, flags, from, fromlen);
-	st_call_end(&c, ret < 0);
-	log_buf(&c, dc, ret, flags, NULL, buf, recv_used(ret, n, flags, false));
-	return st_result(&c, ret);
+	return io_done(&c, dc, fd, flags, ret, buf, recv_used(ret, n, flags, false));
 }
 
 ST_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
@@ -355,11 +390,9 @@ ST_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	/* Always the real read(2), even on a datagram socket: a sandboxed
 	 * program may be allowed read and not recvfrom.  The peer logged is
 	 * then the socket's own (read is used on connected sockets). */
-	st_call_begin(&c, st_dcall_names[ST_DC_READ], fd);
+	c.t0 = st_now();
 	ret = st_real.read(fd, buf, n);
-	st_call_end(&c, ret < 0);
-	log_buf(&c, ST_DC_READ, ret, 0, NULL, buf, ret > 0 ? (size_t)ret : 0);
-	return st_result(&c, ret);
+	return io_done(&c, ST_DC_READ, fd, 0, ret, buf, ret > 0 ? (size_t)ret : 0);
 }
 
 /*
@@ -673,11 +706,9 @@ ST_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
 
 	if (st_untraced() || !st_fd_maybe_socket(fd) || n > buflen)
 		return st_real.__recv_chk(fd, buf, n, buflen, flags);
-	st_call_begin(&c, st_dcall_names[ST_DC_RECV], fd);
+	c.t0 = st_now();
 	ret = st_real.__recv_chk(fd, buf, n, buflen, flags);
-	st_call_end(&c, ret < 0);
-	log_buf(&c, ST_DC_RECV, ret, flags, NULL, buf, recv_used(ret, n, flags, is_dgram(fd)));
-	return st_result(&c, ret);
+	return io_done(&c, ST_DC_RECV, fd, flags, ret, buf, recv_used(ret, n, flags, is_dgram(fd)));
 }
 
 ST_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,

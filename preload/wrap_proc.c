@@ -6,6 +6,7 @@
  * talks to DNS with internal calls no interposer sees.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -146,6 +147,74 @@ ST_EXPORT int capset(cap_user_header_t hdr, const cap_user_data_t data)
 	return ST_PASS(capset, SYS_capset, hdr, data);
 }
 
+/* Capability drops through prctl(): the bounding set, the securebits
+ * (SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP and their locks), keep-caps
+ * across a setuid(), the ambient set.  None takes a right from this image
+ * at once, but each decides what the next setuid() or exec leaves it: the
+ * log is made first, as for capset().  The other options pass through. */
+ST_EXPORT int prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+	int i;
+
+	va_start(ap, option);
+	for (i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == PR_CAPBSET_DROP || option == PR_SET_SECUREBITS ||
+	    option == PR_SET_KEEPCAPS || option == PR_CAP_AMBIENT)
+		before_drop();
+	return ST_REAL_OR(prctl, (option, a[0], a[1], a[2], a[3]),
+			  syscall(SYS_prctl, option, a[0], a[1], a[2], a[3]));
+}
+
+/* ---- the descriptor limit: the log's descriptor kept out of its way ---- */
+
+/* A program that raises its limit (servers do, at start) would find the
+ * log's descriptor, placed over the old soft limit, inside its new range:
+ * it moves over the new one (sink.c).  Only RLIMIT_NOFILE of this very
+ * process, and only when the call succeeded. */
+static int limit_set(int ret, pid_t pid, int res, const void *set)
+{
+	if (ret == 0 && set && res == RLIMIT_NOFILE && (pid == 0 || pid == st_pid) &&
+	    !st_untraced()) {
+		int saved = errno;
+
+		st_sink_limit_set();
+		errno = saved;
+	}
+	return ret;
+}
+
+ST_EXPORT int setrlimit(__rlimit_resource_t res, const struct rlimit *rl)
+{
+	return limit_set(ST_REAL_OR(setrlimit, (res, rl), syscall(SYS_setrlimit, res, rl)), 0,
+			 (int)res, rl);
+}
+
+ST_EXPORT int setrlimit64(__rlimit_resource_t res, const struct rlimit64 *rl)
+{
+	return limit_set(ST_REAL_OR(setrlimit64, (res, rl), syscall(SYS_setrlimit, res, rl)), 0,
+			 (int)res, rl);
+}
+
+ST_EXPORT int prlimit(pid_t pid, __rlimit_resource_t res, const struct rlimit *set,
+		      struct rlimit *old)
+{
+	return limit_set(ST_REAL_OR(prlimit, (pid, res, set, old),
+				    syscall(SYS_prlimit64, pid, res, set, old)),
+			 pid, (int)res, set);
+}
+
+ST_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t res, const struct rlimit64 *set,
+			struct rlimit64 *old)
+{
+	return limit_set(ST_REAL_OR(prlimit64, (pid, res, set, old),
+				    syscall(SYS_prlimit64, pid, res, set, old)),
+			 pid, (int)res, set);
+}
+
 /* ---- _exit: no destructor runs, so the log is finished here ---- */
 
 /* What the destructor does at exit(): copy the ring out and remove it.  A
@@ -184,6 +253,7 @@ struct exec_env {
 	char pid[48];
 	char broker[sizeof(ST_BROKER_ENV) + 128];
 	char clock[48];
+	char run[80];
 };
 
 static void set_var(char *dst, size_t cap, const char *name, const char *val)
@@ -228,6 +298,7 @@ static bool is_ours(const char *var)
 	       strncmp(var, "SOCKTRACE_WARNED=", 17) == 0 ||
 	       strncmp(var, "SOCKTRACE_TSC=", 14) == 0 ||
 	       strncmp(var, "SOCKTRACE_CLOCK=", 16) == 0 ||
+	       strncmp(var, "SOCKTRACE_RUN=", 14) == 0 ||
 	       strncmp(var, ST_BROKER_ENV "=", sizeof(ST_BROKER_ENV)) == 0;
 }
 
@@ -241,7 +312,7 @@ static bool is_ours(const char *var)
  * that cannot fault: exec is rare, and its arguments come from the
  * program.  environ itself is libc's, and trusted.
  */
-#define ENV_OURS 7	/* the entries build_env() may add, and the NULL */
+#define ENV_OURS 8	/* the entries build_env() may add, and the NULL */
 #define ENV_PREFIX 32	/* more than the longest name is_ours() compares */
 #define ENV_CHUNK 64
 
@@ -316,6 +387,11 @@ static char **build_env(struct exec_env *e, char *const envp[], char **out, size
 	 * check the CPUs again. */
 	st_clock_env(e->clock);
 	out[n++] = e->clock;
+	/* The run this image belongs to: one warning for all of it. */
+	if (st_cfg.run[0]) {
+		set_var(e->run, sizeof(e->run), "SOCKTRACE_RUN", st_cfg.run);
+		out[n++] = e->run;
+	}
 	if (st_cfg.broker[0]) {
 		set_var(e->broker, sizeof(e->broker), ST_BROKER_ENV, st_cfg.broker);
 		out[n++] = e->broker;

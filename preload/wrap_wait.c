@@ -45,13 +45,14 @@ static int64_t timespec_ms(const struct timespec *ts)
 static void log_poll(const struct st_call *c, enum st_dcall dc, int ret,
 		     const struct pollfd *fds, nfds_t n, int64_t timeout_ms)
 {
-	struct st_frame_fd item[ST_WAIT_FDS_MAX];
+	struct st_wait_fds wf;
 	uint32_t i;
 
 	for (i = 0; i < n && i < ST_WAIT_FDS_MAX; i++)
-		item[i] = (struct st_frame_fd){ fds[i].fd, (uint16_t)fds[i].events,
-						ret > 0 ? (uint16_t)fds[i].revents : 0 };
-	st_event_wait(c, dc, ret, timeout_ms, n > INT32_MAX ? INT32_MAX : (int)n, item, i);
+		wf.fds[i] = (struct st_frame_fd){ fds[i].fd, (uint16_t)fds[i].events,
+						  ret > 0 ? (uint16_t)fds[i].revents : 0 };
+	wf.w = (struct st_frame_wait){ n > INT32_MAX ? INT32_MAX : (int)n, i };
+	st_event_wait(c, dc, ret, timeout_ms, &wf);
 }
 
 /* The poll set of a call that returned as c says, where it can be read:
@@ -237,11 +238,12 @@ static int ep_fd_of(int epfd, uint64_t data)
 
 /* An epoll wait on a set that holds a socket (or that woke for one): its
  * ready fds, found from their data. */
-static void log_epoll(const struct st_call *c, enum st_dcall dc, int epfd, int ret,
+static inline __attribute__((always_inline)) void
+log_epoll(const struct st_call *c, enum st_dcall dc, int epfd, int ret,
 		      const struct epoll_event *evs, int64_t timeout_ms)
 {
 	const struct ep_fd *t = atomic_load_explicit(&ep_fds, memory_order_acquire);
-	struct st_frame_fd item[ST_WAIT_FDS_MAX];
+	struct st_wait_fds wf;
 	int i, n = ret > ST_WAIT_FDS_MAX ? ST_WAIT_FDS_MAX : ret;
 	bool sock = (unsigned)epfd < ST_MAX_FDS && ep_has_sock[epfd];
 
@@ -249,12 +251,13 @@ static void log_epoll(const struct st_call *c, enum st_dcall dc, int epfd, int r
 	for (i = 0; i < n; i++) {
 		int fd = ep_fd_of(epfd, evs[i].data.u64);
 
-		item[i] = (struct st_frame_fd){ fd, fd >= 0 && t ?
+		wf.fds[i] = (struct st_frame_fd){ fd, fd >= 0 && t ?
 			atomic_load_explicit(&t[fd].events, memory_order_relaxed) : 0, evs[i].events };
 		sock = sock || st_fd_known_socket(fd);
 	}
+	wf.w = (struct st_frame_wait){ -1, (uint32_t)(n > 0 ? n : 0) };
 	if (sock)
-		st_event_wait(c, dc, ret, timeout_ms, -1, item, (uint32_t)(n > 0 ? n : 0));
+		st_event_wait(c, dc, ret, timeout_ms, &wf);
 }
 
 ST_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
@@ -288,14 +291,15 @@ ST_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	return st_result(&c, ret);
 }
 
-/* An epoll wait's last step, right after the real call returned ret. */
+/* An epoll wait's last step, right after the real call returned ret;
+ * errno as the call left it. */
 static int epoll_done(struct st_call *c, enum st_dcall dc, int epfd, int ret,
 		      const struct epoll_event *evs, int64_t timeout_ms)
 {
-	st_call_end(c, ret < 0);
+	st_call_done(c, ret < 0);
 	if (c->err != EFAULT)
 		log_epoll(c, dc, epfd, ret, evs, timeout_ms);
-	return (int)st_result(c, ret);
+	return ret;
 }
 
 ST_EXPORT int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
@@ -305,7 +309,7 @@ ST_EXPORT int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout
 	if (st_untraced())
 		return ST_REAL_OR(epoll_wait, (epfd, evs, max, timeout),
 				  syscall(SYS_epoll_pwait, epfd, evs, max, timeout, NULL, 8));
-	st_call_begin(&c, "epoll_wait", epfd);
+	st_call_start(&c, "epoll_wait", epfd);
 	return epoll_done(&c, ST_DC_EPOLL_WAIT, epfd, st_real.epoll_wait(epfd, evs, max, timeout),
 			  evs, timeout);
 }
@@ -318,7 +322,7 @@ ST_EXPORT int epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeou
 	if (st_untraced())
 		return ST_REAL_OR(epoll_pwait, (epfd, evs, max, timeout, mask),
 				  syscall(SYS_epoll_pwait, epfd, evs, max, timeout, mask, 8));
-	st_call_begin(&c, "epoll_pwait", epfd);
+	st_call_start(&c, "epoll_pwait", epfd);
 	return epoll_done(&c, ST_DC_EPOLL_PWAIT, epfd,
 			  st_real.epoll_pwait(epfd, evs, max, timeout, mask), evs, timeout);
 }
@@ -334,7 +338,7 @@ ST_EXPORT int epoll_pwait2(int epfd, struct epoll_event *evs, int max,
 	if (st_untraced())
 		return ST_REAL_OR(epoll_pwait2, (epfd, evs, max, ts, mask),
 				  syscall(SYS_epoll_pwait2, epfd, evs, max, ts, mask, 8));
-	st_call_begin(&c, "epoll_pwait2", epfd);
+	st_call_start(&c, "epoll_pwait2", epfd);
 	ret = st_real.epoll_pwait2(epfd, evs, max, ts, mask);
 	return epoll_done(&c, ST_DC_EPOLL_PWAIT2, epfd, ret, evs, ret >= 0 ? timespec_ms(ts) : -1);
 }
@@ -350,7 +354,7 @@ static void log_select(const struct st_call *c, enum st_dcall dc, int nfds, int 
 	enum { BITS = 8 * sizeof(unsigned long) };
 	const unsigned long *rb = (const unsigned long *)r, *wb = (const unsigned long *)w,
 			    *xb = (const unsigned long *)x;
-	struct st_frame_fd item[ST_WAIT_FDS_MAX];
+	struct st_wait_fds wf;
 	int fd, n = nfds < FD_SETSIZE ? nfds : FD_SETSIZE, word;
 	uint32_t k = 0;
 	bool sock = false;
@@ -375,11 +379,12 @@ static void log_select(const struct st_call *c, enum st_dcall dc, int nfds, int 
 			any &= any - 1;
 			sock = sock || st_fd_known_socket(fd);
 			if (k < ST_WAIT_FDS_MAX)
-				item[k++] = (struct st_frame_fd){ fd, ready, ready };
+				wf.fds[k++] = (struct st_frame_fd){ fd, ready, ready };
 		}
 	}
+	wf.w = (struct st_frame_wait){ nfds, k };
 	if (sock)
-		st_event_wait(c, dc, ret, timeout_ms, nfds, item, k);
+		st_event_wait(c, dc, ret, timeout_ms, &wf);
 }
 
 ST_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
@@ -389,14 +394,14 @@ ST_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *
 
 	if (st_untraced())
 		return ST_PASS(select, SYS_select, nfds, r, w, x, tv);
-	st_call_begin(&c, "select", -1);
+	st_call_start(&c, "select", -1);
 	ret = st_real.select(nfds, r, w, x, tv);
-	st_call_end(&c, ret < 0);
+	st_call_done(&c, ret < 0);
 	/* Linux writes the time left back into *tv: the timeout asked for
 	 * is not logged. */
 	if (ret >= 0)
 		log_select(&c, ST_DC_SELECT, nfds, ret, r, w, x, -2);
-	return st_result(&c, ret);
+	return ret;
 }
 
 ST_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct timespec *ts,
@@ -414,10 +419,10 @@ ST_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct ti
 		return ST_REAL_OR(pselect, (nfds, r, w, x, ts, mask),
 				  syscall(SYS_pselect6, nfds, r, w, x, ts ? &left : NULL, &sig));
 	}
-	st_call_begin(&c, "pselect", -1);
+	st_call_start(&c, "pselect", -1);
 	ret = st_real.pselect(nfds, r, w, x, ts, mask);
-	st_call_end(&c, ret < 0);
+	st_call_done(&c, ret < 0);
 	if (ret >= 0)
 		log_select(&c, ST_DC_PSELECT, nfds, ret, r, w, x, timespec_ms(ts));
-	return st_result(&c, ret);
+	return ret;
 }

@@ -14,6 +14,10 @@
  *   common/json.h, NUL bytes read as line breaks, malformed lines counted;
  *   a binary log is read with its staging ring (tests/logtext.h).
  * - h_at_parse: the examples' ground-truth "@ " lines (examples/show.h).
+ * - h_output_of / h_write_file: a tool's output, a file written.
+ * - h_free_port / h_wait_ready / h_rm_tree: servers of Debian's packages
+ *   (nginx, redis) on a free port of 127.0.0.1, waited for in /proc/net
+ *   (no probe connection in the trace); a work tree removed.
  *
  * Failures go through cmocka's fail_msg, so a helper fails the test that
  * called it.
@@ -24,6 +28,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -348,6 +355,146 @@ static inline void h_proc_free(struct h_proc *p)
 	free(p->out.p);
 	free(p->err.p);
 	memset(p, 0, sizeof *p);
+}
+
+/* Runs build/sockview (untraced) with args (NULL-ended, at most 8) and
+ * waits for it (60 s at most): its exit status, its output in v. */
+static inline int h_view(struct h_proc *v, const char *const *args)
+{
+	const char *argv[10] = { ST_BUILD_DIR "/sockview" };
+	struct h_opts o = { .untraced = true };
+	int i;
+
+	for (i = 0; args[i] && i < 8; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	h_start(v, &o, argv);
+	return h_wait(v, 60000);
+}
+
+/* A program's stdout (malloc'd), run untraced; fails the test unless it
+ * exits 0 within a minute. */
+static inline char *h_output_of(const char *const argv[])
+{
+	struct h_opts o = { .untraced = true };
+	struct h_proc p;
+	char *text;
+	int rc;
+
+	h_start(&p, &o, argv);
+	rc = h_wait(&p, 60000);
+	if (rc != 0)
+		fail_msg("%s %s exited with %d: %s", argv[0], argv[1] ? argv[1] : "", rc, p.err.p);
+	text = strdup(p.out.p ? p.out.p : "");
+	h_proc_free(&p);
+	return text;
+}
+
+/* Writes n bytes of text to path (created or emptied); fails the test
+ * when it cannot. */
+static inline void h_write_file(const char *path, const char *text, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fwrite(text, 1, n, f) != n || fclose(f) != 0)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+}
+
+/* ---- servers: a free port, waiting until it listens, a tree removed ---- */
+
+/* A TCP or UDP port of 127.0.0.1 free a moment ago (bound, then closed). */
+static inline int h_free_port(int type)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, type, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		fail_msg("ephemeral bind: %s", strerror(errno));
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* Whether /proc/net/{tcp,udp} lists a socket bound to port in the given
+ * state (0A listening TCP, 07 bound UDP).  Looking there, rather than
+ * connecting, keeps the probe out of the trace. */
+static inline bool h_port_in_state(const char *table, int port, const char *state)
+{
+	char path[64], line[512], want[16];
+	FILE *f;
+	bool found = false;
+
+	snprintf(path, sizeof path, "/proc/net/%s", table);
+	snprintf(want, sizeof want, ":%04X", port);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f)) {
+		char local[64], remote[64], st[8];
+
+		if (sscanf(line, " %*s %63s %63s %7s", local, remote, st) == 3 &&
+		    strlen(local) > 5 && strcmp(local + strlen(local) - 5, want) == 0 &&
+		    strcmp(st, state) == 0)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Waits (10 s at most) until port is listening (tcp) or bound (udp), or
+ * until path exists (AF_UNIX); fails with p's output otherwise. */
+static inline void h_wait_ready(struct h_proc *p, const char *table, int port, const char *path)
+{
+	int64_t end = h_now_ms() + 10000;
+
+	for (;;) {
+		if (path ? access(path, F_OK) == 0
+			 : h_port_in_state(table, port, strcmp(table, "udp") == 0 ? "07" : "0A"))
+			return;
+		if (h_now_ms() > end || waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+			fail_msg("server not ready within 10 s; stdout:\n%s\nstderr:\n%s", p->out.p,
+				 p->err.p);
+		h_pump(p, 20);
+	}
+}
+
+/* Writes work/nginx.conf (its path into conf) for nginx in one process
+ * (no master, no daemon, epoll, every file under work) serving root on
+ * 127.0.0.1:port; listen_extra (" ssl") and server_extra (more directives
+ * of the server block) may be "". */
+static inline void h_nginx_conf(const char *work, int port, const char *root,
+				const char *listen_extra, const char *server_extra, char *conf,
+				size_t cap)
+{
+	char text[4096];
+
+	snprintf(conf, cap, "%s/nginx.conf", work);
+	snprintf(text, sizeof text,
+		 "daemon off;\nmaster_process off;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
+		 "events { worker_connections 64; use epoll; }\n"
+		 "http {\n  access_log off;\n"
+		 "  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
+		 "  fastcgi_temp_path %s/fcgi;\n  uwsgi_temp_path %s/uwsgi;\n"
+		 "  scgi_temp_path %s/scgi;\n"
+		 "  server { listen 127.0.0.1:%d%s; root %s; %s}\n}\n",
+		 work, work, work, work, work, work, work, port, listen_extra, root, server_extra);
+	h_write_file(conf, text, strlen(text));
+}
+
+static inline int h_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Removes dir and everything under it. */
+static inline void h_rm_tree(const char *dir)
+{
+	nftw(dir, h_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- log records -------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -460,6 +461,10 @@ static const struct {
 	{ { CALL_D(0, 4, 1, 0, IPPROTO_UDP), { 1, 1, 1, 0 } },
 	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0" TUPLE_KEYS
 	  ",\"level\":\"IPPROTO_UDP\",\"opt\":1,\"val\":1}\n" },
+	/* netlink's level and options by name (they printed as 270 and 11) */
+	{ { CALL_D(0, 3, 0, 0, SOL_NETLINK), { NETLINK_EXT_ACK, 1, 1, 0 } },
+	  CALL_START("setsockopt") "\"fd\":3,\"ret\":0"
+	  ",\"level\":\"SOL_NETLINK\",\"opt\":\"NETLINK_EXT_ACK\",\"val\":1}\n" },
 	/* the option is named under its own level: 1 is IP_TOS here */
 	{ { CALL_D(0, 4, 1, 0, IPPROTO_IP), { TCP_NODELAY, 7, 1, 0 } },
 	  CALL_START("setsockopt") "\"fd\":4,\"ret\":0" TUPLE_KEYS

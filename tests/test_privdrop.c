@@ -247,6 +247,79 @@ static void test_drop_fork_launcher(void **state)
 	h_rmtree(dir);
 }
 
+/* ---- capability drops through prctl() and capset() ---- */
+
+/* dropper capdrop: root drops every capability (bounding set, securebits,
+ * ambient set through prctl; then capset), keeping uid 0; talks, forks a
+ * talker, execs a talker.  Its log is made before the drop and serves it
+ * after.  Bare, the folder is nobody's, 0700: root reaches it only through
+ * CAP_DAC_OVERRIDE, so the fork child and the exec'd image, which have
+ * none, cannot make logs there: one line for the whole tree says so and
+ * what to do.  Under the launcher all three images are traced. */
+static void capdrop(bool launcher)
+{
+	struct h_opts o = { 0 };
+	struct h_log log;
+	struct h_proc p;
+	int64_t t[3];
+	char dir[64];
+
+	h_tmpdir(dir);
+	if (launcher) {
+		const char *argv[] = { LAUNCHER, "-o", dir, "-q", "--no-view", "--", DROPPER,
+				       "capdrop", g_uid, g_gid, NULL };
+
+		assert_int_equal(chmod(dir, 0700), 0);
+		o.untraced = true;
+		h_start(&p, &o, argv);
+	} else {
+		const char *argv[] = { DROPPER, "capdrop", g_uid, g_gid, NULL };
+
+		assert_int_equal(chown(dir, (uid_t)atoi(g_uid), (gid_t)atoi(g_gid)), 0);
+		assert_int_equal(chmod(dir, 0700), 0);
+		o.logdir = dir;
+		h_start(&p, &o, argv);
+	}
+	h_wait_ok(&p);
+	assert_non_null(strstr(p.out.p, "@ done\n"));
+	/* The drop was real: the exec'd image has no capability left. */
+	assert_non_null(strstr(p.out.p, "@ caps eff=0000000000000000\n"));
+	assert_int_equal(talkers(p.out.p, t, 3), 3);
+	assert_int_equal(t[0], t[2]);	/* the first image and the exec'd one */
+	check_private(dir);
+	h_log_load(&log, dir);
+	assert_int_equal(log.malformed, 0);
+	if (launcher) {
+		assert_string_equal(p.err.p, "");
+		assert_int_equal(count_calls(&log, t[0], "recv"), 10 + 200 + 200);
+		assert_int_equal(count_calls(&log, t[1], "recv"), 200);
+	} else {
+		const char *nl = strchr(p.err.p, '\n');
+
+		if (!nl || nl[1] != '\0' || !strstr(p.err.p, "Permission denied") ||
+		    !strstr(p.err.p, "socktrace -o DIR -- COMMAND"))
+			fail_msg("stderr is not one line that says what to do:\n%s", p.err.p);
+		/* The first image whole, before and after its drop. */
+		assert_int_equal(count_calls(&log, t[0], "recv"), 10 + 200);
+		assert_null(h_header_of(&log, t[1]));
+	}
+	h_log_free(&log);
+	h_proc_free(&p);
+	h_rmtree(dir);
+}
+
+static void test_capdrop_bare(void **state)
+{
+	(void)state;
+	capdrop(false);
+}
+
+static void test_capdrop_launcher(void **state)
+{
+	(void)state;
+	capdrop(true);
+}
+
 /* ---- nginx under the launcher ---- */
 
 static int free_port(void)
@@ -468,6 +541,8 @@ int main(void)
 		cmocka_unit_test(test_drop_close_launcher),
 		cmocka_unit_test(test_drop_fork_bare),
 		cmocka_unit_test(test_drop_fork_launcher),
+		cmocka_unit_test(test_capdrop_bare),
+		cmocka_unit_test(test_capdrop_launcher),
 		cmocka_unit_test(test_nginx_launcher),
 	};
 	struct passwd *nobody = getpwnam("nobody");

@@ -95,28 +95,6 @@ static void need(const char *path)
 
 /* ---- files and directories --------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void write_file(const char *path, const char *text, size_t n)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL || fwrite(text, 1, n, f) != n || fclose(f) != 0)
-		fail_msg("cannot write %s: %s", path, strerror(errno));
-}
-
 /* The whole of a file, NUL-terminated (malloc'd); NULL when unreadable. */
 static char *read_file(const char *path, size_t *len)
 {
@@ -160,63 +138,6 @@ static char *make_text(size_t n, unsigned seed)
 }
 
 /* ---- ports, readiness, pids -------------------------------------------------- */
-
-/* A port the kernel just handed out on 127.0.0.1 (bound and closed). */
-static int free_port(int type)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof a;
-	int fd = socket(AF_INET, type, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		fail_msg("ephemeral bind: %s", strerror(errno));
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-/* Whether /proc/net/{tcp,udp} lists a socket bound to port in the given
- * state (0A listening TCP, 07 bound UDP).  Looking there, rather than
- * connecting, keeps the probe out of the trace. */
-static bool port_in_state(const char *table, int port, const char *state)
-{
-	char path[64], line[512], want[16];
-	FILE *f;
-	bool found = false;
-
-	snprintf(path, sizeof path, "/proc/net/%s", table);
-	snprintf(want, sizeof want, ":%04X", port);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof line, f)) {
-		char local[64], remote[64], st[8];
-
-		if (sscanf(line, " %*s %63s %63s %7s", local, remote, st) == 3 &&
-		    strlen(local) > 5 && strcmp(local + strlen(local) - 5, want) == 0 &&
-		    strcmp(st, state) == 0)
-			found = true;
-	}
-	fclose(f);
-	return found;
-}
-
-/* Waits (10 s at most) until port is listening (tcp) or bound (udp), or
- * until path exists (AF_UNIX); fails with p's output otherwise. */
-static void wait_ready(struct h_proc *p, const char *table, int port, const char *path)
-{
-	int64_t end = h_now_ms() + 10000;
-
-	for (;;) {
-		if (path ? access(path, F_OK) == 0
-			 : port_in_state(table, port, strcmp(table, "udp") == 0 ? "07" : "0A"))
-			return;
-		if (h_now_ms() > end || waitpid(p->pid, &p->status, WNOHANG) == p->pid)
-			fail_msg("server not ready within 10 s; stdout:\n%s\nstderr:\n%s", p->out.p,
-				 p->err.p);
-		h_pump(p, 20);
-	}
-}
 
 /* The first process whose parent is ppid (strace's child: the traced
  * program after env exec'd it); -1 when none. */
@@ -695,7 +616,7 @@ static void end_checks(const char *work)
 {
 	if (failures)
 		fail_msg("%d checks failed (logs in %s)", failures, work);
-	rm_tree(work);
+	h_rm_tree(work);
 }
 
 /* ---- curl clients (of python's http.server and of nginx) -------------------------- */
@@ -768,10 +689,10 @@ static void test_python_http_curl(void **state)
 		char *text = make_text(sizes[i], (unsigned)i);
 
 		snprintf(path, sizeof path, "%s/f%d.txt", www, i);
-		write_file(path, text, sizes[i]);
+		h_write_file(path, text, sizes[i]);
 		free(text);
 	}
-	port = free_port(SOCK_STREAM);
+	port = h_free_port(SOCK_STREAM);
 	snprintf(port_s, sizeof port_s, "%d", port);
 	for (int i = 0; i < N_CURL; i++)
 		snprintf(url[i], sizeof url[i], "http://127.0.0.1:%d/f%d.txt", port, i);
@@ -783,7 +704,7 @@ static void test_python_http_curl(void **state)
 
 		run_init(&r, work, pass == 1);
 		run_start(&r, &srv, NULL, sargv);
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_curls(&r, url, co, pass);
 		kill(run_pid(&r, &srv), SIGINT);
 		srv_rc[pass] = h_wait(&srv, 20000);
@@ -911,12 +832,12 @@ static void pair_run(const struct pair_case *pc)
 	h_tmpdir(work);
 	snprintf(in_path, sizeof in_path, "%s/in.txt", work);
 	input = make_text(pc->size, 3);
-	write_file(in_path, input, pc->size);
+	h_write_file(in_path, input, pc->size);
 	if (pc->kind == K_UNIX) {
 		snprintf(val, sizeof val, "%s/echo.sock", work);
 		snprintf(server_end, sizeof server_end, "%s", val);
 	} else {
-		port = free_port(pc->kind == K_UDP ? SOCK_DGRAM : SOCK_STREAM);
+		port = h_free_port(pc->kind == K_UDP ? SOCK_DGRAM : SOCK_STREAM);
 		snprintf(val, sizeof val, "%d", port);
 		snprintf(server_end, sizeof server_end, "127.0.0.1:%d", port);
 	}
@@ -941,7 +862,7 @@ static void pair_run(const struct pair_case *pc)
 			unlink(val);
 		run_init(&r, work, pass == 1);
 		run_start(&r, &s, NULL, sargv);
-		wait_ready(&s, pc->kind == K_UDP ? "udp" : "tcp", port,
+		h_wait_ready(&s, pc->kind == K_UDP ? "udp" : "tcp", port,
 			   pc->kind == K_UNIX ? val : NULL);
 		run_start_in(&r, &c, NULL, in_path, cargv);
 		rc[pass][1] = h_wait(&c, 30000);
@@ -1136,13 +1057,13 @@ static void test_nginx_workers(void **state)
 		char *big = make_text(60000, 5), *small = make_text(300, 6);
 
 		snprintf(path, sizeof path, "%s/big.txt", www);
-		write_file(path, big, 60000);
+		h_write_file(path, big, 60000);
 		snprintf(path, sizeof path, "%s/small.txt", www);
-		write_file(path, small, 300);
+		h_write_file(path, small, 300);
 		free(big);
 		free(small);
 	}
-	port = free_port(SOCK_STREAM);
+	port = h_free_port(SOCK_STREAM);
 	snprintf(port_s, sizeof port_s, "%d", port);
 	snprintf(server, sizeof server, "127.0.0.1:%d", port);
 	for (int i = 0; i < N_CURL; i++)
@@ -1170,7 +1091,7 @@ static void test_nginx_workers(void **state)
 			 "  server { listen 127.0.0.1:%d; root %s; }\n"
 			 "}\n",
 			 pidf[pass], errl[pass], acc[pass], work, work, work, work, work, port, www);
-		write_file(conf[pass], text, strlen(text));
+		h_write_file(conf[pass], text, strlen(text));
 	}
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -1180,7 +1101,7 @@ static void test_nginx_workers(void **state)
 
 		run_init(&r, work, pass == 1);
 		run_start(&r, &srv, NULL, sargv);
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_curls(&r, url, co, pass);
 		for (int64_t end = h_now_ms() + 5000;
 		     (pid_text = read_file(pidf[pass], NULL)) == NULL && h_now_ms() < end;)
@@ -1400,7 +1321,7 @@ static void test_getent_resolver(void **state)
 		h_log_free(&log);
 		free(out[0]);
 		free(out[1]);
-		rm_tree(r.logdir);
+		h_rm_tree(r.logdir);
 	}
 	end_checks(work);
 }
@@ -1490,17 +1411,8 @@ static char *view_text(const struct run *r, const char *opt, const char *opt2)
 {
 	const char *argv[] = { SOCKVIEW, opt, opt2 ? opt2 : r->logdir, opt2 ? r->logdir : NULL,
 			       NULL };
-	struct h_opts o = { .untraced = true };
-	struct h_proc p;
-	char *text;
-	int rc;
 
-	h_start(&p, &o, argv);
-	rc = h_wait(&p, 20000);
-	check(rc == 0, "sockview %s exited with %d: %s", opt, rc, p.err.p);
-	text = strdup(p.out.p ? p.out.p : "");
-	h_proc_free(&p);
-	return text;
+	return h_output_of(argv);
 }
 
 /* Each of want[] (NULL-ended) is in sockview's SVG of the run: the arrows'
@@ -1551,7 +1463,7 @@ static void app_done(const struct run *r, const char *work)
 {
 	if (failures)
 		fail_msg("%d mismatches (logs in %s)", failures, r->logdir);
-	rm_tree(work);
+	h_rm_tree(work);
 }
 
 static void test_app_http_python(void **state)
@@ -1571,10 +1483,10 @@ static void test_app_http_python(void **state)
 		char *text = make_text(i ? 5000 : 700, (unsigned)i);
 
 		snprintf(path, sizeof path, "%s/f%d.txt", www, i);
-		write_file(path, text, i ? 5000 : 700);
+		h_write_file(path, text, i ? 5000 : 700);
 		free(text);
 	}
-	port = free_port(SOCK_STREAM);
+	port = h_free_port(SOCK_STREAM);
 	snprintf(port_s, sizeof port_s, "%d", port);
 	for (int i = 0; i < 2; i++)
 		snprintf(url[i], sizeof url[i], "http://127.0.0.1:%d/f%d.txt", port, i);
@@ -1585,7 +1497,7 @@ static void test_app_http_python(void **state)
 					url[0], url[1], NULL };
 
 		run_start(&r, &srv, NULL, sargv);
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_start(&r, &cli, NULL, cargv);
 		h_wait_ok(&cli);
 		kill(srv.pid, SIGINT);
@@ -1610,7 +1522,7 @@ static void test_app_http_python(void **state)
  * on its arrow, and epoll_wait records whose ready fds name connections. */
 static void test_app_nginx_epoll(void **state)
 {
-	char work[64], www[128], path[256], conf[160], text[2048], url[2][96];
+	char work[64], www[128], path[256], conf[160], url[2][96];
 	struct h_proc srv, cli[8];
 	struct h_log log;
 	struct run r;
@@ -1628,23 +1540,13 @@ static void test_app_nginx_epoll(void **state)
 		char *big = make_text(3000, 7);
 
 		snprintf(path, sizeof path, "%s/a.txt", www);
-		write_file(path, big, 3000);
+		h_write_file(path, big, 3000);
 		snprintf(path, sizeof path, "%s/b.txt", www);
-		write_file(path, big, 300);
+		h_write_file(path, big, 300);
 		free(big);
 	}
-	port = free_port(SOCK_STREAM);
-	snprintf(conf, sizeof conf, "%s/nginx.conf", work);
-	snprintf(text, sizeof text,
-		 "daemon off;\nmaster_process off;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
-		 "events { worker_connections 64; use epoll; }\n"
-		 "http {\n  access_log off;\n"
-		 "  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
-		 "  fastcgi_temp_path %s/fcgi;\n  uwsgi_temp_path %s/uwsgi;\n"
-		 "  scgi_temp_path %s/scgi;\n"
-		 "  server { listen 127.0.0.1:%d; root %s; }\n}\n",
-		 work, work, work, work, work, work, work, port, www);
-	write_file(conf, text, strlen(text));
+	port = h_free_port(SOCK_STREAM);
+	h_nginx_conf(work, port, www, "", "", conf, sizeof conf);
 	for (int i = 0; i < 2; i++)
 		snprintf(url[i], sizeof url[i], "http://127.0.0.1:%d/%s.txt", port, i ? "b" : "a");
 	{
@@ -1655,7 +1557,7 @@ static void test_app_nginx_epoll(void **state)
 
 		run_start(&r, &srv, NULL, sargv);
 		nginx_pid = srv.pid;
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_start(&r, &cli[0], NULL, keep);
 		h_wait_ok(&cli[0]);
 		h_proc_free(&cli[0]);
@@ -1708,7 +1610,7 @@ static void test_app_redis(void **state)
 	need(REDIS_SERVER);
 	need(REDIS_CLI);
 	app_run(&r, work);
-	port = free_port(SOCK_STREAM);
+	port = h_free_port(SOCK_STREAM);
 	snprintf(port_s, sizeof port_s, "%d", port);
 	{
 		const char *sargv[] = { REDIS_SERVER, "--port", port_s, "--bind", "127.0.0.1",
@@ -1718,7 +1620,7 @@ static void test_app_redis(void **state)
 		const char *nokey[] = { REDIS_CLI, "-p", port_s, "INCR", "greeting", NULL };
 
 		run_start(&r, &srv, NULL, sargv);
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_start(&r, &cli, NULL, set);
 		h_wait_ok(&cli);
 		check(strcmp(cli.out.p, "OK\n") == 0, "redis-cli SET said %s", cli.out.p);
@@ -1771,7 +1673,7 @@ static void test_app_tls(void **state)
 		h_wait_ok(&gen);
 		h_proc_free(&gen);
 	}
-	port = free_port(SOCK_STREAM);
+	port = h_free_port(SOCK_STREAM);
 	snprintf(accept_s, sizeof accept_s, "127.0.0.1:%d", port);
 	snprintf(resolve, sizeof resolve, "api.example.test:%d:127.0.0.1", port);
 	snprintf(url, sizeof url, "https://api.example.test:%d/", port);
@@ -1782,7 +1684,7 @@ static void test_app_tls(void **state)
 					resolve, url, NULL };
 
 		run_start(&r, &srv, NULL, sargv);
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_start(&r, &cli, NULL, cargv);
 		h_wait_ok(&cli);
 		h_proc_free(&cli);
@@ -1812,7 +1714,7 @@ static void test_app_tls(void **state)
 	/* With it: curl's SSL_write and SSL_read, on its socket, read as
 	 * HTTP (the server, s_server, reads through its own BIO: no
 	 * records). */
-	rm_tree(r.logdir);
+	h_rm_tree(r.logdir);
 	run_init(&r, work, true);
 	r.no_strace = true;
 	{
@@ -1826,7 +1728,7 @@ static void test_app_tls(void **state)
 		char *timeline, pid_s[16];
 
 		run_start(&r, &srv, env, sargv);
-		wait_ready(&srv, "tcp", port, NULL);
+		h_wait_ready(&srv, "tcp", port, NULL);
 		run_start(&r, &cli, env, cargv);
 		snprintf(pid_s, sizeof pid_s, "%d", (int)cli.pid);
 		h_wait_ok(&cli);

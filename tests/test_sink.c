@@ -12,10 +12,12 @@
  *               under the next name, the file or the symlink's target
  *               untouched
  *   fd limit    RLIMIT_NOFILE 32 and 1024 (soft = hard, soft < hard, set
- *               after the log is open, without CAP_SYS_RESOURCE): the same
+ *               after the log is open, raised after it is open, without
+ *               CAP_SYS_RESOURCE), bare and under the launcher: the same
  *               sockets before EMFILE, the same fd numbers, the same
- *               getrlimit() as untraced, and every call in the log (one
- *               socket less in the one case the library cannot help)
+ *               getrlimit() as untraced, and every call in the log (bare,
+ *               without room over the limit: the calls before EMFILE, the
+ *               stop mark, one line)
  *
  * The tmpfs mounts are made in a mount namespace of this test's own
  * (unshare at start), so none of them is seen outside it or outlives it.
@@ -125,51 +127,63 @@ static char *only_log(const char *dir, char *name, size_t cap)
 	return buf;
 }
 
-static struct run g_plain;	/* the untraced run, once */
+/* The untraced runs, once each: small messages, and big ones. */
+static struct run g_plain[2];
 
-static void plain_run(void)
+#define BIG_MSGS "40"
+#define BIG_SIZE "100000"	/* over a quarter of the ring: written to the file directly */
+
+static void plain_run(bool big)
 {
 	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
+	static const char *const bargv[] = { "pairsend", BIG_MSGS, BIG_SIZE, NULL };
 
-	if (g_plain.out)
+	if (g_plain[big].out)
 		return;
-	run_prog(&g_plain, false, argv, NULL, 60);
-	assert_exit_ok(&g_plain);
+	run_prog(&g_plain[big], false, big ? bargv : argv, NULL, 60);
+	assert_exit_ok(&g_plain[big]);
 }
 
 /* pairsend under the library (or the launcher) with its logs on a disk with
  * free_kb KiB free: what the program shows must be what it shows
- * untraced, and the log must say that it ends early. */
-static void full_disk(long free_kb, bool launcher)
+ * untraced, and the log must say that it ends early; every frame in it
+ * whole (only_log()).  big: 100 KB messages with whole payloads (-s all),
+ * frames too big for the ring, which go to the file directly: a stop
+ * must leave no hole nor torn frame among them. */
+static void full_disk_run(long free_kb, bool launcher, bool big)
 {
-	static const char *const argv[] = { "pairsend", N_MSGS, NULL };
+	const char *argv[] = { "pairsend", big ? BIG_MSGS : N_MSGS, big ? BIG_SIZE : NULL, NULL };
 	char preload[256], dir[160], name[64] = "", sock[256], *err, *log;
-	const char *env[3];
+	const char *env[4];
 	struct disk d = { "", "" };
 	struct run r;
+	struct run *plain = &g_plain[big];
 
-	plain_run();
+	plain_run(big);
 	disk_make(&d, free_kb);
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s/libtrace.so", ST_BUILD_DIR);
 	snprintf(dir, sizeof(dir), "SOCKTRACE_DIR=%s", d.logs);
 	env[0] = preload;
 	env[1] = dir;
-	env[2] = NULL;
+	env[2] = big ? "SOCKTRACE_PAYLOAD=all" : NULL;
+	env[3] = NULL;
 	if (launcher) {
 		snprintf(sock, sizeof(sock), "%s/tests/progs/pairsend", ST_BUILD_DIR);
 		{
 			const char *largv[] = { "../../socktrace", "-o", d.logs, "--no-view", "-q",
-						"--", sock, N_MSGS, NULL };
+						"--", sock, argv[1], argv[2], NULL };
+			const char *bargv[] = { "../../socktrace", "-o", d.logs, "--no-view", "-q",
+						"-s", "all", "--", sock, argv[1], argv[2], NULL };
 
-			run_prog(&r, false, largv, NULL, 60);
+			run_prog(&r, false, big ? bargv : largv, NULL, 60);
 		}
 	} else {
 		run_prog(&r, false, argv, env, 60);
 	}
 	err = run_stderr(&r);
 	assert_true(r.status != -1);
-	assert_int_equal(r.status, g_plain.status);
-	assert_string_equal(r.out, g_plain.out);
+	assert_int_equal(r.status, plain->status);
+	assert_string_equal(r.out, plain->out);
 	log = only_log(d.logs, name, sizeof(name));
 	if (!launcher) {
 		/* One line, and it says why. */
@@ -178,18 +192,11 @@ static void full_disk(long free_kb, bool launcher)
 				 free_kb, err);
 	} else {
 		/* The launcher names the process the library stopped tracing, on
-		 * its own stderr, and says why; and when there is a log, that it
-		 * ends early. */
-		const char *line = strstr(err, "socktrace: pid ");
-		char want[128];
-
-		if (!line || !strstr(line, "No space left on device"))
-			fail_msg("%ld KB free: the launcher did not name the process:\n%s",
-				 free_kb, err);
-		snprintf(want, sizeof(want), ": the log of process %.*s ends early",
-			 (int)strcspn(name, "-."), name);
-		if (log && !strstr(err, want))
-			fail_msg("%ld KB free: the launcher did not say the log ends early:\n%s",
+		 * its own stderr, and says why, in one line: not again that its
+		 * log ends early, nor that it could not be converted. */
+		if (count_lines(err) != 1 || strncmp(err, "socktrace: pid ", 15) != 0 ||
+		    !strstr(err, "No space left on device"))
+			fail_msg("%ld KB free: not one line of the launcher naming the process:\n%s",
 				 free_kb, err);
 	}
 	if (free_kb == 0) {
@@ -201,13 +208,18 @@ static void full_disk(long free_kb, bool launcher)
 		    !strstr(log, "\"errno\":\"ENOSPC\""))
 			fail_msg("%ld KB free: no stop mark at the end of the log:\n%.2000s", free_kb,
 				 log + (strlen(log) > 2000 ? strlen(log) - 2000 : 0));
-		if (free_kb >= 40 && !strstr(log, "\"call\":\"send\""))
+		if (!big && free_kb >= 40 && !strstr(log, "\"call\":\"send\""))
 			fail_msg("%ld KB free: no send record in the log", free_kb);
 	}
 	free(log);
 	free(err);
 	run_free(&r);
 	disk_free(&d);
+}
+
+static void full_disk(long free_kb, bool launcher)
+{
+	full_disk_run(free_kb, launcher, false);
 }
 
 static void test_disk_0kb(void **state)
@@ -248,6 +260,70 @@ static void test_disk_launcher(void **state)
 	full_disk(100, true);
 	full_disk(1000, true);
 	full_disk(0, true);
+}
+
+/* Whole payloads of 100 KB (each frame written to the file directly), with
+ * no room for the ring file (100 KB free: the ring is in memory), and with
+ * room for it (300, 1000 KB): the QA pass found a hole in such a log,
+ * read as a corrupt stretch (a PAD frame the copying passed, then the
+ * file cut to where the ring said it was copied, past its end). */
+static void test_disk_big_frames(void **state)
+{
+	(void)state;
+	full_disk_run(100, false, true);
+	full_disk_run(300, false, true);
+	full_disk_run(1000, false, true);
+	full_disk_run(300, true, true);
+}
+
+/* A shell's way: "pairsend -k 4 N" forks and execs pairsend N four times,
+ * one after the other, on a disk with 40 KB free.  Each image fails to
+ * write its log; they share no memory (each exec makes its own), yet the
+ * run says it once: bare, the first image marks the run in the log
+ * directory; under the launcher, the launcher says it for all of them.
+ * The QA pass saw 4 lines bare and 12 under the launcher. */
+static void siblings(bool launcher)
+{
+	const char *argv[] = { "pairsend", "-k", "4", N_MSGS, NULL };
+	char preload[256], dir[160], prog[256], *err;
+	const char *env[3];
+	struct disk d = { "", "" };
+	struct run plain, r;
+
+	run_prog(&plain, false, argv, NULL, 120);
+	assert_exit_ok(&plain);
+	disk_make(&d, 40);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s/libtrace.so", ST_BUILD_DIR);
+	snprintf(dir, sizeof(dir), "SOCKTRACE_DIR=%s", d.logs);
+	env[0] = preload;
+	env[1] = dir;
+	env[2] = NULL;
+	if (launcher) {
+		const char *largv[] = { "../../socktrace", "-o", d.logs, "--no-view", "-q", "--", prog,
+					"-k", "4", N_MSGS, NULL };
+
+		snprintf(prog, sizeof(prog), "%s/tests/progs/pairsend", ST_BUILD_DIR);
+		run_prog(&r, false, largv, NULL, 120);
+	} else {
+		run_prog(&r, false, argv, env, 120);
+	}
+	assert_exit_ok(&r);
+	assert_string_equal(r.out, plain.out);
+	err = run_stderr(&r);
+	if (count_lines(err) != 1 || !strstr(err, "No space left on device") ||
+	    (launcher && strncmp(err, "socktrace: pids ", 16) != 0))
+		fail_msg("%s: not one line for the run:\n%s", launcher ? "launcher" : "bare", err);
+	free(err);
+	run_free(&plain);
+	run_free(&r);
+	disk_free(&d);
+}
+
+static void test_disk_siblings(void **state)
+{
+	(void)state;
+	siblings(false);
+	siblings(true);
 }
 
 /* Something at <pid>.stlog.ring before the process starts: a symlink to a
@@ -396,48 +472,78 @@ static bool is_opt(const char *a, const char *b, const char *what)
 	return (a && strcmp(a, what) == 0) || (b && strcmp(b, what) == 0);
 }
 
-/* fdlimit with these arguments, untraced then traced: the same output
- * (count, fd numbers, limits), and a log of every call.  The one case
- * where the library must take a number under the limit (docs/design.md):
- * soft = hard, no CAP_SYS_RESOURCE to raise it, and the log opened under
- * that limit; then the count is one less, and nothing else differs. */
-static void fd_limit(const char *soft, const char *hard, const char *opt1, const char *opt2)
+/* fdlimit with these arguments, untraced then traced (bare, or under the
+ * launcher): the same output (count, fd numbers, limits), and a log of
+ * every call.  When the log's descriptor had to go under the limit (soft
+ * = hard, no CAP_SYS_RESOURCE to raise it, docs/design.md), the program
+ * still gets every descriptor: at EMFILE the library gives it the log's.
+ * Under the launcher, which then copies the log's ring out, tracing goes
+ * on; bare, it stops there, with the stop mark and one line saying what
+ * to do. */
+static void fd_limit_run(const char *soft, const char *hard, const char *opt1, const char *opt2,
+			 bool launcher)
 {
 	const char *argv[] = { "fdlimit", soft, hard, opt1, opt2, NULL };
-	bool late = is_opt(opt1, opt2, "late");
-	bool room = late || strcmp(soft, hard) != 0 ||
+	bool late = is_opt(opt1, opt2, "late") || is_opt(opt1, opt2, "raise");
+	bool room = is_opt(opt1, opt2, "late") || strcmp(soft, hard) != 0 ||
 		    (have_sys_resource() && !is_opt(opt1, opt2, "nocap"));
 	struct run plain, traced;
-	char name[64], *log, *err;
+	char name[64], *log, *err, dir[64] = "", prog[256];
 	long n, n0;
 
 	run_prog(&plain, false, argv, NULL, 60);
 	assert_exit_ok(&plain);
-	run_prog(&traced, true, argv, NULL, 60);
+	if (launcher) {
+		const char *largv[] = { "../../socktrace", "-o", dir, "--no-view", "-q", "--", prog,
+					soft, hard, opt1, opt2, NULL };
+
+		snprintf(dir, sizeof(dir), "/tmp/st_sink_fdl.XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		snprintf(prog, sizeof(prog), "%s/tests/progs/fdlimit", ST_BUILD_DIR);
+		run_prog(&traced, false, largv, NULL, 60);
+	} else {
+		run_prog(&traced, true, argv, NULL, 60);
+	}
 	assert_exit_ok(&traced);
 	err = run_stderr(&traced);
-	assert_string_equal(err, "");
-	free(err);
 	n = out_num(traced.out, "@ count", "n");
 	n0 = out_num(plain.out, "@ count", "n");
 	assert_true(n > 0);
-	if (room) {
-		assert_string_equal(traced.out, plain.out);
-	} else {
-		assert_int_equal(n, n0 - 1);
-		assert_string_equal(strstr(traced.out, "@ limit"), strstr(plain.out, "@ limit"));
-	}
-	log = only_log(traced.logs, name, sizeof(name));
+	assert_int_equal(n, n0);
+	assert_string_equal(traced.out, plain.out);
+	log = only_log(launcher ? dir : traced.logs, name, sizeof(name));
 	assert_non_null(log);
-	/* Every socket call, the one that failed with EMFILE too, and the
-	 * socketpair's rounds after it. */
-	assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n + 1 + late);
-	assert_int_equal(count_str(log, "\"errno\":\"EMFILE\""), 1);
-	assert_int_equal(count_str(log, "\"call\":\"recv\""), 3);
-	assert_null(strstr(log, "\"type\":\"stop\""));
+	if (room || launcher) {
+		/* Every socket call, the one that failed with EMFILE too, and
+		 * the socketpair's rounds after it. */
+		assert_string_equal(err, "");
+		assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n + 1 + late);
+		assert_int_equal(count_str(log, "\"errno\":\"EMFILE\""), 1);
+		assert_int_equal(count_str(log, "\"call\":\"recv\""), 3);
+		assert_null(strstr(log, "\"type\":\"stop\""));
+	} else {
+		/* One line that says what to do; the log has the sockets
+		 * made before the last one, then the stop mark. */
+		if (count_lines(err) != 1 || !strstr(err, "descriptor limit") ||
+		    !strstr(err, "socktrace -o DIR -- COMMAND"))
+			fail_msg("%s/%s: stderr is not one line about the limit:\n%s", soft, hard, err);
+		assert_int_equal(count_str(log, "\"call\":\"socket\""), (size_t)n - 1 + late);
+		assert_non_null(strstr(log, "{\"type\":\"stop\",\"pid\":"));
+		assert_non_null(strstr(log, "\"why\":\"fdlimit\",\"errno\":\"EMFILE\"}"));
+		assert_int_equal(count_str(log, "\"call\":\"recv\""), 0);
+	}
+	free(err);
 	free(log);
+	if (launcher)
+		rm_tree(dir);
 	run_free(&plain);
 	run_free(&traced);
+}
+
+static void fd_limit(const char *soft, const char *hard, const char *opt1, const char *opt2)
+{
+	fd_limit_run(soft, hard, opt1, opt2, false);
+	fd_limit_run(soft, hard, opt1, opt2, true);
 }
 
 static void test_fd_limit_32(void **state)
@@ -468,12 +574,24 @@ static void test_fd_limit_lowered_later(void **state)
 }
 
 /* No CAP_SYS_RESOURCE, soft = hard: no number over the limit can be had,
- * so the library takes the highest under it. */
+ * so the library takes the highest under it, and gives it up at EMFILE.
+ * This runs for real here, whatever the capabilities of the machine. */
 static void test_fd_limit_no_room_over_it(void **state)
 {
 	(void)state;
 	fd_limit("32", "32", "nocap", NULL);
 	fd_limit("32", "32", "late", "nocap");
+	fd_limit("1024", "1024", "nocap", NULL);
+}
+
+/* The log is open (its descriptor over a soft limit of 16) when the
+ * program raises the limit: the descriptor moves over the new one (with
+ * room under the hard limit: no stop, no line), or to its top. */
+static void test_fd_limit_raised_later(void **state)
+{
+	(void)state;
+	fd_limit("64", "1024", "raise", NULL);
+	fd_limit("64", "64", "raise", "nocap");
 }
 
 /* Copies the file src to dst, then makes dst hole bytes longer (a hole:
@@ -605,6 +723,8 @@ int main(void)
 		cmocka_unit_test(test_disk_100kb),
 		cmocka_unit_test(test_disk_fills_during_run),
 		cmocka_unit_test(test_disk_launcher),
+		cmocka_unit_test(test_disk_big_frames),
+		cmocka_unit_test(test_disk_siblings),
 		cmocka_unit_test(test_sparse_log_full_disk),
 		cmocka_unit_test(test_ring_name_symlink),
 		cmocka_unit_test(test_ring_name_dangling),
@@ -614,11 +734,13 @@ int main(void)
 		cmocka_unit_test(test_fd_limit_soft_under_hard),
 		cmocka_unit_test(test_fd_limit_lowered_later),
 		cmocka_unit_test(test_fd_limit_no_room_over_it),
+		cmocka_unit_test(test_fd_limit_raised_later),
 	};
 	int r;
 
 	private_mounts();
 	r = cmocka_run_group_tests(tests, NULL, NULL);
-	run_free(&g_plain);
+	run_free(&g_plain[0]);
+	run_free(&g_plain[1]);
 	return r;
 }

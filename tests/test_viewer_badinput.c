@@ -26,6 +26,7 @@
 #include "binlog.h"
 
 #define VIEWER ST_BUILD_DIR "/asan/sockview"
+#define DATA ST_SRC_DIR "/tests/data"
 
 struct run {
 	int status;
@@ -230,6 +231,9 @@ static void test_random_bytes(void **state)
 		if (i % 97 == 0)
 			buf[i] = '\n';
 	}
+	/* A log (its header) gone bad: random bytes alone are no log at all,
+	 * which is an error of its own (test_not_a_log). */
+	memcpy(buf, header, sizeof(header) - 1);
 	check_all_modes(make_log("random", buf, n), -1);
 	free(buf);
 }
@@ -422,6 +426,101 @@ static void test_errors(void **state)
 		assert_int_equal(r.status, 1);
 		assert_int_equal(count_lines(r.err, r.errlen), 1);
 		assert_non_null(strstr(r.err, "no *.jsonl"));
+		free_run(&r);
+	}
+}
+
+/* Two outputs, or a --from after --to: a usage error (2) that names both,
+ * where the last output used to win silently and the window drew
+ * nothing.  An output with its own modifiers (--conns --json, an output
+ * given twice) stays legitimate. */
+static void test_conflicting_options(void **state)
+{
+	static const struct {
+		const char *args[7];
+		int status;
+		const char *said;	/* in the one error line */
+	} cases[] = {
+		{ { "--conns", "--svg", DATA "/echo", NULL }, 2, "--conns and --svg" },
+		{ { "--pcapng", "--jsonl", DATA "/echo", NULL }, 2, "--pcapng and --jsonl" },
+		{ { "--html", "--follow", DATA "/echo", NULL }, 2, "--html and --follow" },
+		{ { "--otlp", "--otlp-endpoint", "http://127.0.0.1:9/", DATA "/echo", NULL }, 2,
+		  "--otlp and --otlp-endpoint" },
+		{ { "--from", "5", "--to", "1.5", DATA "/echo", NULL }, 2,
+		  "--from 5 is later than --to 1.5" },
+		{ { "--conns", "--json", DATA "/echo", NULL }, 0, NULL },
+		{ { "--svg", "--svg", DATA "/echo", NULL }, 0, NULL },
+		{ { "--from", "0.1", "--to", "0.1", "--conns", DATA "/echo", NULL }, 0, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run r;
+
+		run_viewer(&r, cases[i].args);
+		if (r.status != cases[i].status)
+			fail_msg("case %zu: status %d, want %d: %s", i, r.status,
+				 cases[i].status, r.err);
+		if (cases[i].said) {
+			assert_int_equal(r.outlen, 0);
+			if (!strstr(r.err, cases[i].said) || strncmp(r.err, "sockview: ", 10))
+				fail_msg("case %zu: want \"%s\" first, got %s", i, cases[i].said,
+					 r.err);
+		} else {
+			assert_true(r.outlen > 0);
+		}
+		free_run(&r);
+	}
+}
+
+/* A PATH in which no file is a log (sockview /etc/passwd): status 1 and a
+ * line naming it, not status 0 after "skipped N malformed lines".  In a
+ * folder that also holds logs, each file that is none is named on a line
+ * and the logs are drawn (status 0). */
+static void test_not_a_log(void **state)
+{
+	static const char text[] = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534\n";
+	char path[4300], cmd[8800];
+	const char *dir;
+	struct run r;
+
+	(void)state;
+	dir = make_log("notalog", text, sizeof(text) - 1);
+	snprintf(path, sizeof(path), "%s/1.jsonl", dir);
+	{
+		const char *args[] = { path, NULL };
+
+		run_viewer(&r, args);
+		assert_int_equal(r.status, 1);
+		assert_int_equal(r.outlen, 0);
+		assert_int_equal(count_lines(r.err, r.errlen), 1);
+		if (!strstr(r.err, path) || !strstr(r.err, "not a socktrace log"))
+			fail_msg("stderr: %s", r.err);
+		free_run(&r);
+	}
+	{
+		const char *args[] = { "--conns", dir, NULL };
+
+		run_viewer(&r, args);
+		assert_int_equal(r.status, 1);
+		assert_int_equal(r.outlen, 0);
+		if (!strstr(r.err, dir) || !strstr(r.err, "not a socktrace log"))
+			fail_msg("stderr: %s", r.err);
+		free_run(&r);
+	}
+	/* The echo logs beside it, and an empty file. */
+	snprintf(cmd, sizeof(cmd), "cp %s/echo/*.jsonl '%s' && : > '%s/2.jsonl'", DATA, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	{
+		const char *args[] = { "--conns", dir, NULL };
+
+		run_viewer(&r, args);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "echo-server"));
+		if (!strstr(r.err, "sockview: 1.jsonl: not a socktrace log") ||
+		    !strstr(r.err, "sockview: 2.jsonl: not a socktrace log"))
+			fail_msg("stderr: %s", r.err);
 		free_run(&r);
 	}
 }
@@ -686,6 +785,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_values),
 		cmocka_unit_test(test_escapes_and_markup),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_conflicting_options),
+		cmocka_unit_test(test_not_a_log),
 		cmocka_unit_test(test_newer_version),
 		cmocka_unit_test(test_fuzz_found),
 		cmocka_unit_test(test_peek_arrows_bounded),

@@ -12,20 +12,6 @@
 #define SOCKVIEW ST_BUILD_DIR "/sockview"
 #define PROG(name) ST_BUILD_DIR "/tests/progs/" name
 
-/* Runs sockview (untraced) with args (NULL-ended, at most 8) and waits. */
-static int view(struct h_proc *v, const char *const *args)
-{
-	const char *argv[10] = { SOCKVIEW };
-	struct h_opts o = { .untraced = true };
-	int i;
-
-	for (i = 0; args[i] && i < 8; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	h_start(v, &o, argv);
-	return h_wait(v, 60000);
-}
-
 /* The line of text holding want (a copy, or fails). */
 static void line_with(const char *text, const char *want, char *line, size_t cap)
 {
@@ -59,7 +45,7 @@ static void test_dup_high_arrow(void **state)
 	h_wait_ok(&p);
 	assert_non_null(strstr(p.out.p, "@ got tZu"));
 	assert_int_equal(sscanf(strstr(p.out.p, "@ pair "), "@ pair %d %d", &a, &b), 2);
-	assert_int_equal(view(&v, args), 0);
+	assert_int_equal(h_view(&v, args), 0);
 	snprintf(want, sizeof(want), "recv(%d) = 1 \"t\"", b);
 	if (!strstr(v.out.p, want))
 		fail_msg("no %s in:\n%s\n%s", want, v.out.p, v.err.p);
@@ -151,7 +137,7 @@ static void check_jsonl(const char *dir, size_t want_min)
 	int64_t prev = -1;
 	FILE *jq;
 
-	assert_int_equal(view(&v, args), 0);
+	assert_int_equal(h_view(&v, args), 0);
 	all_log_lines(dir, &logs);
 	h_buf_append(&logs, "", 0);
 	/* jq reads every line, and the call records' t never goes down */
@@ -209,7 +195,7 @@ static void test_jsonl(void **state)
 		const char *args[] = { "--conns", dir, NULL };
 		struct h_proc v;
 
-		assert_int_equal(view(&v, args), 0);
+		assert_int_equal(h_view(&v, args), 0);
 		if (!strstr(v.err.p, "killme): its log was not closed: the process was killed"))
 			fail_msg("the kill is not told:\n%s", v.err.p);
 		h_proc_free(&v);
@@ -295,7 +281,7 @@ static void test_ends_early(void **state)
 	put_text_file(dir, "301.jsonl", stopped, sizeof(stopped) - 1);
 	put_text_file(dir, "302.jsonl", cut, sizeof(cut) - 1);
 	put_text_file(dir, "303.jsonl", whole, sizeof(whole) - 1);
-	assert_int_equal(view(&v, args), 0);
+	assert_int_equal(h_view(&v, args), 0);
 	if (!strstr(v.err.p, "301.jsonl (process 301, full): its log ends early: tracing stopped "
 			     "(cannot write the log: disk full)"))
 		fail_msg("no stop told:\n%s", v.err.p);
@@ -306,7 +292,7 @@ static void test_ends_early(void **state)
 		fail_msg("a whole log or the stop line told:\n%s", v.err.p);
 	assert_non_null(strstr(v.out.p, "socket(tcp) = 3"));
 	h_proc_free(&v);
-	assert_int_equal(view(&v, jargs), 0);
+	assert_int_equal(h_view(&v, jargs), 0);
 	if (!strstr(v.out.p, "{\"type\":\"stop\",\"pid\":301,\"why\":\"write\",\"errno\":\"ENOSPC\"}\n"))
 		fail_msg("no stop line in --jsonl:\n%s", v.out.p);
 	h_proc_free(&v);

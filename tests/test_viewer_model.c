@@ -19,61 +19,7 @@
 #include "render/render.h"
 #include "read/trace.h"
 
-#define HDR(pid) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":1,\"t\":1000,\"exe\":\"/bin/p" #pid "\",\"argv\":[\"p" #pid "\"],\"execd\":false,\"payload\":64}"
-#define FORKHDR(pid, parent) "{\"socktrace\":1,\"type\":\"header\",\"pid\":" #pid ",\"ppid\":" #parent ",\"fork_of\":" #parent ",\"t\":1000,\"exe\":\"/bin/p\",\"argv\":[\"p\"],\"execd\":false,\"payload\":64}"
-/* A call record: pid, t, call, then the rest of the keys. */
-#define REC(pid, t, call, rest) "{\"call\":\"" call "\",\"pid\":" #pid ",\"tid\":" #pid ",\"t\":" #t ",\"dur\":10," rest "}"
-
-struct world {
-	struct st_trace tr;
-	struct st_model m;
-};
-
-/* Builds the model of some logs: each a NULL-terminated list of lines. */
-static void build(struct world *w, const char *const *const *logs)
-{
-	int i, j;
-
-	st_trace_init(&w->tr);
-	for (i = 0; logs[i]; i++) {
-		char *buf = NULL;
-		size_t n = 0;
-		FILE *f = open_memstream(&buf, &n);
-		char name[32];
-
-		assert_non_null(f);
-		for (j = 0; logs[i][j]; j++)
-			fprintf(f, "%s\n", logs[i][j]);
-		fclose(f);
-		snprintf(name, sizeof(name), "log%d.jsonl", i);
-		assert_int_equal(st_trace_add_buffer(&w->tr, name, buf, n), 0);
-		free(buf);
-	}
-	assert_int_equal(w->tr.skipped, 0);
-	assert_int_equal(st_trace_sort(&w->tr), 0);
-	assert_int_equal(st_model_build(&w->m, &w->tr), 0);
-}
-
-static void destroy(struct world *w)
-{
-	st_model_free(&w->m);
-	st_trace_free(&w->tr);
-}
-
-/* The nth (from 0) record of a call name in a process. */
-static uint32_t find(const struct world *w, int pid, const char *call, int nth)
-{
-	uint32_t i;
-
-	for (i = 0; i < w->tr.nev; i++) {
-		const char *name = st_trace_str(&w->tr, w->tr.ev[i].name, NULL);
-
-		if (w->tr.ev[i].pid == pid && strcmp(name, call) == 0 && nth-- == 0)
-			return i;
-	}
-	fail_msg("no %s #%d in pid %d", call, nth, pid);
-	return ST_NONE;
-}
+#include "modellog.h"
 
 static const struct st_conn *conn_of(const struct world *w, uint32_t ev)
 {
@@ -442,8 +388,78 @@ static void test_fd_reuse(void **state)
 	assert_int_equal(conn_of(&w, c2)->proc[1], ST_NONE);
 	assert_string_equal(str(&w, conn_of(&w, c2)->addr[1]), "127.0.0.1:80");
 	assert_int_equal(conn_of(&w, c1)->end, ST_END_CLOSED);
-	assert_int_equal(conn_of(&w, c2)->end, ST_END_OPEN);
+	/* Never closed, but its process's log is whole: its exit closed it. */
+	assert_int_equal(conn_of(&w, c2)->end, ST_END_EXIT);
+	assert_int_equal(w.m.socks[s2].fate, ST_FATE_EXIT);
 	assert_int_equal(conn_of(&w, c2)->sent[0], 3);
+	destroy(&w);
+}
+
+/*
+ * Sockets never closed: a socketpair shared with a forked child is closed
+ * by the exits of both (its end is the later exit); one held by a process
+ * whose log is cut short is not known (log ends), even though the other
+ * holder exited; one held across an exec into an image that left no log
+ * stays open.
+ */
+static void test_exit_ends(void **state)
+{
+	const char *parent[] = { HDR(200),
+		REC(200, 2000, "socketpair", "\"fd\":3,\"fd2\":4,\"ret\":0,\"proto\":\"unix-stream\""),
+		REC(200, 2100, "fork", "\"ret\":201,\"child\":201"),
+		REC(200, 2200, "send", "\"fd\":3,\"ret\":2,\"bytes\":2,\"data\":\"hi\""),
+		NULL };
+	const char *child[] = { FORKHDR(201, 200),
+		REC(201, 2300, "recv", "\"fd\":4,\"ret\":2,\"bytes\":2,\"data\":\"hi\""),
+		REC(201, 9000, "send", "\"fd\":4,\"ret\":2,\"bytes\":2,\"data\":\"ho\""),
+		NULL };
+	/* 300 holds a socketpair and forks 301, whose last line is cut. */
+	const char *p300[] = { HDR(300),
+		REC(300, 3000, "socketpair", "\"fd\":3,\"fd2\":4,\"ret\":0,\"proto\":\"unix-stream\""),
+		REC(300, 3100, "fork", "\"ret\":301,\"child\":301"),
+		NULL };
+	const char *p301[] = { FORKHDR(301, 300),
+		REC(301, 3200, "send", "\"fd\":3,\"ret\":1,\"bytes\":1,\"data\":\"x\""),
+		"{\"call\":\"send\",\"pid\":301,\"t",
+		NULL };
+	/* 400 execs with its socketpair open; the new image left no log. */
+	const char *p400[] = { HDR(400),
+		REC(400, 4000, "socketpair", "\"fd\":3,\"fd2\":4,\"ret\":0,\"proto\":\"unix-stream\""),
+		"{\"call\":\"execve\",\"pid\":400,\"tid\":400,\"t\":4100,\"dur\":0,\"ret\":0,"
+		"\"path\":\"/bin/sleep\",\"argv\":[\"sleep\"]}",
+		NULL };
+	const char *const *logs[] = { parent, child, p300, p301, p400, NULL };
+	struct world w;
+	const struct st_conn *k;
+	uint32_t p;
+
+	(void)state;
+	build_cut(&w, logs, 3);
+	k = conn_of(&w, find(&w, 200, "socketpair", 0));
+	assert_int_equal(k->end, ST_END_EXIT);
+	assert_int_equal(w.m.socks[k->sock[0]].fate, ST_FATE_EXIT);
+	/* the later exit: the child's last call ended at 9010 */
+	assert_int_equal(k->t_end, w.tr.ev[find(&w, 201, "send", 0)].t + 10);
+	p = w.m.ev_proc[find(&w, 201, "send", 0)];
+	assert_int_equal(w.m.procs[p].end, ST_PE_EXITED);
+
+	k = conn_of(&w, find(&w, 300, "socketpair", 0));
+	assert_int_equal(k->end, ST_END_UNKNOWN);
+	p = w.m.ev_proc[find(&w, 301, "send", 0)];
+	assert_int_equal(w.m.procs[p].end, ST_PE_CUT);
+	assert_int_equal(w.m.socks[k->sock[0]].gone_proc, p);
+	{
+		char why[96];
+
+		assert_non_null(st_proc_end_why(&w.m, p, why, sizeof(why)));
+		assert_string_equal(why, "its last record is cut short");
+		assert_null(st_proc_end_why(&w.m, w.m.ev_proc[find(&w, 300, "fork", 0)], why,
+					    sizeof(why)));
+	}
+
+	k = conn_of(&w, find(&w, 400, "socketpair", 0));
+	assert_int_equal(k->end, ST_END_OPEN);
+	assert_int_equal(w.m.procs[w.m.ev_proc[find(&w, 400, "execve", 0)]].end, ST_PE_EXECD);
 	destroy(&w);
 }
 
@@ -801,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_unix_order),
 		cmocka_unit_test(test_fd_reuse),
+		cmocka_unit_test(test_exit_ends),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_split_and_peek),

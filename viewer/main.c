@@ -1,8 +1,9 @@
 /*
  * main.c: sockview, the viewer of socktrace logs.  Reads the options,
  * runs the pipeline (parse -> model -> one renderer) and reports what could
- * not be read: a missing or unreadable path is an error (status 1), bad
- * options a usage error (status 2), and malformed lines are skipped and
+ * not be read: a missing or unreadable path, or one that holds no log, is
+ * an error (status 1), bad options (two outputs, an empty window) a usage
+ * error (status 2), and malformed lines are skipped and
  * counted in one line on stderr at the end.
  */
 #include <err.h>
@@ -109,6 +110,18 @@ static int64_t parse_seconds(const char *opt, const char *s)
 	return (int64_t)llround(v * 1e9);
 }
 
+/* The output, once: two of them (--conns --svg) are an error naming both,
+ * not the last one silently. */
+static void set_mode(enum mode *mode, const char **opt, enum mode m, const char *name)
+{
+	if (*opt && *mode != m) {
+		warnx("%s and %s: one output at a time", *opt, name);
+		usage();
+	}
+	*mode = m;
+	*opt = name;
+}
+
 static int terminal_width(void)
 {
 	struct winsize ws;
@@ -165,6 +178,7 @@ static void report_endings(const struct st_trace *tr)
 				"what the process did after is not shown\n", f->name, who,
 				strcmp(f->stop_why, "write") == 0 ? "cannot write the log" :
 				strcmp(f->stop_why, "reopen") == 0 ? "cannot reopen the log" :
+				strcmp(f->stop_why, "fdlimit") == 0 ? "the program needed the log's descriptor" :
 				f->stop_why[0] ? f->stop_why : "reason unknown",
 				f->stop_err[0] ? ": " : "",
 				strcmp(f->stop_err, "ENOSPC") == 0 ? "disk full" : f->stop_err);
@@ -204,6 +218,47 @@ static void report_skipped(const struct st_trace *tr)
 	fprintf(stderr, "sockview: skipped %llu malformed line%s (first: %s:%llu)\n",
 		(unsigned long long)tr->skipped, tr->skipped == 1 ? "" : "s",
 		tr->files[tr->skip_file].name, (unsigned long long)tr->skip_line);
+}
+
+/*
+ * Every PATH must give something to draw: one whose files hold no record
+ * and no header line (sockview /etc/passwd) is an error naming it, status
+ * 1.  In a directory with some logs, each file that is none is named on a
+ * line of its own and left out; the others are drawn.  Files
+ * [first[k], first[k + 1]) came from paths[k].
+ */
+static void check_logs(struct st_trace *tr, char **paths, int n, const uint32_t *first)
+{
+	bool *is_log = calloc((size_t)tr->nfiles + 1, sizeof(*is_log));
+	uint32_t i, logs;
+	int k;
+
+	if (!is_log)
+		errx(1, "out of memory");
+	for (i = 0; i < tr->nhdr; i++)
+		if (tr->hdr[i].file < tr->nfiles)
+			is_log[tr->hdr[i].file] = true;
+	for (i = 0; i < tr->nev; i++)
+		if (tr->ev[i].file < tr->nfiles)
+			is_log[tr->ev[i].file] = true;
+	for (k = 0; k < n; k++) {
+		for (logs = 0, i = first[k]; i < first[k + 1]; i++)
+			logs += is_log[i];
+		if (!logs)
+			break;
+		for (i = first[k]; i < first[k + 1]; i++)
+			if (!is_log[i])
+				st_trace_note(tr, "%s: not a socktrace log (no line of it is a "
+					      "record or a header); left out", tr->files[i].name);
+	}
+	free(is_log);
+	if (k == n)
+		return;
+	report_notes(tr);
+	if (first[k + 1] - first[k] > 1)
+		errx(1, "%s: none of its %u files is a socktrace log", paths[k],
+		     first[k + 1] - first[k]);
+	errx(1, "%s: not a socktrace log (no line of it is a record or a header)", paths[k]);
 }
 
 /* --otlp-endpoint: a failure is said here, in one line. */
@@ -345,8 +400,10 @@ int main(int argc, char **argv)
 	struct st_trace tr;
 	struct st_model m;
 	enum mode mode = M_TIMELINE;
+	const char *mode_opt = NULL, *from = NULL, *to = NULL;
 	const char *color = "auto";
 	int ch, i, r;
+	static uint32_t *first_file;	/* static: a root for LeakSanitizer at errx */
 	bool clock_fix = true;
 	const char *endpoint = NULL;
 	int64_t otlp_ms = 10000;
@@ -356,26 +413,29 @@ int main(int argc, char **argv)
 	o.width = -1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'C': mode = M_CONNS; break;
+		case 'C': set_mode(&mode, &mode_opt, M_CONNS, "--conns"); break;
 		case 'j': o.json = true; break;
-		case 'S': mode = M_SVG; break;
-		case 'H': mode = M_HOSTS; break;
-		case OPT_OTLP: mode = M_OTLP; break;
-		case OPT_OTLP_ENDPOINT: mode = M_OTLP_POST; endpoint = optarg; break;
+		case 'S': set_mode(&mode, &mode_opt, M_SVG, "--svg"); break;
+		case 'H': set_mode(&mode, &mode_opt, M_HOSTS, "--hosts"); break;
+		case OPT_OTLP: set_mode(&mode, &mode_opt, M_OTLP, "--otlp"); break;
+		case OPT_OTLP_ENDPOINT:
+			set_mode(&mode, &mode_opt, M_OTLP_POST, "--otlp-endpoint");
+			endpoint = optarg;
+			break;
 		case OPT_OTLP_BATCH:
 			o.otlp_batch = (uint32_t)parse_long("--otlp-batch", optarg, 1, 1000000);
 			break;
 		case OPT_OTLP_TIMEOUT:
 			otlp_ms = parse_seconds("--otlp-timeout", optarg) / 1000000;
 			break;
-		case 'F': mode = M_PERFETTO; break;
-		case 'N': mode = M_PCAPNG; break;
-		case 'M': mode = M_MERMAID; break;
-		case 'W': mode = M_HTML; break;
-		case 'U': mode = M_PLANTUML; break;
+		case 'F': set_mode(&mode, &mode_opt, M_PERFETTO, "--perfetto"); break;
+		case 'N': set_mode(&mode, &mode_opt, M_PCAPNG, "--pcapng"); break;
+		case 'M': set_mode(&mode, &mode_opt, M_MERMAID, "--mermaid"); break;
+		case 'W': set_mode(&mode, &mode_opt, M_HTML, "--html"); break;
+		case 'U': set_mode(&mode, &mode_opt, M_PLANTUML, "--plantuml"); break;
 		case 'x': o.exchanges = (uint32_t)parse_long("--exchanges", optarg, 1, 1000000); break;
-		case 'L': mode = M_JSONL; break;
-		case 'Y': mode = M_FOLLOW; break;
+		case 'L': set_mode(&mode, &mode_opt, M_JSONL, "--jsonl"); break;
+		case 'Y': set_mode(&mode, &mode_opt, M_FOLLOW, "--follow"); break;
 		case 'T': o.threads = true; break;
 		case 'a': o.ascii = true; break;
 		case 'c': color = optarg; break;
@@ -383,8 +443,8 @@ int main(int argc, char **argv)
 		case 'p': o.filter.pid = parse_long("--pid", optarg, 0, INT_MAX); break;
 		case 'P': o.filter.port = parse_long("--port", optarg, 0, 65535); break;
 		case 'n': o.filter.conn = parse_long("--conn", optarg, 1, LONG_MAX); break;
-		case 'f': o.filter.from = parse_seconds("--from", optarg); break;
-		case 't': o.filter.to = parse_seconds("--to", optarg); break;
+		case 'f': o.filter.from = parse_seconds("--from", from = optarg); break;
+		case 't': o.filter.to = parse_seconds("--to", to = optarg); break;
 		case 'R': clock_fix = false; break;
 		case 'h': help(); break;
 		default: usage();
@@ -394,6 +454,10 @@ int main(int argc, char **argv)
 		usage();
 	if (o.json && mode != M_CONNS) {
 		warnx("--json goes with --conns");
+		usage();
+	}
+	if (from && to && o.filter.from > o.filter.to) {
+		warnx("--from %s is later than --to %s: the window holds nothing", from, to);
 		usage();
 	}
 	if (strcmp(color, "always") == 0)
@@ -414,15 +478,21 @@ int main(int argc, char **argv)
 	if (mode == M_FOLLOW)
 		return follow(argv + optind, argc - optind, &o);
 	st_trace_init(&tr);
-	for (i = optind; i < argc; i++)
+	if (!(first_file = calloc((size_t)(argc - optind) + 1, sizeof(*first_file))))
+		errx(1, "out of memory");
+	for (i = optind; i < argc; i++) {
+		first_file[i - optind] = tr.nfiles;
 		if (st_trace_add_path(&tr, argv[i]) < 0)
 			errx(1, "%s", tr.error);
+	}
+	first_file[argc - optind] = tr.nfiles;
 	if (st_trace_sort(&tr) < 0)
 		errx(1, "out of memory");
+	check_logs(&tr, argv + optind, argc - optind, first_file);
+	free(first_file);
 	if (tr.newest_version > ST_FORMAT_VERSION)
 		warnx("log format version %d is newer than %d: reading what I can",
 		      tr.newest_version, ST_FORMAT_VERSION);
-	st_trace_endings(&tr);
 	/* --jsonl needs the model's connections only to filter by them. */
 	if (mode == M_JSONL && o.filter.conn < 0 && o.filter.port < 0) {
 		memset(&m, 0, sizeof(m));

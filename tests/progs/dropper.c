@@ -8,6 +8,11 @@
  *               talks
  *   drop-close  drops, closes every descriptor from 3 up (a close() loop to
  *               the soft limit, then close_range), then talks
+ *   capdrop     drops capabilities through prctl() (the bounding set,
+ *               SECBIT_NOROOT and its lock, the ambient set) and capset()
+ *               (none left), keeping its uid; talks; forks a child that
+ *               talks; then execs itself as "capdrop-exec", which prints
+ *               "@ caps eff=<CapEff>" and talks (UID/GID unused)
  * "Talks": 200 rounds of a 40-byte send and recv over a socketpair.  The
  * parent does 10 rounds of its own first.  Prints, from the process that
  * talked, "@ talker pid=<pid> uid=<uid> rounds=200", and at the end
@@ -15,6 +20,11 @@
  */
 #include <err.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -57,6 +67,39 @@ static void talk(void)
 	fflush(stdout);
 }
 
+/* Every capability gone, for good: what prctl() can take, then capset(). */
+static void drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int c;
+
+	for (c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
+			err(1, "PR_CAPBSET_DROP %d", c);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) != 0 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+		err(1, "prctl");
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) != 0)
+		err(1, "capset");
+}
+
+/* CapEff of /proc/self/status, as written there. */
+static void print_caps(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		err(1, "/proc/self/status");
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "CapEff:\t", 8) == 0)
+			printf("@ caps eff=%s", line + 8);
+	fclose(f);
+}
+
 static void wait_ok(pid_t pid)
 {
 	int st;
@@ -72,9 +115,15 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc != 4)
-		errx(2, "usage: dropper fork-drop|drop-fork|drop-close UID GID");
+		errx(2, "usage: dropper fork-drop|drop-fork|drop-close|capdrop UID GID");
 	uid = (uid_t)parse_num(argv[2], 1, 1 << 30);
 	gid = (gid_t)parse_num(argv[3], 1, 1 << 30);
+	if (strcmp(argv[1], "capdrop-exec") == 0) {
+		print_caps();
+		talk();
+		printf("@ done\n");
+		return 0;
+	}
 	rounds(10);
 	if (strcmp(argv[1], "fork-drop") == 0) {
 		pid = fork_flushed();
@@ -108,6 +157,22 @@ int main(int argc, char **argv)
 			close(fd);
 		close_range(3, ~0U, 0);
 		talk();
+	} else if (strcmp(argv[1], "capdrop") == 0) {
+		drop_caps();
+		talk();
+		pid = fork_flushed();
+		if (pid == 0) {
+			talk();
+			_exit(0);
+		}
+		wait_ok(pid);
+		fflush(stdout);
+		{
+			char *nargv[] = { argv[0], (char *)"capdrop-exec", argv[2], argv[3], NULL };
+
+			execv("/proc/self/exe", nargv);
+		}
+		err(1, "exec");
 	} else {
 		errx(2, "unknown mode %s", argv[1]);
 	}

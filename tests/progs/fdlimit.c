@@ -3,11 +3,14 @@
  * get the same descriptors, the same count before EMFILE and the same
  * limits traced as untraced.
  *
- * usage: fdlimit SOFT HARD [late] [nocap]
+ * usage: fdlimit SOFT HARD [late] [raise] [nocap]
  *   nocap: first drops CAP_SYS_RESOURCE (so the hard limit cannot be
  *          raised, not even by root);
  *   late:  makes and closes one socket before setting the limit (the log
  *          is then open, its descriptor placed under the old limit);
+ *   raise: sets the soft limit to 16 first and makes and closes one socket
+ *          (the log is then open, its descriptor placed over 16), so the
+ *          limit set next raises it;
  *   then sets RLIMIT_NOFILE to SOFT/HARD, opens UDP sockets until one
  *   fails, and prints
  *     @ count n=<sockets> first=<fd> last=<fd> errno=<name>
@@ -55,9 +58,17 @@ int main(int argc, char **argv)
 	for (i = 3; i < argc; i++)
 		if (strcmp(argv[i], "nocap") == 0)
 			drop_sys_resource();
-	for (i = 3; i < argc; i++)
+	for (i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "late") == 0)
 			close(socket(AF_INET, SOCK_DGRAM, 0));
+		if (strcmp(argv[i], "raise") == 0) {
+			struct rlimit low = { 16, rl.rlim_max };
+
+			if (setrlimit(RLIMIT_NOFILE, &low) != 0)
+				err(1, "setrlimit 16");
+			close(socket(AF_INET, SOCK_DGRAM, 0));
+		}
+	}
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		err(1, "setrlimit");
 	for (;;) {

@@ -20,6 +20,7 @@
 struct reading {
 	struct st_model *m;
 	uint32_t key;
+	uint32_t first;		/* its first message in m->msgs */
 	int failed;
 };
 
@@ -34,7 +35,20 @@ static void keep_msg(void *ctx, uint64_t off, const char *text, size_t n)
 		r->failed = 1;
 		return;
 	}
-	m->msgs[m->nmsgs++] = (struct st_msg){ off, r->key, id };
+	m->msgs[m->nmsgs++] = (struct st_msg){ off, off, r->key, id };
+}
+
+/* The bytes up to end belong to the message last said. */
+static void end_msg(void *ctx, uint64_t end)
+{
+	struct reading *r = ctx;
+	struct st_msg *g;
+
+	if (r->m->nmsgs == r->first)
+		return;
+	g = &r->m->msgs[r->m->nmsgs - 1];
+	if (end > g->end)
+		g->end = end;
 }
 
 /* The port of an address `host:port` (trace strings), 0 when none. */
@@ -94,10 +108,11 @@ static enum st_app guess(const struct st_model *m, const struct st_seg *v, uint3
 static int read_direction(struct st_model *m, enum st_app app, uint32_t key,
 		    const struct st_seg *v, uint32_t n, struct st_proto_dir *d)
 {
-	struct reading r = { m, key, 0 };
+	struct reading r = { m, key, m->nmsgs, 0 };
 	uint32_t k;
 
 	st_proto_start(d, app, (int)(key & 1), keep_msg, &r);
+	d->ended = end_msg;
 	for (k = 0; k < n && !r.failed; k++) {
 		size_t kept;
 		const unsigned char *p;
@@ -109,70 +124,6 @@ static int read_direction(struct st_model *m, enum st_app app, uint32_t key,
 	}
 	st_proto_finish(d);
 	return r.failed ? -1 : 0;
-}
-
-int st_model_read_streams(struct st_model *m, const struct st_seg *snd, uint32_t nsnd,
-			  const struct st_seg *rcv, uint32_t nrcv)
-{
-	struct st_proto_dir *d = malloc(sizeof(*d));
-	uint32_t c, as = 0, ar = 0, dir;
-	int r = -1;
-
-	if (!d)
-		return -1;
-	for (c = 0; c < m->nconns; c++) {
-		struct st_conn *k = &m->conns[c];
-		const struct st_seg *v[2];
-		uint32_t n[2], first, ns;
-		enum st_app app;
-		unsigned port = port_of(m->tr, k->addr[1]);
-
-		for (dir = 0; dir < 2; dir++) {
-			/* The sends when the sender was traced, else the
-			 * receives. */
-			ns = range_of(snd, nsnd, &as, c * 2 + dir, &first);
-			v[dir] = snd + first;
-			n[dir] = ns;
-			ns = range_of(rcv, nrcv, &ar, c * 2 + dir, &first);
-			if (n[dir] == 0) {
-				v[dir] = rcv + first;
-				n[dir] = ns;
-			}
-		}
-		app = guess(m, v[0], n[0], port);
-		if (app == ST_APP_NONE)
-			app = guess(m, v[1], n[1], port);
-		k->app = (uint8_t)app;
-		if (app == ST_APP_NONE)
-			continue;
-		for (dir = 0; dir < 2; dir++) {
-			if (read_direction(m, app, c * 2 + dir, v[dir], n[dir], d) < 0)
-				goto out;
-			if (dir == 0 && app == ST_APP_TLS && d->sni[0])
-				k->sni = st_strtab_intern(&m->labels, d->sni, strlen(d->sni));
-		}
-	}
-	r = 0;
-out:
-	free(d);
-	return r;
-}
-
-/* The first message of key at or after off. */
-static uint32_t find_msg(const struct st_model *m, uint32_t key, uint64_t off)
-{
-	uint32_t lo = 0, hi = m->nmsgs;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct st_msg *g = &m->msgs[mid];
-
-		if (g->key < key || (g->key == key && g->off < off))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 /* The label of the messages [a, b): joined, the rest counted. */
@@ -199,6 +150,136 @@ static uint32_t join_label(struct st_model *m, uint32_t a, uint32_t b)
 	return st_strtab_intern(&m->labels, buf, n);
 }
 
+/* The segments of one direction to read: the sends when its sender was
+ * traced, else the receives (each list walked once, key by key). */
+static uint32_t dir_segs(const struct st_seg *snd, uint32_t nsnd, uint32_t *as,
+			 const struct st_seg *rcv, uint32_t nrcv, uint32_t *ar, uint32_t key,
+			 const struct st_seg **v)
+{
+	uint32_t first, n = range_of(snd, nsnd, as, key, &first), nr;
+
+	*v = snd + first;
+	nr = range_of(rcv, nrcv, ar, key, &first);
+	if (n == 0) {
+		*v = rcv + first;
+		n = nr;
+	}
+	return n;
+}
+
+/* Gives each TLS plaintext record of v[0..n) the summaries of the
+ * messages (from msgs[a] on) that start in its bytes: the row's label
+ * when no arrow carries them (one end traced). */
+static int label_records(struct st_model *m, const struct st_seg *v, uint32_t n, uint32_t a)
+{
+	uint32_t k, b;
+
+	if (!m->ev_label &&
+	    !(m->ev_label = st_big_calloc((size_t)m->tr->nev + 1, sizeof(*m->ev_label))))
+		return -1;
+	for (k = 0; k < n; k++) {
+		uint64_t end = v[k].off + v[k].len;
+
+		while (a < m->nmsgs && m->msgs[a].off < v[k].off)
+			a++;
+		for (b = a; b < m->nmsgs && m->msgs[b].off < end; b++)
+			;
+		if (b > a && !(m->ev_label[v[k].ev] = join_label(m, a, b)))
+			return -1;
+		a = b;
+	}
+	return 0;
+}
+
+/* The TLS plaintext of connection c (both ends' SSL_write and SSL_read
+ * records, on keys of their own): read with the protocol its first bytes
+ * look like, each record labelled. */
+static int read_plain(struct st_model *m, uint32_t c, const struct st_seg *v[2],
+		      const uint32_t n[2], struct st_proto_dir *d)
+{
+	enum st_app app = guess(m, v[0], n[0], 0);
+	uint32_t dir, first;
+
+	if (app == ST_APP_NONE)
+		app = guess(m, v[1], n[1], 0);
+	if (app == ST_APP_NONE || app == ST_APP_TLS)
+		return 0;
+	for (dir = 0; dir < 2; dir++) {
+		first = m->nmsgs;
+		if (n[dir] == 0)
+			continue;
+		if (read_direction(m, app, st_plain_key(m, c, dir), v[dir], n[dir], d) < 0 ||
+		    label_records(m, v[dir], n[dir], first) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int st_model_read_streams(struct st_model *m, const struct st_seg *snd, uint32_t nsnd,
+			  const struct st_seg *rcv, uint32_t nrcv)
+{
+	struct st_proto_dir *d = malloc(sizeof(*d));
+	uint32_t c, as = 0, ar = 0, dir;
+	int r = -1;
+
+	if (!d)
+		return -1;
+	for (c = 0; c < m->nconns; c++) {
+		struct st_conn *k = &m->conns[c];
+		const struct st_seg *v[2];
+		uint32_t n[2];
+		enum st_app app;
+		unsigned port = port_of(m->tr, k->addr[1]);
+
+		for (dir = 0; dir < 2; dir++)
+			n[dir] = dir_segs(snd, nsnd, &as, rcv, nrcv, &ar, c * 2 + dir, &v[dir]);
+		app = guess(m, v[0], n[0], port);
+		if (app == ST_APP_NONE)
+			app = guess(m, v[1], n[1], port);
+		k->app = (uint8_t)app;
+		if (app == ST_APP_NONE)
+			continue;
+		for (dir = 0; dir < 2; dir++) {
+			if (read_direction(m, app, c * 2 + dir, v[dir], n[dir], d) < 0)
+				goto out;
+			if (dir == 0 && app == ST_APP_TLS && d->sni[0])
+				k->sni = st_strtab_intern(&m->labels, d->sni, strlen(d->sni));
+		}
+	}
+	/* The plaintext keys come after every wire key, in the same order. */
+	for (c = 0; c < m->nconns && (as < nsnd || ar < nrcv); c++) {
+		const struct st_seg *v[2];
+		uint32_t n[2];
+
+		for (dir = 0; dir < 2; dir++)
+			n[dir] = dir_segs(snd, nsnd, &as, rcv, nrcv, &ar, st_plain_key(m, c, dir),
+					  &v[dir]);
+		if (read_plain(m, c, v, n, d) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(d);
+	return r;
+}
+
+/* The first message of key at or after off. */
+static uint32_t find_msg(const struct st_model *m, uint32_t key, uint64_t off)
+{
+	uint32_t lo = 0, hi = m->nmsgs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct st_msg *g = &m->msgs[mid];
+
+		if (g->key < key || (g->key == key && g->off < off))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* A datagram link of a flow that may be DNS. */
 static uint32_t dgram_label(struct st_model *m, const struct st_link *l, uint8_t *checked)
 {
@@ -218,120 +299,6 @@ static uint32_t dgram_label(struct st_model *m, const struct st_link *l, uint8_t
 		return 0;
 	n = st_proto_datagram(ST_APP_DNS, p, kept, (uint64_t)e->ret, text);
 	return n ? st_strtab_intern(&m->labels, text, n) : 0;
-}
-
-/* ---- TLS plaintext (SSL_write, SSL_read, ... records) ---- */
-
-/* The plaintext records of one direction of a TLS connection, read as
- * HTTP when their first bytes are: each record gets the summaries of the
- * messages that start in its bytes (ev_label). */
-struct plain {
-	uint32_t ev;
-	uint32_t key;		/* connection * 2 + direction */
-	bool send;
-};
-
-static int cmp_plain(const void *a, const void *b)
-{
-	const struct plain *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return (x->ev > y->ev) - (x->ev < y->ev);
-}
-
-/* Labels the records v[0..n) (one key, in time order, their offsets
- * running on from 0) from the messages said while reading them. */
-static int read_plain(struct st_model *m, const struct plain *v, uint32_t n,
-		      struct st_proto_dir *d)
-{
-	uint32_t first = m->nmsgs, k, a = first;
-	struct reading r = { m, v[0].key, 0 };
-	uint64_t off = 0;
-	size_t kept;
-	const unsigned char *p;
-
-	p = kept_of(m->tr, v[0].ev, &kept);
-	if (st_proto_guess(p, kept, 0, false) != ST_APP_HTTP)
-		return 0;
-	st_proto_start(d, ST_APP_HTTP, (int)(v[0].key & 1), keep_msg, &r);
-	for (k = 0; k < n && !r.failed; k++) {
-		p = kept_of(m->tr, v[k].ev, &kept);
-		st_proto_feed(d, off, p, kept, (uint64_t)m->tr->ev[v[k].ev].ret);
-		off += (uint64_t)m->tr->ev[v[k].ev].ret;
-	}
-	st_proto_finish(d);
-	if (r.failed)
-		return -1;
-	for (k = 0, off = 0; k < n; k++) {
-		uint64_t end = off + (uint64_t)m->tr->ev[v[k].ev].ret;
-		uint32_t b = a;
-
-		while (b < m->nmsgs && m->msgs[b].off < end)
-			b++;
-		if (b > a)
-			m->ev_label[v[k].ev] = join_label(m, a, b);
-		a = b;
-		off = end;
-	}
-	m->nmsgs = first;
-	return 0;
-}
-
-/* Which way a plaintext record's bytes went: 0 client to server. */
-static bool plain_of(const struct st_model *m, uint32_t i, struct plain *pl)
-{
-	const struct st_vevent *e = &m->tr->ev[i];
-	uint32_t s = m->ev_sock[i], c;
-
-	if ((e->call != ST_C_TLS_SEND && e->call != ST_C_TLS_RECV) || e->ret <= 0 ||
-	    s == ST_NONE || (c = m->socks[s].conn) == ST_NONE)
-		return false;
-	pl->ev = i;
-	pl->send = e->call == ST_C_TLS_SEND;
-	pl->key = c * 2 + (pl->send ? m->socks[s].side : 1u - m->socks[s].side);
-	return true;
-}
-
-static int read_plaintext(struct st_model *m)
-{
-	struct plain *v = NULL, one;
-	struct st_proto_dir *d = NULL;
-	uint32_t n = 0, cap = 0, i, a, b, k;
-	int r = -1;
-
-	for (i = 0; i < m->tr->nev; i++) {
-		if (!plain_of(m, i, &one))
-			continue;
-		if (st_grow((void **)&v, &cap, n + 1, sizeof(*v), 64) < 0)
-			goto out;
-		v[n++] = one;
-	}
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_plain);
-	m->ev_label = st_big_calloc((size_t)m->tr->nev + 1, sizeof(*m->ev_label));
-	d = malloc(sizeof(*d));
-	if (!m->ev_label || !d)
-		goto out;
-	for (a = 0; a < n; a = b) {
-		bool sends = false;
-
-		for (b = a; b < n && v[b].key == v[a].key; b++)
-			sends = sends || v[b].send;
-		/* The sender's records when it was traced, else the
-		 * receiver's. */
-		for (i = a, k = a; i < b; i++)
-			if (v[i].send == sends)
-				v[k++] = v[i];
-		if (read_plain(m, v + a, k - a, d) < 0)
-			goto out;
-	}
-	r = 0;
-out:
-	free(v);
-	free(d);
-	return r;
 }
 
 const char *st_event_label(const struct st_model *m, uint32_t i)
@@ -361,20 +328,21 @@ int st_model_label_links(struct st_model *m)
 				m->link_label[i] = dgram_label(m, l, checked);
 			continue;
 		}
-		if ((l->kind != ST_L_DATA && l->kind != ST_L_PEEK) || m->nmsgs == 0 ||
+		if (!st_link_takes(l) || m->nmsgs == 0 ||
 		    (s = m->ev_sock[l->from]) == ST_NONE)
 			continue;
-		key = l->conn * 2 + m->socks[s].side;
+		key = l->kind == ST_L_PLAIN ? st_plain_key(m, l->conn, m->socks[s].side) :
+		      l->conn * 2 + m->socks[s].side;
 		a = find_msg(m, key, l->off);
 		for (b = a; b < m->nmsgs && m->msgs[b].key == key &&
 		     m->msgs[b].off < l->off + l->len; b++)
 			;
 		if (b > a)
 			m->link_label[i] = join_label(m, a, b);
+		else if (a > 0 && m->msgs[a - 1].key == key && m->msgs[a - 1].end > l->off)
+			m->link_label[i] = ST_LABEL_CONT;
 	}
 	free(checked);
-	if (read_plaintext(m) < 0)
-		return -1;
 	free(m->msgs);
 	m->msgs = NULL;
 	m->nmsgs = m->msgcap = 0;
@@ -388,7 +356,13 @@ const char *st_link_label(const struct st_model *m, const struct st_link *l)
 	if (!m->link_label || l < m->links || l >= m->links + m->nlinks)
 		return NULL;
 	id = m->link_label[l - m->links];
-	return id ? st_strtab_get(&m->labels, id, NULL) : NULL;
+	return id && id != ST_LABEL_CONT ? st_strtab_get(&m->labels, id, NULL) : NULL;
+}
+
+bool st_link_continues(const struct st_model *m, const struct st_link *l)
+{
+	return m->link_label && l >= m->links && l < m->links + m->nlinks &&
+	       m->link_label[l - m->links] == ST_LABEL_CONT;
 }
 
 const char *st_conn_sni(const struct st_model *m, const struct st_conn *k)

@@ -9,6 +9,13 @@
  * the peer's shutdown(SHUT_WR) or last close; ECONNRESET and EPIPE mark
  * the connection reset and are linked to the peer's close.
  *
+ * TLS plaintext goes the same way on keys of its own (st_plain_key): an
+ * SSL_write takes the next plaintext offsets of its socket, an SSL_read
+ * the next on its own, and each SSL_read is linked (ST_L_PLAIN) to the
+ * SSL_writes it returned bytes of, when both ends were traced with --tls.
+ * The plaintext counts are kept apart from the connection's byte counts,
+ * which stay those of the wire.
+ *
  * Receives take disjoint ranges, so their links are at most as many as the
  * sends and receives together; peeks do not, and each may overlap every
  * send still queued, so a peek gets links from its first PEEK_LINKS sends
@@ -65,22 +72,29 @@ static int seg_list(const struct st_model *m, uint32_t i, uint32_t c, uint32_t *
 	/* A failed call (a reset among them) moved nothing. */
 	if (e->err || e->ret <= 0)
 		return 0;
-	if (e->call == ST_C_SEND) {
+	switch (e->call) {
+	case ST_C_SEND:
 		*key = c * 2 + side;
 		return 1;
-	}
-	if (e->call == ST_C_RECV) {
+	case ST_C_RECV:
 		*key = c * 2 + 1 - side;
 		return 2;
+	case ST_C_TLS_SEND:
+		*key = st_plain_key(m, c, side);
+		return 1;
+	case ST_C_TLS_RECV:
+		*key = st_plain_key(m, c, 1 - side);
+		return 2;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 /* Lays found both lists: counts per key, then where each key starts. */
 static int lay_out_segs(const struct st_model *m, struct segs *snd, struct segs *rcv)
 {
 	const struct st_trace *tr = m->tr;
-	size_t nkeys = (size_t)m->nconns * 2 + 1;
+	size_t nkeys = (size_t)m->nconns * 4 + 1;	/* wire, then plaintext */
 	struct segs *list[3] = { NULL, snd, rcv };
 	uint32_t i, c, key, k, sum, n;
 	int which;
@@ -106,14 +120,17 @@ static int lay_out_segs(const struct st_model *m, struct segs *snd, struct segs 
 }
 
 /* Links each receive to the sends it read from. */
-static int link_segs(struct st_found *found, const struct segs *snd,
+static int link_segs(const struct st_model *m, struct st_found *found, const struct segs *snd,
 		     const struct segs *rcv)
 {
-	uint32_t a = 0, b, k, made;
+	uint32_t a = 0, b, k, made, plain = st_plain_key(m, 0, 0);
 
 	for (b = 0; b < rcv->n; b++) {
 		const struct st_seg *r = &rcv->v[b];
 		uint64_t rend = add_sat(r->off, r->len);
+		uint32_t conn = (r->key < plain ? r->key : r->key - plain) / 2;
+		enum st_link_kind kind = r->key >= plain ? ST_L_PLAIN :
+					 r->peek ? ST_L_PEEK : ST_L_DATA;
 
 		while (a < snd->n && (snd->v[a].key < r->key ||
 		       (snd->v[a].key == r->key && add_sat(snd->v[a].off, snd->v[a].len) <= r->off)))
@@ -126,8 +143,7 @@ static int link_segs(struct st_found *found, const struct segs *snd,
 			uint64_t send_end = add_sat(s->off, s->len);
 			uint64_t hi = send_end < rend ? send_end : rend;
 
-			if (hi > lo && st_found_link(found, s->ev, r->ev, r->key / 2,
-						     r->peek ? ST_L_PEEK : ST_L_DATA,
+			if (hi > lo && st_found_link(found, s->ev, r->ev, conn, kind,
 						     lo, hi - lo) < 0)
 				return -1;
 			made += hi > lo;
@@ -170,6 +186,18 @@ static int follow_data(struct st_model *m, struct st_found *found, uint32_t i,
 		return 0;
 	g.ev = i;
 	g.peek = false;
+	if ((e->call == ST_C_TLS_SEND || e->call == ST_C_TLS_RECV) && e->ret > 0) {
+		bool out = e->call == ST_C_TLS_SEND;
+		uint64_t *at = out ? &s->tls_sent : &s->tls_rcvd;
+
+		dir = out ? s->side : 1 - s->side;
+		g.key = st_plain_key(m, c, (uint32_t)dir);
+		g.off = *at;
+		g.len = (uint64_t)e->ret;
+		*at = add_sat(*at, g.len);
+		place(out ? snd : rcv, &g);
+		return 0;
+	}
 	if (e->call == ST_C_SEND && e->ret > 0) {
 		dir = s->side;
 		g.key = c * 2 + (uint32_t)dir;
@@ -220,7 +248,7 @@ int st_model_flow_streams(struct st_model *m, struct st_found *found)
 		if (follow_data(m, found, i, &snd, &rcv) < 0)
 			goto out;
 	}
-	if (link_segs(found, &snd, &rcv) < 0 ||
+	if (link_segs(m, found, &snd, &rcv) < 0 ||
 	    st_model_read_streams(m, snd.v, snd.n, rcv.v, rcv.n) < 0)
 		goto out;
 	r = 0;

@@ -10,6 +10,7 @@
 #include "model/model.h"
 #include "model/found.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,8 @@ static uint32_t add_proc(struct st_model *m, int32_t pid, int64_t t)
 	p->t_first = t;
 	p->fd_min = INT32_MAX;
 	p->fd_max = -1;
+	p->last_ev = ST_NONE;
+	p->t_end = t;
 	return m->nprocs++;
 }
 
@@ -137,6 +140,7 @@ static uint32_t new_sock(struct st_model *m, uint32_t proc, uint32_t ev,
 	s->closed = ST_NONE;
 	s->eof = ST_NONE;
 	s->listener = ST_NONE;
+	s->gone_proc = ST_NONE;
 	s->proto = proto;
 	return m->nsocks++;
 }
@@ -616,6 +620,9 @@ static int follow_all(struct st_model *m)
 		}
 		if (tr->ev[i].t < m->procs[p].t_first)
 			m->procs[p].t_first = tr->ev[i].t;
+		m->procs[p].last_ev = i;
+		if (tr->ev[i].t + tr->ev[i].dur > m->procs[p].t_end)
+			m->procs[p].t_end = tr->ev[i].t + tr->ev[i].dur;
 		if (follow_fds(m, &kids, p, i) < 0)
 			goto out;
 	}
@@ -626,32 +633,145 @@ out:
 	return r;
 }
 
+const char *const st_end_names[] = {
+	[ST_END_OPEN] = "open", [ST_END_CLOSED] = "closed",
+	[ST_END_RESET] = "reset", [ST_END_REFUSED] = "refused",
+	[ST_END_FAILED] = "failed", [ST_END_EXIT] = "exit",
+	[ST_END_UNKNOWN] = "log ends",
+};
+
+/* How each process's log ends, from the file of its last image: its stop
+ * line, a ring left behind, a last line cut short (st_trace_endings), or
+ * whole.  A whole log ends with its process, unless its last record is an
+ * exec whose new image left no log. */
+static void settle_proc_ends(struct st_model *m, const uint32_t *last_hdr)
+{
+	const struct st_trace *tr = m->tr;
+	uint32_t p;
+
+	for (p = 0; p < m->nprocs; p++) {
+		struct st_proc *pr = &m->procs[p];
+		const struct st_vevent *e = pr->last_ev != ST_NONE ? &tr->ev[pr->last_ev] : NULL;
+		const struct st_header *h = last_hdr[p] != ST_NONE ? &tr->hdr[last_hdr[p]] : NULL;
+		const struct st_file *f;
+
+		pr->end = ST_PE_EXITED;
+		if (!e && !h)
+			continue;
+		pr->end_file = h ? h->file : e->file;
+		if (pr->end_file >= tr->nfiles)
+			continue;
+		f = &tr->files[pr->end_file];
+		if (f->stop_len)
+			pr->end = ST_PE_STOPPED;
+		else if (f->had_ring)
+			pr->end = ST_PE_RING;
+		else if (f->cut)
+			pr->end = ST_PE_CUT;
+		else if (e && e->call == ST_C_EXEC && e->ret == 0 && !e->err && (!h || h->t <= e->t))
+			pr->end = ST_PE_EXECD;
+	}
+}
+
+/*
+ * What became of the sockets no record closed: those still in the fd
+ * table of a process whose log ends early are not known; one whose every
+ * holder ended (a whole log) was closed by those exits, at the last one.
+ */
+static int settle_exits(struct st_model *m)
+{
+	const struct st_trace *tr = m->tr;
+	uint32_t *last_hdr, *exits, i, p, s;
+
+	last_hdr = malloc(((size_t)m->nprocs + 1) * sizeof(*last_hdr));
+	exits = calloc((size_t)m->nsocks + 1, sizeof(*exits));
+	if (!last_hdr || !exits) {
+		free(last_hdr);
+		free(exits);
+		return -1;
+	}
+	for (p = 0; p < m->nprocs; p++)
+		last_hdr[p] = ST_NONE;
+	for (i = 0; i < tr->nhdr; i++) {
+		p = m->hdr_proc[i];
+		if (last_hdr[p] == ST_NONE || tr->hdr[i].t >= tr->hdr[last_hdr[p]].t)
+			last_hdr[p] = i;
+	}
+	settle_proc_ends(m, last_hdr);
+	for (p = 0; p < m->nprocs; p++) {
+		const struct st_idmap *fds = &m->procs[p].fds;
+		uint8_t end = m->procs[p].end;
+
+		for (i = 0; i < fds->cap; i++) {
+			struct st_sock *k;
+
+			if (!fds->used[i])
+				continue;
+			k = &m->socks[s = fds->vals[i]];
+			if (ST_PE_EARLY(end)) {
+				k->fate = ST_FATE_UNKNOWN;
+				k->gone_proc = p;
+			} else if (end == ST_PE_EXITED && k->fate != ST_FATE_UNKNOWN) {
+				exits[s]++;
+				if (k->gone_proc == ST_NONE ||
+				    m->procs[k->gone_proc].t_end < m->procs[p].t_end)
+					k->gone_proc = p;
+			}
+		}
+	}
+	for (s = 0; s < m->nsocks; s++) {
+		struct st_sock *k = &m->socks[s];
+
+		if (k->fate == ST_FATE_UNKNOWN || k->closed != ST_NONE)
+			continue;
+		if (k->refs && exits[s] == k->refs)
+			k->fate = ST_FATE_EXIT;
+		else
+			k->gone_proc = ST_NONE;
+	}
+	free(last_hdr);
+	free(exits);
+	return 0;
+}
+
 /* How a connection ended, once all its records are seen: closed when
- * every traced side closed its socket. */
+ * every traced side closed its socket; exit when the others were closed
+ * by their processes' exits; not known when a process holding one has a
+ * log that ends early. */
 static void settle_end(const struct st_model *m, struct st_conn *k)
 {
-	bool all_closed = true;
+	bool all_closed = true, unknown = false, gone = true;
 	int side;
 
 	for (side = 0; side < 2; side++) {
 		const struct st_sock *s;
+		int64_t t;
 
 		if (k->sock[side] == ST_NONE)
 			continue;
 		s = &m->socks[k->sock[side]];
 		if (s->closed == ST_NONE) {
 			all_closed = false;
+			if (s->fate == ST_FATE_UNKNOWN)
+				unknown = true;
+			else if (s->fate != ST_FATE_EXIT)
+				gone = false;
+			else if (m->procs[s->gone_proc].t_end > k->t_end)
+				k->t_end = m->procs[s->gone_proc].t_end;
 			continue;
 		}
-		{
-			const struct st_vevent *e = &m->tr->ev[s->closed];
-
-			if (e->t + e->dur > k->t_end)
-				k->t_end = e->t + e->dur;
-		}
+		t = m->tr->ev[s->closed].t + m->tr->ev[s->closed].dur;
+		if (t > k->t_end)
+			k->t_end = t;
 	}
-	if (k->end == ST_END_OPEN && all_closed)
+	if (k->end != ST_END_OPEN)
+		return;
+	if (all_closed)
 		k->end = ST_END_CLOSED;
+	else if (unknown)
+		k->end = ST_END_UNKNOWN;
+	else if (gone)
+		k->end = ST_END_EXIT;
 }
 
 /* Settles how the connections from first on ended. */
@@ -738,7 +858,7 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 	m->ev_conn = st_big_alloc(n * sizeof(*m->ev_conn));
 	if (!m->ev_proc || !m->ev_sock || !m->ev_conn)
 		return -1;
-	if (follow_all(m) < 0 || match(m, st_model_pair_streams) < 0 ||
+	if (follow_all(m) < 0 || settle_exits(m) < 0 || match(m, st_model_pair_streams) < 0 ||
 	    match(m, st_model_flow_streams) < 0)
 		return -1;
 	/* Only stream connections and socketpairs exist yet. */
@@ -753,6 +873,34 @@ int st_model_build(struct st_model *m, const struct st_trace *tr)
 		qsort(m->ready, m->nready, sizeof(*m->ready), cmp_ready);
 	st_strtab_free(&m->keys);
 	return 0;
+}
+
+const char *st_proc_end_why(const struct st_model *m, uint32_t p, char *buf, size_t n)
+{
+	const struct st_proc *pr = &m->procs[p];
+	const struct st_file *f = &m->tr->files[pr->end_file];
+
+	switch (pr->end) {
+	case ST_PE_STOPPED:
+		if (strcmp(f->stop_why, "write") == 0 && strcmp(f->stop_err, "ENOSPC") == 0)
+			snprintf(buf, n, "tracing stopped (disk full)");
+		else if (strcmp(f->stop_why, "write") == 0)
+			snprintf(buf, n, "tracing stopped (cannot write the log%s%s)",
+				 f->stop_err[0] ? ": " : "", f->stop_err);
+		else if (strcmp(f->stop_why, "reopen") == 0)
+			snprintf(buf, n, "tracing stopped (cannot reopen the log)");
+		else
+			snprintf(buf, n, "tracing stopped");
+		return buf;
+	case ST_PE_RING:
+		snprintf(buf, n, "killed, or still running");
+		return buf;
+	case ST_PE_CUT:
+		snprintf(buf, n, "its last record is cut short");
+		return buf;
+	default:
+		return NULL;
+	}
 }
 
 void st_model_free(struct st_model *m)

@@ -26,6 +26,9 @@
 #include "read/trace.h"
 
 #define ST_NONE UINT32_MAX
+/* A link's label when its bytes continue a message that began in an
+ * earlier link (st_link_continues). */
+#define ST_LABEL_CONT UINT32_MAX
 
 /* A point of a host's clock offset function (clock.c). */
 struct st_clock_knot {
@@ -63,6 +66,18 @@ enum st_clock {
 	ST_CLOCK_CONTRADICT,	/* bounds cross even piecewise: not applied */
 };
 
+/* How a process's log ends (model.c), read from its last image's file:
+ * the first two are whole logs, the rest end early (ST_PE_EARLY). */
+enum st_proc_end {
+	ST_PE_EXITED,	/* whole: the process ended there (exit, or a signal) */
+	ST_PE_EXECD,	/* whole, its last record an exec into an image that
+			 * left no log: its sockets went on there */
+	ST_PE_STOPPED,	/* the library stopped tracing it (its stop line) */
+	ST_PE_RING,	/* its staging ring was left: killed, or still runs */
+	ST_PE_CUT,	/* its last record is cut short */
+};
+#define ST_PE_EARLY(e) ((e) >= ST_PE_STOPPED)
+
 struct st_proc {
 	int32_t pid, ppid;
 	uint32_t host;		/* index in the model's hosts */
@@ -72,6 +87,10 @@ struct st_proc {
 	uint32_t nevents;
 	bool born;		/* fd table set up (inherited at fork) */
 	bool forked;		/* its header says fork_of */
+	uint8_t end;		/* enum st_proc_end */
+	uint16_t end_file;	/* the file whose end that is */
+	uint32_t last_ev;	/* its last record in time order, ST_NONE */
+	int64_t t_end;		/* the end of its last record (or its header's t) */
 	struct st_idmap fds;	/* fd -> socket, while building */
 	int32_t fd_min, fd_max;	/* bounds of the fds it ever had, while building */
 };
@@ -88,12 +107,33 @@ struct st_sock {
 	uint32_t refs;		/* open fds across processes */
 	uint32_t local, peer;	/* latest known addresses (trace strings) */
 	uint64_t sent, rcvd;	/* stream byte counts so far */
+	uint64_t tls_sent, tls_rcvd;	/* TLS plaintext (SSL_write, ...) so far */
 	uint8_t proto;
 	uint8_t role;		/* enum st_role */
 	uint8_t side;		/* in its connection: 0 client, 1 server */
+	uint8_t fate;		/* enum st_fate: when never closed */
+	uint32_t gone_proc;	/* ST_FATE_EXIT: the process whose exit closed
+				 * it (the last to end); ST_FATE_UNKNOWN: one
+				 * whose log ends early; else ST_NONE */
 };
 
-enum st_end { ST_END_OPEN, ST_END_CLOSED, ST_END_RESET, ST_END_REFUSED, ST_END_FAILED };
+/* A socket no record closed: what became of it (model.c). */
+enum st_fate {
+	ST_FATE_OPEN,		/* open at the end of what is known */
+	ST_FATE_EXIT,		/* closed by the exit of every process that
+				 * held it */
+	ST_FATE_UNKNOWN,	/* a process that held it has a log that ends
+				 * early */
+};
+
+/* How a connection ended.  EXIT: a side was never closed but its process
+ * ended (the exit closed it); UNKNOWN: a side was never closed and the log
+ * of a process holding it ends early, so whether it stayed open is not
+ * known. */
+enum st_end { ST_END_OPEN, ST_END_CLOSED, ST_END_RESET, ST_END_REFUSED, ST_END_FAILED,
+	      ST_END_EXIT, ST_END_UNKNOWN };
+/* The words for them ("open", "closed", ..., "exit", "log ends"). */
+extern const char *const st_end_names[];
 
 struct st_conn {
 	uint32_t id;		/* 1-based, in order of start */
@@ -111,7 +151,13 @@ struct st_conn {
 	uint32_t sni;		/* TLS: the ClientHello's server name (labels) */
 };
 
-enum st_link_kind { ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET };
+/* ST_L_PLAIN: TLS plaintext, an SSL_write tied to the SSL_read(s) that
+ * returned its bytes on the other end (both ends traced with --tls),
+ * beside the data links of the encrypted records. */
+enum st_link_kind {
+	ST_L_HANDSHAKE, ST_L_DATA, ST_L_PEEK, ST_L_DGRAM, ST_L_EOF, ST_L_RESET, ST_L_PLAIN,
+	ST_L_NKINDS
+};
 
 /* One arrow: from a record to a record. */
 struct st_link {
@@ -122,17 +168,26 @@ struct st_link {
 	uint64_t len;		/* data: bytes */
 };
 
+/* Whether a link takes bytes of the record it ends at: the links into one
+ * receive each take the next of its bytes (data, peek, TLS plaintext). */
+static inline bool st_link_takes(const struct st_link *l)
+{
+	return l->kind == ST_L_DATA || l->kind == ST_L_PEEK || l->kind == ST_L_PLAIN;
+}
+
 /* A range of one direction's bytes that one record moved (flow.c). */
 struct st_seg {
 	uint64_t off, len;
 	uint32_t ev;
-	uint32_t key;		/* connection * 2 + direction */
+	uint32_t key;		/* connection * 2 + direction, plus
+				 * st_plain_key's base for TLS plaintext */
 	bool peek;
 };
 
 /* A message the protocol readers found: where it starts, its summary. */
 struct st_msg {
 	uint64_t off;
+	uint64_t end;		/* just past it, as far as its reader knew */
 	uint32_t key;		/* connection * 2 + direction */
 	uint32_t label;		/* in st_model.labels */
 };
@@ -168,7 +223,8 @@ struct st_model {
 	bool clock_fixed;	/* records' times corrected by hosts' offsets */
 	/* What the protocol readers said (app.c): the summary of every link
 	 * that carries the start of a message, and the strings. */
-	uint32_t *link_label;	/* per link: its summary in labels, 0: none */
+	uint32_t *link_label;	/* per link: its summary in labels, 0: none,
+				 * ST_LABEL_CONT: the rest of a message */
 	struct st_strtab labels;
 	uint32_t *ev_label;	/* per record, TLS plaintext (SSL_write, ...):
 				 * its summary in labels, 0: none; NULL when
@@ -178,6 +234,14 @@ struct st_model {
 	struct st_ready *ready;	/* by record, then fd */
 	uint32_t nready, readycap;
 };
+
+/* The key of a direction's TLS plaintext (SSL_write, SSL_read): after
+ * every encrypted direction's (c * 2 + dir), so that lists sorted by key
+ * hold the encrypted streams first, then the plaintext ones. */
+static inline uint32_t st_plain_key(const struct st_model *m, uint32_t c, uint32_t dir)
+{
+	return m->nconns * 2 + c * 2 + dir;
+}
 
 /* Builds the model of a sorted trace; 0, or -1 when out of memory. */
 int st_model_build(struct st_model *m, const struct st_trace *tr);
@@ -211,6 +275,10 @@ static inline uint32_t st_model_links(const struct st_model *m, uint32_t i,
 /* The summary of what a link carries (`GET / HTTP/1.1`, `ClientHello
  * sni=...`), printable ASCII; NULL when the readers said nothing of it. */
 const char *st_link_label(const struct st_model *m, const struct st_link *l);
+/* Whether a link carries no start of a message but the rest of one the
+ * readers read (a TLS record's body read after its 5-byte header, an
+ * HTTP body read in parts): it is drawn as such, not with its bytes. */
+bool st_link_continues(const struct st_model *m, const struct st_link *l);
 /* The socket that fd of wait record ev was when it came back ready,
  * ST_NONE when not known. */
 uint32_t st_model_ready_sock(const struct st_model *m, uint32_t ev, int32_t fd);
@@ -219,6 +287,11 @@ uint32_t st_model_ready_sock(const struct st_model *m, uint32_t ev, int32_t fd);
 const char *st_event_label(const struct st_model *m, uint32_t i);
 /* A connection's server name (TLS), NULL when none. */
 const char *st_conn_sni(const struct st_model *m, const struct st_conn *k);
+/* Why process p's log ends early, in a few words ("tracing stopped (disk
+ * full)", "killed, or still running", "its last record is cut short"),
+ * into buf; NULL when it does not.  May hold letters and digits from the
+ * log (its stop line's errno name). */
+const char *st_proc_end_why(const struct st_model *m, uint32_t p, char *buf, size_t n);
 /* The host of a process, of a record (host.c). */
 static inline uint32_t st_model_proc_host(const struct st_model *m, uint32_t p)
 {

@@ -112,6 +112,11 @@ static void drain(struct st_proto_dir *d, enum st_cut cut)
 			d->len = 0;
 			return;
 		}
+		if (d->ended) {
+			uint64_t end = d->at + (uint64_t)r;
+
+			d->ended(d->ctx, end + d->skip < end ? UINT64_MAX : end + d->skip);
+		}
 		take(d, (size_t)r);
 		skip_buffered(d);
 	}

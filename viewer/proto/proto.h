@@ -34,6 +34,10 @@ const char *st_app_name(enum st_app app);
 /* Said for each message: where it starts in its direction, and its
  * summary (printable or not: the renderers escape it). */
 typedef void st_proto_emit_fn(void *ctx, uint64_t off, const char *text, size_t n);
+/* Said after each message read whole or measured (its body to be skipped):
+ * the offset just past it.  The bytes up to there belong to the message
+ * last said; after bytes no reader could read, nothing is said. */
+typedef void st_proto_end_fn(void *ctx, uint64_t end);
 
 /* How a reader is asked: more bytes may follow (0), the bytes after these
  * were not kept (ST_CUT_LOST), the buffer is full (ST_CUT_FULL), or the
@@ -62,6 +66,7 @@ struct st_proto_dir {
 	size_t len;		/* bytes in buf */
 	bool lost;		/* out of step: waiting for a message start */
 	st_proto_emit_fn *emit;
+	st_proto_end_fn *ended;	/* NULL, or set after st_proto_start */
 	void *ctx;
 	/* What a reader keeps between messages. */
 	union {

@@ -500,6 +500,7 @@ int st_trace_sort(struct st_trace *tr)
 
 	if (st_trace_parse_pending(tr) < 0)
 		return -1;
+	st_trace_endings(tr);	/* the model tells how each process's log ends */
 	st_big_free(tr->order);
 	tr->order = st_big_alloc(((size_t)tr->nev + 1) * sizeof(*tr->order));
 	if (!tr->order)

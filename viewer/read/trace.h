@@ -173,8 +173,8 @@ int st_trace_add_path(struct st_trace *tr, const char *path);
 /* Reads a log from memory (copied), named name in messages. */
 int st_trace_add_buffer(struct st_trace *tr, const char *name, const void *buf,
 			size_t n);
-/* Parses what was added, then builds tr->order and tr->t0; call after the
- * last add. */
+/* Parses what was added, looks at how each file ends (st_trace_endings),
+ * then builds tr->order and tr->t0; call after the last add. */
 int st_trace_sort(struct st_trace *tr);
 
 /* parallel.c: parses the files added since the last call, on two threads
@@ -206,7 +206,7 @@ bool st_parse_line(struct st_trace *tr, uint16_t file, uint64_t off,
 void st_trace_release(const struct st_trace *tr, uint16_t fi, size_t upto);
 
 /* input.c: looks at the end of every file: its stop line, a last line cut
- * short (struct st_file); call after st_trace_sort. */
+ * short (struct st_file); st_trace_sort calls it. */
 void st_trace_endings(struct st_trace *tr);
 /* The same for one file whose text ends with [p, p + n). */
 void st_file_ending(struct st_file *f, const char *p, size_t n);

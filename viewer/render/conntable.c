@@ -4,6 +4,10 @@
  * traced shows as `-` (null in JSON); its address is still known from the
  * other side.  The server address is the one the client connected to.
  * APP is the protocol the readers of viewer/proto found it speaking.
+ * END: closed, reset, refused, failed; exit when a side was never closed
+ * but its process ended (the exit closed it); log ends when a side was
+ * never closed and the log of a process holding it ends early (JSON:
+ * "client_log_ends_early" or "server_..." says why); open otherwise.
  */
 #include "render/render.h"
 
@@ -14,12 +18,6 @@
 
 /* The host column's width, when the trace has several hosts. */
 #define HOST_W 16
-
-static const char *const end_names[] = {
-	[ST_END_OPEN] = "open", [ST_END_CLOSED] = "closed",
-	[ST_END_RESET] = "reset", [ST_END_REFUSED] = "refused",
-	[ST_END_FAILED] = "failed",
-};
 
 /* Bytes one way: what the sender sent, or what the receiver got when the
  * sender was not traced. */
@@ -138,7 +136,7 @@ static void put_row(struct st_out *o, const struct st_model *m,
 	start = o->len;
 	st_out_uint(o, conn_bytes(k, 1));
 	pad_to(o, start, 9);
-	st_out_str(o, end_names[k->end]);
+	st_out_str(o, st_end_names[k->end]);
 	if (k->err && k->end == ST_END_FAILED) {
 		st_out_char(o, ' ');
 		cell_text(o, tr, k->err, 1, 40);
@@ -226,11 +224,23 @@ static void put_json(struct st_out *o, const struct st_model *m,
 	st_out_str(o, ",\"bytes_s2c\":");
 	st_out_uint(o, conn_bytes(k, 1));
 	st_out_str(o, ",\"end\":\"");
-	st_out_str(o, end_names[k->end]);
+	st_out_str(o, st_end_names[k->end]);
 	st_out_char(o, '"');
 	if (k->err) {
 		st_out_str(o, ",\"errno\":");
 		put_json_str(o, tr, k->err);
+	}
+	/* A side whose process's log ends early: why, so "end" is read as
+	 * what the logs show, not the whole story. */
+	for (i = 0; i < 2; i++) {
+		char why[96];
+
+		if (k->proc[i] == ST_NONE || !st_proc_end_why(m, k->proc[i], why, sizeof(why)))
+			continue;
+		st_out_str(o, ",\"");
+		st_out_str(o, side[i]);
+		st_out_str(o, "_log_ends_early\":");
+		st_out_json(o, why, strlen(why));
 	}
 	st_out_str(o, "}\n");
 }

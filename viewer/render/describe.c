@@ -471,8 +471,19 @@ void st_describe_link(struct st_out *o, const struct st_model *m,
 	case ST_L_PEEK:
 		st_out_str(o, "peek ");
 		break;
+	case ST_L_PLAIN:
+		st_out_str(o, "plaintext ");
+		break;
 	default:
 		break;
+	}
+	if (!label && st_link_continues(m, l)) {
+		/* The rest of the message labelled on an earlier arrow: its
+		 * bytes are on the receive's row. */
+		st_out_str(o, "cont. ");
+		st_out_uint(o, l->len);
+		st_out_str(o, " B");
+		return;
 	}
 	if (label) {
 		/* What the protocol reader made of it. */
@@ -529,4 +540,25 @@ void st_describe_host(struct st_out *o, const struct st_model *m, uint32_t h)
 			break;
 		}
 	}
+}
+
+uint32_t st_log_ends_after(const struct st_model *m, uint32_t ev, enum st_part part)
+{
+	uint32_t p = m->ev_proc[ev];
+
+	if (part == ST_START || p == ST_NONE || m->procs[p].last_ev != ev ||
+	    !ST_PE_EARLY(m->procs[p].end))
+		return ST_NONE;
+	return p;
+}
+
+void st_describe_log_end(struct st_out *o, const struct st_model *m, uint32_t p)
+{
+	char why[96];
+
+	st_out_str(o, "log of pid ");
+	st_out_int(o, m->procs[p].pid);
+	st_out_str(o, " ends early: ");
+	if (st_proc_end_why(m, p, why, sizeof(why)))
+		st_out_bytes(o, why, strlen(why), sizeof(why));
 }

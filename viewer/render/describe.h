@@ -45,4 +45,11 @@ void st_describe_host(struct st_out *o, const struct st_model *m, uint32_t h);
 void st_describe_proc(struct st_out *o, const struct st_model *m, uint32_t p,
 		      int32_t tid);
 
+/* The process whose log ends early right after record ev's row (ev is
+ * its last record; the row is not the start of a waiting call): a mark
+ * goes there.  ST_NONE when none. */
+uint32_t st_log_ends_after(const struct st_model *m, uint32_t ev, enum st_part part);
+/* The mark: `log of pid N ends early: tracing stopped (disk full)`. */
+void st_describe_log_end(struct st_out *o, const struct st_model *m, uint32_t p);
+
 #endif

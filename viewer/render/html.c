@@ -15,7 +15,7 @@
  * The JSON holds columns, one array per field, of the calls that pass the
  * filters in time order (times in ns since the first record), the links
  * between them, the lanes and the connections:
- *   {"t0":"...","lanes":[{"name","pid"}], "strs":[...],
+ *   {"t0":"...","lanes":[{"name","pid"[,"ends","ends_at"]}], "strs":[...],
  *    "calls":{"t","d","lane","pid","tid","fd","ret","bytes","conn","name",
  *             "err","proto","local","peer","addr","text","hex","ports"},
  *    "links":{"from","to","kind","conn","label"}, "conns":[{...}]}
@@ -46,14 +46,10 @@ struct page {
 
 static const char *const link_kinds[] = {
 	[ST_L_HANDSHAKE] = "connect", [ST_L_DATA] = "data", [ST_L_PEEK] = "peek",
-	[ST_L_DGRAM] = "dgram", [ST_L_EOF] = "eof", [ST_L_RESET] = "rst",
+	[ST_L_DGRAM] = "dgram", [ST_L_EOF] = "eof", [ST_L_RESET] = "rst", [ST_L_PLAIN] = "plain",
 };
-
-static const char *const end_names[] = {
-	[ST_END_OPEN] = "open", [ST_END_CLOSED] = "closed",
-	[ST_END_RESET] = "reset", [ST_END_REFUSED] = "refused",
-	[ST_END_FAILED] = "failed",
-};
+_Static_assert(sizeof(link_kinds) / sizeof(link_kinds[0]) == ST_L_NKINDS,
+	       "a name for every kind of link");
 
 static void put_js_str(struct page *p, const char *s, size_t n)
 {
@@ -209,7 +205,7 @@ static int put_links(struct page *p, const uint32_t *call_of)
 			uint64_t at = skip;
 			const char *sep = nl ? "," : "";
 
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 			if (call_of[lk[j].from] == ST_NONE)
 				continue;
@@ -299,15 +295,17 @@ static void put_conns(struct page *p, const struct st_render_opts *o)
 		st_out_str(&p->out, ",\"s2c\":");
 		st_out_uint(&p->out, k->sock[1] != ST_NONE ? k->sent[1] : k->rcvd[1]);
 		st_out_str(&p->out, ",\"end\":\"");
-		st_out_str(&p->out, end_names[k->end]);
+		st_out_str(&p->out, st_end_names[k->end]);
 		st_out_str(&p->out, "\"}");
 	}
 	st_out_char(&p->out, ']');
 }
 
-static void put_lanes(struct page *p)
+/* The lanes; the one that holds the last call of a process whose log
+ * ends early says so ("ends", and "ends_at" that call). */
+static void put_lanes(struct page *p, const uint32_t *call_of)
 {
-	uint32_t k;
+	uint32_t k, pr;
 
 	st_out_str(&p->out, ",\n\"lanes\":[");
 	for (k = 0; k < p->l.nlanes; k++) {
@@ -317,6 +315,18 @@ static void put_lanes(struct page *p)
 		put_text(p);
 		st_out_str(&p->out, ",\"pid\":");
 		st_out_int(&p->out, p->m->procs[p->l.lane_proc[k]].pid);
+		pr = p->l.lane_proc[k];
+		if (p->m->procs[pr].last_ev != ST_NONE &&
+		    p->l.ev_lane[p->m->procs[pr].last_ev] == k &&
+		    call_of[p->m->procs[pr].last_ev] != ST_NONE &&
+		    st_log_ends_after(p->m, p->m->procs[pr].last_ev, ST_WHOLE) != ST_NONE) {
+			st_out_str(&p->out, ",\"ends\":");
+			p->text.len = 0;
+			st_describe_log_end(&p->text, p->m, pr);
+			put_text(p);
+			st_out_str(&p->out, ",\"ends_at\":");
+			st_out_uint(&p->out, call_of[p->m->procs[pr].last_ev]);
+		}
 		st_out_char(&p->out, '}');
 	}
 	st_out_char(&p->out, ']');
@@ -388,7 +398,7 @@ int st_render_html(FILE *fp, const struct st_model *m,
 	st_out_str(&p.out, "\n<script type=\"application/json\" id=\"trace-data\">{\"t0\":\"");
 	st_out_int(&p.out, tr->t0);
 	st_out_char(&p.out, '"');
-	put_lanes(&p);
+	put_lanes(&p, call_of);
 	if (put_calls(&p) < 0 || put_links(&p, call_of) < 0)
 		goto out;
 	put_conns(&p, o);

@@ -165,7 +165,7 @@ int st_render_live(FILE *fp, const struct st_model *m, const struct st_render_op
 			if (set_add(&lv->links, link_key(&lk[j])) < 0)
 				goto fail;
 			put_link(&out, m, &lk[j], skip);
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 		}
 		put_head(&out, m, i, true);

@@ -50,7 +50,10 @@ enum { KIND_INTERNAL = 1, KIND_SERVER = 2, KIND_CLIENT = 3 };
 static const char *const link_names[] = {
 	[ST_L_HANDSHAKE] = "handshake", [ST_L_DATA] = "data", [ST_L_PEEK] = "peek",
 	[ST_L_DGRAM] = "datagram", [ST_L_EOF] = "eof", [ST_L_RESET] = "reset",
+	[ST_L_PLAIN] = "tls_plaintext",
 };
+_Static_assert(sizeof(link_names) / sizeof(link_names[0]) == ST_L_NKINDS,
+	       "a name for every kind of link");
 
 struct otlp {
 	const struct st_model *m;
@@ -308,7 +311,7 @@ static void put_links(struct otlp *x, uint32_t i)
 		first = true;
 		attr_str(o, &first, "socktrace.link", link_names[l->kind],
 			 strlen(link_names[l->kind]));
-		if (l->kind == ST_L_DATA || l->kind == ST_L_PEEK || l->kind == ST_L_DGRAM) {
+		if (st_link_takes(l) || l->kind == ST_L_DGRAM) {
 			attr_int(o, &first, "socktrace.bytes", (int64_t)l->len);
 			attr_int(o, &first, "socktrace.offset", (int64_t)l->off);
 		}

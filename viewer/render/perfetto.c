@@ -248,7 +248,7 @@ static uint64_t put_flows(struct pf *p)
 			uint64_t at = skip;
 			int64_t from, to;
 
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 			if (p->l.ev_lane[lk[j].from] == ST_NONE ||
 			    p->l.ev_lane[lk[j].to] == ST_NONE)

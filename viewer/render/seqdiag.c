@@ -226,7 +226,7 @@ static uint64_t walk(struct seq *s, uint64_t max)
 			uint64_t at = skip;
 			uint32_t from = l->ev_lane[lk[j].from];
 
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 			if (lk[j].kind == ST_L_PEEK || from == ST_NONE)
 				continue;

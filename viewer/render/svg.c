@@ -65,8 +65,10 @@ static const struct link_style styles[] = {
 	[ST_L_DGRAM] = { "#2a8a2a", "6 3", "data", "datagram" },
 	[ST_L_EOF] = { "#b07800", "3 3", "eof", "EOF (close, shutdown)" },
 	[ST_L_RESET] = { "#c62828", "3 3", "rst", "RST (reset)" },
+	[ST_L_PLAIN] = { "#00838f", "8 2 2 2", "plain", "TLS plaintext (SSL_write to SSL_read)" },
 };
 #define NKINDS (sizeof(styles) / sizeof(styles[0]))
+_Static_assert(NKINDS == ST_L_NKINDS, "a style for every kind of link");
 
 struct rect {
 	int x0, y0, x1, y1;	/* x0 <= x < x1, y0 <= y < y1 */
@@ -365,7 +367,7 @@ static int collect_arrows(struct svg *s)
 			struct arrow *a = &s->arrows[s->narrows];
 			uint64_t at = skip;
 
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 			from = l->ev_lane[lk[j].from];
 			to = l->ev_lane[lk[j].to];
@@ -414,9 +416,21 @@ static int place_labels(struct svg *s)
 
 /* ---- drawing ---- */
 
-static void put_header(struct svg *s)
+static void put_marker(struct svg *s, const char *id, const char *color)
 {
-	static const char *const kinds[] = { "hs", "data", "peek", "eof", "rst" };
+	st_out_str(&s->out, "<marker id=\"");
+	st_out_str(&s->out, id);
+	st_out_str(&s->out, "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
+		   "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"");
+	st_out_str(&s->out, color);
+	st_out_str(&s->out, "\"/></marker>\n");
+}
+
+/* The picture's head; the TLS plaintext arrowhead only when one is drawn
+ * (kinds: the kinds of arrow drawn). */
+static void put_header(struct svg *s, const bool *kinds)
+{
+	static const char *const ids[] = { "hs", "data", "peek", "eof", "rst" };
 	static const char *const colors[] = { "#1f6fb2", "#2a8a2a", "#9a3fb0", "#b07800", "#c62828" };
 	uint32_t k;
 	size_t i;
@@ -432,14 +446,10 @@ static void put_header(struct svg *s)
 	put_num(s, s->height);
 	st_out_str(&s->out, "\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"11\">\n"
 		   "<defs>\n");
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		st_out_str(&s->out, "<marker id=\"");
-		st_out_str(&s->out, kinds[i]);
-		st_out_str(&s->out, "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
-			   "markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"");
-		st_out_str(&s->out, colors[i]);
-		st_out_str(&s->out, "\"/></marker>\n");
-	}
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		put_marker(s, ids[i], colors[i]);
+	if (kinds[ST_L_PLAIN])
+		put_marker(s, styles[ST_L_PLAIN].marker, styles[ST_L_PLAIN].color);
 	st_out_str(&s->out, "</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
 		   "<style>.box{fill:#eef2fb;stroke:#8fa3c8}.err{fill:#fde7e7;stroke:#d08080}"
 		   ".wait{fill:#f4f4f4;stroke:#b0b0b0;stroke-dasharray:3 2}"
@@ -545,7 +555,7 @@ static void put_arrow_title(struct svg *s, const struct arrow *a)
 	describe_arrow(s, a);
 	st_out_str(&s->out, "<title>");
 	st_out_xml(&s->out, s->text.buf, s->text.len);
-	if (a->lk->kind == ST_L_DATA || a->lk->kind == ST_L_PEEK) {
+	if (st_link_takes(a->lk)) {
 		st_out_str(&s->out, " at offset ");
 		st_out_uint(&s->out, a->lk->off);
 	}
@@ -666,6 +676,31 @@ static void put_gap(struct svg *s, int y, int64_t ns)
 	st_out_str(&s->out, "</text>\n");
 }
 
+/* Under the last record of a process whose log ends early (its row at
+ * y_row): a bar across the end of its lifeline, and the words in red. */
+static void put_log_end(struct svg *s, uint32_t lane, uint32_t p, int y_row)
+{
+	int x = lane_x(lane) + 8;
+
+	s->text.len = 0;
+	st_describe_log_end(&s->text, s->m, p);
+	st_out_str(&s->out, "<g><line x1=\"");
+	put_num(s, x - 7);
+	st_out_str(&s->out, "\" x2=\"");
+	put_num(s, x + 7);
+	st_out_str(&s->out, "\" y1=\"");
+	put_num(s, y_row + 8);
+	st_out_str(&s->out, "\" y2=\"");
+	put_num(s, y_row + 8);
+	st_out_str(&s->out, "\" stroke=\"#c62828\" stroke-width=\"2\"/><text x=\"");
+	put_num(s, lane_x(lane) + BOX_X);
+	st_out_str(&s->out, "\" y=\"");
+	put_num(s, y_row + ROW_H + 4);
+	st_out_str(&s->out, "\" fill=\"#c62828\">");
+	put_text_xml(s, (size_t)(LANE_W - BOX_X) * 10 / CHAR_W10);
+	st_out_str(&s->out, "</text></g>\n");
+}
+
 /* One entry of the legend at (*x, *y), wrapping at the picture's width:
  * a sample (an arrow of a kind, or a box of a class) and its words. */
 static void put_legend_item(struct svg *s, int *x, int *y, int kind,
@@ -761,7 +796,7 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 	struct svg s;
 	char scratch[1 << 14];
 	bool kinds[NKINDS] = { false }, waits = false, errs = false;
-	uint32_t k, i;
+	uint32_t k, i, p;
 	int64_t prev = -1;
 	int y, r = -1, right;
 
@@ -799,6 +834,9 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 			waits = true;
 		if (event_bad(&s, e))
 			errs = true;
+		/* A row of its own for the mark of a log that ends early. */
+		if (st_log_ends_after(m, row->ev, (enum st_part)row->part) != ST_NONE)
+			y += ROW_H;
 	}
 	/* The last lane needs room right of its boxes only for the arrows
 	 * within it and their labels. */
@@ -818,7 +856,7 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 	}
 	s.width = right;
 	s.height = y + ROW_H + legend_lines(&s, kinds, waits, errs) * 20 + (LEGEND_H - 20);
-	put_header(&s);
+	put_header(&s, kinds);
 	put_lifelines(&s);
 	/* Arrows under the boxes (one crossing a lane passes behind its
 	 * boxes, not over their text), labels over everything. */
@@ -832,6 +870,8 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 			put_gap(&s, s.row_y[k] - ROW_H, row->t - prev);
 		prev = row->t;
 		put_box(&s, row, s.row_y[k]);
+		if ((p = st_log_ends_after(m, row->ev, (enum st_part)row->part)) != ST_NONE)
+			put_log_end(&s, l.ev_lane[row->ev], p, s.row_y[k]);
 	}
 	for (i = 0; i < s.narrows; i++)
 		put_arrow_head(&s, &s.arrows[i]);

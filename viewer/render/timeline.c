@@ -45,6 +45,7 @@ static const char *const glyphs[2][G_NGLYPHS] = {
 #define C_RED "\033[31m"
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
+#define C_BLUE "\033[34m"
 #define C_CYAN "\033[36m"
 #define C_MAGENTA "\033[35m"
 
@@ -230,6 +231,7 @@ static const char *link_color(uint8_t kind)
 	case ST_L_DATA: case ST_L_DGRAM: return C_GREEN;
 	case ST_L_PEEK: return C_MAGENTA;
 	case ST_L_EOF: return C_YELLOW;
+	case ST_L_PLAIN: return C_BLUE;
 	default: return C_RED;
 	}
 }
@@ -238,7 +240,7 @@ static enum glyph link_line(uint8_t kind)
 {
 	switch (kind) {
 	case ST_L_HANDSHAKE: return G_DOUBLE;
-	case ST_L_DATA: return G_LINE;
+	case ST_L_DATA: case ST_L_PLAIN: return G_LINE;
 	case ST_L_PEEK: case ST_L_DGRAM: return G_DOTTED;
 	default: return G_DASHED;
 	}
@@ -368,6 +370,29 @@ static void put_arrow_row(struct tl *t, const struct st_link *lk, uint64_t skip)
 	st_out_char(&t->out, '\n');
 }
 
+/* Under the last record of a process whose log ends early, in its lane:
+ * `-- log of pid N ends early: WHY --`, over the lanes to its right (as
+ * an arrow's label goes over the lifelines it crosses). */
+static void put_log_end_row(struct tl *t, uint32_t lane, uint32_t p)
+{
+	int width = t->o->width - t->tcol - 1 - (int)lane * t->lw;
+	uint32_t k;
+
+	t->text.len = 0;
+	st_out_str(&t->text, "-- ");
+	st_describe_log_end(&t->text, t->m, p);
+	st_out_str(&t->text, " --");
+	put_spaces(t, t->tcol + 1);
+	for (k = 0; k < lane; k++) {
+		put_glyph(t, life_glyph(t, k));
+		put_spaces(t, t->lw - 1);
+	}
+	color(t, C_RED);
+	put_cut(t, t->text.buf, t->text.len, width);
+	color(t, C_RESET);
+	st_out_char(&t->out, '\n');
+}
+
 static void put_gap_row(struct tl *t, int64_t ns)
 {
 	char buf[48];
@@ -437,7 +462,7 @@ static void draw_row(struct tl *t)
 	const struct st_layout *l = t->l;
 	const struct st_row *row = &l->rows[t->row];
 	const struct st_link *lk;
-	uint32_t n, j;
+	uint32_t n, j, p;
 	uint64_t skip = 0;
 
 	if (l->ev_lane[row->ev] == ST_NONE)
@@ -450,11 +475,13 @@ static void draw_row(struct tl *t)
 		for (j = 0; j < n; j++) {
 			if (l->ev_lane[lk[j].to] != ST_NONE)
 				put_arrow_row(t, &lk[j], skip);
-			if (lk[j].kind == ST_L_DATA || lk[j].kind == ST_L_PEEK)
+			if (st_link_takes(&lk[j]))
 				skip += lk[j].len;
 		}
 	}
 	put_event_row(t, row);
+	if ((p = st_log_ends_after(t->m, row->ev, (enum st_part)row->part)) != ST_NONE)
+		put_log_end_row(t, l->ev_lane[row->ev], p);
 }
 
 /* Writes block b's text once every block before it is written; false when

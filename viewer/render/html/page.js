@@ -18,7 +18,8 @@
 	var LANE_H = 30, HEAD_W = 190, AXIS_H = 24, BOX_H = 18;
 	var KIND = {
 		connect: ['#1f6fb2', []], data: ['#2a8a2a', []], peek: ['#9a3fb0', [4, 3]],
-		dgram: ['#2a8a2a', [6, 3]], eof: ['#b07800', [3, 3]], rst: ['#c62828', [3, 3]]
+		dgram: ['#2a8a2a', [6, 3]], eof: ['#b07800', [3, 3]], rst: ['#c62828', [3, 3]],
+		plain: ['#00838f', [8, 2, 2, 2]]
 	};
 	var $ = function (id) { return document.getElementById(id); };
 	var cv = $('cv'), ctx = cv.getContext('2d');
@@ -240,6 +241,19 @@
 			drawn++;
 		}
 		drawArrows(u0, u1);
+		/* where a log ends early: a red bar after its last call, and why */
+		for (i = 0; i < D.lanes.length; i++) {
+			var ln = D.lanes[i], xe;
+			r = laneRow[i];
+			if (ln.ends === undefined || !shown[ln.ends_at] || r < rowOff || rowY(r) > H)
+				continue;
+			xe = Math.max(X(end[ln.ends_at]), X(start[ln.ends_at]) + 2) + 3;
+			if (xe < HEAD_W || xe > W)
+				continue;
+			ctx.fillStyle = '#c62828';
+			ctx.fillRect(xe, rowY(r) + 3, 3, LANE_H - 6);
+			ctx.fillText(ln.ends, xe + 7, rowY(r) + LANE_H / 2);
+		}
 		/* lane names and the time axis over everything */
 		ctx.fillStyle = '#f1f4f9';
 		ctx.fillRect(0, 0, HEAD_W, H);
@@ -489,6 +503,14 @@
 		});
 		if (D.conns.length > max)
 			$('c-more').textContent = (D.conns.length - max) + ' more connections not listed: choose one with the connection filter.';
+		D.lanes.forEach(function (ln) {
+			if (ln.ends === undefined)
+				return;
+			var d = document.createElement('p');
+			d.className = 'ends';
+			d.textContent = ln.name + ': ' + ln.ends + '; what it did after is not shown.';
+			$('ends').appendChild(d);
+		});
 		for (i = 0; i < D.lanes.length; i++) {
 			var p = D.lanes[i].pid;
 			if (seen[p])
