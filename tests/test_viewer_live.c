@@ -535,7 +535,7 @@ static void test_follow_converted(void **state)
 	if (!h_wait_line(&p, "@ sent alpha", 20000, line, sizeof(line)))
 		fail_msg("stepper: %s", p.err.p);
 	if (!wait_text(&v, "<- 5 B \"alpha\" from stepper") ||
-	    !wait_text(&v, "recv(4, MSG_WAITALL) = 5 \"alpha\""))
+	    !wait_text(&v, ", MSG_WAITALL) = 5 \"alpha\""))
 		fail_msg("alpha is not shown:\n%s\n%s", v.out.p, v.err.p);
 	fputs("quit\n", w);
 	fclose(w);
@@ -544,8 +544,10 @@ static void test_follow_converted(void **state)
 	assert_non_null(strstr(p.err.p, "socktrace: trace in "));
 	kill(v.pid, SIGINT);
 	assert_int_equal(h_wait(&v, 20000), 0);
-	if (count_of(v.out.p, "] send(3) = 5 \"alpha\"") != 1 ||
-	    count_of(v.out.p, "] recv(4, MSG_WAITALL) = 5 \"alpha\"") != 1 ||
+	/* the launcher may hold a descriptor of its own: fds not named */
+	if (count_of(v.out.p, "= 5 \"alpha\"") != 2 ||
+	    count_of(v.out.p, ", MSG_WAITALL) = 5 \"alpha\"") != 1 ||
+	    count_of(v.out.p, "<- 5 B \"alpha\"") != 1 ||
 	    count_of(v.out.p, "] socketpair(") != 1 || count_of(v.out.p, "new process") != 1)
 		fail_msg("not each call once:\n%s", v.out.p);
 	h_proc_free(&p);

@@ -92,8 +92,11 @@ void st_trace_endings(struct st_trace *tr)
 {
 	uint32_t fi;
 
+	/* A file without contents is read a line at a time (read/tail.c),
+	 * which sets how it ends. */
 	for (fi = 0; fi < tr->nfiles; fi++)
-		st_file_ending(&tr->files[fi], tr->files[fi].map, tr->files[fi].size);
+		if (tr->files[fi].map)
+			st_file_ending(&tr->files[fi], tr->files[fi].map, tr->files[fi].size);
 }
 
 /* A log's staging ring file, read whole; buf NULL when there is none. */
