@@ -440,6 +440,23 @@ static bool pad_passed(int *fd, uint64_t off, uint32_t len)
 	return true;
 }
 
+/* flush() meets the head of a frame whose bytes are in the file already
+ * (a direct frame) or that has none (PAD): the ring holds only this head.
+ * What is before it is copied, the head cleared.  Out of line, and given
+ * the head's fields rather than the head: rare, and the walk over the
+ * other frames keeps its registers (callgrind: 2 instructions per
+ * record less than with the same code inline). */
+static __attribute__((noinline)) bool pass_head(int *fd, uint64_t run, uint64_t p, uint8_t kind,
+						uint32_t len)
+{
+	if (!copy_out(fd, run, p, p) || (p > run && !settle(fd, p)))
+		return false;
+	if (!(kind == ST_FRAME_PAD ? pad_passed(fd, p, len) : settle(fd, p + st_frame_size(len))))
+		return false;
+	atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
+	return true;
+}
+
 /* Handed over: the launcher copies the ring out and advances the ring's
  * flushed offset; ours follows it.  Whether it moved. */
 static bool flushed_by_launcher(void)
@@ -564,19 +581,11 @@ static bool flush(void)
 			q = p + size;
 		else if (((p + size) & ~(uint64_t)(COPY_ALIGN - 1)) >= p)
 			q = p;
-		if ((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) || f.kind == ST_FRAME_PAD) {
-			/* Already in the file, or nothing to copy: the ring
-			 * holds only this head. */
-			ok = copy_out(&fd, run, p, p);
-			if (ok && p > run)
-				ok = settle(&fd, p);
+		if (__builtin_expect((f.kind == ST_FRAME_TEXT && f.aux == AUX_DIRECT) ||
+				     f.kind == ST_FRAME_PAD, 0)) {
+			ok = pass_head(&fd, run, p, f.kind, f.len);
 			if (ok)
-				ok = f.kind == ST_FRAME_PAD ? pad_passed(&fd, p, f.len)
-							    : settle(&fd, p + size);
-			if (ok) {
-				atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
 				run = p + size;
-			}
 		}
 		p += size;
 	}
