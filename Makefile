@@ -158,8 +158,16 @@ $(B)/fuzz/fuzz_ring: tests/fuzz/fuzz_ring.c $(COMMON_SRC) $(wildcard common/*.h 
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o $@ $< $(COMMON_SRC)
 
+# The protocol readers' harness (tests/fuzz/fuzz_proto.c), run by
+# tests/test_fuzz_proto.c.
+$(B)/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(wildcard viewer/proto/*.c viewer/proto/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -D_GNU_SOURCE -Icommon -Iviewer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $< $(wildcard viewer/proto/*.c)
+
 test check: all $(TESTS) $(PROGS) $(B)/asan/sockview $(B)/bench/genlog $(TOOLS_STAMP) \
-	    $(B)/fuzz/fuzz_ring
+	    $(B)/fuzz/fuzz_ring $(B)/fuzz/fuzz_proto
 	@tests/run.sh $(TESTS)
 
 bench: all $(BENCHES) $(B)/bench/libtrace-timeonly.so
