@@ -224,6 +224,77 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+# The socketpair loop traced, alone and with `sockview --follow` reading its
+# log folder beside it (issue 15: a live view costs the traced program
+# nothing measurable), interleaved; the ratio is the median of each round's
+# (with follower) / (alone).  The follower's own CPU time (user + sys, from
+# /proc) is taken once it has caught up (its CPU time stopped growing), and
+# noted.
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# cpu_ticks PID: user + system time of a process, in clock ticks.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null; }
+
+# follow_run: one traced run with a follower; sets FOLLOW_NS and FOLLOW_CPU
+# (seconds).
+follow_run() {
+	local pid out now prev i
+	fresh_logs || return 1
+	"$B/sockview" --follow "$WORK/logs" > /dev/null 2> "$WORK/follow.err" &
+	pid=$!
+	sleep 0.3
+	out=$(timeout 300 env SOCKTRACE_DIR="$WORK/logs" LD_PRELOAD="$LIB" \
+		"$B/bench/sockpair_loop" "$SP_N") || { kill -TERM "$pid"; wait "$pid"; return 1; }
+	# caught up: its CPU time the same over 0.4 s (at most 60 s)
+	prev=-1
+	for ((i = 0; i < 150; i++)); do
+		now=$(cpu_ticks "$pid")
+		[ -z "$now" ] || [ "$now" = "$prev" ] && break
+		prev=$now
+		sleep 0.4
+	done
+	kill -TERM "$pid" 2>/dev/null
+	if ! wait "$pid"; then
+		say "bench: sockview --follow failed:"
+		tail -n 5 "$WORK/follow.err" >&2
+		return 1
+	fi
+	FOLLOW_NS=$(field ns_per_iter "$out")
+	FOLLOW_CPU=$(calc "$now / $CLK_TCK")
+	[ -n "$FOLLOW_NS" ] && [ -n "$now" ]
+}
+
+bench_follow() {
+	local r out v
+	local -a t=() w=() c=()
+	say "bench: sockview --follow: $RUNS x (traced, traced + follower), n=$SP_N"
+	for ((r = 0; r < RUNS; r++)); do
+		out=$(run_mode traced 300 "$B/bench/sockpair_loop" "$SP_N") || return 1
+		v=$(field ns_per_iter "$out")
+		[ -n "$v" ] || return 1
+		t+=("$v")
+		follow_run || return 1
+		w+=("$FOLLOW_NS"); c+=("$FOLLOW_CPU")
+	done
+	local ratio mt mw
+	mt=$(median "${t[@]}"); mw=$(median "${w[@]}")
+	ratio=$(paired_ratio t w)
+	raw+=("socketpair with sockview --follow, ns/iter: traced ${t[*]}; traced + follower ${w[*]}; follower CPU s ${c[*]}")
+	add_row "socketpair 64 B traced, with sockview --follow beside it" \
+		"$(fmt '%.0f' "$mt") ns/iter (traced)" "$(fmt '%.0f' "$mw") ns/iter" \
+		"$(fmt '%.3fx' "$ratio")" n/a "<= 1.03x" "$(pass_if_le "$ratio" 1.03)"
+	notes+=("sockview --follow beside the socketpair loop ($SP_N iterations, $((SP_N * 2)) records): the follower used $(fmt '%.2f' "$(median "${c[@]}")") s of CPU (user + sys, median), for a traced run of $(fmt '%.2f' "$(calc "$mw * $SP_N / 1e9")") s; its output went to /dev/null")
+}
+
+cmds+=("socketpair with a live view: \`sockview --follow DIR > /dev/null\` started, then the traced \`build/bench/sockpair_loop $SP_N\` writing into DIR; the ratio pairs each run with a traced run alone")
+if [ ! -x "$B/sockview" ]; then
+	add_row "socketpair 64 B traced, with sockview --follow beside it" "not built" - - - "<= 1.03x" "not built"
+elif ! bench_follow; then
+	failed=1
+	add_row "socketpair 64 B traced, with sockview --follow beside it" FAILED - - - "<= 1.03x" FAILED
+fi
+
+# ---------------------------------------------------------------------------
 # nginx under wrk.  A minimal config in a temp dir; nginx is the traced
 # program (its master forks the workers, which inherit the library), wrk is
 # never traced.

@@ -24,6 +24,8 @@
 #define OPENSSL "/usr/bin/openssl"
 #define JQ "/usr/bin/jq"
 #define PLANTUML "/usr/bin/plantuml"
+#define PYTHON "/usr/bin/python3"
+#define ENV "/usr/bin/env"
 #define SOCKVIEW ST_BUILD_DIR "/sockview"
 
 static void need(const char *path)
@@ -66,6 +68,21 @@ static int count_of(const char *text, const char *s)
 	return n;
 }
 
+/* How many lines of text hold a, and b and c when they are not NULL. */
+static int lines_with(const char *text, const char *a, const char *b, const char *c)
+{
+	int n = 0;
+
+	for (const char *line = text, *end; *line; line = *end ? end + 1 : end) {
+		size_t len = strcspn(line, "\n");
+
+		end = line + len;
+		n += memmem(line, len, a, strlen(a)) && (!b || memmem(line, len, b, strlen(b))) &&
+		     (!c || memmem(line, len, c, strlen(c)));
+	}
+	return n;
+}
+
 /* A self-signed certificate and its key in dir (cert.pem, key.pem). */
 static void make_cert(const char *dir, char *cert, char *key, size_t cap)
 {
@@ -82,7 +99,7 @@ static void make_cert(const char *dir, char *cert, char *key, size_t cap)
 }
 
 struct tls_run {
-	char work[64], logdir[128], cert[128], key[128];
+	char work[64], logdir[128], cert[128], key[128], conf[160];
 	int port;
 	int64_t written;	/* plaintext bytes of every SSL_write, both ends */
 };
@@ -98,19 +115,14 @@ static char *view_saved(const struct tls_run *t, const char *opt, const char *na
 	return text;
 }
 
-/* nginx with TLS on a free port serving a.txt (3000 B) and b.txt (300 B),
- * and curl -k fetching both on one connection: each under the library
- * with SOCKTRACE_TLS=1. */
-static void run_nginx_curl(struct tls_run *t)
+/* A site for nginx with TLS on a free port (t->port) serving a.txt
+ * (3000 B) and b.txt (300 B), in a fresh work folder. */
+static void site(struct tls_run *t)
 {
-	char www[128], path[192], conf[160], text[2048], url[2][96];
-	const char *const env[] = { "SOCKTRACE_TLS=1", NULL };
-	struct h_opts o = { .logdir = t->logdir, .env = { env[0] } };
-	struct h_proc srv, cli;
+	char www[128], path[192], text[2048];
 	char *body = malloc(3000);
 
 	need(NGINX);
-	need(CURL);
 	need(OPENSSL);
 	h_tmpdir(t->work);
 	chmod(t->work, 0755);
@@ -129,25 +141,54 @@ static void run_nginx_curl(struct tls_run *t)
 	t->port = h_free_port(SOCK_STREAM);
 	snprintf(text, sizeof text, "ssl_certificate %s; ssl_certificate_key %s; ", t->cert,
 		 t->key);
-	h_nginx_conf(t->work, t->port, www, " ssl", text, conf, sizeof conf);
+	h_nginx_conf(t->work, t->port, www, " ssl", text, t->conf, sizeof t->conf);
+}
+
+/* nginx serving the site while each client (NULL-ended argvs) runs to its
+ * end with the extra environment env, both under the library; the last
+ * client's stdout (malloc'd). */
+static char *serve(struct tls_run *t, const char *const env[],
+		   const char *const *const *clients)
+{
+	const char *sargv[] = { NGINX, "-p", t->work, "-c", t->conf, "-e", "stderr", NULL };
+	struct h_opts o = { .logdir = t->logdir };
+	struct h_proc srv, cli;
+	char *out = NULL;
+
+	for (int i = 0; env && env[i] && i < 7; i++)
+		o.env[i] = env[i];
+	h_start(&srv, &o, sargv);
+	h_wait_ready(&srv, "tcp", t->port, NULL);
+	for (int c = 0; clients[c]; c++) {
+		need(clients[c][0]);
+		h_start(&cli, &o, clients[c]);
+		h_wait_ok(&cli);
+		free(out);
+		out = strdup(cli.out.p ? cli.out.p : "");
+		h_proc_free(&cli);
+	}
+	kill(srv.pid, SIGQUIT);
+	if (h_wait(&srv, 20000) != 0)
+		fail_msg("nginx did not stop: %s", srv.err.p);
+	h_proc_free(&srv);
+	return out;
+}
+
+static const char *const with_tls[] = { "SOCKTRACE_TLS=1", NULL };
+
+/* curl -k fetching both files on one connection, with SOCKTRACE_TLS=1. */
+static void run_nginx_curl(struct tls_run *t)
+{
+	char url[2][96];
+	const char *const cargv[] = { CURL, "-s", "-S", "-k", "--http1.1", "-o", "/dev/null",
+				      "-o", "/dev/null", url[0], url[1], NULL };
+	const char *const *const clients[] = { cargv, NULL };
+
+	site(t);
 	for (int i = 0; i < 2; i++)
 		snprintf(url[i], sizeof url[i], "https://127.0.0.1:%d/%s.txt", t->port,
 			 i ? "b" : "a");
-	{
-		const char *sargv[] = { NGINX, "-p", t->work, "-c", conf, "-e", "stderr", NULL };
-		const char *cargv[] = { CURL, "-s", "-S", "-k", "--http1.1", "-o", "/dev/null",
-					"-o", "/dev/null", url[0], url[1], NULL };
-
-		h_start(&srv, &o, sargv);
-		h_wait_ready(&srv, "tcp", t->port, NULL);
-		h_start(&cli, &o, cargv);
-		h_wait_ok(&cli);
-		h_proc_free(&cli);
-		kill(srv.pid, SIGQUIT);
-		if (h_wait(&srv, 20000) != 0)
-			fail_msg("nginx did not stop: %s", srv.err.p);
-		h_proc_free(&srv);
-	}
+	free(serve(t, with_tls, clients));
 }
 
 /* The logs: curl's SSL_write of each request line and nginx's SSL_read of
@@ -202,6 +243,15 @@ static void test_nginx_curl_plaintext(void **state)
 
 	run_nginx_curl(&t);
 	check_logs(&t);
+
+	/* curl's SSL object is on its own BIO: its socket is the one curl
+	 * wrote while OpenSSL had the call; nginx's comes from SSL_get_fd. */
+	text = view(t.logdir, "--jsonl", NULL, NULL);
+	if (lines_with(text, "\"call\":\"SSL_write\"", "GET /", "\"fd_by\":\"io\"") != 2 ||
+	    lines_with(text, "\"call\":\"SSL_write\"", "HTTP/1.1 200", NULL) != 2 ||
+	    lines_with(text, "\"call\":\"SSL_write\"", "HTTP/1.1 200", "\"fd_by\"") != 0)
+		fail_msg("how the SSL_write records name their sockets (logs in %s)", t.logdir);
+	free(text);
 
 	/* Every plaintext byte on one arrow, the arrows read as HTTP. */
 	free(view_saved(&t, "--otlp", "otlp.json", path, sizeof path));
@@ -279,10 +329,89 @@ static void test_nginx_curl_plaintext(void **state)
 	h_rm_tree(t.work);
 }
 
+/* A client on Python's ssl with memory BIOs (as asyncio's): the SSL
+ * object has no fd, Python moves the records on the socket itself, and
+ * _ssl's libssl comes in privately (RTLD_LOCAL, a dlopened module). */
+static const char mem_bio_py[] =
+	"import socket, ssl, sys\n"
+	"ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
+	"ctx.check_hostname = False\n"
+	"ctx.verify_mode = ssl.CERT_NONE\n"
+	"inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()\n"
+	"tls = ctx.wrap_bio(inc, out, server_hostname='api.example.test')\n"
+	"s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+	"def more():\n"
+	"    data = s.recv(65536)\n"
+	"    inc.write(data)\n"
+	"    return data\n"
+	"while True:\n"
+	"    try:\n"
+	"        tls.do_handshake()\n"
+	"        break\n"
+	"    except ssl.SSLWantReadError:\n"
+	"        s.sendall(out.read())\n"
+	"        more()\n"
+	"s.sendall(out.read())\n"
+	"tls.write(b'GET /b.txt HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n')\n"
+	"s.sendall(out.read())\n"
+	"body = b''\n"
+	"while True:\n"
+	"    try:\n"
+	"        got = tls.read(65536)\n"
+	"    except ssl.SSLWantReadError:\n"
+	"        if not more():\n"
+	"            break\n"
+	"        continue\n"
+	"    if not got:\n"
+	"        break\n"
+	"    body += got\n"
+	"assert body.startswith(b'HTTP/1.1 200 OK'), body[:40]\n"
+	"print('@ fd %d' % s.fileno())\n";
+
+/* Python's memory-BIO client, traced without --tls (the program runs as
+ * untraced: libssl found where _ssl loaded it) and with it: its
+ * SSL_write_ex and SSL_read_ex records name the socket by the thread's
+ * last data call ("fd_by":"last") and are linked to nginx's SSL calls. */
+static void test_python_memory_bio(void **state)
+{
+	struct tls_run t;
+	char port_s[16], want[64];
+	const char *off[] = { ENV, "-u", "SOCKTRACE_TLS", PYTHON, "-c", mem_bio_py, port_s, NULL };
+	const char *on[] = { PYTHON, "-c", mem_bio_py, port_s, NULL };
+	const char *const *const clients[] = { off, on, NULL };
+	char *out, *text;
+	int fd = -1, named, guessed;
+	(void)state;
+
+	site(&t);
+	snprintf(port_s, sizeof port_s, "%d", t.port);
+	out = serve(&t, with_tls, clients);
+	if (sscanf(out, "@ fd %d", &fd) != 1)
+		fail_msg("python said %s", out);
+	free(out);
+	text = view(t.logdir, "--jsonl", NULL, NULL);
+	snprintf(want, sizeof want, "\"fd\":%d,", fd);
+	named = lines_with(text, "\"call\":\"SSL_write_ex\"", NULL, NULL) +
+		lines_with(text, "\"call\":\"SSL_read_ex\"", NULL, NULL);
+	guessed = lines_with(text, "\"call\":\"SSL_write_ex\"", "\"fd_by\":\"last\"", want) +
+		  lines_with(text, "\"call\":\"SSL_read_ex\"", "\"fd_by\":\"last\"", want);
+	free(text);
+	if (named < 2 || guessed != named)
+		fail_msg("%d of python's %d SSL_*_ex records name fd %d by its last data call (logs "
+			 "in %s)", guessed, named, fd, t.logdir);
+	text = view(t.logdir, "--width", "200", NULL);
+	if (count_of(text, "plaintext GET /b.txt HTTP/1.1") != 1 ||
+	    count_of(text, "plaintext 200 OK (300 B)") != 1)
+		fail_msg("python's plaintext arrows:\n%.6000s", text);
+	free(text);
+	h_rm_tree(t.work);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nginx_curl_plaintext),
+		cmocka_unit_test(test_python_memory_bio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

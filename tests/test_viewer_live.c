@@ -7,6 +7,8 @@
  */
 #include "harness.h"
 
+#include <ctype.h>
+
 #define SOCKVIEW ST_BUILD_DIR "/sockview"
 #define PROG(name) ST_BUILD_DIR "/tests/progs/" name
 
@@ -329,6 +331,31 @@ static bool running(const struct h_proc *p)
 	return waitpid(p->pid, &st, WNOHANG) == 0;
 }
 
+/* A FIFO in a fresh folder ctl (fifo its path, at most 96 bytes), the
+ * view v and the stepped program p started (p reads fifo): the FIFO's
+ * write end, line-buffered. */
+static FILE *start_stepped(char *ctl, char *fifo, struct h_proc *v, const char *const *vargv,
+			   struct h_proc *p, const struct h_opts *o, const char *const *sargv)
+{
+	struct h_opts vo = { .untraced = true };
+	FILE *w;
+
+	h_tmpdir(ctl);
+	snprintf(fifo, 96, "%s/ctl", ctl);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	h_start(v, &vo, vargv);
+	h_start(p, o, sargv);
+	assert_non_null(w = fopen(fifo, "w"));
+	setvbuf(w, NULL, _IOLBF, 0);
+	return w;
+}
+
+static void end_stepped(const char *ctl, const char *fifo)
+{
+	unlink(fifo);
+	rmdir(ctl);
+}
+
 /* A traced program that calls when told to (through a FIFO), and
  * sockview --follow beside it: each call shows while the program still
  * runs, a new process is picked up with the arrow from it, Ctrl-C (SIGINT)
@@ -338,20 +365,14 @@ static void test_follow(void **state)
 	char dir[64], ctl[64], fifo[96], line[256], want[128];
 	const char *sargv[] = { PROG("stepper"), fifo, NULL };
 	const char *vargv[] = { SOCKVIEW, "--follow", dir, NULL };
-	struct h_opts o = { .logdir = dir }, vo = { .untraced = true };
+	struct h_opts o = { .logdir = dir };
 	struct h_proc p, v;
 	int child;
 	FILE *w;
 
 	(void)state;
 	h_tmpdir(dir);
-	h_tmpdir(ctl);
-	snprintf(fifo, sizeof(fifo), "%s/ctl", ctl);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	h_start(&v, &vo, vargv);
-	h_start(&p, &o, sargv);
-	assert_non_null(w = fopen(fifo, "w"));
-	setvbuf(w, NULL, _IOLBF, 0);
+	w = start_stepped(ctl, fifo, &v, vargv, &p, &o, sargv);
 
 	fputs("send alpha\n", w);
 	if (!h_wait_line(&p, "@ sent alpha", 20000, line, sizeof(line)))
@@ -390,8 +411,148 @@ static void test_follow(void **state)
 	}
 	h_proc_free(&p);
 	h_proc_free(&v);
-	unlink(fifo);
-	rmdir(ctl);
+	end_stepped(ctl, fifo);
+	h_rmtree(dir);
+}
+
+/* Bursts of stepper (burst N W): W, then 6 digits. */
+#define BURST_ROUNDS 20
+#define BURST_N 300
+#define BURST_LAST 5000
+
+/* Per payload "W%06d" of follow_copyout's bursts: how often its send, its
+ * receive and its arrow were printed; the rounds are r00..r19, then zzz. */
+struct seen {
+	unsigned char send, recv, arrow;
+};
+
+static struct seen *seen_of(struct seen *s, const char *w)
+{
+	int i, round;
+
+	for (i = 3; i < 9; i++)
+		if (!isdigit((unsigned char)w[i]))
+			return NULL;
+	i = atoi(w + 3);
+	if (memcmp(w, "zzz", 3) == 0)
+		return i < BURST_LAST ? &s[BURST_ROUNDS * BURST_N + i] : NULL;
+	if (w[0] != 'r' || !isdigit((unsigned char)w[1]) || !isdigit((unsigned char)w[2]))
+		return NULL;
+	round = (w[1] - '0') * 10 + (w[2] - '0');
+	return round < BURST_ROUNDS && i < BURST_N ? &s[round * BURST_N + i] : NULL;
+}
+
+/*
+ * More than a staging ring's worth of calls (20 rounds of 300 sends and
+ * receives, each round waited for in the view, then 5000 more at once),
+ * followed while the library copies its ring into the log file again and
+ * again: every call and every arrow printed exactly once, the sends in
+ * the order they were made.  Synchronised on content only.
+ */
+static void test_follow_copyout(void **state)
+{
+	char dir[64], ctl[64], fifo[96], line[256], want[64];
+	const char *sargv[] = { PROG("stepper"), fifo, NULL };
+	const char *vargv[] = { SOCKVIEW, "--follow", dir, NULL };
+	struct h_opts o = { .logdir = dir };
+	size_t total = BURST_ROUNDS * BURST_N + BURST_LAST, k, order = 0;
+	struct seen *seen = calloc(total, sizeof(*seen));
+	struct h_proc p, v;
+	const char *q;
+	FILE *w;
+	int r;
+
+	(void)state;
+	assert_non_null(seen);
+	h_tmpdir(dir);
+	w = start_stepped(ctl, fifo, &v, vargv, &p, &o, sargv);
+	for (r = 0; r < BURST_ROUNDS; r++) {
+		fprintf(w, "burst %d r%02d\n", BURST_N, r);
+		snprintf(want, sizeof(want), "@ burst r%02d", r);
+		if (!h_wait_line(&p, want, 60000, line, sizeof(line)))
+			fail_msg("stepper: %s", p.err.p);
+		snprintf(want, sizeof(want), "= 9 \"r%02d%06d\"", r, BURST_N - 1);
+		if (!wait_text(&v, want))
+			fail_msg("round %d is not shown:\n%s", r, v.err.p);
+	}
+	fprintf(w, "burst %d zzz\nquit\n", BURST_LAST);
+	fclose(w);
+	h_wait_ok(&p);
+	snprintf(want, sizeof(want), "= 9 \"zzz%06d\"", BURST_LAST - 1);
+	if (!wait_text(&v, want))
+		fail_msg("the last burst is not shown:\n%s", v.err.p);
+	kill(v.pid, SIGINT);
+	assert_int_equal(h_wait(&v, 20000), 0);
+	for (q = v.out.p; q && *q; q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL) {
+		const char *nl = strchr(q, '\n'), *d = strstr(q, "= 9 \""), *a = strstr(q, "<- 9 B \"");
+		struct seen *s;
+
+		if (d && (!nl || d < nl) && (s = seen_of(seen, d + 5)) != NULL) {
+			if (strstr(q, "] send(") && strstr(q, "] send(") < d) {
+				s->send++;
+				/* in the order they were made */
+				if ((size_t)(s - seen) != order++)
+					fail_msg("send of %.9s out of order", d + 5);
+			} else if (strstr(q, "] recv(") && strstr(q, "] recv(") < d) {
+				s->recv++;
+			}
+		} else if (a && (!nl || a < nl) && (s = seen_of(seen, a + 8)) != NULL) {
+			s->arrow++;
+		}
+	}
+	for (k = 0; k < total; k++)
+		if (seen[k].send != 1 || seen[k].recv != 1 || seen[k].arrow != 1)
+			fail_msg("call %zu of the bursts printed %d/%d/%d times (send, receive, "
+				 "arrow), not once", k, seen[k].send, seen[k].recv, seen[k].arrow);
+	free(seen);
+	h_proc_free(&p);
+	h_proc_free(&v);
+	end_stepped(ctl, fifo);
+	h_rmtree(dir);
+}
+
+/*
+ * The launcher turns a finished binary log into <pid>.jsonl while
+ * sockview --follow reads it: the view reads on from the JSON log and
+ * prints nothing twice.
+ */
+static void test_follow_converted(void **state)
+{
+	char dir[64], out[96], ctl[64], fifo[96], line[256];
+	const char *sargv[] = { ST_BUILD_DIR "/socktrace", "-o", out, "--", PROG("stepper"), fifo,
+				NULL };
+	const char *vargv[] = { SOCKVIEW, "--follow", out, NULL };
+	struct h_opts o = { .untraced = true };
+	struct h_proc p, v;
+	FILE *w;
+
+	(void)state;
+	h_tmpdir(dir);
+	snprintf(out, sizeof(out), "%s/t", dir);
+	assert_int_equal(mkdir(out, 0700), 0);
+	w = start_stepped(ctl, fifo, &v, vargv, &p, &o, sargv);
+	fputs("send alpha\n", w);
+	if (!h_wait_line(&p, "@ sent alpha", 20000, line, sizeof(line)))
+		fail_msg("stepper: %s", p.err.p);
+	if (!wait_text(&v, "<- 5 B \"alpha\" from stepper") ||
+	    !wait_text(&v, ", MSG_WAITALL) = 5 \"alpha\""))
+		fail_msg("alpha is not shown:\n%s\n%s", v.out.p, v.err.p);
+	fputs("quit\n", w);
+	fclose(w);
+	h_wait_ok(&p);
+	/* the launcher has made the JSON log and removed the binary one */
+	assert_non_null(strstr(p.err.p, "socktrace: trace in "));
+	kill(v.pid, SIGINT);
+	assert_int_equal(h_wait(&v, 20000), 0);
+	/* the launcher may hold a descriptor of its own: fds not named */
+	if (count_of(v.out.p, "= 5 \"alpha\"") != 2 ||
+	    count_of(v.out.p, ", MSG_WAITALL) = 5 \"alpha\"") != 1 ||
+	    count_of(v.out.p, "<- 5 B \"alpha\"") != 1 ||
+	    count_of(v.out.p, "] socketpair(") != 1 || count_of(v.out.p, "new process") != 1)
+		fail_msg("not each call once:\n%s", v.out.p);
+	h_proc_free(&p);
+	h_proc_free(&v);
+	end_stepped(ctl, fifo);
 	h_rmtree(dir);
 }
 
@@ -429,6 +590,8 @@ int main(void)
 		cmocka_unit_test(test_jsonl_filters),
 		cmocka_unit_test(test_ends_early),
 		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_follow_copyout),
+		cmocka_unit_test(test_follow_converted),
 		cmocka_unit_test(test_launcher_follow),
 	};
 

@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "record.h"
 #include "render/render.h"
+#include "read/tail.h"
 #include "read/trace.h"
 
 enum mode { M_TIMELINE, M_CONNS, M_SVG, M_HOSTS, M_PERFETTO, M_PCAPNG,
@@ -273,8 +274,14 @@ static int post_otlp(const struct st_model *m, const struct st_render_opts *o,
 	return 0;
 }
 
-/* How often --follow reads the logs again. */
+/* How often --follow looks at the logs. */
 #define FOLLOW_TICK_MS 200
+/* It builds the model again (on new records) at most once per this many
+ * times the last build took, so a flood of records costs it a bounded
+ * share of a CPU. */
+#define FOLLOW_BUILD_SPACING 3
+/* How much nicer than its caller it runs. */
+#define FOLLOW_NICE 10
 
 static volatile sig_atomic_t follow_stop;
 
@@ -284,53 +291,74 @@ static void on_stop(int sig)
 	follow_stop = 1;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /*
- * --follow: reads the logs under the paths again every tick and prints what
- * is new (render/live.c), until SIGINT or SIGTERM, after which it reads
- * them once more.  It only reads files: the traced programs never notice.
- * A path with no log yet is waited for.
+ * --follow: reads what the logs under the paths gained every tick into one
+ * growing trace (read/tail.c), builds the model when there is something
+ * new and prints what is new (render/live.c), until SIGINT or SIGTERM,
+ * after which it reads them once more.  It only reads files: the traced
+ * programs never notice.  A path with no log yet is waited for.  Times
+ * are each host's own (the model's clock estimate is not applied: the
+ * trace is not rewritten).
  */
-static int follow(char **paths, int n, const struct st_render_opts *o, bool clock_fix)
+static int follow(char **paths, int n, const struct st_render_opts *o)
 {
 	struct sigaction sa;
 	struct st_live *lv = st_live_new();
+	struct st_tail *tl = st_tail_new(paths, n);
 	struct st_trace tr;
 	struct st_model m;
 	struct stat sb;
-	bool last = false;
+	int64_t next_build = 0, t0;
+	bool last = false, pending = false;
+	long r;
 	int i;
 
 	for (i = 0; i < n; i++)
 		if (stat(paths[i], &sb) != 0)
 			err(1, "%s", paths[i]);
-	if (!lv)
+	if (!lv || !tl)
 		errx(1, "out of memory");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A lower priority: where CPUs are short, the traced programs go
+	 * first and the view catches up after. */
+	errno = 0;
+	if (nice(FOLLOW_NICE) == -1 && errno)
+		warn("nice");
+	st_trace_init(&tr);
 	while (!last) {
 		struct timespec ts = { 0, FOLLOW_TICK_MS * 1000000L };
 
 		last = follow_stop;
-		st_trace_init(&tr);
-		for (i = 0; i < n; i++)
-			st_trace_add_path(&tr, paths[i]);	/* none yet: next tick */
-		if (st_trace_sort(&tr) == 0 && st_model_build_clocked(&m, &tr, clock_fix) == 0) {
-			if (st_render_live(stdout, &m, o, lv) < 0) {
-				st_model_free(&m);
-				st_trace_free(&tr);
-				st_live_free(lv);
+		if ((r = st_tail_read(tl, &tr, last)) < 0)
+			errx(1, "%s", tr.error);
+		pending |= r > 0;
+		if (pending && (last || mono_ns() >= next_build)) {
+			t0 = mono_ns();
+			if (st_trace_sort(&tr) < 0 || st_model_build_clocked(&m, &tr, false) < 0)
+				errx(1, "out of memory");
+			if (st_render_live(stdout, &m, o, lv) < 0 || fflush(stdout) != 0)
 				errx(1, "cannot write the output");
-			}
 			st_model_free(&m);
+			pending = false;
+			next_build = mono_ns() + (mono_ns() - t0) * FOLLOW_BUILD_SPACING;
 		}
-		if (last)
-			report_endings(&tr);
-		st_trace_free(&tr);
 		if (!last && !follow_stop)
 			nanosleep(&ts, NULL);	/* a signal ends it early */
 	}
+	report_endings(&tr);
+	st_trace_free(&tr);
+	st_tail_free(tl);
 	st_live_free(lv);
 	return 0;
 }
@@ -448,7 +476,7 @@ int main(int argc, char **argv)
 		o.width = terminal_width();
 
 	if (mode == M_FOLLOW)
-		return follow(argv + optind, argc - optind, &o, clock_fix);
+		return follow(argv + optind, argc - optind, &o);
 	st_trace_init(&tr);
 	if (!(first_file = calloc((size_t)(argc - optind) + 1, sizeof(*first_file))))
 		errx(1, "out of memory");

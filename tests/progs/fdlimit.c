@@ -3,7 +3,7 @@
  * get the same descriptors, the same count before EMFILE and the same
  * limits traced as untraced.
  *
- * usage: fdlimit SOFT HARD [late] [raise] [nocap]
+ * usage: fdlimit SOFT HARD [late] [raise] [nocap] [many]
  *   nocap: first drops CAP_SYS_RESOURCE (so the hard limit cannot be
  *          raised, not even by root);
  *   late:  makes and closes one socket before setting the limit (the log
@@ -15,7 +15,8 @@
  *   fails, and prints
  *     @ count n=<sockets> first=<fd> last=<fd> errno=<name>
  *     @ limit soft=<soft> hard=<hard>      (getrlimit afterwards)
- *   closes them, sends 3 messages over a socketpair and prints
+ *   closes them, sends 3 messages over a socketpair (many: 5000, some 1 MB
+ *   of log, four times the staging ring) and prints
  *     @ done
  */
 #include <err.h>
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 {
 	static int fds[1 << 16];
 	struct rlimit rl;
-	int n = 0, i, e, sv[2];
+	int n = 0, i, e, sv[2], rounds = 3;
 	char buf[8];
 
 	if (argc < 3)
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "nocap") == 0)
 			drop_sys_resource();
 	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "many") == 0)
+			rounds = 5000;
 		if (strcmp(argv[i], "late") == 0)
 			close(socket(AF_INET, SOCK_DGRAM, 0));
 		if (strcmp(argv[i], "raise") == 0) {
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
 		close(fds[i]);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		err(1, "socketpair");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < rounds; i++) {
 		if (send(sv[0], "abc", 3, 0) != 3 || recv(sv[1], buf, 3, 0) != 3)
 			err(1, "socketpair round");
 	}

@@ -8,10 +8,13 @@
  *   send WORD   send(a, WORD), recv on b; prints "@ sent WORD"
  *   fork WORD   a child sends WORD on a and exits; the parent receives it
  *               on b; prints "@ forked WORD pid=<child>"
+ *   burst N W   N times: send(a, W followed by the count, 6 digits: "W000000",
+ *               ...), recv on b; prints "@ burst W"
  *   quit        exits 0
  */
 #include <err.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -48,6 +51,20 @@ int main(int argc, char **argv)
 			if (send(sv[0], word, n, 0) != (ssize_t)n || recv(sv[1], buf, n, MSG_WAITALL) != (ssize_t)n)
 				err(1, "send");
 			printf("@ sent %s\n", word);
+		} else if (strcmp(line, "burst") == 0) {
+			char *w = strchr(word, ' ');
+			long i, k = strtol(word, NULL, 10);
+
+			if (!w || k < 1 || k > 999999)
+				errx(2, "bad burst: %s", word);
+			for (w++, i = 0; i < k; i++) {
+				int m = snprintf(buf, sizeof(buf), "%.32s%06ld", w, i);
+
+				if (send(sv[0], buf, (size_t)m, 0) != m ||
+				    recv(sv[1], buf, (size_t)m, MSG_WAITALL) != m)
+					err(1, "burst");
+			}
+			printf("@ burst %s\n", w);
 		} else if (strcmp(line, "fork") == 0) {
 			pid = fork_flushed();
 			if (pid == 0)

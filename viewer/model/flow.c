@@ -61,6 +61,15 @@ static uint32_t data_conn(const struct st_model *m, uint32_t i)
 	return c;
 }
 
+/* The plaintext bytes a TLS record moved: SSL_write and SSL_read return
+ * them, the _ex forms return 1 and log them as bytes. */
+static uint64_t plain_len(const struct st_vevent *e)
+{
+	if (e->ret <= 0)
+		return 0;
+	return e->bytes >= 0 ? (uint64_t)e->bytes : (uint64_t)e->ret;
+}
+
 /* Which list record i (of connection c) makes a segment for, as
  * follow_data decides it: 1 the sends, 2 the receives, 0 none; its key in
  * *key. */
@@ -71,6 +80,8 @@ static int seg_list(const struct st_model *m, uint32_t i, uint32_t c, uint32_t *
 
 	/* A failed call (a reset among them) moved nothing. */
 	if (e->err || e->ret <= 0)
+		return 0;
+	if ((e->call == ST_C_TLS_SEND || e->call == ST_C_TLS_RECV) && plain_len(e) == 0)
 		return 0;
 	switch (e->call) {
 	case ST_C_SEND:
@@ -186,14 +197,14 @@ static int follow_data(struct st_model *m, struct st_found *found, uint32_t i,
 		return 0;
 	g.ev = i;
 	g.peek = false;
-	if ((e->call == ST_C_TLS_SEND || e->call == ST_C_TLS_RECV) && e->ret > 0) {
+	if ((e->call == ST_C_TLS_SEND || e->call == ST_C_TLS_RECV) && plain_len(e) > 0) {
 		bool out = e->call == ST_C_TLS_SEND;
 		uint64_t *at = out ? &s->tls_sent : &s->tls_rcvd;
 
 		dir = out ? s->side : 1 - s->side;
 		g.key = st_plain_key(m, c, (uint32_t)dir);
 		g.off = *at;
-		g.len = (uint64_t)e->ret;
+		g.len = plain_len(e);
 		*at = add_sat(*at, g.len);
 		place(out ? snd : rcv, &g);
 		return 0;

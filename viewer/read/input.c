@@ -66,31 +66,37 @@ static bool read_stop(struct st_file *f, const char *p, size_t n)
 	return r == 0 && stop && !call;
 }
 
+void st_file_ending(struct st_file *f, const char *p, size_t n)
+{
+	const char *e = p + n, *b;
+
+	f->cut = false;
+	f->stop_len = 0;
+	while (e > p && (e[-1] == '\0' || e[-1] == ' '))
+		e--;
+	/* A last line without its newline was cut short (a binary log's text
+	 * always ends in one). */
+	if (e > p && e[-1] != '\n')
+		f->cut = true;
+	while (e > p && e[-1] == '\n')
+		e--;
+	for (b = e; b > p && b[-1] != '\n' && b[-1] != '\0'; b--)
+		;
+	if (e > b && read_stop(f, b, (size_t)(e - b))) {
+		f->stop_line = (uint64_t)(b - p);
+		f->stop_len = (uint32_t)(e - b);
+	}
+}
+
 void st_trace_endings(struct st_trace *tr)
 {
 	uint32_t fi;
 
-	for (fi = 0; fi < tr->nfiles; fi++) {
-		struct st_file *f = &tr->files[fi];
-		const char *p = f->map, *e = f->map + f->size, *b;
-
-		f->cut = false;
-		f->stop_len = 0;
-		while (e > p && (e[-1] == '\0' || e[-1] == ' '))
-			e--;
-		/* A last line without its newline was cut short (a binary
-		 * log's text always ends in one). */
-		if (e > p && e[-1] != '\n')
-			f->cut = true;
-		while (e > p && e[-1] == '\n')
-			e--;
-		for (b = e; b > p && b[-1] != '\n' && b[-1] != '\0'; b--)
-			;
-		if (e > b && read_stop(f, b, (size_t)(e - b))) {
-			f->stop_line = (uint64_t)(b - p);
-			f->stop_len = (uint32_t)(e - b);
-		}
-	}
+	/* A file without contents is read a line at a time (read/tail.c),
+	 * which sets how it ends. */
+	for (fi = 0; fi < tr->nfiles; fi++)
+		if (tr->files[fi].map)
+			st_file_ending(&tr->files[fi], tr->files[fi].map, tr->files[fi].size);
 }
 
 /* A log's staging ring file, read whole; buf NULL when there is none. */
@@ -153,9 +159,8 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 			  size_t size, bool mapped)
 {
 	struct st_ring_info info = { 0, 0 };
-	struct st_file *files, *f;
+	struct st_file *f;
 	bool had_ring = ring->buf != NULL;
-	const char *slash;
 	int r = 0;
 
 	if (st_binlog_is(map, size))
@@ -168,21 +173,9 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 		free(path);
 		return 0;
 	}
-	if (tr->nfiles >= UINT16_MAX) {
-		snprintf(tr->error, sizeof(tr->error), "too many log files");
+	if (st_trace_new_file(tr, path) < 0)
 		goto fail;
-	}
-	files = realloc(tr->files, (tr->nfiles + 1) * sizeof(*files));
-	if (!files) {
-		snprintf(tr->error, sizeof(tr->error), "out of memory");
-		goto fail;
-	}
-	tr->files = files;
-	f = &files[tr->nfiles];
-	memset(f, 0, sizeof(*f));
-	f->path = path;
-	slash = strrchr(path, '/');
-	f->name = slash && slash[1] ? slash + 1 : path;
+	f = &tr->files[tr->nfiles - 1];
 	f->map = map;
 	f->size = size;
 	f->mapped = mapped;
@@ -192,7 +185,7 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 		st_trace_note(tr, "%s: %llu bytes of the log are missing from the file "
 			      "(not written: disk full?); what follows them is shown", path,
 			      (unsigned long long)info.missing);
-	tr->nfiles++;
+	free(path);
 	return 0;
 fail:
 	st_trace_release_map(map, size, mapped);
@@ -374,7 +367,7 @@ static int add_open_file(struct st_trace *tr, const char *path, int fd,
 }
 
 /* *.jsonl or *.stlog; never a ring (<log>.ring), which its log brings. */
-static bool is_log_name(const char *name)
+bool st_is_log_name(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -416,7 +409,7 @@ static int add_dir(struct st_trace *tr, const char *path)
 	for (i = 0; i < n; i++) {
 		char *full;
 
-		if (r == 0 && is_log_name(names[i]->d_name)) {
+		if (r == 0 && st_is_log_name(names[i]->d_name)) {
 			found++;
 			if (asprintf(&full, "%s/%s", path, names[i]->d_name) < 0) {
 				snprintf(tr->error, sizeof(tr->error), "out of memory");

@@ -65,10 +65,7 @@ static void parse_parts(struct st_trace *tr, uint16_t fi, const char *q,
 	}
 }
 
-/* Cuts buf[0, n), the bytes of file fi from byte off on (the start of
- * line *lineno), into lines and parses them: all of it when last, else up
- * to its last '\n'.  Returns how many bytes that was; *lineno counts on. */
-static size_t parse_lines(struct st_trace *tr, uint16_t fi, const char *buf, size_t n,
+size_t st_trace_parse_lines(struct st_trace *tr, uint16_t fi, const char *buf, size_t n,
 			  uint64_t off, uint64_t *lineno, bool last)
 {
 	const char *p = buf, *end = buf + n;
@@ -105,12 +102,12 @@ static void parse_memory(struct st_trace *tr, uint16_t fi, size_t from, size_t t
 
 	while (pos < to) {
 		n = to - pos < RELEASE_STEP ? to - pos : RELEASE_STEP;
-		if (!(used = parse_lines(tr, fi, f->map + pos, n, pos, &lineno, pos + n == to))) {
+		if (!(used = st_trace_parse_lines(tr, fi, f->map + pos, n, pos, &lineno, pos + n == to))) {
 			/* A line longer than a step: all of it. */
 			const char *nl = memchr(f->map + pos + n, '\n', to - pos - n);
 
 			n = nl ? (size_t)(nl + 1 - f->map) - pos : to - pos;
-			used = parse_lines(tr, fi, f->map + pos, n, pos, &lineno, true);
+			used = st_trace_parse_lines(tr, fi, f->map + pos, n, pos, &lineno, true);
 		}
 		release_pages(f, pos, pos + used);
 		pos += used;
@@ -161,7 +158,7 @@ static bool parse_read(struct st_trace *tr, uint16_t fi, size_t from, size_t to,
 		if (r > 0)
 			have += (size_t)r;
 		last = r <= 0 || pos + have >= to;
-		used = parse_lines(tr, fi, buf, have, pos, &lineno, last);
+		used = st_trace_parse_lines(tr, fi, buf, have, pos, &lineno, last);
 		memmove(buf, buf + used, have - used);
 		pos += used;
 		have -= used;

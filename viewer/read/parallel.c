@@ -295,6 +295,8 @@ int st_trace_parse_pending(struct st_trace *tr)
 	uint32_t fi;
 	int r;
 
+	if (tr->nparsed == tr->nfiles)
+		return 0;	/* nothing added (a trace read a line at a time, read/tail.c) */
 	for (fi = tr->nparsed; fi < tr->nfiles; fi++)
 		total += tr->files[fi].size;
 	if (total < PARALLEL_MIN) {

@@ -20,6 +20,31 @@ void st_trace_init(struct st_trace *tr)
 	tr->cur_hdr = UINT32_MAX;
 }
 
+int st_trace_new_file(struct st_trace *tr, const char *path)
+{
+	struct st_file *files, *f;
+	const char *slash;
+	char *copy;
+
+	if (tr->nfiles >= UINT16_MAX) {
+		snprintf(tr->error, sizeof(tr->error), "too many log files");
+		return -1;
+	}
+	files = realloc(tr->files, (tr->nfiles + 1) * sizeof(*files));
+	if (files)
+		tr->files = files;
+	if (!files || !(copy = strdup(path))) {
+		snprintf(tr->error, sizeof(tr->error), "out of memory");
+		return -1;
+	}
+	f = &files[tr->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = copy;
+	slash = strrchr(copy, '/');
+	f->name = slash && slash[1] ? slash + 1 : copy;
+	return (int)tr->nfiles++;
+}
+
 /* Unmaps or frees a file's contents. */
 void st_trace_release_map(const char *map, size_t size, bool mapped)
 {
@@ -57,7 +82,7 @@ const char *st_trace_str(const struct st_trace *tr, uint32_t id, size_t *n)
 /* Bytes [off, off + len) of file f, or "" when they are not all in it. */
 static const char *file_bytes(const struct st_file *f, uint64_t off, uint32_t len, size_t *n)
 {
-	if (off > f->size || f->size - off < len) {
+	if (!f->map || off > f->size || f->size - off < len) {
 		*n = 0;
 		return "";
 	}

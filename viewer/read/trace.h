@@ -186,6 +186,14 @@ int st_trace_parse_pending(struct st_trace *tr);
 void st_trace_parse_range(struct st_trace *tr, uint16_t fi, size_t from,
 			  size_t to, uint64_t lineno);
 
+/* lines.c: cuts buf[0, n), the bytes of file fi from byte off on (the
+ * start of line *lineno), into lines and parses them: all of it when
+ * last, else up to its last '\n'.  Returns how many bytes that was;
+ * *lineno counts on.  Records go to the header tr->cur_hdr (left as the
+ * last header met, for the next stretch of the same file). */
+size_t st_trace_parse_lines(struct st_trace *tr, uint16_t fi, const char *buf, size_t n,
+			    uint64_t off, uint64_t *lineno, bool last);
+
 /* parse.c: parses one line into the trace.  false when the line is
  * malformed (the caller counts it with st_trace_skip): then no record or
  * header was added, and when the line holds a NUL byte (never valid JSON)
@@ -200,10 +208,17 @@ void st_trace_release(const struct st_trace *tr, uint16_t fi, size_t upto);
 /* input.c: looks at the end of every file: its stop line, a last line cut
  * short (struct st_file); st_trace_sort calls it. */
 void st_trace_endings(struct st_trace *tr);
+/* The same for one file whose text ends with [p, p + n). */
+void st_file_ending(struct st_file *f, const char *p, size_t n);
+/* Whether a name is a log's: *.jsonl or *.stlog, not hidden. */
+bool st_is_log_name(const char *name);
 
 /* trace.c: the container itself. */
 void st_trace_init(struct st_trace *tr);
 void st_trace_free(struct st_trace *tr);
+/* Adds a file with no contents yet (the caller parses its lines as they
+ * come, tail.c): its index, or -1 (tr->error set). */
+int st_trace_new_file(struct st_trace *tr, const char *path);
 /* Unmaps (mapped) or frees a file's contents. */
 void st_trace_release_map(const char *map, size_t size, bool mapped);
 /* Adds a line to tr->notes (printf-like). */
