@@ -13,6 +13,9 @@
  *   - hostb's logs rewritten with every time 2.5 s later: the offset
  *     estimated from the traffic is within 1 ms of that, and after the
  *     correction no arrow goes back in time (without it, some do);
+ *   - --pcapng of the two opened with tshark: an interface per host, real
+ *     addresses at both ends, in corrected time each request before its
+ *     echo (in raw time, not);
  *   - --otlp of the two checked against OTLP/JSON's rules, and
  *     --otlp-endpoint against a small OTLP/HTTP receiver
  *     (tests/otlp_check.py, which checks path, content type and bodies),
@@ -392,6 +395,98 @@ static void test_shifted_clock(void **state)
 	free(out);
 }
 
+/* The capture of the two hosts (hostb's clock 2.5 s ahead) as tshark reads
+ * it, one packet a line: interface|ip.src|ip.dst|tcp.stream|tcp.len|
+ * udp.length|comment.  fix false: the raw times (--no-clock-fix). */
+static char *capture(bool fix)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "%s/sockview --pcapng%s %s %s 2>/dev/null > %s/t.pcapng && "
+		 "tshark -n -r %s/t.pcapng -T fields -E separator='|' -e frame.interface_name "
+		 "-e ip.src -e ip.dst -e tcp.stream -e tcp.len -e udp.length -e frame.comment "
+		 "2>/dev/null", ST_BUILD_DIR, fix ? "" : " --no-clock-fix", fx.dir_a,
+		 fx.dir_shift, fx.dir_shift, fx.dir_shift);
+	return output_of(cmd);
+}
+
+/* Checks every packet of a capture(): both addresses real and different
+ * (10.250.19.2 is hostb's, .1 hosta's), the packet on the interface of the
+ * host whose call made it.  Returns how many of the data flows (each TCP
+ * stream, the UDP exchange) begin with the client's bytes; *flows gets
+ * their number. */
+static int requests_first(char *out, int *flows)
+{
+	char seen[8] = { 0 };	/* per TCP stream, then UDP (index 7) */
+	char *line, *save = NULL;
+	int first = 0, n = 0;
+
+	*flows = 0;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *f[7];
+		bool client, from_b;
+		int k, at;
+
+		for (k = 0; k < 7; k++)
+			f[k] = strsep(&p, "|");
+		if (!f[6])
+			fail_msg("packet %d: '%s'", n + 1, line);
+		n++;
+		if ((strcmp(f[1], "10.250.19.1") != 0 && strcmp(f[1], "10.250.19.2") != 0) ||
+		    (strcmp(f[2], "10.250.19.1") != 0 && strcmp(f[2], "10.250.19.2") != 0) ||
+		    strcmp(f[1], f[2]) == 0)
+			fail_msg("packet %d goes from %s to %s: %s", n, f[1], f[2], f[6]);
+		client = strstr(f[6], "_echo_client ") != NULL;
+		if (strcmp(f[0], client ? "sockview hostb" : "sockview hosta") != 0)
+			fail_msg("packet %d on interface '%s': %s", n, f[0], f[6]);
+		if (atoi(f[4]) <= 0 && atoi(f[5]) <= 8)
+			continue;	/* no data */
+		at = f[3][0] ? atoi(f[3]) : 7;
+		assert_true(at >= 0 && at < 8);
+		if (seen[at])
+			continue;
+		seen[at] = 1;
+		(*flows)++;
+		from_b = strcmp(f[1], "10.250.19.2") == 0;
+		first += from_b;
+	}
+	assert_true(n > 0);
+	return first;
+}
+
+/* --pcapng of the two hosts, hostb's clock 2.5 s ahead: one interface per
+ * host, every packet on its host's, real addresses at both ends (the UDP
+ * client's unbound socket logs 0.0.0.0:port as its own address; the server
+ * saw it as 10.250.19.2), checksums good, nothing flagged by tshark, and in
+ * corrected time each request before its echo, which the raw times get the
+ * wrong way round. */
+static void test_pcapng(void **state)
+{
+	char cmd[1024], *out;
+	int flows;
+
+	(void)state;
+	out = capture(true);
+	assert_int_equal(requests_first(out, &flows), 3);
+	assert_int_equal(flows, 3);	/* two TCP connections, one UDP exchange */
+	free(out);
+	snprintf(cmd, sizeof(cmd), "tshark -n -r %s/t.pcapng -o ip.check_checksum:TRUE "
+		 "-o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -Y 'tcp.analysis.flags "
+		 "|| _ws.malformed || _ws.expert.severity >= 0x00600000 || ip.checksum.status "
+		 "!= 1 || tcp.checksum.status != 1 || udp.checksum.status != 1' 2>/dev/null",
+		 fx.dir_shift);
+	out = output_of(cmd);
+	if (out[0])
+		fail_msg("tshark flags packets:\n%s", out);
+	free(out);
+
+	out = capture(false);
+	assert_true(requests_first(out, &flows) < flows);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s/t.pcapng", fx.dir_shift);
+	unlink(cmd);
+}
+
 #define CHECKER ST_SRC_DIR "/tests/otlp_check.py"
 
 /* A command's exit status, its stderr in err (cap bytes). */
@@ -612,6 +707,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_shifted_clock),
+		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_otlp_file),
 		cmocka_unit_test(test_otlp_socketpair),
 		cmocka_unit_test(test_otlp_endpoint),

@@ -25,6 +25,9 @@
  *   [fd00:7578::2:0:N]:30000 (server), N being the connection's number (as
  *   in --conns; ends not paired into a connection get numbers past the last
  *   one).  fd00::/8 is for local use (RFC 4193), 0x7578 is "ux".
+ * - An end logged with the wildcard host (an unbound UDP socket's own
+ *   0.0.0.0:port) gets the host its peer saw it by, when the peer was
+ *   traced (the connection's address), else the peer's own (loopback).
  *
  * Every packet carries a comment naming the call it comes from ("pid 4242
  * nginx tid 4242 sendfile(12) = 60027"; "...; reply of the peer" for the
@@ -424,19 +427,30 @@ static bool is_zero(const uint8_t *b, size_t n)
 	return true;
 }
 
-/* Both ends of a flow from two address strings: a wildcard host takes the
- * other's (loopback traffic), an IPv4 end facing an IPv6 one is mapped; false
- * when neither is an inet address. */
+/* Both ends of a flow from two address strings.  An end whose host is the
+ * wildcard (an unbound or INADDR_ANY socket's own address) takes the host of
+ * its hint when the hint has one and the same port (the address the other
+ * end saw it by: the model's connection address, 0 for none), else the
+ * other end's (loopback traffic); an IPv4 end facing an IPv6 one is mapped;
+ * false when neither is an inet address. */
 static bool set_inet_ends(const struct st_trace *tr, struct flow *f, uint32_t a,
-			  uint32_t b)
+			  uint32_t b, const uint32_t hint[2])
 {
-	bool v6[2], ok[2];
+	bool v6[2], ok[2], hv6;
+	struct end h;
 	int i;
 
 	ok[0] = parse_end(tr, a, &f->end[0], &v6[0]);
 	ok[1] = parse_end(tr, b, &f->end[1], &v6[1]);
 	if (!ok[0] && !ok[1])
 		return false;
+	for (i = 0; i < 2 && hint; i++)
+		if (ok[i] && is_zero(f->end[i].ip, v6[i] ? 16 : 4) &&
+		    parse_end(tr, hint[i], &h, &hv6) && h.port == f->end[i].port &&
+		    !is_zero(h.ip, hv6 ? 16 : 4)) {
+			f->end[i] = h;
+			v6[i] = hv6;
+		}
 	/* An end nobody logged (a refused connect's own): the other's host
 	 * (taken below), port 0. */
 	for (i = 0; i < 2; i++)
@@ -496,7 +510,7 @@ static struct flow *new_flow(struct pc *p)
 /* Starts a flow: its ends and initial sequence numbers. */
 static void init_flow(struct pc *p, struct flow *f, uint32_t number, uint32_t a, uint32_t b)
 {
-	if (!set_inet_ends(p->m->tr, f, a, b))
+	if (!set_inet_ends(p->m->tr, f, a, b, NULL))
 		set_synthetic_ends(f, number);
 	/* Initial sequence numbers: any will do, fixed so output is stable. */
 	f->seq[0] = number * 2654435761u;
@@ -753,8 +767,10 @@ static void dgram_record(struct pc *p, uint32_t c, uint32_t i)
 	const struct st_sock *so = &m->socks[s];
 	struct flow f;
 	struct who w = { i, 0, p->comment, 0, false };
-	uint32_t src, dst;
+	uint32_t src, dst, hint[2];
 	bool recv = e->call == ST_C_RECV;
+	/* The side of the connection this datagram comes from (0: client). */
+	int from = (k->sock[0] == s) != recv ? 0 : 1;
 
 	if (e->err || e->ret < 0 || (e->call != ST_C_SEND && !recv))
 		return;
@@ -768,10 +784,12 @@ static void dgram_record(struct pc *p, uint32_t c, uint32_t i)
 		src = e->local ? e->local : so->local;
 		dst = e->peer ? e->peer : e->addr ? e->addr : so->peer;
 	}
-	/* Side 0 is where this datagram comes from. */
-	if (!set_inet_ends(tr, &f, src, dst)) {
-		int from = (k->sock[0] == s) != recv ? 0 : 1;
-
+	/* Side 0 is where this datagram comes from.  A sender's own wildcard
+	 * address (an unbound socket's 0.0.0.0:port) is known to the model by
+	 * what the receiver saw: the connection's address of that side. */
+	hint[0] = k->addr[from];
+	hint[1] = k->addr[1 - from];
+	if (!set_inet_ends(tr, &f, src, dst, hint)) {
 		set_synthetic_ends(&f, k->id);
 		if (from == 1) {
 			struct end x = f.end[0];
