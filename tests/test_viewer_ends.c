@@ -10,7 +10,8 @@
  *   `client_log_ends_early` / `server_log_ends_early` in --conns --json
  *   (the page is read back as headless Chromium leaves it);
  * - a process whose log is whole but that exited without closing its
- *   sockets: END is `exit`, not `open`, and the timeline has no mark.
+ *   sockets: END is `exit`, not `open`, the timeline has no mark, and the
+ *   capture (--pcapng, read with tshark) has its FIN at the exit.
  */
 #include "harness.h"
 
@@ -254,6 +255,33 @@ static void test_exit_tcp(void **state)
 	conn_end(out, 1, end, sizeof(end));
 	assert_string_equal(end, "exit");
 	free(out);
+	{
+		/* In the capture (opened with tshark, checksums checked): the
+		 * client's FIN at its exit, then the server's at its close, and
+		 * nothing tshark finds wrong. */
+		char cmd[1024], fins[128] = "", want[64];
+		const char *ts = "/usr/bin/tshark -n -o ip.check_checksum:TRUE "
+				 "-o tcp.check_checksum:TRUE";
+		size_t k;
+		FILE *f;
+
+		snprintf(cmd, sizeof(cmd), "%s --pcapng --port %s '%s' > '%s/t.pcapng' && "
+			 "%s -r '%s/t.pcapng' -Y 'tcp.flags.fin == 1' -T fields -e tcp.srcport "
+			 "2>/dev/null | tr '\\n' ' ' && %s -r '%s/t.pcapng' -Y 'tcp.analysis.flags "
+			 "|| _ws.malformed || _ws.expert.severity >= 0x00600000' 2>/dev/null",
+			 SOCKVIEW, port, dir, dir, ts, dir, ts, dir);
+		assert_non_null(f = popen(cmd, "r"));
+		k = fread(fins, 1, sizeof(fins) - 1, f);
+		fins[k] = '\0';
+		assert_int_equal(pclose(f), 0);
+		snprintf(want, sizeof(want), " %s ", port);
+		if (strlen(fins) < strlen(want) + 1 || fins[0] == ' ' ||
+		    strcmp(fins + strlen(fins) - strlen(want), want) != 0 ||
+		    strchr(fins, ' ') != fins + strlen(fins) - strlen(want) ||
+		    strncmp(fins, want + 1, strlen(want) - 1) == 0)
+			fail_msg("FINs (source ports, then what tshark flags): \"%s\", want the "
+				 "client's port, then %s", fins, port);
+	}
 	h_rmtree(dir);
 }
 

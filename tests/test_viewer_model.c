@@ -400,7 +400,7 @@ static void test_fd_reuse(void **state)
  * by the exits of both (its end is the later exit); one held by a process
  * whose log is cut short is not known (log ends), even though the other
  * holder exited; one held across an exec into an image that left no log
- * stays open.
+ * stays open, and so does one opened before tracing.
  */
 static void test_exit_ends(void **state)
 {
@@ -428,7 +428,12 @@ static void test_exit_ends(void **state)
 		"{\"call\":\"execve\",\"pid\":400,\"tid\":400,\"t\":4100,\"dur\":0,\"ret\":0,"
 		"\"path\":\"/bin/sleep\",\"argv\":[\"sleep\"]}",
 		NULL };
-	const char *const *logs[] = { parent, child, p300, p301, p400, NULL };
+	/* 500 writes on a socket it got before tracing (from an untraced
+	 * parent, which may still hold it): not closed by 500's exit. */
+	const char *p500[] = { HDR(500),
+		REC(500, 5000, "send", "\"fd\":7,\"ret\":1,\"bytes\":1,\"data\":\"o\",\"proto\":\"tcp\""),
+		NULL };
+	const char *const *logs[] = { parent, child, p300, p301, p400, p500, NULL };
 	struct world w;
 	const struct st_conn *k;
 	uint32_t p;
@@ -460,6 +465,7 @@ static void test_exit_ends(void **state)
 	k = conn_of(&w, find(&w, 400, "socketpair", 0));
 	assert_int_equal(k->end, ST_END_OPEN);
 	assert_int_equal(w.m.procs[w.m.ev_proc[find(&w, 400, "execve", 0)]].end, ST_PE_EXECD);
+	assert_int_equal(w.m.socks[w.m.ev_sock[find(&w, 500, "send", 0)]].fate, ST_FATE_OPEN);
 	destroy(&w);
 }
 

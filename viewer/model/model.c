@@ -198,6 +198,7 @@ static uint32_t sock_of(struct st_model *m, uint32_t p, int32_t fd, uint32_t ev)
 		return s;
 	if ((s = new_sock(m, p, ev, e->proto)) == ST_NONE)
 		return ST_NONE;
+	m->socks[s].before = true;
 	if (map_fd(m, p, fd, s, ev) < 0)
 		return ST_NONE;
 	return s;
@@ -676,7 +677,8 @@ static void settle_proc_ends(struct st_model *m, const uint32_t *last_hdr)
 /*
  * What became of the sockets no record closed: those still in the fd
  * table of a process whose log ends early are not known; one whose every
- * holder ended (a whole log) was closed by those exits, at the last one.
+ * holder ended (a whole log) was closed by those exits, at the last one,
+ * unless it was opened before tracing (an untraced process may hold it).
  */
 static int settle_exits(struct st_model *m)
 {
@@ -724,7 +726,7 @@ static int settle_exits(struct st_model *m)
 
 		if (k->fate == ST_FATE_UNKNOWN || k->closed != ST_NONE)
 			continue;
-		if (k->refs && exits[s] == k->refs)
+		if (k->refs && exits[s] == k->refs && !k->before)
 			k->fate = ST_FATE_EXIT;
 		else
 			k->gone_proc = ST_NONE;

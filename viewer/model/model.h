@@ -112,6 +112,8 @@ struct st_sock {
 	uint8_t role;		/* enum st_role */
 	uint8_t side;		/* in its connection: 0 client, 1 server */
 	uint8_t fate;		/* enum st_fate: when never closed */
+	bool before;		/* opened before tracing (first seen in use):
+				 * processes not traced may hold it too */
 	uint32_t gone_proc;	/* ST_FATE_EXIT: the process whose exit closed
 				 * it (the last to end); ST_FATE_UNKNOWN: one
 				 * whose log ends early; else ST_NONE */

@@ -408,8 +408,7 @@ int st_render_html(FILE *fp, const struct st_model *m,
 	st_out_str(&p.out, "</script>\n</body></html>\n");
 	r = 0;
 out:
-	if (p.out.buf && st_out_finish(&p.out) < 0)
-		r = -1;
+	r = st_out_end(&p.out, r);
 	st_big_free(p.calls);
 	st_big_free(call_of);
 	st_idmap_free(&p.strs);

@@ -49,6 +49,13 @@ int st_out_finish(struct st_out *o)
 	return o->failed ? -1 : 0;
 }
 
+int st_out_end(struct st_out *o, int r)
+{
+	if (o->buf && st_out_finish(o) < 0)
+		return -1;
+	return r;
+}
+
 /* A growing buffer: room for n more bytes (and the inline paths' spare
  * byte); false when out of memory. */
 static bool make_room(struct st_out *o, size_t n)

@@ -30,6 +30,9 @@ int st_out_init(struct st_out *o, FILE *fp);
 int st_out_init_growing(struct st_out *o);
 /* Flushes and frees; returns -1 when any write failed. */
 int st_out_finish(struct st_out *o);
+/* A renderer's last step: finishes its output when it was begun (buf not
+ * NULL); returns r, or -1 when the output failed. */
+int st_out_end(struct st_out *o, int r);
 void st_out_flush(struct st_out *o);
 void st_out_put_slow(struct st_out *o, const void *s, size_t n);
 void st_out_char_slow(struct st_out *o, char c);

@@ -13,7 +13,9 @@
  *   ACK from the receiver after every second segment and at the end of each
  *   call; FIN at shutdown(SHUT_WR) or the last close (RST instead when that
  *   close left bytes unread), or at the receive that saw EOF when the
- *   closing side was not traced; RST when a call fails with ECONNRESET or
+ *   closing side was not traced, or, for a socket never closed whose
+ *   holders' logs are whole (END exit), at the end of the last holder's
+ *   last call: its exit closed it; RST when a call fails with ECONNRESET or
  *   EPIPE.  A connection whose start is not in the trace (or not in the
  *   --from/--to window) begins mid-stream, without a handshake.
  * - UDP (and AF_UNIX datagrams): one packet per datagram sent, or received
@@ -893,8 +895,11 @@ static int find_orphans(struct pc *p, const uint32_t *idx, uint32_t n)
 	keep.from = 0;
 	keep.to = -1;
 	for (k = 0; k < n; k++) {
-		const struct st_vevent *e = &m->tr->ev[i = idx[k]];
+		const struct st_vevent *e;
 
+		if ((i = idx[k]) >= m->tr->nev)
+			continue;	/* an exit (exit_record) */
+		e = &m->tr->ev[i];
 		s = m->ev_sock[i];
 		if (conn_of(m, i) != ST_NONE || !st_proto_is_stream(m->socks[s].proto) ||
 		    m->socks[s].role == ST_R_LISTEN || (e->call != ST_C_SEND && e->call != ST_C_RECV))
@@ -939,6 +944,52 @@ static void one_record(struct pc *p, uint32_t i)
 		stream_record(p, f, i, side, f->traced == 3, NULL);
 }
 
+/* Stream socket s, never closed, was closed by the exit of the process
+ * that held it last (ST_FATE_EXIT): its FIN (RST when bytes sent to it
+ * were left unread) at that process's last call's end. */
+static void exit_record(struct pc *p, uint32_t s)
+{
+	const struct st_model *m = p->m;
+	const struct st_sock *so = &m->socks[s];
+	const struct st_proc *pr = &m->procs[so->gone_proc];
+	struct st_out o = { NULL, p->comment, 0, sizeof(p->comment) - 1, false, false };
+	struct who w = { pr->last_ev, 0, p->comment, 0, false };
+	struct flow *f;
+	bool peer_traced;
+	size_t n;
+	const char *name;
+
+	if (so->conn != ST_NONE) {
+		const struct st_conn *k = &m->conns[so->conn];
+
+		if (!st_filter_conn(m, &p->o->filter, so->conn) || k->dgram ||
+		    st_proto_is_dgram(k->proto))
+			return;
+		f = &p->flows[so->conn];
+		w.side = so->side;
+		peer_traced = k->sock[1 - w.side] != ST_NONE;
+	} else {
+		if (!p->sock_flow[s])
+			return;
+		f = &p->flows[(p->sock_flow[s] - 1) / 2];
+		w.side = (int)((p->sock_flow[s] - 1) & 1);
+		if (!f->wanted)
+			return;
+		peer_traced = f->traced == 3;
+	}
+	if (!(f->state & F_INIT))
+		return;
+	st_out_str(&o, "pid ");
+	st_out_int(&o, pr->pid);
+	st_out_char(&o, ' ');
+	name = st_trace_str(m->tr, pr->name, &n);
+	st_out_bytes(&o, name, n, 64);
+	st_out_str(&o, " exit: the socket it never closed, closed by its end");
+	w.len = p->comment_len = o.len;
+	put_close(p, f, w.side, peer_traced && f->taken[w.side ^ 1] < f->sent[w.side ^ 1],
+		  pr->t_end, &w);
+}
+
 int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_opts *o)
 {
 	const struct st_trace *tr = m->tr;
@@ -958,8 +1009,9 @@ int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_
 	st_line_reader_init(&p.lines);
 	if (st_out_init(&p.out, fp) < 0)
 		return -1;
-	keys = malloc(((size_t)tr->nev + 1) * sizeof(*keys));
-	idx = malloc(((size_t)tr->nev + 1) * sizeof(*idx));
+	/* The records, then the exits that closed sockets (nev + socket). */
+	keys = malloc(((size_t)tr->nev + m->nsocks + 1) * sizeof(*keys));
+	idx = malloc(((size_t)tr->nev + m->nsocks + 1) * sizeof(*idx));
 	p.sock_flow = calloc((size_t)m->nsocks + 1, sizeof(*p.sock_flow));
 	p.cap = m->nconns + 64;
 	p.flows = calloc(p.cap, sizeof(*p.flows));
@@ -969,19 +1021,33 @@ int st_render_pcapng(FILE *fp, const struct st_model *m, const struct st_render_
 	for (i = 0; i < tr->nev; i++)
 		if (wire_record(m, i, &keys[n]))
 			idx[n++] = i;
+	/* After the records at the same time (the sort is stable). */
+	for (i = 0; i < m->nsocks; i++)
+		if (m->socks[i].fate == ST_FATE_EXIT && m->socks[i].gone_proc != ST_NONE &&
+		    m->procs[m->socks[i].gone_proc].last_ev != ST_NONE &&
+		    st_proto_is_stream(m->socks[i].proto)) {
+			keys[n] = (uint64_t)m->procs[m->socks[i].gone_proc].t_end;
+			idx[n++] = tr->nev + i;
+		}
 	if (st_sort_by_key(keys, idx, n) < 0)
 		goto out;
 	if (find_orphans(&p, idx, n) < 0)
 		goto out;
 	put_header_blocks(&p.out, m);
 	for (k = 0; k < n; k++) {
+		if (idx[k] >= tr->nev) {
+			const struct st_sock *so = &m->socks[idx[k] - tr->nev];
+
+			p.write = st_filter_event(m, &p.window, m->procs[so->gone_proc].last_ev);
+			exit_record(&p, idx[k] - tr->nev);
+			continue;
+		}
 		p.write = st_filter_event(m, &p.window, idx[k]);
 		one_record(&p, idx[k]);
 	}
 	r = 0;
 out:
-	if (st_out_finish(&p.out) < 0)
-		r = -1;
+	r = st_out_end(&p.out, r);
 	free(keys);
 	free(idx);
 	free(p.sock_flow);

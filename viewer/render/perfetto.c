@@ -306,8 +306,7 @@ int st_render_perfetto(FILE *fp, const struct st_model *m,
 	st_out_str(&p.out, "\"}}\n");
 	r = 0;
 out:
-	if (p.out.buf && st_out_finish(&p.out) < 0)
-		r = -1;
+	r = st_out_end(&p.out, r);
 	free(p.s);
 	free(p.e);
 	st_layout_free(&p.l);

@@ -302,8 +302,7 @@ int st_render_seqdiag(FILE *fp, const struct st_model *m,
 	st_out_str(&s.out, d->tail);
 	r = 0;
 out:
-	if (s.out.buf && st_out_finish(&s.out) < 0)
-		r = -1;
+	r = st_out_end(&s.out, r);
 	free(s.used);
 	st_layout_free(&s.l);
 	return r;

@@ -881,8 +881,7 @@ int st_render_svg(FILE *fp, const struct st_model *m,
 	st_out_str(&s.out, "</svg>\n");
 	r = 0;
 out:
-	if (s.out.buf && st_out_finish(&s.out) < 0)
-		r = -1;
+	r = st_out_end(&s.out, r);
 	free(s.ev_y);
 	free(s.start_y);
 	free(s.row_y);
