@@ -695,12 +695,18 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 	size_t off;
 
 	for (off = ST_BINLOG_MAGIC_LEN; off < len; off += s.size) {
+		bool end_mark = false;
+
 		next_step(in, len, off, &s);
 		if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_STOP) {
 			memcpy(&stop, s.body, sizeof(stop));
 			st->frames++;
 		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_CLOCK) {
+			struct st_frame_clock k;
+
+			memcpy(&k, s.body, sizeof(k));
 			st->clocks++;
+			end_mark = k.why == ST_CLOCK_END;
 		} else if (s.kind == STEP_FRAME && s.head.kind == ST_FRAME_TEXT && s.head.len > 0) {
 			if (put_text(o, &s, c) < 0)
 				return -1;
@@ -719,6 +725,10 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 			else
 				st->frames++;
 		}
+		/* Whole when the exit's mark comes last: after it only PAD
+		 * frames (writers that found the log shut) and zero words. */
+		if (s.kind == STEP_BAD || (s.kind == STEP_FRAME && s.head.kind != ST_FRAME_PAD))
+			st->closed = end_mark;
 		if (s.kind == STEP_BAD) {
 			if (!in_bad)
 				st->bad++;

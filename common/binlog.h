@@ -229,6 +229,11 @@ struct st_binlog_stats {
 	uint32_t stop;		/* enum st_stop_why of the STOP frame (the last, if several) */
 	int32_t stop_err;	/* its errno */
 	uint64_t clocks;	/* CLOCK frames: > 0 when the times were ticks */
+	bool closed;		/* the last frame is the CLOCK frame the library
+				 * writes before exit or exec (ST_CLOCK_END): the
+				 * log is whole, even with its ring left behind
+				 * (a process that dropped its rights cannot
+				 * remove it) */
 };
 
 /*
@@ -257,11 +262,6 @@ struct st_binlog_stats {
  * readers ignore a TEXT frame's aux.) */
 #define ST_RING_AUX_DIRECT 1
 #define ST_RING_DATA_OFF 4096
-/* In the ring's copy of a TEXT frame's head: the frame's bytes are in the
- * log file already (a frame too big for the ring); a copier clears its
- * head and copies nothing.  (The file's copy of the head has aux 0;
- * readers ignore a TEXT frame's aux.) */
-#define ST_RING_AUX_DIRECT 1
 
 struct st_ring_head {
 	char magic[8];		/* ST_RING_MAGIC */

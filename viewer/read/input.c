@@ -110,7 +110,8 @@ struct ring {
  * (st_binlog_join).  What the decoder skipped and what the library
  * dropped are counted.  -1 (errno set) when memory runs out. */
 static int decode_binary(struct st_trace *tr, const char *path, const struct ring *ring,
-			 const char **map, size_t *size, bool *mapped, struct st_ring_info *info)
+			 const char **map, size_t *size, bool *mapped, struct st_ring_info *info,
+			 bool *closed)
 {
 	const unsigned char *in = (const unsigned char *)*map;
 	unsigned char *joined = NULL;
@@ -145,6 +146,7 @@ static int decode_binary(struct st_trace *tr, const char *path, const struct rin
 	tr->bad_frames += bs.bad;
 	tr->bad_bytes += bs.bad_bytes;
 	tr->no_tuple += bs.no_tuple;
+	*closed = bs.closed;
 	st_trace_release_map(*map, *size, *mapped);
 	*map = text;
 	*size = n;
@@ -160,11 +162,11 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 {
 	struct st_ring_info info = { 0, 0 };
 	struct st_file *f;
-	bool had_ring = ring->buf != NULL;
+	bool had_ring = ring->buf != NULL, closed = false;
 	int r = 0;
 
 	if (st_binlog_is(map, size))
-		r = decode_binary(tr, path, ring, &map, &size, &mapped, &info);
+		r = decode_binary(tr, path, ring, &map, &size, &mapped, &info, &closed);
 	free(ring->buf);
 	ring->buf = NULL;
 	if (r < 0) {
@@ -179,7 +181,9 @@ static int add_file_entry(struct st_trace *tr, char *path, struct ring *ring, co
 	f->map = map;
 	f->size = size;
 	f->mapped = mapped;
-	f->had_ring = had_ring;
+	/* A ring left by a process that exited (or exec'd) but could not
+	 * remove it, having dropped its rights: the log is whole. */
+	f->had_ring = had_ring && !closed;
 	f->missing = info.missing;
 	if (info.missing)
 		st_trace_note(tr, "%s: %llu bytes of the log are missing from the file "

@@ -91,6 +91,8 @@ struct tlog {
 	uint64_t stuck_at;	/* where a read stopped at a frame not written */
 	int64_t stuck_since;
 	uint64_t stop_off;	/* binary: the STOP frame's log offset, 0: none */
+	bool closed;		/* binary: the last frame walked is the exit's
+				 * CLOCK frame (st_binlog_stats.closed) */
 	char *hline;		/* binary: the header line */
 	size_t hlen;
 	struct tuples tup;
@@ -604,6 +606,7 @@ static int walk(struct tlog *l, const unsigned char *win, uint64_t n, bool cut, 
 			continue;
 		}
 		if (!head_known(&h)) {
+			l->closed = false;
 			off += 8;	/* corrupt: the decoder counts it */
 			continue;
 		}
@@ -638,7 +641,14 @@ static int walk(struct tlog *l, const unsigned char *win, uint64_t n, bool cut, 
 					return -1;
 				tuple_slot(&l->tup, tu.id)->stamp = l->stamp;
 			}
-		} else if (h.kind == ST_FRAME_CLOCK && size == CLOCK_FRAME) {
+		}
+		if (h.kind != ST_FRAME_PAD)
+			l->closed = false;
+		if (h.kind == ST_FRAME_CLOCK && size == CLOCK_FRAME) {
+			struct st_frame_clock k;
+
+			memcpy(&k, win + off + 8, sizeof(k));
+			l->closed = k.why == ST_CLOCK_END;
 			if (l->nclocks == CLOCKS_KEPT) {
 				memmove(l->clocks[0], l->clocks[1], (CLOCKS_KEPT - 1) * CLOCK_FRAME);
 				l->nclocks--;
@@ -707,7 +717,7 @@ static void bin_ending(struct st_trace *tr, struct tlog *l, int fd, bool ring)
 	if (l->fi < 0)
 		return;
 	f = &tr->files[l->fi];
-	f->had_ring = ring;
+	f->had_ring = ring && !l->closed;
 	memcpy(in, ST_BINLOG_MAGIC, 8);
 	if (!l->stop_off || read_at(fd, in + 8, sizeof(in) - 8, l->stop_off) != (ssize_t)(sizeof(in) - 8) ||
 	    st_binlog_decode(in, sizeof(in), &text, &len, &bs) < 0)
