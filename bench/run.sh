@@ -295,6 +295,53 @@ elif ! bench_follow; then
 fi
 
 # ---------------------------------------------------------------------------
+# The wait calls against a data call (issue 16): what the library adds to
+# one epoll_wait, select and poll, and to one send or recv, in instructions
+# counted by callgrind in the same run (bench/waitcost.sh; instruction
+# counts are the same from run to run, timings of calls this short are
+# noise).  Target: each wait's cost <= the data call's.
+WAIT_N=${BENCH_WAIT_N:-20000}
+
+# waitcost_of NAME OUTPUT: the number waitcost.sh printed for NAME
+waitcost_of() { printf '%s\n' "$2" | sed -n "s/^$1: \(-\{0,1\}[0-9][0-9]*\) instructions.*/\1/p"; }
+
+bench_waitcost() {
+	local out data v name worst= res=PASS list=
+	say "bench: wait calls against recv: callgrind, $WAIT_N rounds per mode"
+	out=$(timeout 600 bench/waitcost.sh "$WAIT_N" 2> "$WORK/waitcost.err") || {
+		say "bench: bench/waitcost.sh failed:"; tail -n 5 "$WORK/waitcost.err" >&2; return 1; }
+	data=$(waitcost_of 'data call (send, recv)' "$out")
+	[ -n "$data" ] || return 1
+	for name in epoll_wait select poll; do
+		v=$(waitcost_of "$name" "$out")
+		[ -n "$v" ] || return 1
+		list+="${list:+, }$name $v"
+		[ "$v" -le "$data" ] || res=MISS
+		[ -z "$worst" ] || [ "$v" -gt "$worst" ] && worst=$v
+	done
+	raw+=("wait calls, instructions added per call: $(printf '%s' "$out" | tr '\n' ';')")
+	add_row "wait calls against recv, instructions added per call (callgrind)" - \
+		"$list; send/recv $data" "$(fmt '%.3fx' "$(calc "$worst / $data")")" n/a \
+		"each wait <= recv's" "$res"
+	notes+=("wait calls (build/bench/wait_loop $WAIT_N: send 1 byte, wait, recv it, on a socketpair): instructions the library adds per call, counted by callgrind; the ratio is the costliest wait's over a data call's (the mean of the loop's send and recv)")
+}
+
+cmds+=("wait calls: \`bench/waitcost.sh $WAIT_N\` (\`valgrind --tool=callgrind build/bench/wait_loop $WAIT_N MODE\`, traced and untraced, MODE e, s, p and n)")
+case $WAIT_N in
+'' | *[!0-9]* | 0)
+	say "bench: BENCH_WAIT_N must be a positive integer, not '$WAIT_N'"; exit 1 ;;
+esac
+if ! command -v valgrind >/dev/null 2>&1; then
+	say "bench: valgrind missing (apt-get install -y valgrind): wait calls row skipped"
+	add_row "wait calls against recv, instructions added per call (callgrind)" skipped skipped - - \
+		"each wait <= recv's" "skipped (apt-get install -y valgrind)"
+elif ! bench_waitcost; then
+	failed=1
+	add_row "wait calls against recv, instructions added per call (callgrind)" FAILED - - - \
+		"each wait <= recv's" FAILED
+fi
+
+# ---------------------------------------------------------------------------
 # nginx under wrk.  A minimal config in a temp dir; nginx is the traced
 # program (its master forks the workers, which inherit the library), wrk is
 # never traced.

@@ -49,7 +49,7 @@ static inline void st_call_end(struct st_call *c, bool failed)
 }
 
 /* st_call_begin() and st_call_end() for a wrapper whose record leaves
- * errno alone (st_event_io1(), st_event_wait()) and that touches it no
+ * errno alone (st_event_io1(), st_wait_close()) and that touches it no
  * other way: errno is read only when the call failed, and the wrapper
  * returns with the kernel's errno untouched, no st_result(). */
 static inline void st_call_start(struct st_call *c, const char *name, int fd)
@@ -137,41 +137,87 @@ static inline void st_tick_keep_errno(int64_t now)
 	}
 }
 
-/* st_event_wait() when the fast way cannot take the frame f (the log not
- * open yet, no room at once, a socket's five-tuple to name): the
+/* st_wait_close() when the fast way could not take the frame f (the log
+ * not open yet, no room at once, a socket's five-tuple to name): the
  * reserving way, errno kept. */
 void st_event_wait_slow(const struct st_call *c, const struct st_frame *f, int64_t ret,
 			int32_t arg, const struct st_wait_fds *wf, size_t tail);
 
-/* A WAIT frame for poll, select, the epoll waits: the timeout (-1 none,
- * below -1 not logged) and wf.  Leaves errno alone.  In line, so a wait's
- * wrapper makes one call for its record (st_sink_put()). */
-static inline __attribute__((always_inline)) void
-st_event_wait(const struct st_call *c, enum st_dcall dc, int64_t ret, int64_t timeout_ms,
-	      struct st_wait_fds *wf)
+/* A WAIT frame's arg: the timeout in ms (-1 none, below -1 not logged). */
+static inline int32_t st_wait_arg(int64_t timeout_ms)
 {
-	struct st_frame_data d;
-	struct st_frame f;
-	size_t tail;
-	int32_t arg;
-
-	if (wf->w.n > ST_WAIT_FDS_MAX)
-		wf->w.n = ST_WAIT_FDS_MAX;
 	if (timeout_ms > INT32_MAX)
 		timeout_ms = INT32_MAX;
-	arg = timeout_ms < -1 ? ST_WAIT_NO_TIMEOUT : (int32_t)timeout_ms;
+	return timeout_ms < -1 ? ST_WAIT_NO_TIMEOUT : (int32_t)timeout_ms;
+}
+
+/*
+ * A WAIT frame, for poll, select and the epoll waits, written in place by
+ * a wrapper that knows, before it fills in the fds, that it logs the call
+ * and how many fds it names (nfds: -1 none; timeout_ms: -1 none, below -1
+ * not logged):
+ *
+ *	st_wait_open(&w, &c, dc, ret, timeout_ms, nfds, n);
+ *	for (i = 0; i < w.wf.w.n; i++)
+ *		w.fds[i] = ...;
+ *	st_wait_close(&w, &c, ret);
+ *
+ * The fast way claims the frame's room in the ring and writes its numbers
+ * there at once, so the fds go straight into the ring, with no copy (the
+ * claim is held only while they are filled in: no system call, no wait);
+ * else fds points into wf, for the slow way.  Leaves errno alone.
+ */
+struct st_wait {
+	struct st_frame f;
+	uint64_t at;			/* the claimed frame's log offset */
+	struct st_frame_fd *fds;	/* where the fds go: wf.fds unless claimed */
+	int32_t arg;
+	struct st_wait_fds wf;		/* the slow way's body: wf.w.n says n */
+};
+
+static inline __attribute__((always_inline)) void
+st_wait_open(struct st_wait *w, const struct st_call *c, enum st_dcall dc, int64_t ret,
+	     int64_t timeout_ms, int32_t nfds, uint32_t n)
+{
+	unsigned char *p;
+
+	if (n > ST_WAIT_FDS_MAX)
+		n = ST_WAIT_FDS_MAX;
+	w->arg = st_wait_arg(timeout_ms);
+	w->wf.w = (struct st_frame_wait){ nfds, n };
+	w->f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_WAIT, (uint16_t)dc,
+				  (uint32_t)(sizeof(struct st_frame_data) + sizeof(w->wf.w) +
+					     n * sizeof(w->wf.fds[0])) };
+	w->fds = w->wf.fds;
 #ifdef ST_TIME_ONLY
 	return;	/* the benchmark's cost floor: no record */
 #endif
-	tail = sizeof(wf->w) + wf->w.n * sizeof(wf->fds[0]);
-	f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_WAIT, (uint16_t)dc,
-			       (uint32_t)(sizeof(d) + tail) };
-	/* The fd of a wait is no socket (an epoll fd, or none), so the frame
-	 * names no five-tuple, unless a program waited on a socket itself
-	 * (which fails): the slow way then looks its tuple up. */
-	st_set_call(&d, c, ret, arg, 0);
-	if (__builtin_expect(st_fd_known_socket(c->fd) || !st_sink_put(&f, &d, wf, tail, 0), 0))
-		st_event_wait_slow(c, &f, ret, arg, wf, tail);
+	/* A wait on a socket itself (which fails: a wait that returned is on
+	 * an epoll fd, or none) names its five-tuple: the slow way. */
+	if (__builtin_expect(ret < 0 && st_fd_known_socket(c->fd), 0))
+		return;
+	p = st_sink_claim(&w->f, &w->at);
+	if (__builtin_expect(p != NULL, 1)) {
+		struct st_frame_data *d = (struct st_frame_data *)(void *)(p + sizeof(w->f));
+		struct st_frame_wait *fw = (struct st_frame_wait *)(void *)(d + 1);
+
+		st_set_call(d, c, ret, w->arg, 0);
+		*fw = w->wf.w;
+		w->fds = (struct st_frame_fd *)(void *)(fw + 1);
+	}
+}
+
+static inline __attribute__((always_inline)) void
+st_wait_close(struct st_wait *w, const struct st_call *c, int64_t ret)
+{
+#ifdef ST_TIME_ONLY
+	return;	/* the benchmark's cost floor: no record */
+#endif
+	if (__builtin_expect(w->fds != w->wf.fds, 1))
+		st_sink_publish(w->at, &w->f);
+	else
+		st_event_wait_slow(c, &w->f, ret, w->arg, &w->wf,
+				   w->f.len - sizeof(struct st_frame_data));
 	st_tick_keep_errno(c->t1);
 }
 

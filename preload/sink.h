@@ -41,7 +41,7 @@ void st_sink_publish(uint64_t start, const struct st_frame *head);
 /* A whole frame, its body head->len bytes at body: claimed when it can
  * be, else reserved; false when the record is dropped. */
 bool st_sink_write(const struct st_frame *head, const void *body);
-/* The fastest way to a DATA or WAIT frame (event.c): its body, then
+/* The fastest way to a DATA frame (event.c): its body, then
  * tail_len bytes at tail (together head->len), claimed and published in
  * one call, when the open log's generation is gen (0: any) and
  * st_sink_claim() would succeed.  False, nothing written, otherwise. */

@@ -15,6 +15,10 @@
  * believed.  What a wrapper reads of the program's memory is what the
  * kernel has just read or written successfully (the ready events, the
  * fd_sets it wrote back, the timeout it read).
+ *
+ * A wait costs no more than a data call (bench/waitcost.sh): each wrapper
+ * is one function, whose record is written in place in the ring
+ * (st_wait_open()), with each ready fd looked up once.
  */
 #include <poll.h>
 #include <stdatomic.h>
@@ -41,28 +45,15 @@ static int64_t timespec_ms(const struct timespec *ts)
 	return ts ? (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 : -1;
 }
 
-/* A poll or ppoll that watched a socket: its first ST_WAIT_FDS_MAX fds. */
-static void log_poll(const struct st_call *c, enum st_dcall dc, int ret,
-		     const struct pollfd *fds, nfds_t n, int64_t timeout_ms)
+/* The poll set of a call that failed as c says, where it can be read:
+ * fds itself once the kernel has read it all (the call was interrupted
+ * while waiting), else its first ST_WAIT_FDS_MAX entries copied with
+ * st_peek() into copy (*n cut to them); NULL when they cannot be read. */
+static __attribute__((noinline)) const struct pollfd *
+poll_set_failed(const struct st_call *c, const struct pollfd *fds, nfds_t *n,
+		struct pollfd *copy)
 {
-	struct st_wait_fds wf;
-	uint32_t i;
-
-	for (i = 0; i < n && i < ST_WAIT_FDS_MAX; i++)
-		wf.fds[i] = (struct st_frame_fd){ fds[i].fd, (uint16_t)fds[i].events,
-						  ret > 0 ? (uint16_t)fds[i].revents : 0 };
-	wf.w = (struct st_frame_wait){ n > INT32_MAX ? INT32_MAX : (int)n, i };
-	st_event_wait(c, dc, ret, timeout_ms, &wf);
-}
-
-/* The poll set of a call that returned as c says, where it can be read:
- * fds itself once the kernel has read it all (the call succeeded, or was
- * interrupted while waiting), else its first ST_WAIT_FDS_MAX entries
- * copied with st_peek() into copy; NULL when they cannot be read. */
-static const struct pollfd *poll_set(const struct st_call *c, const struct pollfd *fds,
-				     nfds_t *n, struct pollfd *copy)
-{
-	if (c->err == 0 || c->err == EINTR)
+	if (c->err == EINTR)
 		return fds;
 	if (*n > ST_WAIT_FDS_MAX)
 		*n = ST_WAIT_FDS_MAX;
@@ -71,45 +62,56 @@ static const struct pollfd *poll_set(const struct st_call *c, const struct pollf
 	return copy;
 }
 
+/* A poll or ppoll's last step, right after the real call returned ret
+ * (errno as the call left it): logged when it watched a socket, with its
+ * first ST_WAIT_FDS_MAX fds. */
+static inline __attribute__((always_inline)) int
+poll_done(struct st_call *c, enum st_dcall dc, int ret, const struct pollfd *fds, nfds_t n,
+	  int64_t timeout_ms)
+{
+	struct pollfd copy[ST_WAIT_FDS_MAX];
+	const struct pollfd *set = fds;
+	nfds_t seen = n;
+	struct st_wait w;
+	uint32_t i;
+
+	st_call_done(c, ret < 0);
+	if (__builtin_expect(ret < 0, 0))
+		set = poll_set_failed(c, fds, &seen, copy);
+	if (!set || !watches_socket(set, seen))
+		return ret;
+	st_wait_open(&w, c, dc, ret, timeout_ms, n > INT32_MAX ? INT32_MAX : (int32_t)n,
+		     (uint32_t)(seen < ST_WAIT_FDS_MAX ? seen : ST_WAIT_FDS_MAX));
+	for (i = 0; i < w.wf.w.n; i++)
+		w.fds[i] = (struct st_frame_fd){ set[i].fd, (uint16_t)set[i].events,
+						 ret > 0 ? (uint16_t)set[i].revents : 0 };
+	st_wait_close(&w, c, ret);
+	return ret;
+}
+
 ST_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct st_call c;
-	struct pollfd copy[ST_WAIT_FDS_MAX];
-	const struct pollfd *set;
-	nfds_t seen = n;
-	int ret;
 
 	if (st_untraced())
 		return ST_PASS(poll, SYS_poll, fds, n, timeout);
-	st_call_begin(&c, "poll", -1);
-	ret = st_real.poll(fds, n, timeout);
-	st_call_end(&c, ret < 0);
-	set = poll_set(&c, fds, &seen, copy);
-	if (set && watches_socket(set, seen))
-		log_poll(&c, ST_DC_POLL, ret, set, n, timeout < 0 ? -1 : timeout);
-	return st_result(&c, ret);
+	st_call_start(&c, "poll", -1);
+	return poll_done(&c, ST_DC_POLL, st_real.poll(fds, n, timeout), fds, n,
+			 timeout < 0 ? -1 : timeout);
 }
 
 ST_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		    const sigset_t *mask)
 {
 	struct st_call c;
-	struct pollfd copy[ST_WAIT_FDS_MAX];
-	const struct pollfd *set;
-	nfds_t seen = n;
-	int ret;
 
 	if (st_untraced())
 		return ST_REAL_OR(ppoll, (fds, n, ts, mask),
 				  syscall(SYS_ppoll, fds, n, ts, mask, 8));
-	st_call_begin(&c, "ppoll", -1);
-	ret = st_real.ppoll(fds, n, ts, mask);
-	st_call_end(&c, ret < 0);
-	set = poll_set(&c, fds, &seen, copy);
+	st_call_start(&c, "ppoll", -1);
 	/* ts: glibc has read it before the system call. */
-	if (set && watches_socket(set, seen))
-		log_poll(&c, ST_DC_PPOLL, ret, set, n, timespec_ms(ts));
-	return st_result(&c, ret);
+	return poll_done(&c, ST_DC_PPOLL, st_real.ppoll(fds, n, ts, mask), fds, n,
+			 timespec_ms(ts));
 }
 
 /* ---- epoll ---- */
@@ -188,7 +190,7 @@ static void ep_note(int epfd, int op, int fd, const struct epoll_event *e)
 	atomic_store_explicit(&t[fd].epfd1, epfd + 1, memory_order_release);
 	if (st_fd_known_socket(fd))
 		ep_has_sock[epfd] = 1;
-	/* data that is the fd itself needs no slot (see ep_fd_of). */
+	/* data that is the fd itself needs no slot (see ep_entry). */
 	if (e->data.u64 == (uint64_t)fd || (uint32_t)e->data.u64 == (uint32_t)fd)
 		return;
 	sl = lazy_table((void *_Atomic *)&ep_slots, sizeof(*sl) * EP_SLOTS);
@@ -211,53 +213,88 @@ static void ep_note(int epfd, int op, int fd, const struct epoll_event *e)
 	}
 }
 
-/* The fd of a ready event of epfd, -1 when not known. */
-static int ep_fd_of(int epfd, uint64_t data)
+/* ep_entry() when the event's data is not its fd: the (epoll fd, data)
+ * table.  Out of line: the common case (data.fd) does without it. */
+static __attribute__((noinline)) const struct ep_fd *
+ep_entry_slot(const struct ep_fd *t, int epfd, uint64_t data, int *fdp)
 {
-	const struct ep_fd *t = atomic_load_explicit(&ep_fds, memory_order_acquire);
-	const struct ep_slot *sl;
+	const struct ep_slot *sl = atomic_load_explicit(&ep_slots, memory_order_acquire);
 	uint32_t h, k;
 
-	if (!t)
-		return -1;
-	if (ep_is(t, (int)(uint32_t)data, epfd, data))
-		return (int)(uint32_t)data;
-	sl = atomic_load_explicit(&ep_slots, memory_order_acquire);
 	if (!sl)
-		return -1;
+		return NULL;
 	for (h = ep_hash(epfd, data), k = 0; k < EP_PROBES; k++, h = (h + 1) & (EP_SLOTS - 1)) {
 		int fd = atomic_load_explicit(&sl[h].fd, memory_order_relaxed);
 
 		if (atomic_load_explicit(&sl[h].epfd1, memory_order_acquire) == epfd + 1 &&
 		    atomic_load_explicit(&sl[h].data, memory_order_relaxed) == data &&
-		    ep_is(t, fd, epfd, data))
-			return fd;
+		    ep_is(t, fd, epfd, data)) {
+			*fdp = fd;
+			return &t[fd];
+		}
 	}
-	return -1;
+	return NULL;
 }
 
-/* An epoll wait on a set that holds a socket (or that woke for one): its
- * ready fds, found from their data. */
-static inline __attribute__((always_inline)) void
-log_epoll(const struct st_call *c, enum st_dcall dc, int epfd, int ret,
-		      const struct epoll_event *evs, int64_t timeout_ms)
+/* What epoll_ctl said of the fd of a ready event of epfd (t: ep_fds, not
+ * NULL), and *fdp that fd; NULL when not known (*fdp then -1). */
+static inline const struct ep_fd *ep_entry(const struct ep_fd *t, int epfd, uint64_t data,
+					   int *fdp)
 {
-	const struct ep_fd *t = atomic_load_explicit(&ep_fds, memory_order_acquire);
-	struct st_wait_fds wf;
-	int i, n = ret > ST_WAIT_FDS_MAX ? ST_WAIT_FDS_MAX : ret;
-	bool sock = (unsigned)epfd < ST_MAX_FDS && ep_has_sock[epfd];
+	const struct ep_fd *e;
 
-	/* The events are read only as far as the kernel wrote them. */
+	*fdp = (int)(uint32_t)data;
+	if (ep_is(t, *fdp, epfd, data))
+		return &t[*fdp];
+	e = ep_entry_slot(t, epfd, data, fdp);
+	if (!e)
+		*fdp = -1;
+	return e;
+}
+
+/* Whether a ready event of an epoll set with no socket added (that the
+ * wrapper saw) is a socket's: only then is the wait logged. */
+static bool ep_woke_socket(const struct ep_fd *t, int epfd, const struct epoll_event *evs,
+			   int n)
+{
+	int i, fd;
+
+	for (i = 0; t && i < n; i++)
+		if (ep_entry(t, epfd, evs[i].data.u64, &fd) && st_fd_known_socket(fd))
+			return true;
+	return false;
+}
+
+/* An epoll wait's last step, right after the real call returned ret
+ * (errno as the call left it): logged when its set holds a socket, or it
+ * woke for one, with its ready fds found from their data.  The events are
+ * read only as far as the kernel wrote them. */
+static inline __attribute__((always_inline)) int
+epoll_done(struct st_call *c, enum st_dcall dc, int epfd, int ret,
+	   const struct epoll_event *evs, int64_t timeout_ms)
+{
+	const struct ep_fd *t;
+	struct st_wait w;
+	int i, n;
+
+	st_call_done(c, ret < 0);
+	if (__builtin_expect(ret < 0, 0) && c->err == EFAULT)
+		return ret;
+	t = atomic_load_explicit(&ep_fds, memory_order_acquire);
+	n = ret > ST_WAIT_FDS_MAX ? ST_WAIT_FDS_MAX : ret > 0 ? ret : 0;
+	if (!((unsigned)epfd < ST_MAX_FDS && ep_has_sock[epfd]) && !ep_woke_socket(t, epfd, evs, n))
+		return ret;
+	st_wait_open(&w, c, dc, ret, timeout_ms, -1, (uint32_t)n);
 	for (i = 0; i < n; i++) {
-		int fd = ep_fd_of(epfd, evs[i].data.u64);
+		int fd = -1;
+		const struct ep_fd *e = t ? ep_entry(t, epfd, evs[i].data.u64, &fd) : NULL;
 
-		wf.fds[i] = (struct st_frame_fd){ fd, fd >= 0 && t ?
-			atomic_load_explicit(&t[fd].events, memory_order_relaxed) : 0, evs[i].events };
-		sock = sock || st_fd_known_socket(fd);
+		w.fds[i] = (struct st_frame_fd){ fd, e ? atomic_load_explicit(&e->events,
+									 memory_order_relaxed) : 0,
+						 evs[i].events };
 	}
-	wf.w = (struct st_frame_wait){ -1, (uint32_t)(n > 0 ? n : 0) };
-	if (sock)
-		st_event_wait(c, dc, ret, timeout_ms, &wf);
+	st_wait_close(&w, c, ret);
+	return ret;
 }
 
 ST_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
@@ -289,17 +326,6 @@ ST_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		st_event_emit(&ev);
 	}
 	return st_result(&c, ret);
-}
-
-/* An epoll wait's last step, right after the real call returned ret;
- * errno as the call left it. */
-static int epoll_done(struct st_call *c, enum st_dcall dc, int epfd, int ret,
-		      const struct epoll_event *evs, int64_t timeout_ms)
-{
-	st_call_done(c, ret < 0);
-	if (c->err != EFAULT)
-		log_epoll(c, dc, epfd, ret, evs, timeout_ms);
-	return ret;
 }
 
 ST_EXPORT int epoll_wait(int epfd, struct epoll_event *evs, int max, int timeout)
@@ -345,63 +371,92 @@ ST_EXPORT int epoll_pwait2(int epfd, struct epoll_event *evs, int max,
 
 /* ---- select ---- */
 
-/* select's sets after it returned (the kernel wrote them back): the ready
- * fds, logged when one is a socket, or for a timeout when an fd below nfds
- * is one (it may have been watched: what was asked is not read). */
-static void log_select(const struct st_call *c, enum st_dcall dc, int nfds, int ret,
-		       const fd_set *r, const fd_set *w, const fd_set *x, int64_t timeout_ms)
+/* The ready fds of select's sets, as the kernel wrote them back (NULL:
+ * none), below n: the first ST_WAIT_FDS_MAX into wf (wf->w.n of them), in
+ * one pass that reads each word of a set once; whether one of them all is
+ * a socket. */
+static inline __attribute__((always_inline)) bool
+sel_ready(const fd_set *r, const fd_set *w, const fd_set *x, int n, struct st_wait_fds *wf)
 {
 	enum { BITS = 8 * sizeof(unsigned long) };
-	const unsigned long *rb = (const unsigned long *)r, *wb = (const unsigned long *)w,
-			    *xb = (const unsigned long *)x;
-	struct st_wait_fds wf;
-	int fd, n = nfds < FD_SETSIZE ? nfds : FD_SETSIZE, word;
+	const unsigned long *rs = (const unsigned long *)(const void *)r,
+			    *ws = (const unsigned long *)(const void *)w,
+			    *xs = (const unsigned long *)(const void *)x;
 	uint32_t k = 0;
 	bool sock = false;
+	int word;
 
-	/* A timeout: whether an fd below nfds is a socket (it may have been
-	 * watched: what was asked is not read). */
-	for (fd = 0; ret == 0 && fd < n && !sock; fd++)
-		sock = st_fd_known_socket(fd);
-	/* Ready: the set bits, a word at a time. */
-	for (word = 0; ret > 0 && word * BITS < n; word++) {
-		unsigned long any = (rb ? rb[word] : 0) | (wb ? wb[word] : 0) | (xb ? xb[word] : 0);
+	for (word = 0; word * BITS < n && (!sock || k < ST_WAIT_FDS_MAX); word++) {
+		unsigned long rb = rs ? rs[word] : 0, wb = ws ? ws[word] : 0,
+			      xb = xs ? xs[word] : 0, any = rb | wb | xb;
 
 		if (n - word * BITS < BITS)
 			any &= (1ul << (n - word * BITS)) - 1;
-		while (any) {
+		for (; any; any &= any - 1) {
+			int fd = word * BITS + __builtin_ctzl(any);
 			unsigned long bit = any & -any;
-			uint32_t ready = (rb && (rb[word] & bit) ? POLLIN : 0) |
-					 (wb && (wb[word] & bit) ? POLLOUT : 0) |
-					 (xb && (xb[word] & bit) ? POLLPRI : 0);
+			uint32_t ready = (rb & bit ? POLLIN : 0) | (wb & bit ? POLLOUT : 0) |
+					 (xb & bit ? POLLPRI : 0);
 
-			fd = word * BITS + __builtin_ctzl(any);
-			any &= any - 1;
 			sock = sock || st_fd_known_socket(fd);
 			if (k < ST_WAIT_FDS_MAX)
-				wf.fds[k++] = (struct st_frame_fd){ fd, ready, ready };
+				wf->fds[k++] = (struct st_frame_fd){ fd, ready, ready };
 		}
 	}
-	wf.w = (struct st_frame_wait){ nfds, k };
-	if (sock)
-		st_event_wait(c, dc, ret, timeout_ms, &wf);
+	wf->w.n = k;
+	return sock;
+}
+
+/* Whether an fd below n is a socket (for a timeout: it may have been
+ * watched, what was asked is not read). */
+static bool sel_any_socket(int n)
+{
+	int fd;
+
+	for (fd = 0; fd < n; fd++)
+		if (st_fd_known_socket(fd))
+			return true;
+	return false;
+}
+
+/* A select or pselect's last step, right after the real call returned ret
+ * (errno as the call left it), from its sets as the kernel wrote them
+ * back: the ready fds, logged when one is a socket, or for a timeout when
+ * an fd below nfds is one. */
+static inline __attribute__((always_inline)) int
+select_done(struct st_call *c, enum st_dcall dc, int nfds, int ret, const fd_set *r,
+	    const fd_set *w, const fd_set *x, int64_t timeout_ms)
+{
+	int n = nfds < FD_SETSIZE ? nfds : FD_SETSIZE;
+	struct st_wait wt;
+	uint32_t i;
+
+	st_call_done(c, ret < 0);
+	if (__builtin_expect(ret < 0, 0))
+		return ret;
+	/* How many fds are ready is known only once they are found, so they
+	 * are found into wf, and copied into the frame. */
+	wt.wf.w.n = 0;
+	if (!(ret > 0 ? sel_ready(r, w, x, n, &wt.wf) : sel_any_socket(n)))
+		return ret;
+	st_wait_open(&wt, c, dc, ret, timeout_ms, nfds, wt.wf.w.n);
+	for (i = 0; wt.fds != wt.wf.fds && i < wt.wf.w.n; i++)
+		wt.fds[i] = wt.wf.fds[i];
+	st_wait_close(&wt, c, ret);
+	return ret;
 }
 
 ST_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
 {
 	struct st_call c;
-	int ret;
 
 	if (st_untraced())
 		return ST_PASS(select, SYS_select, nfds, r, w, x, tv);
 	st_call_start(&c, "select", -1);
-	ret = st_real.select(nfds, r, w, x, tv);
-	st_call_done(&c, ret < 0);
 	/* Linux writes the time left back into *tv: the timeout asked for
 	 * is not logged. */
-	if (ret >= 0)
-		log_select(&c, ST_DC_SELECT, nfds, ret, r, w, x, -2);
-	return ret;
+	return select_done(&c, ST_DC_SELECT, nfds, st_real.select(nfds, r, w, x, tv), r, w, x,
+			   -2);
 }
 
 ST_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct timespec *ts,
@@ -421,8 +476,6 @@ ST_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *x, const struct ti
 	}
 	st_call_start(&c, "pselect", -1);
 	ret = st_real.pselect(nfds, r, w, x, ts, mask);
-	st_call_done(&c, ret < 0);
-	if (ret >= 0)
-		log_select(&c, ST_DC_PSELECT, nfds, ret, r, w, x, timespec_ms(ts));
-	return ret;
+	/* ts is read only after the kernel read it. */
+	return select_done(&c, ST_DC_PSELECT, nfds, ret, r, w, x, ret >= 0 ? timespec_ms(ts) : -1);
 }
