@@ -328,8 +328,9 @@ static int create_file(void)
 	return -1;
 }
 
-/* Writes n bytes at file offset off, whole; false on an error. */
-static bool put_file(int fd, const void *p, size_t n, uint64_t off)
+/* Writes n bytes at file offset off, whole; false on an error.  *reached
+ * follows the writing: the file has the bytes from off up to it. */
+static bool put_file_upto(int fd, const void *p, size_t n, uint64_t off, uint64_t *reached)
 {
 	const char *c = p;
 
@@ -345,8 +346,16 @@ static bool put_file(int fd, const void *p, size_t n, uint64_t off)
 		c += k;
 		n -= (size_t)k;
 		off += (uint64_t)k;
+		*reached = off;
 	}
 	return true;
+}
+
+static bool put_file(int fd, const void *p, size_t n, uint64_t off)
+{
+	uint64_t reached;
+
+	return put_file_upto(fd, p, n, off, &reached);
 }
 
 /* The log file's blocks allocated ALLOC_AHEAD past to, when fewer than
@@ -380,10 +389,10 @@ static bool copy_out(int *fd, uint64_t from, uint64_t to, uint64_t clear)
 		first = n < RING_CAP - at ? n : RING_CAP - at;
 		if (*fd < 0 && (*fd = open_file()) < 0)
 			return false;
-		if (!put_file(*fd, sk.data + at, first, s) ||
-		    !put_file(*fd, sk.data, n - first, s + first))
+		/* A failed copy leaves written where the file's bytes end. */
+		if (!put_file_upto(*fd, sk.data + at, first, s, &sk.written) ||
+		    !put_file_upto(*fd, sk.data, n - first, s + first, &sk.written))
 			return false;
-		sk.written = to;
 		alloc_ahead(*fd, to);
 	}
 	at = from & RING_MASK;
@@ -459,6 +468,29 @@ static __attribute__((noinline)) bool pass_head(int *fd, uint64_t run, uint64_t 
 		return false;
 	atomic_store_explicit(ring_word(p), 0, memory_order_relaxed);
 	return true;
+}
+
+/* A copy of the frames from run on failed part way (a full disk): those
+ * the file got whole (up to sk.written) are the file's, so a stop keeps
+ * them (cut_tail()).  Not past a PAD whose head the file has not got.
+ * Caller holds the lock. */
+static void keep_whole(uint64_t run)
+{
+	uint64_t p = run;
+
+	if (sk.pad_pending)
+		return;
+	while (p < sk.written) {
+		uint64_t w = atomic_load_explicit(ring_word(p), memory_order_relaxed);
+		struct st_frame f;
+
+		memcpy(&f, &w, sizeof(f));
+		if (w == 0 || p + st_frame_size(f.len) > sk.written)
+			break;
+		p += st_frame_size(f.len);
+	}
+	if (p > sk.whole)
+		sk.whole = p;
 }
 
 /* Handed over: the launcher copies the ring out and advances the ring's
@@ -611,6 +643,8 @@ static bool flush(void)
 		} else {
 			ok = copy_out(&fd, run, p, p);
 		}
+		if (!ok)
+			keep_whole(run);
 		if (ok && p > run)
 			ok = settle(&fd, p);
 		if (ok)
