@@ -250,7 +250,8 @@ static void read_sendfile_data(void)
 }
 
 /* SOCKTRACE_TLS=1 (socktrace --tls): OpenSSL's SSL_write, SSL_read, ...
- * are logged with their plaintext.  Off by default: it logs secrets. */
+ * and GnuTLS's gnutls_record_send, gnutls_record_recv are logged with
+ * their plaintext.  Off by default: it logs secrets. */
 static void read_tls(void)
 {
 	const char *p = getenv("SOCKTRACE_TLS");

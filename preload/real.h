@@ -36,6 +36,10 @@ int SSL_peek(struct ssl_st *ssl, void *buf, int num);
 int SSL_write_ex(struct ssl_st *ssl, const void *buf, size_t num, size_t *written);
 int SSL_read_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *readbytes);
 int SSL_peek_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *readbytes);
+/* GnuTLS's, likewise (gnutls_session_t is a struct gnutls_session_int *). */
+struct gnutls_session_int;
+ssize_t gnutls_record_send(struct gnutls_session_int *session, const void *data, size_t size);
+ssize_t gnutls_record_recv(struct gnutls_session_int *session, void *data, size_t size);
 int capset(cap_user_header_t hdr, const cap_user_data_t data);
 
 struct st_real {

@@ -20,7 +20,7 @@ struct st_config {
 	long head;		/* bytes kept in full at the start of each
 				 * direction of each socket (SOCKTRACE_HEAD) */
 	bool sendfile_data;	/* read back what sendfile sent, for its snippet */
-	bool tls;		/* SOCKTRACE_TLS=1: log OpenSSL's plaintext */
+	bool tls;		/* SOCKTRACE_TLS=1: log TLS plaintext (OpenSSL, GnuTLS) */
 	bool execd;		/* this image was exec'd by a traced image of the same pid */
 	pid_t fork_of;		/* set in a fork child: the parent's pid */
 	char lib[PATH_MAX];	/* our own path, for LD_PRELOAD across exec */

@@ -1,70 +1,87 @@
 /*
- * wrap_tls.c: OpenSSL's plaintext, opt-in (SOCKTRACE_TLS=1, socktrace
- * --tls): SSL_write, SSL_write_ex, SSL_read, SSL_read_ex, SSL_peek and
- * SSL_peek_ex are logged with the bytes the program gave or got, the
- * socket under the SSL object and its five-tuple.  This logs secrets:
- * passwords, cookies, tokens, in the clear.
+ * wrap_tls.c: TLS plaintext, opt-in (SOCKTRACE_TLS=1, socktrace --tls):
+ * OpenSSL's SSL_write, SSL_write_ex, SSL_read, SSL_read_ex, SSL_peek and
+ * SSL_peek_ex, and GnuTLS's gnutls_record_send and gnutls_record_recv, are
+ * logged with the bytes the program gave or got, the socket under the
+ * TLS session and its five-tuple.  This logs secrets: passwords, cookies,
+ * tokens, in the clear.
  *
- * The socket is SSL_get_fd's.  An SSL object on a BIO of the program's own
- * (curl's, a memory BIO) has none: then it is the socket the program read
- * or wrote while OpenSSL had the call (its BIO calls the program, which
- * calls recv or send: "fd_by":"io"), or when the call moved no bytes on
- * the wire (served from a record already read, or buffered), the socket
- * of the thread's last data call before it ("fd_by":"last", a guess).
+ * The socket is the library's own answer: SSL_get_fd, or
+ * gnutls_transport_get_int.  A session on a BIO or transport of the
+ * program's own (curl's, a memory BIO, GnuTLS push and pull functions on a
+ * pointer) has none: then it is the socket the program read or wrote
+ * while the library had the call (its BIO calls the program, which calls
+ * recv or send: "fd_by":"io"), or when the call moved no bytes on the
+ * wire (served from a record already read, or buffered), the socket of
+ * the thread's last data call before it ("fd_by":"last", a guess).
  *
- * The library is not linked with libssl.  These names are exported like
- * every wrapped call, so a program (or a library such as libcurl) that
- * calls them through the dynamic linker calls ours; the real function is
- * found with dlsym(RTLD_NEXT, ...) at start-up or, when libssl was loaded
- * later (dlopen), at the first call.  A libssl that came in privately
- * (RTLD_LOCAL) as the dependency of a dlopened module (Python's _ssl,
- * Ruby's openssl.so) is not in the global scope, so RTLD_NEXT does not see
- * it, yet the module's calls come to us: then the loaded libssl is found
- * among the process's objects and asked by its own handle.  A program
- * without libssl never calls them.  With SOCKTRACE_TLS unset a call costs one check.  What is read of
- * the program's memory is what OpenSSL just took or gave (ret bytes of
- * buf, and the _ex count it wrote on success).
+ * The library is not linked with libssl or libgnutls.  These names are
+ * exported like every wrapped call, so a program (or a library such as
+ * libcurl) that calls them through the dynamic linker calls ours (an
+ * unversioned definition stands for any version the caller asks, as
+ * GnuTLS's GNUTLS_3_4); the real function is found with
+ * dlsym(RTLD_NEXT, ...) at start-up or, when the TLS library was loaded
+ * later (dlopen), at the first call.  A libssl or libgnutls that came in
+ * privately (RTLD_LOCAL) as the dependency of a dlopened module (Python's
+ * _ssl, Ruby's openssl.so) is not in the global scope, so RTLD_NEXT does
+ * not see it, yet the module's calls come to us: then the loaded library
+ * is found among the process's objects and asked by its own handle.  A
+ * program without them never calls them.  With SOCKTRACE_TLS unset a call
+ * costs one check.  What is read of the program's memory is what the
+ * library just took or gave (ret bytes of buf, and the _ex count it wrote
+ * on success).
  */
 #include <dlfcn.h>
 #include <link.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "wrap.h"
 
-/* dl_iterate_phdr: the first loaded object whose file is a libssl. */
-static int find_libssl(struct dl_phdr_info *info, size_t size, void *out)
+/* What find_lib looks for (prefix, the start of a file name) and found. */
+struct lib_find {
+	const char *prefix;
+	const char *path;
+};
+
+/* dl_iterate_phdr: the first loaded object whose file name starts with
+ * the prefix. */
+static int find_lib(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	struct lib_find *lf = arg;
 	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
 
 	(void)size;
 	base = base ? base + 1 : info->dlpi_name;
-	if (base && strncmp(base, "libssl.so", 9) == 0) {
-		*(const char **)out = info->dlpi_name;
+	if (base && strncmp(base, lf->prefix, strlen(lf->prefix)) == 0) {
+		lf->path = info->dlpi_name;
 		return 1;
 	}
 	return 0;
 }
 
-/* A function of libssl: the next definition after ours, or, when libssl
- * is loaded privately (RTLD_LOCAL), its own; NULL without libssl. */
+/* A function of libssl or libgnutls (by its name): the next definition
+ * after ours, or, when its library is loaded privately (RTLD_LOCAL), its
+ * own; NULL without the library. */
 static void *tls_lookup(const char *name)
 {
-	const char *path = NULL;
+	struct lib_find lf = { strncmp(name, "gnutls_", 7) == 0 ? "libgnutls.so" : "libssl.so",
+			       NULL };
 	void *f = dlsym(RTLD_NEXT, name), *h;
 
 	if (f)
 		return f;
-	dl_iterate_phdr(find_libssl, &path);
+	dl_iterate_phdr(find_lib, &lf);
 	/* RTLD_NOLOAD: a handle on the copy already there, never a load. */
-	if (!path || !(h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD)))
+	if (!lf.path || !(h = dlopen(lf.path, RTLD_LAZY | RTLD_NOLOAD)))
 		return NULL;
 	f = dlsym(h, name);
 	dlclose(h);
 	return f;
 }
 
-/* The real function of a TLS row, found on first use when libssl came
- * after start-up. */
+/* The real function of a TLS row, found on first use when its library
+ * came after start-up. */
 #define TLS_REAL(name) \
 	(st_real.name ? st_real.name : \
 	 (st_real.name = (__typeof__(name) *)tls_lookup(#name)))
@@ -89,21 +106,25 @@ static void around_end(struct around *a)
 		st_last_fd1 = a->before;
 }
 
-/* The fd under an SSL object: SSL_get_fd's answer or, when the SSL
- * object reads and writes through a BIO of the program's own, the socket
- * the call moved bytes on (*by "io"), else the thread's last one before
- * (*by "last"); -1 when none. */
-static int ssl_fd(struct ssl_st *ssl, const struct around *a, const char **by)
+/* The session's getter of its fd (SSL_get_fd, gnutls_transport_get_int),
+ * looked up once and kept in *cache; -1 when there is none. */
+static int lib_fd(void *session, const char *getter, int (*_Atomic *cache)(void *))
 {
-	static int (*get_fd)(struct ssl_st *);
-	int (*f)(struct ssl_st *) = __atomic_load_n(&get_fd, __ATOMIC_RELAXED);
-	int fd;
+	int (*f)(void *) = atomic_load_explicit(cache, memory_order_relaxed);
 
 	if (!f) {
-		f = (int (*)(struct ssl_st *))tls_lookup("SSL_get_fd");
-		__atomic_store_n(&get_fd, f, __ATOMIC_RELAXED);
+		f = (int (*)(void *))tls_lookup(getter);
+		atomic_store_explicit(cache, f, memory_order_relaxed);
 	}
-	fd = f ? f(ssl) : -1;
+	return f ? f(session) : -1;
+}
+
+/* The fd under a TLS session: fd, the library's answer, when it is a
+ * socket or, when the session reads and writes through a BIO or transport
+ * of the program's own, the socket the call moved bytes on (*by "io"),
+ * else the thread's last one before (*by "last"); -1 when none. */
+static int tls_fd(int fd, const struct around *a, const char **by)
+{
 	*by = NULL;
 	if (fd >= 0 && st_fd_known_socket(fd))
 		return fd;
@@ -115,16 +136,16 @@ static int ssl_fd(struct ssl_st *ssl, const struct around *a, const char **by)
 	return a->before - 1;
 }
 
-/* One record: the call, its return, the socket and n bytes of plaintext
- * at buf (in: read by the program). */
-static void log_tls(struct st_call *c, int64_t ret, struct ssl_st *ssl, const struct around *a,
+/* One record: the call, its return, the socket (libfd the library's
+ * answer) and n bytes of plaintext at buf (in: read by the program). */
+static void log_tls(struct st_call *c, int64_t ret, int libfd, const struct around *a,
 		    const void *buf, int64_t n, bool in)
 {
 	struct st_event ev;
 	struct iovec one = { (void *)buf, n > 0 ? (size_t)n : 0 };
 	const char *by;
 
-	c->fd = ssl_fd(ssl, a, &by);
+	c->fd = tls_fd(libfd, a, &by);
 	st_event_begin(&ev, c, ret);
 	st_event_sock(&ev, c->fd, NULL);
 	if (by)
@@ -136,6 +157,29 @@ static void log_tls(struct st_call *c, int64_t ret, struct ssl_st *ssl, const st
 	st_event_emit(&ev);
 }
 
+/* Around the real call of a TLS row: its times, and the data calls the
+ * thread made while the library had it. */
+static void tls_call_begin(struct st_call *c, struct around *a, const char *name)
+{
+	st_call_begin(c, name, -1);
+	around_begin(a);
+}
+
+static void tls_call_end(struct st_call *c, struct around *a)
+{
+	around_end(a);
+	/* The TLS libraries' errors are not errno: the record has ret only. */
+	st_call_end(c, false);
+}
+
+/* SSL_get_fd's answer. */
+static int ssl_fd(struct ssl_st *ssl)
+{
+	static int (*_Atomic get)(void *);
+
+	return lib_fd(ssl, "SSL_get_fd", &get);
+}
+
 /* SSL_write, SSL_read, SSL_peek: ret is the count, or <= 0 for none. */
 static int tls_int(const char *name, __typeof__(SSL_read) *real, struct ssl_st *ssl, void *buf,
 		   int num, bool in)
@@ -144,13 +188,10 @@ static int tls_int(const char *name, __typeof__(SSL_read) *real, struct ssl_st *
 	struct around a;
 	int ret;
 
-	st_call_begin(&c, name, -1);
-	around_begin(&a);
+	tls_call_begin(&c, &a, name);
 	ret = real(ssl, buf, num);
-	around_end(&a);
-	/* OpenSSL's errors are not errno: the record has ret only. */
-	st_call_end(&c, false);
-	log_tls(&c, ret, ssl, &a, buf, ret > 0 ? ret : -1, in);
+	tls_call_end(&c, &a);
+	log_tls(&c, ret, ssl_fd(ssl), &a, buf, ret > 0 ? ret : -1, in);
 	return (int)st_result(&c, ret);
 }
 
@@ -162,12 +203,10 @@ static int tls_ex(const char *name, __typeof__(SSL_read_ex) *real, struct ssl_st
 	struct around a;
 	int ret;
 
-	st_call_begin(&c, name, -1);
-	around_begin(&a);
+	tls_call_begin(&c, &a, name);
 	ret = real(ssl, buf, num, done);
-	around_end(&a);
-	st_call_end(&c, false);
-	log_tls(&c, ret, ssl, &a, buf, ret == 1 && done ? (int64_t)*done : -1, in);
+	tls_call_end(&c, &a);
+	log_tls(&c, ret, ssl_fd(ssl), &a, buf, ret == 1 && done ? (int64_t)*done : -1, in);
 	return (int)st_result(&c, ret);
 }
 
@@ -236,4 +275,57 @@ ST_EXPORT int SSL_peek_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *rea
 	if (st_untraced() || !st_cfg.tls)
 		return real(ssl, buf, num, readbytes);
 	return tls_ex("SSL_peek_ex", real, ssl, buf, num, readbytes, true);
+}
+
+/* ---- GnuTLS ---- */
+
+/* gnutls_transport_get_int's answer: the int the program gave with
+ * gnutls_transport_set_int (on a pointer transport it is no socket, and
+ * tls_fd looks further). */
+static int gnutls_fd(struct gnutls_session_int *session)
+{
+	static int (*_Atomic get)(void *);
+
+	return lib_fd(session, "gnutls_transport_get_int", &get);
+}
+
+/* gnutls_record_send and gnutls_record_recv: ret is the count, 0 (recv:
+ * the peer closed), or a negative GNUTLS_E_ code, not errno. */
+static ssize_t gnutls_io(const char *name, __typeof__(gnutls_record_recv) *real,
+			 struct gnutls_session_int *session, void *buf, size_t size, bool in)
+{
+	struct st_call c;
+	struct around a;
+	ssize_t ret;
+
+	tls_call_begin(&c, &a, name);
+	ret = real(session, buf, size);
+	tls_call_end(&c, &a);
+	log_tls(&c, ret, gnutls_fd(session), &a, buf, ret > 0 ? ret : -1, in);
+	return (ssize_t)st_result(&c, ret);
+}
+
+ST_EXPORT ssize_t gnutls_record_send(struct gnutls_session_int *session, const void *data,
+				     size_t size)
+{
+	__typeof__(gnutls_record_send) *real = TLS_REAL(gnutls_record_send);
+
+	if (!real)
+		return -50;	/* GNUTLS_E_INVALID_REQUEST; not reached: no libgnutls */
+	if (st_untraced() || !st_cfg.tls)
+		return real(session, data, size);
+	return gnutls_io("gnutls_record_send", (__typeof__(gnutls_record_recv) *)real, session,
+			 (void *)data, size, false);
+}
+
+ST_EXPORT ssize_t gnutls_record_recv(struct gnutls_session_int *session, void *data,
+				     size_t size)
+{
+	__typeof__(gnutls_record_recv) *real = TLS_REAL(gnutls_record_recv);
+
+	if (!real)
+		return -50;
+	if (st_untraced() || !st_cfg.tls)
+		return real(session, data, size);
+	return gnutls_io("gnutls_record_recv", real, session, data, size, true);
 }

@@ -16,6 +16,10 @@
  * - the wire is unchanged: the encrypted arrows keep their TLS labels, one
  *   per record: a record read as its header then its body is named on the
  *   first arrow, the second says "cont. N B" (no arrow shows raw bytes).
+ *
+ * And GnuTLS: gnutls-cli (Debian's gnutls-bin) against the same nginx,
+ * its gnutls_record_send and gnutls_record_recv records tied to nginx's
+ * SSL_read and SSL_write of the same bytes.
  */
 #include "harness.h"
 
@@ -26,6 +30,8 @@
 #define PLANTUML "/usr/bin/plantuml"
 #define PYTHON "/usr/bin/python3"
 #define ENV "/usr/bin/env"
+#define SH "/bin/sh"
+#define GNUTLS_CLI "/usr/bin/gnutls-cli"
 #define SOCKVIEW ST_BUILD_DIR "/sockview"
 
 static void need(const char *path)
@@ -407,11 +413,51 @@ static void test_python_memory_bio(void **state)
 	h_rm_tree(t.work);
 }
 
+/* gnutls-cli sending one request read from its stdin, with and without
+ * SOCKTRACE_TLS: its plaintext records only with it, on the socket
+ * gnutls_transport_get_int names (no fd_by), read by nginx's SSL_read, and
+ * the plaintext arrows both ways. */
+static void test_gnutls_cli_plaintext(void **state)
+{
+	struct tls_run t;
+	char cmd[512];
+	const char *cli[] = { SH, "-c", cmd, NULL };
+	const char *off[] = { ENV, "-u", "SOCKTRACE_TLS", SH, "-c", cmd, NULL };
+	const char *const *const clients[] = { off, cli, NULL };
+	char *text;
+	int sent, got, read;
+	(void)state;
+
+	need(GNUTLS_CLI);
+	site(&t);
+	snprintf(cmd, sizeof cmd,
+		 "printf 'GET /b.txt HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n' | "
+		 GNUTLS_CLI " --insecure --port %d 127.0.0.1", t.port);
+	free(serve(&t, with_tls, clients));
+	text = view(t.logdir, "--jsonl", NULL, NULL);
+	sent = lines_with(text, "\"call\":\"gnutls_record_send\"", "GET /b.txt HTTP/1.1", NULL);
+	got = lines_with(text, "\"call\":\"gnutls_record_recv\"", "HTTP/1.1 200 OK", NULL);
+	read = lines_with(text, "\"call\":\"SSL_read\"", "GET /b.txt HTTP/1.1", NULL);
+	if (sent != 1 || got != 1 || read != 2 ||
+	    lines_with(text, "\"call\":\"gnutls_record_", "\"fd_by\"", NULL) != 0)
+		fail_msg("%d gnutls_record_send of the GET, %d gnutls_record_recv of the status, "
+			 "%d SSL_read of the GET (not 1, 1 and 2), or a GnuTLS record without its "
+			 "session's fd (logs in %s)", sent, got, read, t.logdir);
+	free(text);
+	text = view(t.logdir, "--width", "200", NULL);
+	if (count_of(text, "plaintext GET /b.txt HTTP/1.1") != 1 ||
+	    count_of(text, "plaintext 200 OK (300 B)") != 1)
+		fail_msg("gnutls-cli's plaintext arrows (logs in %s):\n%.6000s", t.logdir, text);
+	free(text);
+	h_rm_tree(t.work);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nginx_curl_plaintext),
 		cmocka_unit_test(test_python_memory_bio),
+		cmocka_unit_test(test_gnutls_cli_plaintext),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
