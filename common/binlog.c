@@ -93,6 +93,9 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 	case ST_FRAME_DATA:
 		return h->aux < ST_DC_POLL && h->len >= sizeof(struct st_frame_data) &&
 		       h->len - sizeof(struct st_frame_data) <= ST_DATA_SNIP_MAX;
+	case ST_FRAME_SDATA:
+		return h->aux < ST_DC_POLL && h->len >= sizeof(struct st_frame_sdata) &&
+		       h->len - sizeof(struct st_frame_sdata) <= ST_DATA_SNIP_MAX;
 	case ST_FRAME_WAIT: {
 		struct st_frame_wait w;
 
@@ -124,7 +127,7 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 /* Whether a word is a frame head: the mark and a known kind. */
 static bool head_known(const struct st_frame *h)
 {
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_CLOCK;
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_SDATA;
 }
 
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
@@ -521,20 +524,36 @@ static void rec_name_or_int(struct st_rec *r, const char *key, const char *name,
 		st_rec_int(r, key, v);
 }
 
+/* The numbers of a DATA or SDATA frame (body checked by body_ok()), as a
+ * DATA frame's; returns the size of the numbers, the snippet after them. */
+static size_t data_numbers(const struct step *s, struct st_frame_data *d)
+{
+	struct st_frame_sdata x;
+
+	if (s->head.kind == ST_FRAME_DATA) {
+		memcpy(d, s->body, sizeof(*d));
+		return sizeof(*d);
+	}
+	memcpy(&x, s->body, sizeof(x));
+	*d = (struct st_frame_data){ x.pid, x.tid, x.t, x.dur, x.ret, x.fd, x.tuple, x.err, 0 };
+	return sizeof(x);
+}
+
 /*
- * A DATA frame's line, the same text byte for byte as the JSON writer's.
- * Returns 0, 1 when the line did not fit, or -1 when memory ran out.
+ * A DATA or SDATA frame's line, the same text byte for byte as the JSON
+ * writer's.  Returns 0, 1 when the line did not fit, or -1 when memory ran
+ * out.
  */
 static int put_data(struct out *o, const struct tuple_map *m, const struct st_clock_map *c,
 		    const struct step *s, struct st_binlog_stats *st)
 {
 	struct st_frame_data d;
-	const unsigned char *snip = s->body + sizeof(d);
-	size_t nsnip = s->head.len - sizeof(d);
+	size_t numbers = data_numbers(s, &d);
+	const unsigned char *snip = s->body + numbers;
+	size_t nsnip = s->head.len - numbers;
 	char fbuf[160];
 	struct st_rec r;
 
-	memcpy(&d, s->body, sizeof(d));
 	if (out_reserve(o, DATA_LINE_MAX) < 0)
 		return -1;
 	st_rec_begin(&r, o->buf + o->len, DATA_LINE_MAX);
@@ -712,9 +731,10 @@ static int write_lines(const unsigned char *in, size_t len, const struct tuple_m
 				return -1;
 			st->frames++;
 		} else if (s.kind == STEP_FRAME &&
-			   (s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_OPT ||
-			    s.head.kind == ST_FRAME_WAIT)) {
-			int r = s.head.kind == ST_FRAME_DATA ? put_data(o, m, c, &s, st) :
+			   (s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_SDATA ||
+			    s.head.kind == ST_FRAME_OPT || s.head.kind == ST_FRAME_WAIT)) {
+			int r = s.head.kind == ST_FRAME_DATA || s.head.kind == ST_FRAME_SDATA ?
+					put_data(o, m, c, &s, st) :
 				s.head.kind == ST_FRAME_OPT ? put_opt(o, m, c, &s, st) :
 				put_wait(o, m, c, &s, st);
 

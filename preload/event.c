@@ -323,11 +323,39 @@ static size_t gather(char *dst, const struct iovec *iov, int iovcnt, size_t want
 	return got;
 }
 
-/* A DATA frame the fast way could not take (no room without waiting, or
- * round the ring's end): reserved, and its body put through a copy.  Not
- * inlined, so the copy's 4 KiB are not on every call's stack. */
+/* The numbers of a DATA frame's record as an SDATA frame's, when they
+ * fit one (common/binlog.h); false otherwise. */
+static inline bool sdata_of(const struct st_frame_data *d, struct st_frame_sdata *x)
+{
+	if (d->arg != 0 || (uint64_t)d->dur > UINT32_MAX || d->ret != (int32_t)d->ret ||
+	    (uint32_t)d->fd > UINT16_MAX || (uint32_t)d->err > UINT16_MAX)
+		return false;
+	*x = (struct st_frame_sdata){ d->pid, d->tid, d->t, (uint32_t)d->dur, (int32_t)d->ret,
+				      d->tuple, (uint16_t)d->fd, (uint16_t)d->err };
+	return true;
+}
+
+/* The frame of a data call's record with numbers d and want bytes of
+ * snippet: *f its head, an SDATA frame when the numbers fit one (x gets
+ * them), else a DATA frame.  Returns the numbers to write, *len their
+ * size. */
+static inline const void *data_frame(struct st_frame *f, enum st_dcall dc,
+				     const struct st_frame_data *d, struct st_frame_sdata *x,
+				     size_t want, size_t *len)
+{
+	bool s = sdata_of(d, x);
+
+	*len = s ? sizeof(*x) : sizeof(*d);
+	*f = (struct st_frame){ ST_FRAME_MARK, s ? ST_FRAME_SDATA : ST_FRAME_DATA, (uint16_t)dc,
+				(uint32_t)(*len + want) };
+	return s ? (const void *)x : (const void *)d;
+}
+
+/* A DATA or SDATA frame the fast way could not take (no room without
+ * waiting, or round the ring's end): reserved, and its body put through a
+ * copy.  Not inlined, so the copy's 4 KiB are not on every call's stack. */
 static __attribute__((noinline)) void put_data_slow(const struct st_frame *f,
-						     const struct st_frame_data *d,
+						     const void *numbers, size_t len,
 						     const struct iovec *iov, int iovcnt,
 						     size_t want)
 {
@@ -336,7 +364,7 @@ static __attribute__((noinline)) void put_data_slow(const struct st_frame *f,
 
 	if (!st_sink_reserve(&span, f))
 		return;
-	st_span_put(&span, d, sizeof(*d));
+	st_span_put(&span, numbers, len);
 	st_span_put(&span, snip, gather(snip, iov, iovcnt, want));
 	st_span_commit(&span);
 }
@@ -372,26 +400,30 @@ static inline size_t snip_len(int64_t ret, size_t head, const struct iovec *iov,
 	return want < iov[0].iov_len ? want : iov[0].iov_len;
 }
 
-/* The DATA frame of a call, into the log of generation gen; tuple is fd's
- * five-tuple number when the caller knows this log has had it, else 0. */
+/* The DATA or SDATA frame of a call, into the log of generation gen;
+ * tuple is fd's five-tuple number when the caller knows this log has had
+ * it, else 0. */
 static inline __attribute__((always_inline)) void
 put_data(const struct st_call *c, enum st_dcall dc, int64_t ret, int arg,
 	 uint32_t gen, uint32_t tuple, const struct iovec *iov, int iovcnt, size_t want)
 {
-	struct st_frame f = { ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
-			      (uint32_t)(sizeof(struct st_frame_data) + want) };
+	struct st_frame f;
 	struct st_frame_data d;
+	struct st_frame_sdata x;
+	const void *numbers;
 	uint64_t start;
+	size_t len;
 	char *dst;
 
 	st_set_call(&d, c, ret, arg, tuple ? tuple : log_tuple(c->fd, gen));
+	numbers = data_frame(&f, dc, &d, &x, want, &len);
 	dst = st_sink_claim(&f, &start);
 	if (dst) {
-		memcpy(dst + sizeof(f), &d, sizeof(d));
-		gather(dst + sizeof(f) + sizeof(d), iov, iovcnt, want);
+		memcpy(dst + sizeof(f), numbers, len);
+		gather(dst + sizeof(f) + len, iov, iovcnt, want);
 		st_sink_publish(start, &f);
 	} else {
-		put_data_slow(&f, &d, iov, iovcnt, want);
+		put_data_slow(&f, numbers, len, iov, iovcnt, want);
 	}
 	st_clock_tick(c->t1);
 }
@@ -446,6 +478,35 @@ static __attribute__((noinline)) void io1_slow(struct st_call *c, enum st_dcall 
 	errno = saved;
 }
 
+/* st_event_io1()'s frame the fast way (tuple known to the log of
+ * generation tgen): an SDATA frame when the numbers fit, as sdata_of()
+ * says, else a DATA frame.  False, nothing written, when the fast way
+ * cannot take it. */
+static inline __attribute__((always_inline)) bool
+put_io1(const struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret, int err,
+	uint32_t tuple, uint32_t tgen, const void *buf, size_t want)
+{
+	int64_t dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
+	struct st_frame f;
+
+	if (__builtin_expect(flags == 0 && (uint64_t)dur <= UINT32_MAX && ret == (int32_t)ret &&
+			     (unsigned)fd <= UINT16_MAX && (unsigned)err <= UINT16_MAX, 1)) {
+		struct st_frame_sdata x = { st_pid, st_gettid(), c->t0, (uint32_t)dur,
+					    (int32_t)ret, tuple, (uint16_t)fd, (uint16_t)err };
+
+		f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_SDATA, (uint16_t)dc,
+				       (uint32_t)(sizeof(x) + want) };
+		return st_sink_put_short(&f, &x, buf, want, tgen);
+	} else {
+		struct st_frame_data d = { st_pid, st_gettid(), c->t0, dur, ret, fd, tuple, err,
+					   flags };
+
+		f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
+				       (uint32_t)(sizeof(d) + want) };
+		return st_sink_put(&f, &d, buf, want, tgen);
+	}
+}
+
 bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret,
 		  const void *buf, size_t used, size_t *headp)
 {
@@ -454,8 +515,7 @@ bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_
 	struct st_fd_entry *e = st_fd_socket_entry(fd);
 	uint32_t tuple = 0, tgen = 0;
 	size_t head = 0, want = 0;
-	struct st_frame f;
-	struct st_frame_data d;
+	int err;
 
 	c->t1 = t1;
 	if (e) {
@@ -476,12 +536,12 @@ bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_
 		if (want > used)
 			want = used;
 	}
-	d.err = ret < 0 ? errno : 0;
+	err = ret < 0 ? errno : 0;
 	if (__builtin_expect(want > ST_DATA_SNIP_MAX, 0)) {
 		/* The JSON writer takes it in pieces (the caller). */
 		c->name = st_dcall_names[dc];
 		c->fd = fd;
-		c->err = d.err;
+		c->err = err;
 		c->errno_after = errno;
 		*headp = head;
 		return false;
@@ -489,20 +549,11 @@ bool st_event_io1(struct st_call *c, enum st_dcall dc, int fd, int flags, int64_
 #ifdef ST_TIME_ONLY
 	return true;	/* the benchmark's cost floor: no record */
 #endif
-	f = (struct st_frame){ ST_FRAME_MARK, ST_FRAME_DATA, (uint16_t)dc,
-			       (uint32_t)(sizeof(d) + want) };
-	d.pid = st_pid;
-	d.tid = st_gettid();
-	d.t = c->t0;
-	d.dur = t1 > c->t0 ? t1 - c->t0 : 0;
-	d.ret = ret;
-	d.fd = fd;
-	d.tuple = tuple;
-	d.arg = flags;
-	if (__builtin_expect(!tuple || !st_sink_put(&f, &d, buf, want, tgen), 0)) {
+	if (__builtin_expect(!tuple || !put_io1(c, dc, fd, flags, ret, err, tuple, tgen, buf, want),
+			     0)) {
 		c->name = st_dcall_names[dc];
 		c->fd = fd;
-		c->err = d.err;
+		c->err = err;
 		io1_slow(c, dc, ret, flags, buf, want);
 	}
 	st_tick_keep_errno(t1);

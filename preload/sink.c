@@ -982,8 +982,11 @@ static inline void copy_small(unsigned char *dst, const unsigned char *src, size
 	}
 }
 
-bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
-		 const void *tail, size_t tail_len, uint32_t gen)
+/* st_sink_put() and st_sink_put_short(), for a body of body_len bytes
+ * (a constant in each: fixed-size moves). */
+static inline __attribute__((always_inline)) bool
+put_frame(const struct st_frame *head, const void *body, size_t body_len, const void *tail,
+	  size_t tail_len, uint32_t gen)
 {
 	uint64_t size = st_frame_size(head->len), at;
 	unsigned char *dst;
@@ -993,10 +996,22 @@ bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
 	    !take(head, size, true, NULL, &at))
 		return false;
 	dst = sk.data + (at & RING_MASK) + sizeof(*head);
-	memcpy(dst, body, sizeof(*body));
-	copy_small(dst + sizeof(*body), tail, tail_len);
+	memcpy(dst, body, body_len);
+	copy_small(dst + body_len, tail, tail_len);
 	st_sink_publish(at, head);
 	return true;
+}
+
+bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
+		 const void *tail, size_t tail_len, uint32_t gen)
+{
+	return put_frame(head, body, sizeof(*body), tail, tail_len, gen);
+}
+
+bool st_sink_put_short(const struct st_frame *head, const struct st_frame_sdata *body,
+		       const void *tail, size_t tail_len, uint32_t gen)
+{
+	return put_frame(head, body, sizeof(*body), tail, tail_len, gen);
 }
 
 /* A direct frame's descriptor of the log: looked up and checked under the

@@ -41,12 +41,15 @@ void st_sink_publish(uint64_t start, const struct st_frame *head);
 /* A whole frame, its body head->len bytes at body: claimed when it can
  * be, else reserved; false when the record is dropped. */
 bool st_sink_write(const struct st_frame *head, const void *body);
-/* The fastest way to a DATA frame (event.c): its body, then
- * tail_len bytes at tail (together head->len), claimed and published in
- * one call, when the open log's generation is gen (0: any) and
- * st_sink_claim() would succeed.  False, nothing written, otherwise. */
+/* The fastest way to a DATA frame (event.c): its body, then tail_len
+ * bytes at tail (together head->len), claimed and published in one call,
+ * when the open log's generation is gen (0: any) and st_sink_claim() would
+ * succeed.  False, nothing written, otherwise. */
 bool st_sink_put(const struct st_frame *head, const struct st_frame_data *body,
 		 const void *tail, size_t tail_len, uint32_t gen);
+/* The same for an SDATA frame. */
+bool st_sink_put_short(const struct st_frame *head, const struct st_frame_sdata *body,
+		       const void *tail, size_t tail_len, uint32_t gen);
 /* Copies n bytes into the span's body; the span must have room. */
 void st_span_put(struct st_span *s, const void *p, size_t n);
 /* Writes the head: the frame is complete.  Once per reserved span. */

@@ -319,6 +319,50 @@ static void siblings(bool launcher)
 	disk_free(&d);
 }
 
+/* The frames a plain run writes: pairsend's 1000 sends (no flags, quick,
+ * small numbers) each as an SDATA frame, 16 bytes shorter than a DATA
+ * frame; its 1000 receives (MSG_WAITALL) as DATA frames, which have room
+ * for flags; the log's file holds them all after exit. */
+static void test_sdata_frames(void **state)
+{
+	static const char *const argv[] = { "pairsend", "1000", NULL };
+	char name[64] = "", path[256];
+	size_t len, off, sdata = 0, data = 0;
+	struct run r;
+	DIR *d;
+	struct dirent *e;
+	char *buf;
+
+	(void)state;
+	run_prog(&r, true, argv, NULL, 60);
+	assert_exit_ok(&r);
+	d = opendir(r.logs);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (lt_is_log_name(e->d_name))
+			snprintf(name, sizeof(name), "%s", e->d_name);
+	closedir(d);
+	assert_true(name[0] != '\0');
+	snprintf(path, sizeof(path), "%s/%s", r.logs, name);
+	buf = lt_read_file(path, &len);
+	assert_non_null(buf);
+	assert_true(st_binlog_is(buf, len));
+	for (off = ST_BINLOG_MAGIC_LEN; off + sizeof(struct st_frame) <= len;) {
+		struct st_frame f;
+
+		memcpy(&f, buf + off, sizeof(f));
+		assert_int_equal(f.mark, ST_FRAME_MARK);
+		sdata += f.kind == ST_FRAME_SDATA;
+		data += f.kind == ST_FRAME_DATA;
+		off += st_frame_size(f.len);
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(sdata, 1000);
+	assert_int_equal(data, 1000);
+	free(buf);
+	run_free(&r);
+}
+
 static void test_disk_siblings(void **state)
 {
 	(void)state;
@@ -740,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_fd_limit_lowered_later),
 		cmocka_unit_test(test_fd_limit_no_room_over_it),
 		cmocka_unit_test(test_fd_limit_raised_later),
+		cmocka_unit_test(test_sdata_frames),
 	};
 	int r;
 

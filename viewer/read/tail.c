@@ -527,7 +527,7 @@ static bool read_ring(struct st_trace *tr, struct tlog *l, const struct stat *ls
 /* Whether a frame head is one the decoder knows. */
 static bool head_known(const struct st_frame *h)
 {
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_CLOCK;
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_SDATA;
 }
 
 /* Whether the read stops at off, a frame not (all) there yet: it waits,
@@ -620,13 +620,17 @@ static int walk(struct tlog *l, const unsigned char *win, uint64_t n, bool cut, 
 			off += 8;
 			continue;
 		}
-		if ((h.kind == ST_FRAME_DATA || h.kind == ST_FRAME_OPT || h.kind == ST_FRAME_WAIT) &&
-		    h.len >= sizeof(struct st_frame_data)) {
-			struct st_frame_data d;
+		if (((h.kind == ST_FRAME_DATA || h.kind == ST_FRAME_OPT || h.kind == ST_FRAME_WAIT) &&
+		     h.len >= sizeof(struct st_frame_data)) ||
+		    (h.kind == ST_FRAME_SDATA && h.len >= sizeof(struct st_frame_sdata))) {
+			uint32_t tuple;
 			struct tuple *s;
 
-			memcpy(&d, win + off + 8, sizeof(d));
-			if (d.tuple && l->tup.cap && (s = tuple_slot(&l->tup, d.tuple))->id &&
+			memcpy(&tuple, win + off + 8 + (h.kind == ST_FRAME_SDATA ?
+							offsetof(struct st_frame_sdata, tuple) :
+							offsetof(struct st_frame_data, tuple)),
+			       sizeof(tuple));
+			if (tuple && l->tup.cap && (s = tuple_slot(&l->tup, tuple))->id &&
 			    s->stamp != l->stamp) {
 				s->stamp = l->stamp;
 				if (put_bytes(pre, s->frame, s->size) < 0)
