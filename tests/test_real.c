@@ -1702,6 +1702,14 @@ static void test_app_tls(void **state)
 	check(conns_with_app(&r, "tls", sni, sizeof sni) == 1, "not 1 connection read as tls");
 	check(strcmp(sni, "api.example.test") == 0, "sni \"%s\"", sni);
 	{
+		/* No plaintext, so no inner protocol named. */
+		char *text = view_text(&r, "--conns", "--json");
+
+		check(strstr(text, "\"app\":\"tls\",\"sni\":\"api.example.test\",\"inner\":null,") != NULL,
+		      "the tls connection: %s", text);
+		free(text);
+	}
+	{
 		/* No plaintext without SOCKTRACE_TLS=1. */
 		struct h_log log;
 

@@ -19,7 +19,8 @@
  *
  * And GnuTLS: gnutls-cli (Debian's gnutls-bin) against the same nginx,
  * its gnutls_record_send and gnutls_record_recv records tied to nginx's
- * SSL_read and SSL_write of the same bytes.
+ * SSL_read and SSL_write of the same bytes.  The connection table names
+ * what the plaintext speaks: tls/http, "inner":"http".
  */
 #include "harness.h"
 
@@ -448,6 +449,15 @@ static void test_gnutls_cli_plaintext(void **state)
 	if (count_of(text, "plaintext GET /b.txt HTTP/1.1") != 1 ||
 	    count_of(text, "plaintext 200 OK (300 B)") != 1)
 		fail_msg("gnutls-cli's plaintext arrows (logs in %s):\n%.6000s", t.logdir, text);
+	free(text);
+	/* Both connections: nginx logged its plaintext on each. */
+	text = view(t.logdir, "--conns", NULL, NULL);
+	if (lines_with(text, " tls/http ", "gnutls-cli", NULL) != 2)
+		fail_msg("the connection table does not say tls/http twice:\n%s", text);
+	free(text);
+	text = view(t.logdir, "--conns", "--json", NULL);
+	if (lines_with(text, "\"app\":\"tls\"", "\"inner\":\"http\"", "gnutls-cli") != 2)
+		fail_msg("--conns --json does not say \"inner\":\"http\" twice:\n%s", text);
 	free(text);
 	h_rm_tree(t.work);
 }

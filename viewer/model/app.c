@@ -193,7 +193,7 @@ static int label_records(struct st_model *m, const struct st_seg *v, uint32_t n,
 
 /* The TLS plaintext of connection c (both ends' SSL_write and SSL_read
  * records, on keys of their own): read with the protocol its first bytes
- * look like, each record labelled. */
+ * look like (the connection's inner protocol), each record labelled. */
 static int read_plain(struct st_model *m, uint32_t c, const struct st_seg *v[2],
 		      const uint32_t n[2], struct st_proto_dir *d)
 {
@@ -204,6 +204,7 @@ static int read_plain(struct st_model *m, uint32_t c, const struct st_seg *v[2],
 		app = guess(m, v[1], n[1], 0);
 	if (app == ST_APP_NONE || app == ST_APP_TLS)
 		return 0;
+	m->conns[c].inner = (uint8_t)app;
 	for (dir = 0; dir < 2; dir++) {
 		first = m->nmsgs;
 		if (n[dir] == 0)

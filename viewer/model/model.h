@@ -150,6 +150,7 @@ struct st_conn {
 	int64_t t_start, t_end;
 	uint64_t sent[2], rcvd[2];	/* by direction: 0 client->server */
 	uint8_t app;		/* enum st_app (proto/proto.h): what it speaks */
+	uint8_t inner;		/* enum st_app: what its TLS plaintext speaks */
 	uint32_t sni;		/* TLS: the ClientHello's server name (labels) */
 };
 

@@ -3,7 +3,9 @@
  * connection like tcplife, or JSON Lines with --json.  A side that was not
  * traced shows as `-` (null in JSON); its address is still known from the
  * other side.  The server address is the one the client connected to.
- * APP is the protocol the readers of viewer/proto found it speaking.
+ * APP is the protocol the readers of viewer/proto found it speaking, and
+ * after a slash the one its TLS plaintext speaks (tls/http), when the
+ * plaintext was logged (--tls).
  * END: closed, reset, refused, failed; exit when a side was never closed
  * but its process ended (the exit closed it); log ends when a side was
  * never closed and the log of a process holding it ends early (JSON:
@@ -102,8 +104,20 @@ static void put_ms(struct st_out *o, int64_t ns)
 	st_out_put(o, tmp, 3);
 }
 
+/* The APP column's width: wider when a connection names an inner
+ * protocol (tls/redis). */
+static size_t app_width(const struct st_model *m)
+{
+	uint32_t c;
+
+	for (c = 0; c < m->nconns; c++)
+		if (st_app_name(m->conns[c].inner))
+			return 11;
+	return 6;
+}
+
 static void put_row(struct st_out *o, const struct st_model *m,
-		    const struct st_conn *k)
+		    const struct st_conn *k, size_t app_w)
 {
 	const struct st_trace *tr = m->tr;
 	size_t start = o->len;
@@ -116,7 +130,11 @@ static void put_row(struct st_out *o, const struct st_model *m,
 	pad_to(o, start, 12);
 	start = o->len;
 	st_out_str(o, st_app_name(k->app) ? st_app_name(k->app) : "-");
-	pad_to(o, start, 6);
+	if (st_app_name(k->inner)) {
+		st_out_char(o, '/');
+		st_out_str(o, st_app_name(k->inner));
+	}
+	pad_to(o, start, app_w);
 	for (i = 0; i < 2; i++) {
 		if (m->nhosts > 1)
 			cell_host(o, m, k->proc[i]);
@@ -175,6 +193,13 @@ static void put_json(struct st_out *o, const struct st_model *m,
 		st_out_str(o, ",\"sni\":");
 		if (sni)
 			st_out_json(o, sni, strlen(sni));
+		else
+			st_out_str(o, "null");
+	}
+	if (k->app == ST_APP_TLS || st_app_name(k->inner)) {
+		st_out_str(o, ",\"inner\":");
+		if (st_app_name(k->inner))
+			st_out_json(o, st_app_name(k->inner), strlen(st_app_name(k->inner)));
 		else
 			st_out_str(o, "null");
 	}
@@ -251,15 +276,22 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 	char buf[2048];
 	struct st_out out, line = { NULL, buf, 0, sizeof(buf), false, false };
 	uint32_t i;
+	size_t app_w = app_width(m);
 
 	if (st_out_init(&out, fp) < 0)
 		return -1;
+	if (!o->json) {
+		line.len = 0;
+		st_out_str(&line, "ID   PROTO       APP");
+		pad_to(&line, 0, 17 + app_w);
+		st_out_put(&out, line.buf, line.len);
+	}
 	if (!o->json && m->nhosts > 1)
-		st_out_str(&out, "ID   PROTO       APP   CHOST           CPID    CCOMM           "
+		st_out_str(&out, "CHOST           CPID    CCOMM           "
 			   "CLIENT                  SHOST           SPID    SCOMM           "
 			   "SERVER                  START(s)   DUR(ms)    C>S      S>C      END\n");
 	else if (!o->json)
-		st_out_str(&out, "ID   PROTO       APP   CPID    CCOMM           CLIENT                  "
+		st_out_str(&out, "CPID    CCOMM           CLIENT                  "
 			   "SPID    SCOMM           SERVER                  START(s)   "
 			   "DUR(ms)    C>S      S>C      END\n");
 	for (i = 0; i < m->nconns; i++) {
@@ -272,7 +304,7 @@ int st_render_conns(FILE *fp, const struct st_model *m,
 		} else {
 			/* Padding measures the line, so it is built apart. */
 			line.len = 0;
-			put_row(&line, m, k);
+			put_row(&line, m, k, app_w);
 			st_out_put(&out, line.buf, line.len);
 		}
 	}
