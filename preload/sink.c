@@ -607,6 +607,12 @@ static bool flush(void)
 	saved = errno;
 	from = run = p = q = atomic_load(&sk.flushed);
 	end = atomic_load(&sk.off);
+	/* Copying in blocks (below), the walk stops at the frame that holds
+	 * the last block boundary: the frames after it wait for the next
+	 * copy, and would only be walked twice. */
+	if (atomic_load(&sk.state) == SINK_OPEN && sk.ring_linked &&
+	    (end & ~(COPY_ALIGN - 1)) > from)
+		end &= ~(COPY_ALIGN - 1);
 	while (ok && p < end) {
 		uint64_t w = atomic_load_explicit(ring_word(p), memory_order_acquire);
 		struct st_frame f;
