@@ -124,12 +124,6 @@ static bool body_ok(const struct st_frame *h, const unsigned char *body)
 	}
 }
 
-/* Whether a word is a frame head: the mark and a known kind. */
-static bool head_known(const struct st_frame *h)
-{
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_SDATA;
-}
-
 /* Classifies the bytes at off (8-aligned, < len).  A tail shorter than a
  * word is zero padding or corrupt, never a frame. */
 static void next_step(const unsigned char *in, size_t len, size_t off, struct step *s)
@@ -148,7 +142,7 @@ static void next_step(const unsigned char *in, size_t len, size_t off, struct st
 		return;
 	/* The input may sit at any address: copied, never cast. */
 	memcpy(&s->head, in + off, sizeof(s->head));
-	if (!head_known(&s->head))
+	if (!st_frame_known(&s->head))
 		return;
 	size = st_frame_size(s->head.len);
 	if (size > left)
@@ -851,7 +845,7 @@ static uint64_t frame_end(const struct join *j, uint64_t end)
 		struct st_frame f;
 
 		memcpy(&f, &w, sizeof(f));
-		if (head_known(&f))
+		if (st_frame_known(&f))
 			size = st_frame_size(f.len);
 		off += size;
 	}

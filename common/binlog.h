@@ -73,6 +73,13 @@ struct st_frame {
 	uint32_t len;		/* bytes after this head, padding excluded */
 };
 
+/* Whether a head is a frame head: the mark and a kind readers know (the
+ * decoder's and the live view's one test: a new kind is added here). */
+static inline bool st_frame_known(const struct st_frame *h)
+{
+	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_SDATA;
+}
+
 /* The bytes a frame of len content bytes takes, head and padding included. */
 static inline uint64_t st_frame_size(uint64_t len)
 {

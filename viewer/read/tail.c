@@ -524,12 +524,6 @@ static bool read_ring(struct st_trace *tr, struct tlog *l, const struct stat *ls
 	return true;
 }
 
-/* Whether a frame head is one the decoder knows. */
-static bool head_known(const struct st_frame *h)
-{
-	return h->mark == ST_FRAME_MARK && h->kind >= ST_FRAME_TEXT && h->kind <= ST_FRAME_SDATA;
-}
-
 /* Whether the read stops at off, a frame not (all) there yet: it waits,
  * unless this is the last read or it has waited there long enough. */
 static bool wait_at(struct tlog *l, uint64_t off, bool final, int64_t now)
@@ -605,7 +599,7 @@ static int walk(struct tlog *l, const unsigned char *win, uint64_t n, bool cut, 
 			off = k;
 			continue;
 		}
-		if (!head_known(&h)) {
+		if (!st_frame_known(&h)) {
 			l->closed = false;
 			off += 8;	/* corrupt: the decoder counts it */
 			continue;
