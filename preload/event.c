@@ -323,12 +323,19 @@ static size_t gather(char *dst, const struct iovec *iov, int iovcnt, size_t want
 	return got;
 }
 
+/* Whether a data call's numbers fit an SDATA frame (common/binlog.h): no
+ * flags, dur below 2^32, ret an int32, fd and errno below 2^16. */
+static inline bool sdata_fits(int32_t arg, int64_t dur, int64_t ret, int32_t fd, int32_t err)
+{
+	return arg == 0 && (uint64_t)dur <= UINT32_MAX && ret == (int32_t)ret &&
+	       (uint32_t)fd <= UINT16_MAX && (uint32_t)err <= UINT16_MAX;
+}
+
 /* The numbers of a DATA frame's record as an SDATA frame's, when they
- * fit one (common/binlog.h); false otherwise. */
+ * fit one; false otherwise. */
 static inline bool sdata_of(const struct st_frame_data *d, struct st_frame_sdata *x)
 {
-	if (d->arg != 0 || (uint64_t)d->dur > UINT32_MAX || d->ret != (int32_t)d->ret ||
-	    (uint32_t)d->fd > UINT16_MAX || (uint32_t)d->err > UINT16_MAX)
+	if (!sdata_fits(d->arg, d->dur, d->ret, d->fd, d->err))
 		return false;
 	*x = (struct st_frame_sdata){ d->pid, d->tid, d->t, (uint32_t)d->dur, (int32_t)d->ret,
 				      d->tuple, (uint16_t)d->fd, (uint16_t)d->err };
@@ -479,8 +486,8 @@ static __attribute__((noinline)) void io1_slow(struct st_call *c, enum st_dcall 
 }
 
 /* st_event_io1()'s frame the fast way (tuple known to the log of
- * generation tgen): an SDATA frame when the numbers fit, as sdata_of()
- * says, else a DATA frame.  False, nothing written, when the fast way
+ * generation tgen): an SDATA frame when the numbers fit one, else a DATA
+ * frame.  False, nothing written, when the fast way
  * cannot take it. */
 static inline __attribute__((always_inline)) bool
 put_io1(const struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t ret, int err,
@@ -489,8 +496,7 @@ put_io1(const struct st_call *c, enum st_dcall dc, int fd, int flags, int64_t re
 	int64_t dur = c->t1 > c->t0 ? c->t1 - c->t0 : 0;
 	struct st_frame f;
 
-	if (__builtin_expect(flags == 0 && (uint64_t)dur <= UINT32_MAX && ret == (int32_t)ret &&
-			     (unsigned)fd <= UINT16_MAX && (unsigned)err <= UINT16_MAX, 1)) {
+	if (__builtin_expect(sdata_fits(flags, dur, ret, fd, err), 1)) {
 		struct st_frame_sdata x = { st_pid, st_gettid(), c->t0, (uint32_t)dur,
 					    (int32_t)ret, tuple, (uint16_t)fd, (uint16_t)err };
 
